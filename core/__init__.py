@@ -1,0 +1,1 @@
+"""The shared kernel: app factory, database, auth, outbox and the domain models."""

@@ -1,0 +1,66 @@
+"""create_app: one fixed init order, the same for the web, the worker and the CLI."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from core.config import ROOT, Config
+
+csrf = CSRFProtect()
+
+
+def create_app(config: type[Config] | Any = Config) -> Flask:
+    app = Flask(
+        "portal",
+        root_path=str(ROOT),
+        template_folder="core/templates",
+        static_folder="core/static",
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config)
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES",
+        ";".join(str(ROOT / pkg / "translations") for pkg in ("core", "portal", "backoffice")),
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    # 1. storage and models
+    from core import db
+
+    db.init_db(app)
+    import core.models  # noqa: F401  every mapped class, before anything queries
+
+    # 2. request infrastructure: language, CSRF, login, rate limits
+    from core import i18n
+
+    i18n.init_i18n(app)
+    csrf.init_app(app)
+    from core import auth
+
+    auth.init_auth(app)
+
+    # 3. events: outbox relay, Celery, and the packages that subscribe to events
+    from core import outbox
+    from core.celery import init_celery
+
+    outbox.init_outbox(app)
+    init_celery(app)
+    import notify.handlers  # noqa: F401
+
+    # 4. web: shared pages, the customer portal, the backoffice
+    from backoffice import bp as backoffice_bp
+    from core import web
+    from portal import bp as portal_bp
+
+    web.init_web(app)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(backoffice_bp, url_prefix="/staff")
+
+    # 5. command line
+    from core import cli
+
+    cli.init_cli(app)
+    return app

@@ -1,0 +1,120 @@
+"""Login for customers and staff, password hashing, one-time links, role checks."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort, current_app, redirect, request, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from core.customers.models import User
+from core.db import db_session
+from core.phones import normalize_phone
+from core.staff.models import StaffUser
+
+password_hasher = PasswordHasher()  # argon2id with the library's current defaults
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# Verifying against this keeps the time of "no such user" equal to "wrong password".
+_DUMMY_HASH = password_hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return password_hasher.hash(password)
+
+
+def check_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return password_hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | StaffUser | None:
+    kind, _, raw_id = user_id.partition(":")
+    if not raw_id.isdigit():
+        return None
+    model = {"c": User, "s": StaffUser}.get(kind)
+    return db_session.get(model, int(raw_id)) if model else None
+
+
+@login_manager.unauthorized_handler
+def _unauthorized() -> Any:
+    endpoint = "backoffice.login" if request.blueprint == "backoffice" else "portal.login"
+    return redirect(url_for(endpoint, next=request.full_path))
+
+
+def find_customer_by_login(login: str) -> User | None:
+    """A customer logs in with an e-mail or a phone number in any common spelling."""
+    login = login.strip()
+    if "@" in login:
+        return db_session.scalar(select(User).where(User.email == login.lower()))
+    phone = normalize_phone(login)
+    return db_session.scalar(select(User).where(User.phone == phone)) if phone else None
+
+
+def customer_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated or getattr(current_user, "kind", None) != "customer":
+            return current_app.login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Any staff member, or only the roles named (admin passes every check)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated or getattr(current_user, "kind", None) != "staff":
+                return current_app.login_manager.unauthorized()
+            if roles and not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"one-time-link:{purpose}")
+
+
+def _password_fingerprint(user: User | StaffUser) -> str:
+    # Part of the token: once the password changes, every earlier link stops working.
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+def make_password_token(user: User | StaffUser, purpose: str = "reset") -> str:
+    return _serializer(purpose).dumps({"u": user.get_id(), "f": _password_fingerprint(user)})
+
+
+def read_password_token(token: str, purpose: str = "reset") -> User | StaffUser | None:
+    try:
+        data = _serializer(purpose).loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (BadSignature, SignatureExpired):
+        return None
+    user = load_user(str(data.get("u", "")))
+    if user is None or not user.is_active or data.get("f") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def init_auth(app: Any) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    limiter.init_app(app)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, Quantity
+
+
+class Category(Base):
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id])
+
+
+class Product(Base):
+    __tablename__ = "product"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    barcode: Mapped[str | None] = mapped_column(String(20), index=True)
+    unit: Mapped[str] = mapped_column(String(10), default="шт")
+    pack_multiple: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("1"))
+    vat_rate: Mapped[Decimal] = mapped_column(default=Decimal("20.00"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    onec_guid: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # Case-folded name, SKU and barcode: SQLite's lower() knows only ASCII, and
+    # customers type Cyrillic in any case.
+    search_text: Mapped[str] = mapped_column(String(400), default="")
+
+    category: Mapped[Category] = relationship()
+
+
+class PriceType(Base):
+    __tablename__ = "price_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Price(Base):
+    __tablename__ = "price"
+
+    price_type_id: Mapped[int] = mapped_column(ForeignKey("price_type.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), primary_key=True, index=True)
+    amount: Mapped[Decimal]
+
+
+class Warehouse(Base):
+    __tablename__ = "warehouse"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Stock(Base):
+    __tablename__ = "stock"
+
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), primary_key=True, index=True)
+    quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("0"))

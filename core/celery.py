@@ -1,0 +1,51 @@
+"""Celery app: tasks run in a Flask app context, take ids, and own their commit."""
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+
+from core.db import db_session
+
+celery_app = Celery("portal")
+
+
+def init_celery(app: Any) -> Celery:
+    broker = app.config["REDIS_URL"] or "memory://"
+
+    class AppContextTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                try:
+                    return self.run(*args, **kwargs)
+                finally:
+                    db_session.remove()
+
+    celery_app.conf.update(
+        broker_url=broker,
+        task_ignore_result=True,
+        # A worker killed mid-task leaves the message unacknowledged, so another takes it.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=4,
+        broker_connection_retry_on_startup=True,
+        beat_schedule={"outbox-sweep": {"task": "outbox.sweep", "schedule": 15.0}},
+    )
+    celery_app.Task = AppContextTask
+    celery_app.flask_app = app
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+@celery_app.task(name="outbox.deliver")
+def deliver_event(event_id: int) -> None:
+    from core import outbox
+
+    outbox.deliver(db_session(), event_id, celery_app.flask_app.config["OUTBOX_MAX_ATTEMPTS"])
+
+
+@celery_app.task(name="outbox.sweep")
+def sweep_outbox() -> None:
+    from core import outbox
+
+    outbox.sweep(db_session(), celery_app.flask_app.config["OUTBOX_MAX_ATTEMPTS"])

@@ -1,0 +1,67 @@
+"""Configuration from the environment (and a .env file beside wsgi.py)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+load_dotenv(ROOT / ".env")
+
+
+def _database_url(raw: str | None) -> str:
+    """Accept the usual `postgresql://` form and route it to psycopg 3."""
+    url = raw or f"sqlite:///{ROOT / 'instance' / 'portal.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL"))
+    SQL_ECHO = _flag("SQL_ECHO", False)
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Where outbox events go after a commit: "celery" needs a broker and a worker;
+    # "inline" delivers them in the same process (the embedded default).
+    OUTBOX_DISPATCH = os.environ.get("OUTBOX_DISPATCH") or ("celery" if REDIS_URL else "inline")
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    BABEL_DEFAULT_LOCALE = "uk"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Kyiv"
+    LANGUAGES = ("uk", "en")
+
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # Excel order forms are far smaller
+
+    RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;60 per hour")
+    PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", str(24 * 3600)))
+
+    CATALOG_PAGE_SIZE = 50
+    # Stock below this many packs shows as "low".
+    LOW_STOCK_PACKS = int(os.environ.get("LOW_STOCK_PACKS", "5"))
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    OUTBOX_DISPATCH = "inline"
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL") or "sqlite:///:memory:")

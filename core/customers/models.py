@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.catalog.models import PriceType
+from core.db import Base, utcnow
+from core.staff.models import StaffUser
+
+COMPANY_KINDS = ("legal", "sole")  # юридична особа / ФОП
+PAYMENT_TERMS = ("prepayment", "deferred", "advance")
+CUSTOMER_ROLES = ("owner", "buyer", "accountant")
+ORDERING_ROLES = ("owner", "buyer")
+
+
+class Company(Base):
+    __tablename__ = "company"
+    __table_args__ = (
+        CheckConstraint("kind IN ('legal', 'sole')", name="kind"),
+        CheckConstraint("payment_terms IN ('prepayment', 'deferred', 'advance')", name="payment_terms"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(10))
+    tax_id: Mapped[str] = mapped_column(String(10), unique=True)  # ЄДРПОУ or РНОКПП
+    price_type_id: Mapped[int] = mapped_column(ForeignKey("price_type.id"))
+    payment_terms: Mapped[str] = mapped_column(String(12), default="prepayment")
+    deferral_days: Mapped[int] = mapped_column(default=0)
+    advance_percent: Mapped[int] = mapped_column(default=0)
+    credit_limit: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    onec_guid: Mapped[str | None] = mapped_column(String(36), unique=True)
+    vchasno_registered: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    price_type: Mapped[PriceType] = relationship()
+    manager: Mapped[StaffUser | None] = relationship()
+    delivery_points: Mapped[list[DeliveryPoint]] = relationship(
+        back_populates="company", order_by="DeliveryPoint.id"
+    )
+    users: Mapped[list[User]] = relationship(back_populates="company", order_by="User.id")
+
+
+class DeliveryPoint(Base):
+    __tablename__ = "delivery_point"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    company: Mapped[Company] = relationship(back_populates="delivery_points")
+
+
+class User(UserMixin, Base):
+    """A customer's person: belongs to exactly one company."""
+
+    __tablename__ = "customer_user"
+    __table_args__ = (CheckConstraint("role IN ('owner', 'buyer', 'accountant')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(12), default="buyer")
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # E.164
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(5), default="uk")
+    is_active_flag: Mapped[bool] = mapped_column("is_active", default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    company: Mapped[Company] = relationship(back_populates="users")
+
+    kind = "customer"
+
+    def get_id(self) -> str:
+        return f"c:{self.id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_flag
+
+    @property
+    def can_order(self) -> bool:
+        return self.role in ORDERING_ROLES

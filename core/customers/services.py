@@ -1,0 +1,168 @@
+"""Companies, their delivery points and portal users; password reset for everyone."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import current_app, url_for
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import outbox
+from core.auth import hash_password, make_password_token
+from core.customers.models import COMPANY_KINDS, CUSTOMER_ROLES, PAYMENT_TERMS, Company, DeliveryPoint, User
+from core.errors import DomainError
+from core.ids import edrpou_is_valid, rnokpp_is_valid
+from core.phones import normalize_phone
+from core.staff.models import StaffUser
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def validate_tax_id(kind: str, tax_id: str) -> str:
+    tax_id = tax_id.strip()
+    if kind == "legal":
+        if not edrpou_is_valid(tax_id):
+            raise DomainError(gettext("Невірний код ЄДРПОУ: 8 цифр з правильною контрольною цифрою."), "tax_id")
+    elif kind == "sole":
+        if not rnokpp_is_valid(tax_id):
+            raise DomainError(gettext("Невірний РНОКПП: 10 цифр з правильною контрольною цифрою."), "tax_id")
+    else:
+        raise DomainError(gettext("Оберіть тип контрагента."), "kind")
+    return tax_id
+
+
+def validate_terms(payment_terms: str, deferral_days: int, advance_percent: int) -> None:
+    if payment_terms not in PAYMENT_TERMS:
+        raise DomainError(gettext("Оберіть умови оплати."), "payment_terms")
+    if payment_terms == "deferred" and not 1 <= deferral_days <= 365:
+        raise DomainError(gettext("Відстрочка — від 1 до 365 днів."), "deferral_days")
+    if payment_terms == "advance" and not 1 <= advance_percent <= 99:
+        raise DomainError(gettext("Аванс — від 1 до 99 %."), "advance_percent")
+
+
+def save_company(
+    session: Session,
+    company: Company | None,
+    *,
+    name: str,
+    kind: str,
+    tax_id: str,
+    price_type_id: int,
+    payment_terms: str,
+    deferral_days: int = 0,
+    advance_percent: int = 0,
+    credit_limit: Decimal = Decimal("0.00"),
+    manager_id: int | None = None,
+    phone: str = "",
+    email: str = "",
+) -> Company:
+    """Create (company=None) or update a company after checking every field."""
+    if kind not in COMPANY_KINDS:
+        raise DomainError(gettext("Оберіть тип контрагента."), "kind")
+    tax_id = validate_tax_id(kind, tax_id)
+    validate_terms(payment_terms, deferral_days, advance_percent)
+    if credit_limit < 0:
+        raise DomainError(gettext("Кредитний ліміт не може бути від'ємним."), "credit_limit")
+    clash = session.scalar(select(Company.id).where(Company.tax_id == tax_id))
+    if clash is not None and (company is None or clash != company.id):
+        raise DomainError(gettext("Контрагент з таким кодом вже є."), "tax_id")
+    if manager_id is not None:
+        manager = session.get(StaffUser, manager_id)
+        if manager is None or manager.role not in ("manager", "head_of_sales"):
+            raise DomainError(gettext("Оберіть менеджера зі списку."), "manager_id")
+    normalized_phone = None
+    if phone.strip():
+        normalized_phone = normalize_phone(phone)
+        if normalized_phone is None:
+            raise DomainError(gettext("Невірний номер телефону."), "phone")
+    company = company or Company()
+    company.name = name.strip()
+    company.kind = kind
+    company.tax_id = tax_id
+    company.price_type_id = price_type_id
+    company.payment_terms = payment_terms
+    company.deferral_days = deferral_days if payment_terms == "deferred" else 0
+    company.advance_percent = advance_percent if payment_terms == "advance" else 0
+    company.credit_limit = credit_limit
+    company.manager_id = manager_id
+    company.phone = normalized_phone
+    company.email = email.strip().lower() or None
+    session.add(company)
+    session.flush()
+    return company
+
+
+def add_delivery_point(session: Session, company: Company, name: str, address: str) -> DeliveryPoint:
+    if not name.strip() or not address.strip():
+        raise DomainError(gettext("Вкажіть назву та адресу точки доставки."))
+    point = DeliveryPoint(company_id=company.id, name=name.strip(), address=address.strip())
+    session.add(point)
+    session.flush()
+    return point
+
+
+def create_customer_user(
+    session: Session,
+    company: Company,
+    *,
+    full_name: str,
+    role: str,
+    email: str = "",
+    phone: str = "",
+    password: str | None = None,
+) -> User:
+    """A portal user for a company: an e-mail or a phone to log in with, unique across all users."""
+    if role not in CUSTOMER_ROLES:
+        raise DomainError(gettext("Оберіть роль користувача."), "role")
+    email = email.strip().lower()
+    normalized_phone = None
+    if phone.strip():
+        normalized_phone = normalize_phone(phone)
+        if normalized_phone is None:
+            raise DomainError(gettext("Невірний номер телефону."), "phone")
+    if not email and not normalized_phone:
+        raise DomainError(gettext("Потрібен e-mail або телефон для входу."), "email")
+    if email and session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise DomainError(gettext("Користувач з таким e-mail вже є."), "email")
+    if normalized_phone and session.scalar(select(User.id).where(User.phone == normalized_phone)) is not None:
+        raise DomainError(gettext("Користувач з таким телефоном вже є."), "phone")
+    user = User(
+        company_id=company.id,
+        full_name=full_name.strip(),
+        role=role,
+        email=email or None,
+        phone=normalized_phone,
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User | StaffUser, password: str, confirm: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(gettext("Пароль має містити щонайменше %(n)s символів.", n=MIN_PASSWORD_LENGTH), "password")
+    if password != confirm:
+        raise DomainError(gettext("Паролі не збігаються."), "confirm")
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
+def request_password_reset(session: Session, user: User | StaffUser | None) -> None:
+    """Raise the reset-link event. Unknown logins do nothing, and say nothing different."""
+    if user is None or not user.is_active:
+        return
+    endpoint = "backoffice.reset_password" if user.kind == "staff" else "portal.reset_password"
+    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, token=make_password_token(user))
+    outbox.emit(
+        session,
+        "user.password_reset_requested",
+        {
+            "user": user.get_id(),
+            "recipient": user.email or user.phone,
+            "locale": getattr(user, "locale", "uk"),
+            "link": link,
+            "valid_hours": current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
+        },
+    )

@@ -1,0 +1,30 @@
+"""Ukrainian by default, English on request; times shown in Kyiv.
+
+Message ids are the Ukrainian text itself, so the default language never depends on
+a compiled catalog; `*/translations/en` holds the English.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, session
+from flask_babel import Babel
+from flask_login import current_user
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and getattr(current_user, "locale", None) in languages:
+        return current_user.locale
+    # Deliberately not Accept-Language: staff and customers share devices and expect
+    # Ukrainian unless they switch.
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_i18n(app: Any) -> None:
+    babel.init_app(app, locale_selector=select_locale)

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.catalog.models import Product
+from core.customers.models import Company, DeliveryPoint, User
+from core.db import Base, Quantity, utcnow
+from core.staff.models import StaffUser
+
+CHANNELS = ("portal", "phone", "viber", "email", "1c")
+
+
+class CartItem(Base):
+    """Kept in the database so a cart survives logout and a second device."""
+
+    __tablename__ = "cart_item"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("customer_user.id", ondelete="CASCADE"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), primary_key=True)
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    product: Mapped[Product] = relationship()
+
+
+class Order(Base):
+    __tablename__ = "customer_order"
+    __table_args__ = (
+        # A resent form or a retried submit carries the same key: one order, not two.
+        UniqueConstraint("company_id", "idempotency_key", name="uq_customer_order_idempotency"),
+        CheckConstraint("channel IN ('portal', 'phone', 'viber', 'email', '1c')", name="channel"),
+        Index("ix_customer_order_company_created", "company_id", "created_at"),
+        Index("ix_customer_order_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(10), default="portal")
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("customer_user.id"))
+    created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    delivery_point_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_point.id"))
+    desired_date: Mapped[date | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    total: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    vat_total: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    company: Mapped[Company] = relationship()
+    created_by_user: Mapped[User | None] = relationship()
+    created_by_staff: Mapped[StaffUser | None] = relationship(foreign_keys=[created_by_staff_id])
+    manager: Mapped[StaffUser | None] = relationship(foreign_keys=[manager_id])
+    delivery_point: Mapped[DeliveryPoint | None] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
+    history: Mapped[list[OrderStatusChange]] = relationship(
+        back_populates="order", order_by="OrderStatusChange.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def number(self) -> str:
+        return f"{self.id:06d}"
+
+
+class OrderLine(Base):
+    """Product data is copied at submit: a later price or name change does not rewrite history."""
+
+    __tablename__ = "order_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    sku: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    price: Mapped[Decimal]
+    vat_rate: Mapped[Decimal]
+    amount: Mapped[Decimal]
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class OrderStatusChange(Base):
+    __tablename__ = "order_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(String(10))  # customer / staff / system
+    actor_name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    order: Mapped[Order] = relationship(back_populates="history")

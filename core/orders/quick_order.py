@@ -1,0 +1,180 @@
+"""Quick order: "SKU quantity" lines pasted as text or read from an Excel order form.
+
+Nothing is added anywhere here: the result lists the good lines (snapped to packs)
+and every bad line with its row number and reason, for the customer to confirm.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO, Any
+
+from flask_babel import gettext
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.catalog.models import Price, Product
+from core.catalog.services import snap_to_pack
+from core.errors import DomainError
+from core.money import parse_decimal
+
+MAX_ROWS = 2000
+HEADER_SEARCH_ROWS = 30
+SKU_HEADERS = ("артикул", "sku", "код", "кодтовару", "артикултовару", "article", "код тмц", "кодтмц", "код товара")
+QUANTITY_HEADERS = ("кількість", "к-сть", "кіл-ть", "количество", "кол-во", "qty", "quantity", "кількістьшт")
+
+
+@dataclass(frozen=True)
+class GoodLine:
+    row: int
+    product_id: int
+    sku: str
+    name: str
+    unit: str
+    requested: Decimal
+    quantity: Decimal  # snapped to whole packs
+    price: Decimal
+
+    @property
+    def snapped(self) -> bool:
+        return self.quantity != self.requested
+
+
+@dataclass(frozen=True)
+class BadLine:
+    row: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class QuickOrderResult:
+    good: list[GoodLine]
+    bad: list[BadLine]
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def check_rows(session: Session, price_type_id: int, rows: list[tuple[int, str, str]]) -> QuickOrderResult:
+    """Check (row number, SKU, quantity text) triples against the catalog with one query."""
+    if len(rows) > MAX_ROWS:
+        raise DomainError(gettext("Забагато рядків: максимум %(n)s.", n=MAX_ROWS))
+    skus = {sku for _, sku, _ in rows if sku}
+    found = {
+        r.sku: r
+        for r in session.execute(
+            select(Product.id, Product.sku, Product.name, Product.unit, Product.pack_multiple, Product.is_active, Price.amount)
+            .outerjoin(Price, (Price.product_id == Product.id) & (Price.price_type_id == price_type_id))
+            .where(Product.sku.in_(skus))
+        )
+    } if skus else {}
+    good: list[GoodLine] = []
+    bad: list[BadLine] = []
+    for row, sku, quantity_text in rows:
+        text = f"{sku} {quantity_text}".strip()
+        if not sku:
+            bad.append(BadLine(row, text, gettext("Не вказано артикул.")))
+            continue
+        product = found.get(sku)
+        if product is None:
+            bad.append(BadLine(row, text, gettext("Артикул %(sku)s не знайдено.", sku=sku)))
+            continue
+        if not product.is_active:
+            bad.append(BadLine(row, text, gettext("Товар %(sku)s більше не продається.", sku=sku)))
+            continue
+        if product.amount is None:
+            bad.append(BadLine(row, text, gettext("Для товару %(sku)s немає вашої ціни.", sku=sku)))
+            continue
+        requested = parse_decimal(quantity_text)
+        if requested is None or requested <= 0 or requested != requested.quantize(Decimal("0.001")):
+            bad.append(BadLine(row, text, gettext("Невірна кількість «%(q)s».", q=quantity_text)))
+            continue
+        try:
+            quantity = snap_to_pack(requested, product.pack_multiple)
+        except DomainError as exc:
+            bad.append(BadLine(row, text, exc.message))
+            continue
+        good.append(GoodLine(row, product.id, product.sku, product.name, product.unit, requested, quantity, product.amount))
+    return QuickOrderResult(good, bad)
+
+
+_SEPARATORS = re.compile(r"[\s;\t]+")
+
+
+def parse_text(session: Session, price_type_id: int, text: str) -> QuickOrderResult:
+    """Each non-empty line: SKU, then the quantity as its last word."""
+    rows: list[tuple[int, str, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = _SEPARATORS.split(line.strip())
+        if not parts or parts == [""]:
+            continue
+        if len(parts) == 1:
+            rows.append((number, parts[0], ""))
+        else:
+            rows.append((number, " ".join(parts[:-1]), parts[-1]))
+    if not rows:
+        raise DomainError(gettext("Вставте хоча б один рядок «артикул кількість»."))
+    return check_rows(session, price_type_id, rows)
+
+
+def _normalized(header: Any) -> str:
+    return re.sub(r"[\s.:*]+", "", _cell_text(header).casefold())
+
+
+def _find_columns(values: tuple[Any, ...]) -> tuple[int, int] | None:
+    sku_col = qty_col = None
+    for index, value in enumerate(values):
+        name = _normalized(value)
+        if not name:
+            continue
+        if sku_col is None and any(name == _normalized(h) for h in SKU_HEADERS):
+            sku_col = index
+        elif qty_col is None and any(name.startswith(_normalized(h)) for h in QUANTITY_HEADERS):
+            qty_col = index
+    return (sku_col, qty_col) if sku_col is not None and qty_col is not None else None
+
+
+def parse_xlsx(session: Session, price_type_id: int, stream: IO[bytes]) -> QuickOrderResult:
+    """Find the SKU and quantity columns by their headers, wherever they stand."""
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise DomainError(
+            gettext("Файл не вдалося прочитати як Excel (.xlsx). Якщо це старий формат .xls, збережіть його як .xlsx.")
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        columns = None
+        rows: list[tuple[int, str, str]] = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if columns is None:
+                columns = _find_columns(values)
+                if columns is None and number >= HEADER_SEARCH_ROWS:
+                    break
+                continue
+            sku_col, qty_col = columns
+            sku = _cell_text(values[sku_col]) if sku_col < len(values) else ""
+            quantity = _cell_text(values[qty_col]) if qty_col < len(values) else ""
+            if not sku and not quantity:
+                continue
+            rows.append((number, sku, quantity))
+            if len(rows) > MAX_ROWS:
+                break
+    finally:
+        workbook.close()
+    if columns is None:
+        raise DomainError(
+            gettext("У файлі не знайдено колонок «Артикул» і «Кількість». Додайте заголовки в першому рядку таблиці.")
+        )
+    if not rows:
+        raise DomainError(gettext("У файлі немає рядків з товарами."))
+    return check_rows(session, price_type_id, rows)

@@ -1,0 +1,190 @@
+"""Order submit and every status change: one place that writes history and the outbox event."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core import outbox
+from core.catalog.services import orderable_products, snap_to_pack
+from core.customers.models import Company, DeliveryPoint, User
+from core.errors import DomainError
+from core.money import ZERO, money, vat_included
+from core.orders import states
+from core.orders.models import CHANNELS, Order, OrderLine, OrderStatusChange
+from core.staff.models import StaffUser
+
+KYIV = ZoneInfo("Europe/Kyiv")
+MAX_LINES = 500
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # customer / staff / system
+    name: str
+    department: str
+    user_id: int | None = None
+    staff_id: int | None = None
+
+    @classmethod
+    def of(cls, person: User | StaffUser) -> Actor:
+        if isinstance(person, StaffUser):
+            return cls("staff", person.full_name, person.department, staff_id=person.id)
+        return cls("customer", person.full_name, "customer", user_id=person.id)
+
+
+SYSTEM = Actor("system", "1C", "system")
+
+
+def kyiv_today(now: datetime | None = None) -> date:
+    return (now or datetime.now(KYIV)).astimezone(KYIV).date()
+
+
+def _event_payload(order: Order, status: str) -> dict:
+    return {
+        "order_id": order.id,
+        "company_id": order.company_id,
+        "status": status,
+        "total": str(order.total),
+        "channel": order.channel,
+    }
+
+
+def _move(session: Session, order: Order, current: str | None, target: str, actor: Actor, note: str) -> None:
+    try:
+        states.check_transition(current, target, actor.kind)
+    except states.TransitionNotAllowed:
+        raise DomainError(gettext("Замовлення в цьому статусі не можна змінити так.")) from None
+    order.status = target
+    order.history.append(
+        OrderStatusChange(
+            from_status=current,
+            to_status=target,
+            actor_kind=actor.kind,
+            actor_name=actor.name,
+            department=actor.department,
+            note=note,
+        )
+    )
+    session.flush()
+    outbox.emit(session, states.EVENT_OF_STATUS[target], _event_payload(order, target))
+
+
+def change_status(session: Session, order: Order, target: str, actor: Actor, note: str = "") -> None:
+    """The only way an order's status moves after submit."""
+    _move(session, order, order.status, target, actor, note)
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    order: Order
+    duplicate: bool  # the same submit arrived before; nothing new was created
+
+
+def _existing(session: Session, company_id: int, key: str) -> Order | None:
+    return session.scalar(select(Order).where(Order.company_id == company_id, Order.idempotency_key == key))
+
+
+def _check_delivery(session: Session, company: Company, delivery_point_id: int | None, desired: date | None) -> None:
+    if delivery_point_id is None:
+        raise DomainError(gettext("Оберіть точку доставки."), field="delivery_point")
+    point = session.get(DeliveryPoint, delivery_point_id)
+    if point is None or point.company_id != company.id or not point.is_active:
+        raise DomainError(gettext("Оберіть точку доставки зі списку."), field="delivery_point")
+    if desired is not None and desired < kyiv_today():
+        raise DomainError(gettext("Бажана дата доставки не може бути в минулому."), field="desired_date")
+
+
+def submit_order(
+    session: Session,
+    company: Company,
+    lines: list[tuple[int, Decimal]],
+    *,
+    actor: Actor,
+    idempotency_key: str,
+    delivery_point_id: int | None,
+    desired_date: date | None = None,
+    comment: str = "",
+    channel: str = "portal",
+) -> SubmitResult:
+    """Create an order at the company's current prices.
+
+    The same idempotency key for the same company returns the order it created the
+    first time, also when two submits race each other.
+    """
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise DomainError(gettext("Форма застаріла. Оновіть сторінку і спробуйте ще раз."))
+    existing = _existing(session, company.id, idempotency_key)
+    if existing is not None:
+        return SubmitResult(existing, duplicate=True)
+    if channel not in CHANNELS:
+        raise DomainError(gettext("Невідомий канал замовлення."), field="channel")
+    if not lines:
+        raise DomainError(gettext("Кошик порожній."))
+    if len(lines) > MAX_LINES:
+        raise DomainError(gettext("Забагато рядків в одному замовленні (максимум %(n)s).", n=MAX_LINES))
+    _check_delivery(session, company, delivery_point_id, desired_date)
+
+    products = orderable_products(session, company.price_type_id, ids=[pid for pid, _ in lines])
+    missing = [pid for pid, _ in lines if pid not in products]
+    if missing:
+        raise DomainError(gettext("Деякі товари більше недоступні. Перевірте кошик."))
+
+    order = Order(
+        company_id=company.id,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        created_by_user_id=actor.user_id,
+        created_by_staff_id=actor.staff_id,
+        manager_id=company.manager_id,
+        delivery_point_id=delivery_point_id,
+        desired_date=desired_date,
+        comment=comment.strip()[:2000],
+        status=states.SUBMITTED,
+    )
+    total = vat_total = ZERO
+    merged: dict[int, Decimal] = {}
+    for product_id, quantity in lines:
+        merged[product_id] = merged.get(product_id, ZERO) + quantity
+    for product_id, quantity in merged.items():
+        product = products[product_id]
+        quantity = snap_to_pack(quantity, product.pack_multiple)
+        amount = money(product.price * quantity)
+        order.lines.append(
+            OrderLine(
+                product_id=product.id,
+                sku=product.sku,
+                name=product.name,
+                unit=product.unit,
+                quantity=quantity,
+                price=product.price,
+                vat_rate=product.vat_rate,
+                amount=amount,
+            )
+        )
+        total += amount
+        vat_total += vat_included(amount, product.vat_rate)
+    order.total, order.vat_total = total, vat_total
+
+    try:
+        with session.begin_nested():
+            session.add(order)
+            session.flush()
+    except IntegrityError:
+        # Lost a race with an identical submit: hand back the winner's order.
+        existing = _existing(session, company.id, idempotency_key)
+        if existing is None:
+            raise
+        return SubmitResult(existing, duplicate=True)
+    _move(session, order, None, states.SUBMITTED, actor, "")
+    return SubmitResult(order, duplicate=False)
+
+
+def repeat_lines(order: Order) -> list[tuple[int, Decimal]]:
+    return [(line.product_id, line.quantity) for line in order.lines]

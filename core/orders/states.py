@@ -1,0 +1,43 @@
+"""The order status machine: every allowed move, and who may make it."""
+from __future__ import annotations
+
+SUBMITTED = "submitted"
+CONFIRMED = "confirmed"
+ASSEMBLING = "assembling"
+SHIPPED = "shipped"
+DELIVERED = "delivered"
+CANCELLED = "cancelled"
+
+STATUSES = (SUBMITTED, CONFIRMED, ASSEMBLING, SHIPPED, DELIVERED, CANCELLED)
+OPEN_STATUSES = (SUBMITTED, CONFIRMED, ASSEMBLING, SHIPPED)
+
+# (from, to) -> actor kinds allowed to make the move. "customer" may only cancel
+# an order nobody has confirmed yet; later moves belong to staff or 1C ("system").
+TRANSITIONS: dict[tuple[str | None, str], frozenset[str]] = {
+    (None, SUBMITTED): frozenset({"customer", "staff", "system"}),
+    (SUBMITTED, CONFIRMED): frozenset({"staff", "system"}),
+    (SUBMITTED, CANCELLED): frozenset({"customer", "staff", "system"}),
+    (CONFIRMED, ASSEMBLING): frozenset({"staff", "system"}),
+    (CONFIRMED, CANCELLED): frozenset({"staff", "system"}),
+    (ASSEMBLING, SHIPPED): frozenset({"staff", "system"}),
+    (ASSEMBLING, CANCELLED): frozenset({"staff", "system"}),
+    (SHIPPED, DELIVERED): frozenset({"staff", "system"}),
+}
+
+# The outbox topic each status raises.
+EVENT_OF_STATUS = {status: f"order.{status}" for status in STATUSES}
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, current: str | None, target: str, actor_kind: str) -> None:
+        super().__init__(f"{actor_kind} cannot move an order from {current} to {target}")
+        self.current, self.target, self.actor_kind = current, target, actor_kind
+
+
+def next_statuses(current: str, actor_kind: str) -> list[str]:
+    return [to for (frm, to), actors in TRANSITIONS.items() if frm == current and actor_kind in actors]
+
+
+def check_transition(current: str | None, target: str, actor_kind: str) -> None:
+    if actor_kind not in TRANSITIONS.get((current, target), frozenset()):
+        raise TransitionNotAllowed(current, target, actor_kind)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, utcnow
+
+STAFF_ROLES = ("manager", "head_of_sales", "lawyer", "accountant", "admin")
+
+# Which department a staff action is recorded under in status histories.
+DEPARTMENT_OF_ROLE = {
+    "manager": "sales",
+    "head_of_sales": "sales",
+    "lawyer": "legal",
+    "accountant": "accounting",
+    "admin": "administration",
+}
+
+
+class StaffUser(UserMixin, Base):
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    is_active_flag: Mapped[bool] = mapped_column("is_active", default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    kind = "staff"
+
+    def get_id(self) -> str:
+        return f"s:{self.id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_flag
+
+    @property
+    def department(self) -> str:
+        return DEPARTMENT_OF_ROLE[self.role]
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role == "admin" or self.role in roles

@@ -1,0 +1,85 @@
+"""Pages every part shares: health, language switch, error pages."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask_babel import gettext
+from sqlalchemy import text
+
+from core import outbox
+from core.db import db_session
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Any:
+    state: dict[str, Any] = {}
+    healthy = True
+    try:
+        db_session.execute(text("SELECT 1"))
+        state["database"] = {"ok": True, "dialect": db_session.get_bind().dialect.name}
+        state["outbox"] = outbox.backlog(db_session())
+    except Exception as exc:  # health must report, not raise
+        healthy = False
+        state["database"] = {"ok": False, "error": type(exc).__name__}
+    redis_url = current_app.config["REDIS_URL"]
+    if redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_timeout=1).ping()
+            state["broker"] = {"ok": True}
+        except Exception as exc:
+            healthy = False
+            state["broker"] = {"ok": False, "error": type(exc).__name__}
+    else:
+        state["broker"] = {"ok": True, "configured": False, "dispatch": current_app.config["OUTBOX_DISPATCH"]}
+    state["status"] = "ok" if healthy else "degraded"
+    return jsonify(state), (200 if healthy else 503)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: a crafted ?next= must not send people elsewhere."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str) -> Any:
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(_safe_next(request.args.get("next") or request.referrer and urlsplit(request.referrer).path))
+
+
+def _error_page(code: int, title: str, detail: str) -> Any:
+    return render_template("error.html", code=code, title=title, detail=detail), code
+
+
+def init_web(app: Any) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals["safe_next"] = _safe_next
+
+    @app.errorhandler(403)
+    def forbidden(_e: Any) -> Any:
+        return _error_page(403, gettext("Немає доступу"), gettext("У вас немає прав на цю дію."))
+
+    @app.errorhandler(404)
+    def not_found(_e: Any) -> Any:
+        return _error_page(404, gettext("Сторінку не знайдено"), gettext("Такої сторінки немає або вона вам недоступна."))
+
+    @app.errorhandler(413)
+    def too_large(_e: Any) -> Any:
+        return _error_page(413, gettext("Файл завеликий"), gettext("Максимальний розмір файлу — 5 МБ."))
+
+    @app.errorhandler(429)
+    def too_many(_e: Any) -> Any:
+        return _error_page(
+            429, gettext("Забагато спроб"), gettext("Забагато спроб входу. Зачекайте хвилину і спробуйте знову.")
+        )
