@@ -26,6 +26,7 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
         ";".join(str(ROOT / pkg / "translations") for pkg in ("core", "portal", "backoffice")),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     # 1. storage and models
     from core import db

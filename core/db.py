@@ -4,11 +4,14 @@ Service functions only `flush()`; views and tasks own the commit.
 """
 from __future__ import annotations
 
+import threading
 import warnings
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from flask import has_app_context, has_request_context
+from flask.globals import app_ctx, request_ctx
 from sqlalchemy import DateTime, MetaData, Numeric, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
@@ -60,7 +63,20 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-db_session = scoped_session(sessionmaker(expire_on_commit=False))
+def _session_scope() -> int:
+    """One session per request, else per app context (CLI, task), else per thread.
+
+    Per request rather than per app context: a test that holds an app context open
+    gets its own session, and a view's rollback cannot undo the test's fixtures.
+    """
+    if has_request_context():
+        return id(request_ctx._get_current_object())
+    if has_app_context():
+        return id(app_ctx._get_current_object())
+    return threading.get_ident()
+
+
+db_session = scoped_session(sessionmaker(expire_on_commit=False), scopefunc=_session_scope)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -91,6 +107,8 @@ def init_db(app: Any) -> Engine:
     db_session.configure(bind=engine)
     app.extensions["db_engine"] = engine
 
+    # Registered first, so it runs after every other teardown (the outbox dispatch included).
+    @app.teardown_request
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:
         db_session.remove()

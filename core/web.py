@@ -6,12 +6,29 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from core import outbox
 from core.db import db_session
 
 bp = Blueprint("core", __name__)
+
+ORDER_STATUS_LABELS = {
+    "submitted": _l("Нове"),
+    "confirmed": _l("Підтверджене"),
+    "assembling": _l("Комплектується"),
+    "shipped": _l("Відвантажене"),
+    "delivered": _l("Доставлене"),
+    "cancelled": _l("Скасоване"),
+}
+CHANNEL_LABELS = {
+    "portal": _l("Портал"),
+    "phone": _l("Телефон"),
+    "viber": _l("Viber"),
+    "email": _l("E-mail"),
+    "1c": _l("1С"),
+}
 
 
 @bp.get("/healthz")
@@ -41,7 +58,7 @@ def healthz() -> Any:
     return jsonify(state), (200 if healthy else 503)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site paths: a crafted ?next= must not send people elsewhere."""
     if not target:
         return "/"
@@ -55,7 +72,7 @@ def _safe_next(target: str | None) -> str:
 def set_language(code: str) -> Any:
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    return redirect(_safe_next(request.args.get("next") or request.referrer and urlsplit(request.referrer).path))
+    return redirect(safe_next(request.args.get("next") or request.referrer and urlsplit(request.referrer).path))
 
 
 def _error_page(code: int, title: str, detail: str) -> Any:
@@ -64,7 +81,8 @@ def _error_page(code: int, title: str, detail: str) -> Any:
 
 def init_web(app: Any) -> None:
     app.register_blueprint(bp)
-    app.jinja_env.globals["safe_next"] = _safe_next
+    app.jinja_env.globals["status_label"] = lambda status: ORDER_STATUS_LABELS.get(status, status)
+    app.jinja_env.globals["channel_label"] = lambda channel: CHANNEL_LABELS.get(channel, channel)
 
     @app.errorhandler(403)
     def forbidden(_e: Any) -> Any:

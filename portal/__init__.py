@@ -3,4 +3,6 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
-from portal import views  # noqa: E402,F401  routes attach to bp
+# Routes attach to bp on import.
+from portal import views_auth, views_cart, views_catalog, views_orders, views_quick_order  # noqa: E402,F401
+from portal import helpers  # noqa: E402,F401

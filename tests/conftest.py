@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from core.app import create_app
 from core.auth import hash_password
@@ -57,19 +58,31 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 @pytest.fixture
-def db(app: Any) -> Iterator[Any]:
-    """A session whose commits are savepoints inside one transaction rolled back at the end."""
+def db(app: Any) -> Iterator[Session]:
+    """The test's own session, inside one transaction rolled back at the end.
+
+    Requests made by the test client get sessions of their own on the same
+    connection; their commits and rollbacks are savepoints. No app context is held
+    open here: Flask would share it (and `g`) with every request the test makes.
+    """
     engine = app.extensions["db_engine"]
     db_session.remove()
     connection = engine.connect()
     transaction = connection.begin()
     db_session.configure(bind=connection, join_transaction_mode="create_savepoint")
-    with app.app_context():
-        yield db_session
+    session = db_session()
+    yield session
     db_session.remove()
     transaction.rollback()
     connection.close()
     db_session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture
+def ctx(app: Any, db: Session) -> Iterator[None]:
+    """A request context for tests that call services directly (translations, url_for)."""
+    with app.test_request_context():
+        yield
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from core.catalog.models import Category, Price, Product, Stock
+from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
 from core.errors import DomainError
 
 AVAILABILITY = ("in_stock", "low", "out")
@@ -180,3 +180,135 @@ def snap_to_pack(quantity: Decimal, pack_multiple: Decimal) -> Decimal:
         raise DomainError(gettext("Кількість завелика."), field="quantity")
     packs = math.ceil(quantity / pack_multiple)
     return pack_multiple * packs
+
+
+VAT_RATES = (Decimal("20.00"), Decimal("14.00"), Decimal("7.00"), Decimal("0.00"))
+MAX_PACK = Decimal("100000")
+MAX_MONEY = Decimal("999999999999.99")  # Numeric(14, 2)
+MAX_STOCK = Decimal("999999999.999")  # Numeric(12, 3)
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def save_product(
+    session: Session,
+    product: Product | None,
+    *,
+    sku: str,
+    name: str,
+    barcode: str = "",
+    unit: str,
+    pack_multiple: Decimal,
+    vat_rate: Decimal,
+    category_id: int,
+    is_active: bool = True,
+) -> Product:
+    """Create (product=None) or update a product after checking every field."""
+    sku, name, barcode, unit = sku.strip(), name.strip(), barcode.strip(), unit.strip()
+    if not sku or len(sku) > 40:
+        raise DomainError(gettext("Артикул — від 1 до 40 символів."), "sku")
+    # Quick order splits pasted lines on whitespace and ";": such an SKU could never be found.
+    if any(ch.isspace() or ch == ";" for ch in sku):
+        raise DomainError(gettext("Артикул не може містити пробілів і «;»."), "sku")
+    clash = session.scalar(select(Product.id).where(Product.sku == sku))
+    if clash is not None and (product is None or clash != product.id):
+        raise DomainError(gettext("Товар з таким артикулом вже є."), "sku")
+    if not name or len(name) > 300:
+        raise DomainError(gettext("Назва — від 1 до 300 символів."), "name")
+    if barcode and (not barcode.isdigit() or len(barcode) > 20):
+        raise DomainError(gettext("Штрихкод — лише цифри, до 20 знаків."), "barcode")
+    if not unit or len(unit) > 10:
+        raise DomainError(gettext("Одиниця виміру — від 1 до 10 символів."), "unit")
+    if pack_multiple <= 0 or pack_multiple > MAX_PACK or _places(pack_multiple) > 3:
+        raise DomainError(
+            gettext("Кратність упаковки — більше нуля, не більше 100000, до трьох знаків після коми."), "pack_multiple"
+        )
+    if vat_rate not in VAT_RATES:
+        raise DomainError(gettext("Оберіть ставку ПДВ зі списку."), "vat_rate")
+    if session.get(Category, category_id) is None:
+        raise DomainError(gettext("Оберіть категорію зі списку."), "category_id")
+    product = product or Product()
+    product.sku = sku
+    product.name = name
+    product.barcode = barcode or None
+    product.unit = unit
+    product.pack_multiple = pack_multiple
+    product.vat_rate = vat_rate
+    product.category_id = category_id
+    product.is_active = is_active
+    refresh_search_text(product)
+    session.add(product)
+    session.flush()
+    return product
+
+
+def set_product_prices(session: Session, product: Product, amounts: dict[int, Decimal | None]) -> None:
+    """Price per price type id; None removes the price (the product is then not orderable at it).
+
+    Every amount is checked before any is written, so a bad one changes nothing.
+    """
+    known = set(session.scalars(select(PriceType.id).where(PriceType.id.in_(amounts))))
+    for price_type_id, amount in amounts.items():
+        if price_type_id not in known:
+            raise DomainError(gettext("Невідомий тип ціни."), f"price_{price_type_id}")
+        if amount is not None and (amount < 0 or amount > MAX_MONEY or _places(amount) > 2):
+            raise DomainError(
+                gettext("Ціна — число від 0, не більше двох знаків після коми."), f"price_{price_type_id}"
+            )
+    existing = {
+        price.price_type_id: price
+        for price in session.scalars(select(Price).where(Price.product_id == product.id))
+    }
+    for price_type_id, amount in amounts.items():
+        price = existing.get(price_type_id)
+        if amount is None:
+            if price is not None:
+                session.delete(price)
+        elif price is None:
+            session.add(Price(price_type_id=price_type_id, product_id=product.id, amount=amount))
+        else:
+            price.amount = amount
+    session.flush()
+
+
+def set_product_stock(session: Session, product: Product, quantities: dict[int, Decimal | None]) -> None:
+    """Stock per warehouse id; None means none on hand. Checked in full before anything is written."""
+    known = set(session.scalars(select(Warehouse.id).where(Warehouse.id.in_(quantities))))
+    for warehouse_id, quantity in quantities.items():
+        if warehouse_id not in known:
+            raise DomainError(gettext("Невідомий склад."), f"stock_{warehouse_id}")
+        if quantity is not None and (quantity < 0 or quantity > MAX_STOCK or _places(quantity) > 3):
+            raise DomainError(
+                gettext("Залишок — число від 0, не більше трьох знаків після коми."), f"stock_{warehouse_id}"
+            )
+    existing = {
+        stock.warehouse_id: stock
+        for stock in session.scalars(select(Stock).where(Stock.product_id == product.id))
+    }
+    for warehouse_id, quantity in quantities.items():
+        stock = existing.get(warehouse_id)
+        if quantity is None:
+            if stock is not None:
+                session.delete(stock)
+        elif stock is None:
+            session.add(Stock(warehouse_id=warehouse_id, product_id=product.id, quantity=quantity))
+        else:
+            stock.quantity = quantity
+    session.flush()
+
+
+def create_price_type(session: Session, *, code: str, name: str) -> PriceType:
+    code, name = code.strip(), name.strip()
+    if not code or len(code) > 20:
+        raise DomainError(gettext("Код — від 1 до 20 символів."), "code")
+    if session.scalar(select(PriceType.id).where(PriceType.code == code)) is not None:
+        raise DomainError(gettext("Тип ціни з таким кодом вже є."), "code")
+    if not name or len(name) > 100:
+        raise DomainError(gettext("Назва — від 1 до 100 символів."), "name")
+    price_type = PriceType(code=code, name=name)
+    session.add(price_type)
+    session.flush()
+    return price_type

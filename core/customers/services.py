@@ -166,3 +166,15 @@ def request_password_reset(session: Session, user: User | StaffUser | None) -> N
             "valid_hours": current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
         },
     )
+
+
+def set_customer_user_active(session: Session, user: User, active: bool) -> None:
+    """Staff switch portal access off and on; the user's history stays."""
+    user.is_active_flag = active
+    session.flush()
+
+
+def deactivate_delivery_point(session: Session, point: DeliveryPoint) -> None:
+    """Old orders keep pointing at it, so it is hidden from new orders instead of deleted."""
+    point.is_active = False
+    session.flush()

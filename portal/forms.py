@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from core.money import parse_decimal
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Телефон або e-mail"), validators=[DataRequired(_l("Вкажіть телефон або e-mail."))])
+    password = PasswordField(_l("Пароль"), validators=[DataRequired(_l("Вкажіть пароль."))])
+    remember = BooleanField(_l("Запам'ятати мене"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    login = StringField(_l("Телефон або e-mail"), validators=[DataRequired(_l("Вкажіть телефон або e-mail."))])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("Новий пароль"), validators=[DataRequired(_l("Вкажіть пароль."))])
+    confirm = PasswordField(_l("Повторіть пароль"), validators=[DataRequired(_l("Повторіть пароль."))])
+
+
+class QuantityField(StringField):
+    """A quantity typed with a comma or a dot; kept as Decimal."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if valuelist:
+            self.raw = valuelist[0]
+            self.data = parse_decimal(valuelist[0])
+            if self.data is None:
+                raise ValueError(_l("Вкажіть кількість числом."))
+
+
+class CartLineForm(FlaskForm):
+    product_id = IntegerField(validators=[InputRequired()])
+    quantity = QuantityField(_l("Кількість"), validators=[InputRequired(_l("Вкажіть кількість."))])
+
+    def validate_quantity(self, field: QuantityField) -> None:
+        if field.data is not None and (field.data < 0 or field.data > Decimal("100000")):
+            raise ValidationError(_l("Кількість має бути від 0 до 100 000."))
+
+
+class CheckoutForm(FlaskForm):
+    idempotency_key = HiddenField(
+        validators=[DataRequired(_l("Форма застаріла. Оновіть сторінку і спробуйте ще раз.")), Length(max=64)]
+    )
+    delivery_point = SelectField(
+        _l("Точка доставки"), coerce=int, validate_choice=False, validators=[InputRequired(_l("Оберіть точку доставки."))]
+    )
+    desired_date = DateField(_l("Бажана дата доставки"), validators=[Optional()])
+    comment = TextAreaField(_l("Коментар"), validators=[Optional(), Length(max=2000)])
+
+
+class QuickOrderTextForm(FlaskForm):
+    lines = TextAreaField(
+        _l("Рядки «артикул кількість»"), validators=[DataRequired(_l("Вставте хоча б один рядок.")), Length(max=100_000)]
+    )
+
+
+class QuickOrderUploadForm(FlaskForm):
+    file = FileField(_l("Файл Excel (.xlsx)"), validators=[FileRequired(_l("Оберіть файл."))])
+
+
+class QuickOrderConfirmForm(FlaskForm):
+    items = HiddenField(validators=[DataRequired()])  # "product_id:quantity" pairs, re-checked on confirm
+
+
+class OrderPageForm(FlaskForm):
+    """CSRF-only form for one-button actions (repeat, cancel)."""

@@ -1,0 +1,53 @@
+"""Formatting filters and small view helpers shared by the portal's pages."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import flash, g, jsonify, redirect, request
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from core.db import db_session
+from core.orders.models import CartItem
+from portal import bp
+
+
+@bp.app_template_filter("uah")
+def format_uah(value: Decimal | None) -> str:
+    """1234.5 -> "1 234,50 ₴": the way Ukrainian invoices write money."""
+    if value is None:
+        return "—"
+    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",") + "\u00a0₴"
+
+
+@bp.app_template_filter("qty")
+def format_quantity(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",")
+
+
+@bp.app_context_processor
+def cart_badge() -> dict[str, Any]:
+    def cart_count() -> int:
+        if "cart_count" not in g:
+            g.cart_count = db_session.scalar(
+                select(func.count()).select_from(CartItem).where(CartItem.user_id == current_user.id)
+            )
+        return g.cart_count
+
+    return {"cart_count": cart_count}
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def answer(message: str, status: int = 200, back: str = "/", category: str = "ok", **data: Any) -> Any:
+    """JSON for the in-page script, a flash and redirect for a plain form post."""
+    if wants_json():
+        return jsonify(ok=status < 400, message=message, **data), status
+    flash(message, category if status < 400 else "error")
+    return redirect(back)

@@ -1,0 +1,69 @@
+"""Customer login, logout and password reset. There is no self-registration."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_user, logout_user
+
+from core.auth import check_password, find_customer_by_login, limiter, read_password_token
+from core.customers.services import request_password_reset, set_password
+from core.db import db_session
+from core.errors import DomainError
+from core.web import safe_next
+from portal import bp
+from portal.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login() -> Any:
+    if current_user.is_authenticated and getattr(current_user, "kind", None) == "customer":
+        return redirect(url_for("portal.catalog"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = find_customer_by_login(form.login.data)
+        # One message for "no such user", "wrong password" and "disabled": no hints to guessers.
+        if user is not None and user.is_active and check_password(user.password_hash, form.password.data):
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")) if request.args.get("next") else url_for("portal.catalog"))
+        form.password.errors.append(gettext("Невірний логін або пароль."))
+    return render_template("portal/login.html", form=form), (400 if form.errors else 200)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    logout_user()
+    return redirect(url_for("portal.login"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def forgot_password() -> Any:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(db_session, find_customer_by_login(form.login.data))
+        db_session.commit()
+        flash(gettext("Якщо такий користувач є, ми надіслали йому посилання для зміни пароля."), "ok")
+        return redirect(url_for("portal.login"))
+    return render_template("portal/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Any:
+    user = read_password_token(token)
+    if user is None or user.kind != "customer":
+        flash(gettext("Посилання недійсне: воно застаріло або вже використане. Запросіть нове."), "error")
+        return redirect(url_for("portal.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_password(db_session, user, form.password.data, form.confirm.data)
+        except DomainError as exc:
+            getattr(form, exc.field or "password").errors.append(exc.message)
+        else:
+            db_session.commit()
+            flash(gettext("Пароль змінено. Увійдіть з новим паролем."), "ok")
+            return redirect(url_for("portal.login"))
+    return render_template("portal/reset.html", form=form), (400 if form.errors else 200)

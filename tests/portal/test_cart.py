@@ -1,0 +1,72 @@
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.orders.models import CartItem
+from tests.conftest import login
+
+
+def _cart(db, user):
+    return {item.product_id: item.quantity for item in db.scalars(select(CartItem).where(CartItem.user_id == user.id))}
+
+
+def test_add_from_the_list_answers_json_and_snaps_to_the_pack(logged_in, customer, make_product, db):
+    product = make_product(pack="6")
+    response = logged_in.post(
+        "/cart/add", data={"product_id": product.id, "quantity": "10"}, headers={"Accept": "application/json"}
+    )
+    data = response.get_json()
+    assert response.status_code == 200 and data["ok"] and data["snapped"] and data["quantity"] == "12"
+    assert "округлено до 12" in data["message"]
+    assert data["cart_count"] == 1
+    assert _cart(db, customer) == {product.id: Decimal("12")}
+
+
+def test_adding_again_adds_to_the_line(logged_in, customer, make_product, db):
+    product = make_product(pack="0.5", unit="кг")
+    for _ in range(2):
+        logged_in.post("/cart/add", data={"product_id": product.id, "quantity": "2,5"})
+    assert _cart(db, customer) == {product.id: Decimal("5")}
+
+
+def test_bad_quantities_change_nothing(logged_in, customer, make_product, db):
+    product = make_product()
+    for quantity in ("abc", "-3", "", "1e9", "NaN"):
+        response = logged_in.post(
+            "/cart/add", data={"product_id": product.id, "quantity": quantity}, headers={"Accept": "application/json"}
+        )
+        assert response.status_code == 400, quantity
+        assert response.get_json()["message"]
+    assert _cart(db, customer) == {}
+
+
+def test_inactive_or_unpriced_or_unknown_product_cannot_be_added(logged_in, customer, make_product, db):
+    inactive = make_product(active=False)
+    unpriced = make_product(prices={"retail": "10.00"})  # no wholesale price for this customer
+    for product_id in (inactive.id, unpriced.id, 999999):
+        response = logged_in.post(
+            "/cart/add", data={"product_id": product_id, "quantity": "1"}, headers={"Accept": "application/json"}
+        )
+        assert response.status_code == 400
+        assert "недоступний" in response.get_json()["message"]
+    assert _cart(db, customer) == {}
+
+
+def test_set_zero_removes_and_cart_page_totals(logged_in, customer, make_product, db):
+    a = make_product("Товар А", prices={"wholesale": "10.50"})
+    b = make_product("Товар Б", prices={"wholesale": "3.33"})
+    logged_in.post("/cart/add", data={"product_id": a.id, "quantity": "2"})
+    logged_in.post("/cart/add", data={"product_id": b.id, "quantity": "3"})
+    html = logged_in.get("/cart").get_data(as_text=True)
+    assert "30,99" in html  # 21.00 + 9.99
+    logged_in.post("/cart/set", data={"product_id": a.id, "quantity": "0"})
+    assert _cart(db, customer) == {b.id: Decimal("3")}
+
+
+def test_cart_survives_logout_and_a_second_device(app, logged_in, customer, make_product, db):
+    product = make_product()
+    logged_in.post("/cart/add", data={"product_id": product.id, "quantity": "4"})
+    logged_in.post("/logout")
+    second_device = app.test_client()
+    login(second_device, customer.phone)
+    assert f'data-sku="{product.sku}"' in second_device.get("/cart").get_data(as_text=True)
