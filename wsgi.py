@@ -1,4 +1,5 @@
-"""gunicorn wsgi:app"""
+"""gunicorn wsgi:app  ·  celery -A wsgi:celery worker|beat"""
 from core.app import create_app
 
 app = create_app()
+celery = app.extensions["celery"]

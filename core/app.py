@@ -62,6 +62,8 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
 
     # 5. command line
     from core import cli
+    from core.serve import serve_demo
 
     cli.init_cli(app)
+    app.cli.add_command(serve_demo)
     return app

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 load_dotenv(ROOT / ".env")
 
 
-def _database_url(raw: str | None) -> str:
+def sqlalchemy_url(raw: str | None) -> str:
     """Accept the usual `postgresql://` form and route it to psycopg 3."""
     url = raw or f"sqlite:///{ROOT / 'instance' / 'portal.db'}"
     for prefix in ("postgres://", "postgresql://"):
@@ -28,7 +28,7 @@ def _flag(name: str, default: bool) -> bool:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
-    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_DATABASE_URI = sqlalchemy_url(os.environ.get("DATABASE_URL"))
     SQL_ECHO = _flag("SQL_ECHO", False)
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Where outbox events go after a commit: "celery" needs a broker and a worker;
@@ -64,4 +64,3 @@ class TestConfig(Config):
     LOGIN_RATE_LIMIT = "10000 per minute"  # the rate-limit test sets its own
     OUTBOX_DISPATCH = "inline"
     SECRET_KEY = "test-secret"
-    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL") or "sqlite:///:memory:")

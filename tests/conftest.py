@@ -18,7 +18,7 @@ from core.auth import hash_password
 from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
 from core.catalog.services import refresh_search_text
 from core.cli import alembic_config
-from core.config import TestConfig, _database_url
+from core.config import TestConfig, sqlalchemy_url
 from core.customers.models import Company, DeliveryPoint, User
 from core.db import Base, db_session
 from core.ids import edrpou_check_digit, rnokpp_check_digit
@@ -30,7 +30,7 @@ _seq = itertools.count(1)
 
 
 def database_url(tmp_dir: str, name: str = "tests") -> str:
-    return _database_url(os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_dir}/{name}.db")
+    return sqlalchemy_url(os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_dir}/{name}.db")
 
 
 def reset_schema(url: str) -> None:

@@ -1,0 +1,45 @@
+# The two commands: `make demo` runs the product on the embedded default,
+# `make test` runs the suite (SQLite; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+PORT ?= 5000
+DEMO_DB ?= instance/demo.db
+PYTEST_ARGS ?=
+
+.PHONY: demo demo-reset test i18n install browser bench
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+i18n: install
+	@for pkg in core portal backoffice; do \
+		if ls $$pkg/translations/*/LC_MESSAGES/*.po >/dev/null 2>&1; then $(BIN)/pybabel compile -d $$pkg/translations >/dev/null || exit 1; fi; \
+	done
+
+# Debian's chromium for the browser test; never a downloaded browser build.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium is missing: the browser test will be skipped (apt-get install chromium)"; fi; }
+
+demo: install i18n
+	@mkdir -p instance
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/$(DEMO_DB)} $(BIN)/flask --app wsgi db-upgrade
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/$(DEMO_DB)} $(BIN)/flask --app wsgi seed-demo --if-empty
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/$(DEMO_DB)} $(BIN)/flask --app wsgi serve-demo --port $(PORT)
+
+demo-reset:
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+
+test: install i18n browser
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+bench: install i18n
+	$(BIN)/python -m bench.run

@@ -1,0 +1,103 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core import outbox
+from core.db import utcnow
+from core.outbox import OutboxDelivery, OutboxEvent
+
+calls: list[tuple[str, int]] = []
+
+
+@outbox.handler("test.ping")
+def record_ping(session, event):
+    calls.append(("ping", event.id))
+
+
+@outbox.handler("test.flaky")
+def flaky(session, event):
+    calls.append(("flaky", event.id))
+    if event.payload.get("fail_times", 0) >= event.attempts + 1:
+        raise RuntimeError("provider down")
+
+
+@outbox.handler("test.flaky")
+def steady(session, event):
+    calls.append(("steady", event.id))
+
+
+@pytest.fixture(autouse=True)
+def _clear_calls():
+    calls.clear()
+
+
+def test_an_event_is_stored_with_the_change_and_lost_with_its_rollback(db):
+    event = outbox.emit(db, "test.ping", {"n": 1})
+    event_id = event.id
+    db.rollback()
+    assert db.get(OutboxEvent, event_id) is None
+
+
+def test_redelivery_runs_each_handler_once(db):
+    event = outbox.emit(db, "test.ping", {})
+    db.commit()
+    assert outbox.deliver(db, event.id) == "done"
+    event.status = "pending"  # as if the relay crashed after the handler's commit
+    db.commit()
+    assert outbox.deliver(db, event.id) == "done"
+    assert calls == [("ping", event.id)]
+
+
+def test_a_failing_handler_is_retried_with_backoff_and_others_are_not_rerun(db):
+    event = outbox.emit(db, "test.flaky", {"fail_times": 2})
+    db.commit()
+    assert outbox.deliver(db, event.id) == "pending"
+    assert event.attempts == 1 and "provider down" in event.last_error
+    assert event.next_attempt_at > utcnow() + timedelta(seconds=5)
+    assert outbox.due_event_ids(db) == []  # not due before its backoff
+    event.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.commit()
+    assert outbox.sweep(db) == 1
+    event.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.commit()
+    outbox.sweep(db)
+    db.refresh(event)
+    assert event.status == "done" and event.last_error == ""
+    assert [name for name, _ in calls].count("steady") == 1
+    assert [name for name, _ in calls].count("flaky") == 3
+
+
+def test_after_max_attempts_the_event_is_failed_and_staff_can_retry(db):
+    event = outbox.emit(db, "test.flaky", {"fail_times": 99})
+    db.commit()
+    for _ in range(3):
+        event.next_attempt_at = utcnow()
+        db.commit()
+        outbox.deliver(db, event.id, max_attempts=3)
+    assert event.status == "failed"
+    assert outbox.backlog(db)["failed"] >= 1
+    outbox.retry_failed(db, event.id)
+    db.commit()
+    assert event.status == "pending" and event.attempts == 0
+
+
+def test_a_crash_mid_delivery_loses_nothing(db):
+    """A worker killed inside a handler: its transaction never commits, the sweep delivers later."""
+    event = outbox.emit(db, "test.ping", {})
+    db.commit()
+    db.begin_nested()
+    record_ping(db, event)
+    db.add(OutboxDelivery(event_id=event.id, handler="core.whatever"))
+    db.rollback()  # the process died here
+    assert event.id in outbox.due_event_ids(db)
+    outbox.sweep(db)
+    db.refresh(event)
+    assert event.status == "done"
+
+
+def test_events_without_handlers_complete(db):
+    event = outbox.emit(db, "nobody.listens", {})
+    db.commit()
+    assert outbox.deliver(db, event.id) == "done"
+    assert db.scalar(select(func.count()).select_from(OutboxDelivery).where(OutboxDelivery.event_id == event.id)) == 0
