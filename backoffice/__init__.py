@@ -3,4 +3,14 @@ from flask import Blueprint
 
 bp = Blueprint("backoffice", __name__, template_folder="templates")
 
-from backoffice import views  # noqa: E402,F401  routes attach to bp
+# Routes and the template context attach to bp on import.
+from backoffice import (  # noqa: E402,F401
+    helpers,
+    views,
+    views_auth,
+    views_catalog,
+    views_companies,
+    views_monitor,
+    views_order_entry,
+    views_orders,
+)

@@ -1,13 +1,22 @@
 """Command line: `flask --app wsgi <command>`."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from sqlalchemy import select
 
+from core import demo
 from core.config import ROOT
+from core.customers.models import CUSTOMER_ROLES, Company
+from core.customers.services import create_customer_user, set_password
+from core.db import db_session
+from core.errors import DomainError
+from core.phones import normalize_phone
+from core.staff.models import STAFF_ROLES, StaffUser
 
 
 def alembic_config(url: str) -> AlembicConfig:
@@ -24,3 +33,103 @@ def init_cli(app: Any) -> None:
         (ROOT / "instance").mkdir(exist_ok=True)
         command.upgrade(alembic_config(app.config["SQLALCHEMY_DATABASE_URI"]), "head")
         click.echo("schema is at head")
+
+    @app.cli.command("seed-demo")
+    @click.option("--products", default=3000, show_default=True, type=click.IntRange(1, demo.catalog_capacity()))
+    @click.option("--companies", default=300, show_default=True, type=click.IntRange(1, 1000))
+    @click.option("--orders", default=3000, show_default=True, type=click.IntRange(0, 100_000))
+    @click.option(
+        "--seed", default=42, show_default=True, help="The same seed gives the same data, dated back from today."
+    )
+    @click.option("--reset", is_flag=True, help="Empty every table first: all existing data is lost.")
+    @click.option("--if-empty", is_flag=True, help="Skip quietly (exit 0) when the database has data.")
+    def seed_demo(products: int, companies: int, orders: int, seed: int, reset: bool, if_empty: bool) -> None:
+        """Fill a migrated database with a HoReCa wholesaler's demo data."""
+        session = db_session()
+        found = {name: count for name, count in demo.existing_data(session).items() if count}
+        if found and not reset:
+            listing = ", ".join(f"{count} {name}" for name, count in found.items())
+            if if_empty:
+                click.echo(f"the database already has data ({listing}); no demo data added")
+                return
+            raise click.ClickException(
+                f"the database already has data ({listing}); run with --reset to replace all of it with demo data"
+            )
+        started = time.perf_counter()
+        if reset:
+            demo.clear_database(session)
+        summary = demo.seed_demo(session, products=products, companies=companies, orders=orders, seed=seed)
+        session.commit()
+        _echo_summary(summary, time.perf_counter() - started)
+
+    @app.cli.command("create-staff")
+    @click.option("--email", required=True)
+    @click.option("--name", "full_name", required=True)
+    @click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
+    @click.option("--phone", default="", help="Optional; any common spelling.")
+    @click.password_option()
+    def create_staff(email: str, full_name: str, role: str, phone: str, password: str) -> None:
+        """Create a staff account; the password is asked twice and not shown."""
+        session = db_session()
+        email, full_name = email.strip().lower(), full_name.strip()
+        if "@" not in email or not full_name:
+            raise click.ClickException("an e-mail address and a name are required")
+        if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
+            raise click.ClickException(f"a staff user with the e-mail {email} already exists")
+        normalized_phone = normalize_phone(phone) if phone.strip() else None
+        if phone.strip() and normalized_phone is None:
+            raise click.ClickException(f"not a valid phone number: {phone}")
+        staff = StaffUser(email=email, full_name=full_name, role=role, phone=normalized_phone)
+        try:
+            with _service_context(app):
+                set_password(session, staff, password, password)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        session.add(staff)
+        session.commit()
+        click.echo(f"staff user {email} ({role}) created")
+
+    @app.cli.command("create-customer-user")
+    @click.option("--company-tax-id", "tax_id", required=True, help="The company's ЄДРПОУ or РНОКПП.")
+    @click.option("--name", "full_name", required=True)
+    @click.option("--role", required=True, type=click.Choice(CUSTOMER_ROLES))
+    @click.option("--email", default="")
+    @click.option("--phone", default="", help="Any common spelling; stored in E.164.")
+    def create_customer_user_command(tax_id: str, full_name: str, role: str, email: str, phone: str) -> None:
+        """Open a portal cabinet for a person of a customer company.
+
+        The person sets a password with the "forgot password" link on the login page.
+        """
+        session = db_session()
+        company = session.scalar(select(Company).where(Company.tax_id == tax_id.strip()))
+        if company is None:
+            raise click.ClickException(f"no company with the tax id {tax_id}")
+        if not full_name.strip():
+            raise click.ClickException("a name is required")
+        try:
+            with _service_context(app):
+                user = create_customer_user(
+                    session, company, full_name=full_name, role=role, email=email, phone=phone
+                )
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        session.commit()
+        click.echo(f"portal user {user.email or user.phone} ({role}) created for {company.name}")
+
+
+def _service_context(app: Any) -> Any:
+    """A request context for service calls: their messages are translated, and the
+    locale selector reads the (here empty) session, so they come out in Ukrainian."""
+    return app.test_request_context()
+
+
+def _echo_summary(summary: demo.DemoSummary, seconds: float) -> None:
+    click.echo(f"demo data created in {seconds:.1f} s")
+    for name, count in summary.counts.items():
+        click.echo(f"  {name:<18} {count:>7}")
+    click.echo("  orders by status:  " + ", ".join(f"{s} {n}" for s, n in sorted(summary.orders_by_status.items())))
+    click.echo(f"logins, all with the password {demo.DEMO_PASSWORD}:")
+    for login in (demo.CAFE_DEMO, demo.FOP_DEMO):
+        click.echo(f"  portal      {login.email} or {login.phone}  ({login.company})")
+    for email, full_name, role in demo.STAFF:
+        click.echo(f"  backoffice  {email}  ({role}, {full_name})")

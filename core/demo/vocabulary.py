@@ -53,7 +53,6 @@ CITIES = (
     ("Ірпінь", 2, ("вул. Університетська", "вул. Соборна")),
     ("Чернівці", 2, ("вул. Ольги Кобилянської", "вул. Головна")),
 )
-POINT_NAMES = ("Основний заклад", "Кухня", "Склад", "Літній майданчик", "Філія", "Кіоск", "Бар на другому поверсі")
 
 ORDER_COMMENTS = (
     "Доставка до 10:00, будь ласка.",
@@ -79,7 +78,8 @@ def transliterate(text: str) -> str:
     out: list[str] = []
     previous = " "
     for char in text.lower():
-        if not previous.isalpha() and char in _TRANSLIT_WORD_START:
+        at_word_start = not previous.isalpha() and previous not in "'’"  # Знам'янка -> Znamianka
+        if at_word_start and char in _TRANSLIT_WORD_START:
             out.append(_TRANSLIT_WORD_START[char])
         else:
             out.append(_TRANSLIT.get(char, char))

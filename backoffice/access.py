@@ -1,0 +1,43 @@
+"""Who may use which part of the backoffice. Admin passes every check (StaffUser.has_role)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+# Empty tuple = any staff member.
+ANY_STAFF: tuple[str, ...] = ()
+# Moving orders along and taking orders by phone is sales work.
+ORDER_HANDLERS = ("manager", "head_of_sales")
+COMPANY_EDITORS = ("manager", "head_of_sales")
+CATALOG_EDITORS = ("admin",)
+OUTBOX_WATCHERS = ("accountant", "head_of_sales")
+
+
+def may(user: Any, roles: tuple[str, ...]) -> bool:
+    if not getattr(user, "is_authenticated", False) or getattr(user, "kind", None) != "staff":
+        return False
+    return not roles or user.has_role(*roles)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: Any
+    roles: tuple[str, ...]
+
+
+NAV = (
+    NavItem("backoffice.orders", _l("Замовлення"), ANY_STAFF),
+    NavItem("backoffice.new_order", _l("Нове замовлення"), ORDER_HANDLERS),
+    NavItem("backoffice.companies", _l("Контрагенти"), ANY_STAFF),
+    NavItem("backoffice.products", _l("Каталог"), CATALOG_EDITORS),
+    NavItem("backoffice.price_types", _l("Типи цін"), CATALOG_EDITORS),
+    NavItem("backoffice.outbox", _l("Черга подій"), OUTBOX_WATCHERS),
+    NavItem("backoffice.messages", _l("Повідомлення"), ANY_STAFF),
+)
+
+
+def nav_for(user: Any) -> list[NavItem]:
+    return [item for item in NAV if may(user, item.roles)]

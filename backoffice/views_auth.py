@@ -1,0 +1,81 @@
+"""Staff login, logout and password reset (e-mail + password; customers have their own door)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from backoffice import bp
+from backoffice.forms import ActionForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
+from backoffice.helpers import put_error
+from core.auth import check_password, limiter, read_password_token
+from core.customers.services import request_password_reset, set_password
+from core.db import db_session
+from core.errors import DomainError
+from core.staff.models import StaffUser
+from core.web import safe_next
+
+
+def find_staff_by_email(email: str) -> StaffUser | None:
+    return db_session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login() -> Any:
+    if getattr(current_user, "kind", None) == "staff":
+        return redirect(url_for("backoffice.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        staff = find_staff_by_email(form.login.data)
+        # One message for "no such person", "wrong password" and "disabled": no hints to guessers.
+        # check_password runs even for unknown e-mails, so timing does not tell them apart either.
+        password_ok = check_password(staff.password_hash if staff else None, form.password.data)
+        if staff is not None and password_ok and login_user(staff, remember=form.remember.data):
+            target = request.args.get("next")
+            return redirect(safe_next(target) if target else url_for("backoffice.index"))
+        form.password.errors.append(gettext("Невірний e-mail або пароль."))
+    return render_template("backoffice/login.html", form=form), (400 if form.errors else 200)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    if ActionForm().validate_on_submit():
+        logout_user()
+    return redirect(url_for("backoffice.login"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def forgot_password() -> Any:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(db_session, find_staff_by_email(form.login.data))
+        db_session.commit()
+        # The same answer whether or not the address is ours.
+        flash(gettext("Якщо такий працівник є, ми надіслали йому посилання для зміни пароля."), "ok")
+        return redirect(url_for("backoffice.login"))
+    return render_template("backoffice/forgot.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")
+def reset_password(token: str) -> Any:
+    staff = read_password_token(token)
+    if staff is None or staff.kind != "staff":
+        flash(gettext("Посилання недійсне: воно застаріло або вже використане. Запросіть нове."), "error")
+        return render_template("backoffice/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_password(db_session, staff, form.password.data, form.confirm.data)
+        except DomainError as exc:
+            db_session.rollback()
+            put_error(form, exc)
+        else:
+            db_session.commit()
+            flash(gettext("Пароль змінено. Увійдіть з новим паролем."), "ok")
+            return redirect(url_for("backoffice.login"))
+    return render_template("backoffice/reset.html", form=form, staff=staff), (400 if form.errors else 200)

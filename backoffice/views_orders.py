@@ -1,0 +1,151 @@
+"""Orders: the filtered list, one order with its history, and status moves."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from backoffice import bp
+from backoffice.access import ORDER_HANDLERS
+from backoffice.forms import OrderFilterForm, StatusChangeForm
+from backoffice.helpers import current_page, paginate
+from backoffice.search import contains
+from core.auth import staff_required
+from core.customers.models import Company
+from core.db import db_session, is_postgres
+from core.errors import DomainError
+from core.orders import states
+from core.orders.models import Order
+from core.orders.services import KYIV, Actor, change_status
+from core.staff.models import StaffUser
+from core.web import CHANNEL_LABELS, ORDER_STATUS_LABELS
+
+
+def status_label(status: str) -> Any:
+    return ORDER_STATUS_LABELS.get(status, status)
+
+
+def channel_label(channel: str) -> Any:
+    return CHANNEL_LABELS.get(channel, channel)
+
+
+def sales_staff_choices() -> list[tuple[int, str]]:
+    people = db_session.scalars(
+        select(StaffUser)
+        .where(StaffUser.role.in_(("manager", "head_of_sales")), StaffUser.is_active_flag.is_(True))
+        .order_by(StaffUser.full_name)
+    )
+    return [(person.id, person.full_name) for person in people]
+
+
+def _kyiv_midnight_utc(day: Any) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=KYIV).astimezone(timezone.utc)
+
+
+def filtered_orders(form: OrderFilterForm) -> Select:
+    """Apply every filter the staff member filled in correctly; a wrong one is shown, not applied."""
+    stmt = select(Order).options(joinedload(Order.company), joinedload(Order.manager))
+
+    def usable(field: Any) -> bool:
+        return not field.errors and field.data not in (None, "")
+
+    if usable(form.status):
+        stmt = stmt.where(Order.status == form.status.data)
+    if form.mine.data:
+        stmt = stmt.where(Order.manager_id == current_user.id)
+    elif usable(form.manager):
+        stmt = stmt.where(Order.manager_id == form.manager.data)
+    if usable(form.company_id):
+        stmt = stmt.where(Order.company_id == form.company_id.data)
+    if usable(form.company):
+        term = form.company.data
+        stmt = stmt.join(Company, Company.id == Order.company_id).where(
+            or_(contains(Company.name, term), Company.tax_id.startswith(term, autoescape=True))
+        )
+    if usable(form.channel):
+        stmt = stmt.where(Order.channel == form.channel.data)
+    if usable(form.date_from):
+        stmt = stmt.where(Order.created_at >= _kyiv_midnight_utc(form.date_from.data))
+    if usable(form.date_to):
+        stmt = stmt.where(Order.created_at < _kyiv_midnight_utc(form.date_to.data + timedelta(days=1)))
+    return stmt.order_by(Order.created_at.desc(), Order.id.desc())
+
+
+@bp.get("/orders")
+@staff_required()
+def orders() -> Any:
+    form = OrderFilterForm(
+        formdata=request.args,
+        managers=sales_staff_choices(),
+        status_label=status_label,
+        channel_label=channel_label,
+    )
+    form.validate()
+    filtered_company = db_session.get(Company, form.company_id.data) if form.company_id.data else None
+    page = paginate(filtered_orders(form), current_page())
+    return render_template("backoffice/orders.html", form=form, page=page, filtered_company=filtered_company)
+
+
+def load_order(order_id: int, for_update: bool = False) -> Order:
+    stmt = select(Order).where(Order.id == order_id)
+    if for_update and is_postgres():
+        # Two people pressing "confirm" at once: the second one waits and then sees the new status.
+        stmt = stmt.with_for_update(of=Order)
+    order = db_session.scalar(
+        stmt.options(
+            joinedload(Order.company),
+            joinedload(Order.delivery_point),
+            joinedload(Order.manager),
+            joinedload(Order.created_by_staff),
+            joinedload(Order.created_by_user),
+            selectinload(Order.lines),
+            selectinload(Order.history),
+        )
+    )
+    if order is None:
+        abort(404)
+    return order
+
+
+def render_order(order: Order, status_form: StatusChangeForm | None = None, code: int = 200) -> Any:
+    return (
+        render_template(
+            "backoffice/order.html",
+            order=order,
+            next_statuses=states.next_statuses(order.status, "staff"),
+            status_form=status_form or StatusChangeForm(),
+        ),
+        code,
+    )
+
+
+@bp.get("/orders/<int:order_id>")
+@staff_required()
+def order(order_id: int) -> Any:
+    return render_order(load_order(order_id))
+
+
+@bp.post("/orders/<int:order_id>/status")
+@staff_required(*ORDER_HANDLERS)
+def change_order_status(order_id: int) -> Any:
+    order = load_order(order_id, for_update=True)
+    form = StatusChangeForm()
+    if not form.validate_on_submit():
+        db_session.rollback()
+        flash(gettext("Не вдалося змінити статус: перевірте форму."), "error")
+        return render_order(order, form, 400)
+    target = form.target.data
+    try:
+        change_status(db_session, order, target, Actor.of(current_user), form.note.data or "")
+    except DomainError as exc:
+        db_session.rollback()
+        flash(exc.message, "error")
+        return render_order(load_order(order_id), form, 400)
+    db_session.commit()
+    flash(gettext("Статус замовлення №%(n)s: %(s)s.", n=order.number, s=status_label(target)), "ok")
+    return redirect(url_for("backoffice.order", order_id=order.id))

@@ -1,0 +1,127 @@
+"""One call builds the whole demo: catalog, staff, customers, order history, a cart."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from random import Random
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+import core.models  # noqa: F401  every table, so a reset empties them all
+from core.auth import hash_password
+from core.catalog.models import Category, Price, Product, Stock, Warehouse
+from core.customers.models import Company, DeliveryPoint, User
+from core.db import Base, utcnow
+from core.demo.catalog import catalog_capacity, seed_catalog
+from core.demo.customers import Registries, insert_companies, random_company_plan
+from core.demo.identifiers import Unique
+from core.demo.orders import fill_cart, seed_orders
+from core.demo.staff import seed_staff
+from core.demo.well_known import CAFE_DEMO, well_known_plans
+from core.orders.models import CartItem, Order, OrderLine, OrderStatusChange
+from core.staff.models import StaffUser
+
+DEMO_PASSWORD = "demo12345"
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    counts: dict[str, int]
+    orders_by_status: dict[str, int]
+
+
+def existing_data(session: Session) -> dict[str, int]:
+    """Rows the demo would collide with; all zero on a freshly migrated database."""
+    return {
+        "products": session.scalar(select(func.count()).select_from(Product)) or 0,
+        "companies": session.scalar(select(func.count()).select_from(Company)) or 0,
+        "staff users": session.scalar(select(func.count()).select_from(StaffUser)) or 0,
+    }
+
+
+def clear_database(session: Session) -> None:
+    """Empty every table, so the demo starts over with ids from 1."""
+    tables = Base.metadata.sorted_tables
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        names = ", ".join(dialect.identifier_preparer.format_table(table) for table in tables)
+        session.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+    else:  # SQLite numbers from the largest id left, so an empty table starts at 1 again
+        for table in reversed(tables):  # children before the rows they point at
+            session.execute(table.delete())
+    # Loaded objects now stand for deleted rows, whose ids the new rows will reuse.
+    session.expunge_all()
+
+
+def seed_demo(
+    session: Session,
+    *,
+    products: int = 3000,
+    companies: int = 300,
+    orders: int = 3000,
+    seed: int = 42,
+    now: datetime | None = None,
+) -> DemoSummary:
+    """Fill an empty database. Only flushes: the caller commits (or, in tests, rolls back)."""
+    capacity = catalog_capacity()
+    if not 1 <= products <= capacity:
+        raise ValueError(f"products must be between 1 and {capacity}")
+    if companies < 1 or orders < 0:
+        raise ValueError("companies must be at least 1 and orders not negative")
+    now = now or utcnow()
+    rng = Random(seed)
+    password_hash = hash_password(DEMO_PASSWORD)  # once: argon2 is slow on purpose
+
+    catalog = seed_catalog(session, rng, products)
+    phones = Unique()
+    staff = seed_staff(session, rng, phones, password_hash)
+    manager_ids = [person.id for person in staff if person.role == "manager"]
+    registries = Registries(phones)
+    shared = {
+        "price_type_ids": catalog.price_type_ids,
+        "manager_ids": manager_ids,
+        "password_hash": password_hash,
+        "now": now,
+    }
+    plans = well_known_plans(rng, registries, **shared)[:companies]
+    plans += [random_company_plan(rng, registries, **shared) for _ in range(companies - len(plans))]
+    demo_companies = insert_companies(session, plans)
+    seed_orders(
+        session,
+        rng,
+        count=orders,
+        companies=demo_companies,
+        catalog=catalog,
+        staff_names={person.id: person.full_name for person in staff},
+        now=now,
+        showcase=demo_companies[0],
+    )
+    fill_cart(session, rng, CAFE_DEMO.email, catalog)
+    session.flush()
+    return summarize(session)
+
+
+def summarize(session: Session) -> DemoSummary:
+    def count(model: type, *where: object) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    counts = {
+        "categories": count(Category),
+        "products": count(Product),
+        "inactive products": count(Product, Product.is_active.is_(False)),
+        "prices": count(Price),
+        "warehouses": count(Warehouse),
+        "stock rows": count(Stock),
+        "staff users": count(StaffUser),
+        "companies": count(Company),
+        "sole proprietors": count(Company, Company.kind == "sole"),
+        "delivery points": count(DeliveryPoint),
+        "customer users": count(User),
+        "orders": count(Order),
+        "order lines": count(OrderLine),
+        "status changes": count(OrderStatusChange),
+        "cart items": count(CartItem),
+    }
+    by_status = dict(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
+    return DemoSummary(counts=counts, orders_by_status=by_status)
