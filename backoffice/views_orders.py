@@ -23,15 +23,7 @@ from core.orders import states
 from core.orders.models import Order
 from core.orders.services import KYIV, Actor, change_status
 from core.staff.models import StaffUser
-from core.web import CHANNEL_LABELS, ORDER_STATUS_LABELS
-
-
-def status_label(status: str) -> Any:
-    return ORDER_STATUS_LABELS.get(status, status)
-
-
-def channel_label(channel: str) -> Any:
-    return CHANNEL_LABELS.get(channel, channel)
+from core.web import channel_label, status_label
 
 
 def sales_staff_choices() -> list[tuple[int, str]]:

@@ -58,6 +58,14 @@ def healthz() -> Any:
     return jsonify(state), (200 if healthy else 503)
 
 
+def status_label(status: str) -> Any:
+    return ORDER_STATUS_LABELS.get(status, status)
+
+
+def channel_label(channel: str) -> Any:
+    return CHANNEL_LABELS.get(channel, channel)
+
+
 def safe_next(target: str | None) -> str:
     """Only same-site paths: a crafted ?next= must not send people elsewhere."""
     if not target:
@@ -81,8 +89,8 @@ def _error_page(code: int, title: str, detail: str) -> Any:
 
 def init_web(app: Any) -> None:
     app.register_blueprint(bp)
-    app.jinja_env.globals["status_label"] = lambda status: ORDER_STATUS_LABELS.get(status, status)
-    app.jinja_env.globals["channel_label"] = lambda channel: CHANNEL_LABELS.get(channel, channel)
+    app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.globals["channel_label"] = channel_label
 
     @app.errorhandler(403)
     def forbidden(_e: Any) -> Any:

@@ -245,6 +245,28 @@ def save_product(
     return product
 
 
+def _write_per_product_rows(
+    session: Session,
+    model: type[Price] | type[Stock],
+    key: str,
+    value: str,
+    product: Product,
+    values: dict[int, Decimal | None],
+) -> None:
+    """Upsert one row per key for a product (a price per type, stock per warehouse); None deletes."""
+    existing = {getattr(row, key): row for row in session.scalars(select(model).where(model.product_id == product.id))}
+    for key_id, amount in values.items():
+        row = existing.get(key_id)
+        if amount is None:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(model(**{key: key_id, "product_id": product.id, value: amount}))
+        else:
+            setattr(row, value, amount)
+    session.flush()
+
+
 def set_product_prices(session: Session, product: Product, amounts: dict[int, Decimal | None]) -> None:
     """Price per price type id; None removes the price (the product is then not orderable at it).
 
@@ -258,20 +280,7 @@ def set_product_prices(session: Session, product: Product, amounts: dict[int, De
             raise DomainError(
                 gettext("Ціна — число від 0, не більше двох знаків після коми."), f"price_{price_type_id}"
             )
-    existing = {
-        price.price_type_id: price
-        for price in session.scalars(select(Price).where(Price.product_id == product.id))
-    }
-    for price_type_id, amount in amounts.items():
-        price = existing.get(price_type_id)
-        if amount is None:
-            if price is not None:
-                session.delete(price)
-        elif price is None:
-            session.add(Price(price_type_id=price_type_id, product_id=product.id, amount=amount))
-        else:
-            price.amount = amount
-    session.flush()
+    _write_per_product_rows(session, Price, "price_type_id", "amount", product, amounts)
 
 
 def set_product_stock(session: Session, product: Product, quantities: dict[int, Decimal | None]) -> None:
@@ -284,20 +293,7 @@ def set_product_stock(session: Session, product: Product, quantities: dict[int, 
             raise DomainError(
                 gettext("Залишок — число від 0, не більше трьох знаків після коми."), f"stock_{warehouse_id}"
             )
-    existing = {
-        stock.warehouse_id: stock
-        for stock in session.scalars(select(Stock).where(Stock.product_id == product.id))
-    }
-    for warehouse_id, quantity in quantities.items():
-        stock = existing.get(warehouse_id)
-        if quantity is None:
-            if stock is not None:
-                session.delete(stock)
-        elif stock is None:
-            session.add(Stock(warehouse_id=warehouse_id, product_id=product.id, quantity=quantity))
-        else:
-            stock.quantity = quantity
-    session.flush()
+    _write_per_product_rows(session, Stock, "warehouse_id", "quantity", product, quantities)
 
 
 def create_price_type(session: Session, *, code: str, name: str) -> PriceType:
