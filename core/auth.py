@@ -14,6 +14,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from core.customers.models import User
 from core.db import db_session
@@ -44,8 +45,10 @@ def load_user(user_id: str) -> User | StaffUser | None:
     kind, _, raw_id = user_id.partition(":")
     if not raw_id.isdigit():
         return None
-    model = {"c": User, "s": StaffUser}.get(kind)
-    return db_session.get(model, int(raw_id)) if model else None
+    if kind == "c":
+        # Every portal page needs the company (price type, name): one query, not two.
+        return db_session.get(User, int(raw_id), options=[joinedload(User.company)])
+    return db_session.get(StaffUser, int(raw_id)) if kind == "s" else None
 
 
 @login_manager.unauthorized_handler
