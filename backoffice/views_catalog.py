@@ -16,7 +16,8 @@ from backoffice.helpers import current_page, get_or_404, paginate, put_error
 from backoffice.search import like_escape
 from core.auth import staff_required
 from core.catalog import services
-from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
+from core.catalog.models import Price, PriceType, Product, Stock, Warehouse
+from core.catalog.services import CategoryNode
 from core.db import db_session
 from core.errors import DomainError
 
@@ -40,7 +41,7 @@ def category_choices() -> list[tuple[int, str]]:
     categories = services.category_tree(db_session)
     by_id = {category.id: category for category in categories}
 
-    def path(category: Category) -> str:
+    def path(category: CategoryNode) -> str:
         parent = by_id.get(category.parent_id) if category.parent_id else None
         return f"{path(parent)} / {category.name}" if parent else category.name
 

@@ -7,8 +7,7 @@ from flask import current_app, g, render_template, request
 from flask_login import current_user
 
 from core.auth import customer_required
-from core.catalog.models import Category
-from core.catalog.services import catalog_page, category_tree, descendants
+from core.catalog.services import CategoryNode, catalog_page, category_tree, descendants
 from core.db import db_session
 from core.orders.cart import cart_quantities
 from portal import bp
@@ -48,7 +47,7 @@ def catalog() -> Any:
     )
 
 
-def _top_of(categories: list[Category], category_id: int | None) -> int | None:
+def _top_of(categories: list[CategoryNode], category_id: int | None) -> int | None:
     parents = {c.id: c.parent_id for c in categories}
     current = category_id
     while current is not None and parents.get(current) is not None:

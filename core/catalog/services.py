@@ -56,11 +56,22 @@ def availability(stock: Decimal, pack_multiple: Decimal, low_packs: int) -> str:
     return "low" if stock < pack_multiple * low_packs else "in_stock"
 
 
-def category_tree(session: Session) -> list[Category]:
-    return list(session.scalars(select(Category).order_by(Category.sort_order, Category.name)))
+@dataclass(frozen=True)
+class CategoryNode:
+    id: int
+    parent_id: int | None
+    name: str
 
 
-def descendants(categories: list[Category], root_id: int) -> set[int]:
+def category_tree(session: Session) -> list[CategoryNode]:
+    """All categories, ordered for display; plain rows, as every portal page reads them."""
+    rows = session.execute(
+        select(Category.id, Category.parent_id, Category.name).order_by(Category.sort_order, Category.name)
+    )
+    return [CategoryNode(*row) for row in rows]
+
+
+def descendants(categories: list[CategoryNode], root_id: int) -> set[int]:
     children: dict[int | None, list[int]] = {}
     for category in categories:
         children.setdefault(category.parent_id, []).append(category.id)
