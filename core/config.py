@@ -54,6 +54,9 @@ class Config:
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", str(24 * 3600)))
 
     CATALOG_PAGE_SIZE = 50
+    # How long a worker reuses a rendered catalog listing (per price type, language,
+    # category, search and page). The cart and checkout always price live.
+    CATALOG_CACHE_SECONDS = float(os.environ.get("CATALOG_CACHE_SECONDS", "15"))
     # Stock below this many packs shows as "low".
     LOW_STOCK_PACKS = int(os.environ.get("LOW_STOCK_PACKS", "5"))
 
@@ -64,3 +67,5 @@ class TestConfig(Config):
     LOGIN_RATE_LIMIT = "10000 per minute"  # the rate-limit test sets its own
     OUTBOX_DISPATCH = "inline"
     SECRET_KEY = "test-secret"
+    # Each test builds its own catalog; the cache has tests of its own that switch it on.
+    CATALOG_CACHE_SECONDS = 0.0

@@ -99,7 +99,10 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # No pre-ping: it costs a round trip on every request. A connection the server
+    # dropped fails one request and is replaced (SQLAlchemy invalidates the pool on a
+    # disconnect error); recycling keeps idle connections from going stale.
+    return create_engine(url, echo=echo, pool_recycle=1800, pool_size=5, max_overflow=10)
 
 
 def init_db(app: Any) -> Engine:

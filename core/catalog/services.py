@@ -40,7 +40,6 @@ class CatalogRow:
     price: Decimal | None
     stock: Decimal
     availability: str
-    in_cart: Decimal
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,6 @@ def catalog_page(
     page: int = 1,
     page_size: int = 50,
     low_packs: int = 5,
-    cart: dict[int, Decimal] | None = None,
 ) -> CatalogPage:
     """One query for the page, whatever its size: rows, price and summed stock together."""
     stmt = _listing_query(price_type_id)
@@ -130,7 +128,6 @@ def catalog_page(
     page = max(page, 1)
     stmt = stmt.order_by(Product.name, Product.id).offset((page - 1) * page_size).limit(page_size + 1)
     result = session.execute(stmt).all()
-    cart = cart or {}
     rows = [
         CatalogRow(
             id=r.id,
@@ -142,7 +139,6 @@ def catalog_page(
             price=r.amount,
             stock=Decimal(r.stock),
             availability=availability(Decimal(r.stock), r.pack_multiple, low_packs),
-            in_cart=cart.get(r.id, Decimal(0)),
         )
         for r in result[:page_size]
     ]
