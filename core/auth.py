@@ -13,7 +13,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from core.customers.models import User
@@ -40,14 +40,18 @@ def check_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+# Built once: this runs on every request. Every portal page needs the company (price
+# type, name), so it comes in the same query.
+_CUSTOMER_WITH_COMPANY = select(User).options(joinedload(User.company)).where(User.id == bindparam("user_id"))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | StaffUser | None:
     kind, _, raw_id = user_id.partition(":")
     if not raw_id.isdigit():
         return None
     if kind == "c":
-        # Every portal page needs the company (price type, name): one query, not two.
-        return db_session.get(User, int(raw_id), options=[joinedload(User.company)])
+        return db_session.scalar(_CUSTOMER_WITH_COMPANY, {"user_id": int(raw_id)})
     return db_session.get(StaffUser, int(raw_id)) if kind == "s" else None
 
 
