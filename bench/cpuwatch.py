@@ -1,0 +1,98 @@
+"""How much of the CPUs other work took while a scenario ran.
+
+The benchmark shares the machine: whatever else runs skews its numbers. Each
+scenario is bracketed by two readings of /proc; CPU time of processes that are
+not the benchmark (this process and its children such as wrk, the gunicorn it
+started, PostgreSQL's processes for the bench database and PostgreSQL's own
+background processes) is reported as "other", as a share of all CPUs: the
+system's busy time (/proc/stat) minus the benchmark's, so work of processes that
+came and went during the run counts too. Steal (time the hypervisor gave to
+other guests) is reported beside it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK")
+NCPU = os.cpu_count() or 1
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _snapshot(own_sessions: set[int], bench_db: str) -> dict[int, tuple[int, bool]]:
+    found: dict[int, tuple[int, bool]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry.name}/stat").read_text()
+        except OSError:
+            continue
+        fields = raw.rsplit(")", 1)[1].split()
+        session, ticks = int(fields[3]), int(fields[11]) + int(fields[12])
+        ours = session in own_sessions
+        if ours:  # children it has waited for (wrk, a restarted worker) count as its own
+            ticks += int(fields[13]) + int(fields[14])
+        if not ours:
+            cmd = _cmdline(entry.name)
+            if cmd.startswith("postgres:") or "/postgres " in cmd:
+                # a client backend names its database; the background processes serve everyone
+                is_backend = "(" in cmd or "[local]" in cmd
+                ours = (bench_db in cmd) or not is_backend
+        found[int(entry.name)] = (ticks, ours)
+    return found
+
+
+def _system() -> tuple[int, int, int]:
+    """(busy, steal, total) jiffies of all CPUs since boot, from /proc/stat."""
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9])
+    busy = user + nice + system + irq + softirq
+    return busy, steal, busy + steal + idle + iowait
+
+
+@dataclass
+class CpuWatch:
+    bench_db: str
+    extra_sessions: set[int] = field(default_factory=set)
+    _start: dict[int, tuple[int, bool]] = field(default_factory=dict)
+    _sys0: tuple[int, int, int] = (0, 0, 0)
+
+    def sessions(self) -> set[int]:
+        return {os.getsid(0), *self.extra_sessions}
+
+    def start(self) -> None:
+        self._start = _snapshot(self.sessions(), self.bench_db)
+        self._sys0 = _system()
+
+    def stop(self) -> dict[str, float]:
+        sys1 = _system()
+        end = _snapshot(self.sessions(), self.bench_db)
+        busy, steal, total = (b - a for a, b in zip(self._sys0, sys1))
+        capacity = total
+        ours = other = 0
+        for pid, (ticks, is_ours) in end.items():
+            before = self._start.get(pid, (0, is_ours))[0]
+            used = max(ticks - before, 0)
+            if is_ours:
+                ours += used
+            else:
+                other += used
+        if not capacity:
+            return {"benchmark_cpu_share": 0.0, "other_cpu_share": 0.0, "steal_share": 0.0, "busy_share": 0.0}
+        # Processes that ended during the run are missing from the per-process count:
+        # whatever the whole system was busy with beyond the benchmark is "other".
+        return {
+            "benchmark_cpu_share": round(ours / capacity, 3),
+            "other_cpu_share": round(max(busy - ours, other, 0) / capacity, 3),
+            "other_processes_seen_share": round(other / capacity, 3),
+            "steal_share": round(steal / capacity, 3),  # taken by the hypervisor from this VM
+            "busy_share": round(busy / capacity, 3),
+        }

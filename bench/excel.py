@@ -1,0 +1,71 @@
+"""Excel order form: a 500-line .xlsx uploaded to /quick-order/upload, parsed and checked."""
+from __future__ import annotations
+
+import io
+import random
+import re
+import statistics
+import time
+
+from openpyxl import Workbook
+
+from bench import pg
+from bench.client import BenchError, Client
+from bench.submit import percentile
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def order_form(skus: list[str], lines: int = 500, seed: int = 7) -> bytes:
+    """The kind of sheet customers keep: a title, a blank row, then a header with
+    the SKU and quantity columns among others and not in the first two places."""
+    rng = random.Random(seed)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Замовлення"
+    sheet.append(["Бланк замовлення", None, None, "Дата:", "2025-01-15"])
+    sheet.append([])
+    sheet.append(["№", "Найменування", "Кількість", "Ціна, грн", "Артикул", "Примітка"])
+    for number, sku in enumerate(rng.sample(skus, lines), start=1):
+        sheet.append([number, f"товар {sku}", rng.choice((1, 2, 3, 5, 6, 10, 12, 24)), None, sku, ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def run_excel(host: str, port: int, customer: pg.Customer, lines: int = 500, repeats: int = 20) -> dict:
+    skus = pg.orderable_skus(customer.price_type_id)
+    content = order_form(skus, lines)
+    client = Client(host, port)
+    try:
+        client.login(customer.login, "demo12345")
+        expected = f"Додати {lines} позицій у кошик"
+        times: list[float] = []
+        errors: list[str] = []
+        for attempt in range(repeats + 1):  # the first upload warms the worker up and is not counted
+            started = time.perf_counter()
+            answer = client.post_multipart(
+                "/quick-order/upload",
+                {"csrf_token": client.csrf_token},
+                {"file": ("order-form.xlsx", content, XLSX)},
+            )
+            seconds = time.perf_counter() - started
+            if answer.status != 200 or expected not in answer.text:
+                bad = re.findall(r'<li data-row="\d+">(.*?)</li>', answer.text)[:3]
+                errors.append(f"upload {attempt}: {answer.status}, no «{expected}»; bad lines: {bad}")
+                if attempt == 0:
+                    raise BenchError(errors[-1])
+            if attempt:
+                times.append(seconds * 1000)
+    finally:
+        client.close()
+    return {
+        "lines": lines,
+        "file_bytes": len(content),
+        "uploads": len(times),
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile(times, 95), 1),
+        "max_ms": round(max(times), 1),
+        "min_ms": round(min(times), 1),
+        "errors": errors,
+    }
