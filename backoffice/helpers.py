@@ -1,6 +1,7 @@
 """Small pieces every backoffice view uses: 404 lookups, paging, errors onto forms, formatting."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,6 +37,19 @@ def put_error(form: FlaskForm, exc: DomainError) -> None:
         flash(exc.message, "error")
     else:
         field.errors = [*field.errors, exc.message]
+
+
+def commit_or_report(form: FlaskForm, action: Callable[[], T]) -> T | None:
+    """Run a service call that returns what it saved and commit it; on a DomainError
+    roll back, put the message on the form and return None."""
+    try:
+        saved = action()
+    except DomainError as exc:
+        db_session.rollback()
+        put_error(form, exc)
+        return None
+    db_session.commit()
+    return saved
 
 
 @dataclass(frozen=True)

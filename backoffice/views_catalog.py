@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from backoffice import bp
 from backoffice.access import CATALOG_EDITORS
 from backoffice.forms import PriceTypeForm, ProductForm, SearchForm, product_numbers_form
-from backoffice.helpers import current_page, get_or_404, paginate, put_error
+from backoffice.helpers import commit_or_report, current_page, get_or_404, paginate, put_error
 from backoffice.search import like_escape
 from core.auth import staff_required
 from core.catalog import services
@@ -62,14 +62,7 @@ def _product_values(form: ProductForm) -> dict[str, Any]:
 
 
 def _save_product(form: ProductForm, product: Product | None) -> Product | None:
-    try:
-        saved = services.save_product(db_session, product, **_product_values(form))
-    except DomainError as exc:
-        db_session.rollback()
-        put_error(form, exc)
-        return None
-    db_session.commit()
-    return saved
+    return commit_or_report(form, lambda: services.save_product(db_session, product, **_product_values(form)))
 
 
 @bp.route("/catalog/products/new", methods=["GET", "POST"])
@@ -149,13 +142,10 @@ def product_numbers(product_id: int) -> Any:
 def price_types() -> Any:
     form = PriceTypeForm()
     if form.validate_on_submit():
-        try:
-            price_type = services.create_price_type(db_session, code=form.code.data, name=form.name.data)
-        except DomainError as exc:
-            db_session.rollback()
-            put_error(form, exc)
-        else:
-            db_session.commit()
+        price_type = commit_or_report(
+            form, lambda: services.create_price_type(db_session, code=form.code.data, name=form.name.data)
+        )
+        if price_type is not None:
             flash(gettext("Тип ціни «%(name)s» створено.", name=price_type.name), "ok")
             return redirect(url_for("backoffice.price_types"))
     found = list(db_session.scalars(select(PriceType).order_by(PriceType.name)))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from backoffice import bp
 from backoffice.access import COMPANY_EDITORS
 from backoffice.forms import ActionForm, CompanyForm, CustomerUserForm, DeliveryPointForm, SearchForm
-from backoffice.helpers import current_page, get_or_404, paginate, put_error
+from backoffice.helpers import commit_or_report, current_page, get_or_404, paginate
 from backoffice.search import contains
 from backoffice.views_orders import sales_staff_choices
 from core.auth import staff_required
@@ -19,7 +19,6 @@ from core.catalog.models import PriceType
 from core.customers import services
 from core.customers.models import Company, DeliveryPoint, User
 from core.db import db_session
-from core.errors import DomainError
 from core.orders.models import Order
 
 RECENT_ORDERS = 10
@@ -43,14 +42,7 @@ def company_form(**kw: Any) -> CompanyForm:
 
 
 def _save(form: CompanyForm, company: Company | None) -> Company | None:
-    try:
-        saved = services.save_company(db_session, company, **form.values())
-    except DomainError as exc:
-        db_session.rollback()
-        put_error(form, exc)
-        return None
-    db_session.commit()
-    return saved
+    return commit_or_report(form, lambda: services.save_company(db_session, company, **form.values()))
 
 
 @bp.route("/companies/new", methods=["GET", "POST"])
@@ -127,13 +119,10 @@ def add_delivery_point(company_id: int) -> Any:
     company = load_company(company_id)
     form = DeliveryPointForm()
     if form.validate_on_submit():
-        try:
-            services.add_delivery_point(db_session, company, form.name.data, form.address.data)
-        except DomainError as exc:
-            db_session.rollback()
-            put_error(form, exc)
-        else:
-            db_session.commit()
+        point = commit_or_report(
+            form, lambda: services.add_delivery_point(db_session, company, form.name.data, form.address.data)
+        )
+        if point is not None:
             flash(gettext("Точку доставки додано."), "ok")
             return redirect(url_for("backoffice.company", company_id=company.id))
     return render_card(company, point_form=form, code=400)
@@ -171,8 +160,9 @@ def add_customer_user(company_id: int) -> Any:
     company = load_company(company_id)
     form = CustomerUserForm()
     if form.validate_on_submit():
-        try:
-            user = services.create_customer_user(
+        user = commit_or_report(
+            form,
+            lambda: services.create_customer_user(
                 db_session,
                 company,
                 full_name=form.full_name.data,
@@ -180,12 +170,9 @@ def add_customer_user(company_id: int) -> Any:
                 email=form.email.data or "",
                 phone=form.phone.data or "",
                 password=form.password.data or None,
-            )
-        except DomainError as exc:
-            db_session.rollback()
-            put_error(form, exc)
-        else:
-            db_session.commit()
+            ),
+        )
+        if user is not None:
             flash(gettext("Користувача «%(name)s» створено.", name=user.full_name), "ok")
             return redirect(url_for("backoffice.company", company_id=company.id))
     return render_card(company, user_form=form, code=400)
