@@ -7,7 +7,7 @@ from typing import Any
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core import demo
 from core.config import ROOT
@@ -62,8 +62,8 @@ def init_cli(app: Any) -> None:
         session.commit()
         if session.get_bind().dialect.name == "postgresql":
             # Planner statistics for the freshly loaded tables; autovacuum would take a while.
-            with session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("ANALYZE")
+            session.execute(text("ANALYZE"))
+            session.commit()
         _echo_summary(summary, time.perf_counter() - started)
 
     @app.cli.command("create-staff")
