@@ -75,7 +75,7 @@ def db(app: Any) -> Iterator[Session]:
     db_session.remove()
     transaction.rollback()
     connection.close()
-    db_session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+    db_session.configure(bind=engine, join_transaction_mode="conditional_savepoint")
 
 
 @pytest.fixture
