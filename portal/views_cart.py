@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -13,13 +14,18 @@ from core.db import db_session
 from core.errors import DomainError
 from core.orders import cart as carts
 from core.orders.services import Actor, submit_order
+from core.web import safe_next
 from portal import bp
 from portal.forms import CartLineForm, CheckoutForm
 from portal.helpers import answer, format_quantity
 
 
 def _back() -> str:
-    return request.referrer or url_for("portal.catalog")
+    """Back to the page the form was on, never to another site."""
+    if not request.referrer:
+        return url_for("portal.catalog")
+    parts = urlsplit(request.referrer)
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def _snap_message(result: carts.SnapResult, pack_note: bool) -> str:

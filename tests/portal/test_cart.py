@@ -1,4 +1,5 @@
 from decimal import Decimal
+from urllib.parse import unquote
 
 from sqlalchemy import select
 
@@ -70,3 +71,15 @@ def test_cart_survives_logout_and_a_second_device(app, logged_in, customer, make
     second_device = app.test_client()
     login(second_device, customer.phone)
     assert f'data-sku="{product.sku}"' in second_device.get("/cart").get_data(as_text=True)
+
+
+def test_back_after_adding_never_leaves_the_site(logged_in, make_product):
+    product = make_product()
+    response = logged_in.post(
+        "/cart/add", data={"product_id": product.id, "quantity": "1"}, headers={"Referer": "https://evil.example/x?y=1"}
+    )
+    assert response.headers["Location"] == "/x?y=1"
+    same_site = logged_in.post(
+        "/cart/add", data={"product_id": product.id, "quantity": "1"}, headers={"Referer": "http://localhost/?q=кава&page=2"}
+    )
+    assert unquote(same_site.headers["Location"]) == "/?q=кава&page=2"
