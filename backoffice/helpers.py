@@ -4,11 +4,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from flask import abort, flash, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import Select
@@ -74,14 +73,6 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-def _money(value: Decimal | None) -> str:
-    return "—" if value is None else format_decimal(value, format="#,##0.00")
-
-
-def _quantity(value: Decimal | None) -> str:
-    return "" if value is None else format_decimal(value, format="#,##0.###")
-
-
 def _when(value: datetime | None) -> str:
     # flask_babel shows it in BABEL_DEFAULT_TIMEZONE (Europe/Kyiv).
     return "" if value is None else format_datetime(value, "dd.MM.yyyy HH:mm")
@@ -99,8 +90,6 @@ def backoffice_globals() -> dict[str, Any]:
         "access": access,
         "labels": labels,
         "page_url": page_url,
-        "fmt_money": _money,
-        "fmt_qty": _quantity,
         "fmt_when": _when,
         "fmt_day": _day,
     }

@@ -1,6 +1,7 @@
 """Pages every part shares: health, language switch, error pages."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,6 +59,20 @@ def healthz() -> Any:
     return jsonify(state), (200 if healthy else 503)
 
 
+def format_uah(value: Decimal | None) -> str:
+    """1234.5 -> "1 234,50 ₴": the way Ukrainian invoices write money."""
+    if value is None:
+        return "—"
+    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",") + "\u00a0₴"
+
+
+def format_quantity(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",")
+
+
 def status_label(status: str) -> Any:
     return ORDER_STATUS_LABELS.get(status, status)
 
@@ -89,6 +104,8 @@ def _error_page(code: int, title: str, detail: str) -> Any:
 
 def init_web(app: Any) -> None:
     app.register_blueprint(bp)
+    app.jinja_env.filters["uah"] = format_uah
+    app.jinja_env.filters["qty"] = format_quantity
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["channel_label"] = channel_label
 

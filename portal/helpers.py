@@ -1,7 +1,6 @@
 """Formatting filters and small view helpers shared by the portal's pages."""
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask import flash, g, jsonify, redirect, request
@@ -11,22 +10,6 @@ from sqlalchemy import func, select
 from core.db import db_session
 from core.orders.models import CartItem
 from portal import bp
-
-
-@bp.app_template_filter("uah")
-def format_uah(value: Decimal | None) -> str:
-    """1234.5 -> "1 234,50 ₴": the way Ukrainian invoices write money."""
-    if value is None:
-        return "—"
-    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",") + "\u00a0₴"
-
-
-@bp.app_template_filter("qty")
-def format_quantity(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    text = format(value.normalize(), "f")
-    return text.replace(".", ",")
 
 
 @bp.app_context_processor

@@ -14,10 +14,10 @@ from core.db import db_session
 from core.errors import DomainError
 from core.orders import cart as carts
 from core.orders.services import Actor, submit_order
-from core.web import safe_next
+from core.web import format_quantity, safe_next
 from portal import bp
 from portal.forms import CartLineForm, CheckoutForm
-from portal.helpers import answer, format_quantity
+from portal.helpers import answer
 
 
 def _back() -> str:

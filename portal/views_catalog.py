@@ -13,8 +13,8 @@ from core.auth import customer_required
 from core.catalog.services import CategoryNode, catalog_page, category_tree, descendants
 from core.db import db_session
 from core.orders.cart import cart_quantities
+from core.web import format_quantity
 from portal import bp, listing_cache
-from portal.helpers import format_quantity
 
 
 @bp.get("/")
