@@ -42,7 +42,6 @@ def orders() -> Any:
         db_session.scalars(
             select(Order)
             .where(Order.company_id == current_user.company_id)
-            .options(selectinload(Order.delivery_point))
             .order_by(Order.created_at.desc(), Order.id.desc())
             .offset((page - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE + 1)
