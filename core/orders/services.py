@@ -147,6 +147,7 @@ def submit_order(
         desired_date=desired_date,
         comment=comment.strip()[:2000],
         status=states.SUBMITTED,
+        history=[],  # a new order has none: no lazy load when the first change is appended
     )
     total = vat_total = ZERO
     merged: dict[int, Decimal] = {}
