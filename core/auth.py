@@ -14,7 +14,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer_group
 
 from core.customers.models import User
 from core.db import db_session
@@ -41,8 +41,10 @@ def check_password(password_hash: str | None, password: str) -> bool:
 
 
 # Built once: this runs on every request. Every portal page needs the company (price
-# type, name), so it comes in the same query.
-_CUSTOMER_WITH_COMPANY = select(User).options(joinedload(User.company)).where(User.id == bindparam("user_id"))
+# type, name) and the cart (the "portal_page" group), so they come in the same query.
+_CUSTOMER_WITH_COMPANY = (
+    select(User).options(joinedload(User.company), undefer_group("portal_page")).where(User.id == bindparam("user_id"))
+)
 
 
 @login_manager.user_loader

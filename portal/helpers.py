@@ -5,20 +5,16 @@ from typing import Any
 
 from flask import flash, g, jsonify, redirect, request
 from flask_login import current_user
-from sqlalchemy import func, select
-
-from core.db import db_session
-from core.orders.models import CartItem
+from core.orders.cart import cart_at_login
 from portal import bp
 
 
 @bp.app_context_processor
 def cart_badge() -> dict[str, Any]:
     def cart_count() -> int:
+        # A view that changed the cart sets g.cart_count; else the loader's snapshot is current.
         if "cart_count" not in g:
-            g.cart_count = db_session.scalar(
-                select(func.count()).select_from(CartItem).where(CartItem.user_id == current_user.id)
-            )
+            g.cart_count = len(cart_at_login(current_user))
         return g.cart_count
 
     return {"cart_count": cart_count}

@@ -3,42 +3,46 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, render_template, request
+from flask import current_app, render_template, request, session
 from flask_babel import get_locale, gettext
-from flask_wtf.csrf import generate_csrf as csrf_token
-from markupsafe import Markup
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf as csrf_token
 
 from core.auth import customer_required
 from core.catalog.services import CategoryNode, catalog_page, category_tree, descendants
-from core.db import db_session
-from core.orders.cart import cart_quantities
+from core.db import db_session, read_only
+from core.orders.cart import cart_at_login
 from core.web import format_quantity
-from portal import bp, listing_cache
+from portal import bp, page_cache
 
 
 @bp.get("/")
+@read_only
 @customer_required
 def catalog() -> Any:
     query = (request.args.get("q") or "").strip()[:100]
     page = request.args.get("page", type=int) or 1
     page = page if 1 <= page <= 10_000 else 1
     category_id = request.args.get("c", type=int)
-    price_type_id = current_user.company.price_type_id
-    cart = cart_quantities(db_session, current_user.id)
-    g.cart_count = len(cart)
-    listing = listing_cache.listings.get_or_render(
-        (str(get_locale()), price_type_id, category_id, query, page),
+    company = current_user.company
+    html = page_cache.pages.get_or_render(
+        (str(get_locale()), company.price_type_id, category_id, query, page),
         current_app.config["CATALOG_CACHE_SECONDS"],
-        lambda: _render_listing(price_type_id, category_id, query, page),
+        lambda: _render_page(company.price_type_id, category_id, query, page),
     )
-    html = listing_cache.personalize(
-        listing, csrf_token(), cart, lambda quantity: gettext("У кошику: %(q)s.", q=format_quantity(quantity))
+    personal = page_cache.Personal(
+        csrf_token=csrf_token(),
+        cart=cart_at_login(current_user),
+        company_name=company.name,
+        return_path=request.full_path,
+        flashes_html=render_template("_flashes.html") if "_flashes" in session else "",
     )
-    return render_template("portal/catalog.html", listing_html=Markup(html))
+    return page_cache.personalize(
+        html, personal, lambda quantity: gettext("У кошику: %(q)s.", q=format_quantity(quantity))
+    )
 
 
-def _render_listing(price_type_id: int, category_id: int | None, query: str, page: int) -> str:
+def _render_page(price_type_id: int, category_id: int | None, query: str, page: int) -> str:
     categories = category_tree(db_session)
     category_id = category_id if category_id in {c.id for c in categories} else None
     listing = catalog_page(
@@ -52,14 +56,14 @@ def _render_listing(price_type_id: int, category_id: int | None, query: str, pag
     )
     active_top = _top_of(categories, category_id)
     return render_template(
-        "portal/_catalog_listing.html",
+        "portal/catalog.html",
         listing=listing,
         query=query,
         category_id=category_id,
         active_top=active_top,
         top_level=[c for c in categories if c.parent_id is None],
         subcategories=[c for c in categories if active_top and c.parent_id == active_top],
-        csrf_marker=listing_cache.CSRF_MARKER,
+        **page_cache.HOLES,
     )
 
 

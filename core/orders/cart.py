@@ -54,6 +54,12 @@ def cart_quantities(session: Session, user_id: int) -> dict[int, Decimal]:
     return {product_id: quantity for product_id, quantity in rows}
 
 
+def cart_at_login(user: User) -> dict[int, Decimal]:
+    """The cart as the login loader read it with the user (see `User.cart_snapshot`)."""
+    pairs = (item.split(":") for item in (user.cart_snapshot or "").split(",") if item)
+    return {int(product_id): Decimal(quantity) for product_id, quantity in pairs}
+
+
 def _orderable(session: Session, user: User, product_id: int) -> Orderable:
     product = orderable_products(session, user.company.price_type_id, ids=[product_id]).get(product_id)
     if product is None:

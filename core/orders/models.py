@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, cast, select
+from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column, relationship
+from sqlalchemy.sql.functions import aggregate_strings
 
 from core.catalog.models import Product
 from core.customers.models import Company, DeliveryPoint, User
@@ -25,6 +26,21 @@ class CartItem(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     product: Mapped[Product] = relationship()
+
+
+# Every portal page shows the cart (the badge, the "in the cart" notes) and every
+# portal request loads its user anyway: "product_id:quantity,..." rides along in that
+# one query (`undefer_group("portal_page")` in the login loader). It is read once per
+# request, so a view that changes the cart reads the cart itself afterwards.
+User.cart_snapshot = deferred(
+    column_property(
+        select(aggregate_strings(cast(CartItem.product_id, String) + ":" + cast(CartItem.quantity, String), ","))
+        .where(CartItem.user_id == User.id)
+        .correlate_except(CartItem)
+        .scalar_subquery()
+    ),
+    group="portal_page",
+)
 
 
 class Order(Base):

@@ -5,18 +5,18 @@ from decimal import Decimal
 import pytest
 
 from core.catalog.models import Price
-from portal import listing_cache
-from portal.listing_cache import TTLCache
+from portal import page_cache
+from portal.page_cache import TTLCache
 from tests.conftest import login
 
 
 @pytest.fixture
 def cache_on(app):
     app.config["CATALOG_CACHE_SECONDS"] = 60.0
-    listing_cache.listings.clear()
+    page_cache.pages.clear()
     yield app
     app.config["CATALOG_CACHE_SECONDS"] = 0.0
-    listing_cache.listings.clear()
+    page_cache.pages.clear()
 
 
 def _client_for(app, user):
@@ -34,11 +34,32 @@ def test_cached_listing_carries_each_customers_own_cart_and_token(cache_on, db, 
 
     first_page = first.get("/").get_data(as_text=True)  # renders and caches
     second_page = second.get("/").get_data(as_text=True)  # served from the cache
-    assert len(listing_cache.listings._entries) == 1
+    assert len(page_cache.pages._entries) == 1
     assert "У кошику: 6." in second_page and "У кошику" not in first_page
-    assert listing_cache.CSRF_MARKER not in first_page + second_page
+    assert page_cache.CSRF_MARKER not in first_page + second_page
     token = second_page.split('name="csrf-token" content="')[1].split('"')[0]
     assert f'name="csrf_token" value="{token}"' in second_page
+
+
+def test_a_cached_page_shows_each_customers_company_badge_flashes_and_way_back(
+    cache_on, db, make_company, make_user, make_product
+):
+    product = make_product("Кава Лаваца", sku="CF-1")
+    first = _client_for(cache_on, make_user(make_company("ТОВ «Перша & Ко»")))
+    second = _client_for(cache_on, make_user(make_company("ФОП Друга")))
+    first.get("/?page=1")  # renders and caches
+    second.post("/cart/add", data={"product_id": product.id, "quantity": "2"})  # no JS: a flash and a redirect
+
+    page = second.get("/?page=1").get_data(as_text=True)
+    assert len(page_cache.pages._entries) == 1
+    assert "ФОП Друга" in page and "Перша" not in page
+    assert 'data-cart-count>1</span>' in page
+    assert 'class="flash flash-ok"' in page
+    assert "next=/%3Fpage%3D1" in page
+    again = second.get("/?page=1").get_data(as_text=True)
+    assert 'class="flash' not in again  # shown once
+    assert "ТОВ «Перша &amp; Ко»" in first.get("/?page=1").get_data(as_text=True)
+    assert not any(marker in page + again for marker in ("__CART_COUNT__", "__COMPANY_NAME__", "__RETURN_PATH__", "__FLASHES__"))
 
 
 def test_price_types_do_not_share_a_listing(cache_on, db, make_company, make_user, make_product):
