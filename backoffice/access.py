@@ -30,6 +30,7 @@ class NavItem:
 
 NAV = (
     NavItem("backoffice.orders", _l("Замовлення"), ANY_STAFF),
+    NavItem("backoffice.holds", _l("На погодженні"), ORDER_HANDLERS),
     NavItem("backoffice.new_order", _l("Нове замовлення"), ORDER_HANDLERS),
     NavItem("backoffice.companies", _l("Контрагенти"), ANY_STAFF),
     NavItem("backoffice.products", _l("Каталог"), CATALOG_EDITORS),

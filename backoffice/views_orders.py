@@ -21,9 +21,13 @@ from core.db import db_session, is_postgres
 from core.errors import DomainError
 from core.orders import states
 from core.orders.models import Order
-from core.orders.services import KYIV, Actor, change_status
+from core.orders.services import KYIV, Actor, change_status, kyiv_today
 from core.staff.models import StaffUser
 from core.web import channel_label, status_label
+from payments.invoice_document import invoice_pdf as invoice_pdf_file
+from payments.models import Invoice
+from payments.invoices import invoices_of_order
+from payments.receivables import company_balance, debts_by_company, decide_hold
 
 
 def sales_staff_choices() -> list[tuple[int, str]]:
@@ -111,9 +115,24 @@ def render_order(order: Order, status_form: StatusChangeForm | None = None, code
             order=order,
             next_statuses=states.next_statuses(order.status, "staff"),
             status_form=status_form or StatusChangeForm(),
+            invoices=invoices_of_order(db_session, order.id),
+            balance=company_balance(db_session, order.company) if order.status == states.ON_HOLD else None,
         ),
         code,
     )
+
+
+@bp.get("/holds")
+@staff_required()
+def holds() -> Any:
+    """Orders waiting for a credit decision, oldest first, with each company's debt."""
+    page = paginate(
+        select(Order).where(Order.status == states.ON_HOLD).options(joinedload(Order.company), selectinload(Order.history))
+        .order_by(Order.created_at, Order.id),
+        current_page(),
+    )
+    debts = debts_by_company(db_session, [o.company_id for o in page.items], kyiv_today())
+    return render_template("backoffice/holds.html", page=page, debts=debts)
 
 
 @bp.get("/orders/<int:order_id>")
@@ -133,7 +152,11 @@ def change_order_status(order_id: int) -> Any:
         return render_order(order, form, 400)
     target = form.target.data
     try:
-        change_status(db_session, order, target, Actor.of(current_user), form.note.data or "")
+        if order.status == states.ON_HOLD:
+            # A credit decision: a reason is required, big orders take the head of sales.
+            decide_hold(db_session, order, current_user, target == states.CONFIRMED, form.note.data or "")
+        else:
+            change_status(db_session, order, target, Actor.of(current_user), form.note.data or "")
     except DomainError as exc:
         db_session.rollback()
         flash(exc.message, "error")
@@ -141,3 +164,13 @@ def change_order_status(order_id: int) -> Any:
     db_session.commit()
     flash(gettext("Статус замовлення №%(n)s: %(s)s.", n=order.number, s=status_label(target)), "ok")
     return redirect(url_for("backoffice.order", order_id=order.id))
+
+
+@bp.get("/invoices/<int:invoice_id>.pdf")
+@staff_required()
+def invoice_pdf(invoice_id: int) -> Any:
+    invoice = db_session.get(Invoice, invoice_id)
+    if invoice is None:
+        abort(404)
+    pdf, name = invoice_pdf_file(invoice)
+    return pdf, 200, {"Content-Type": "application/pdf", "Content-Disposition": f'inline; filename="{name}"'}

@@ -23,7 +23,7 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
     app.config.from_object(config)
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES",
-        ";".join(str(ROOT / pkg / "translations") for pkg in ("core", "portal", "backoffice")),
+        ";".join(str(ROOT / pkg / "translations") for pkg in ("core", "payments", "portal", "backoffice")),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -50,14 +50,19 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
     outbox.init_outbox(app)
     init_celery(app)
     import notify.handlers  # noqa: F401
+    import payments.invoices  # noqa: F401  issues invoices when an order is confirmed
+    import payments.receivables  # noqa: F401  credit check when an order is submitted
+    import payments.liqpay.tasks  # noqa: F401  periodic: ask LiqPay about lost callbacks
 
-    # 4. web: shared pages, the customer portal, the backoffice
+    # 4. web: shared pages, the customer portal, provider callbacks, the backoffice
     from backoffice import bp as backoffice_bp
     from core import web
+    from payments.liqpay.callbacks import bp as payments_bp
     from portal import bp as portal_bp
 
     web.init_web(app)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(payments_bp)
     app.register_blueprint(backoffice_bp, url_prefix="/staff")
 
     # 5. command line

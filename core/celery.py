@@ -29,7 +29,8 @@ def init_celery(app: Any) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=4,
         broker_connection_retry_on_startup=True,
-        beat_schedule={"outbox-sweep": {"task": "outbox.sweep", "schedule": 15.0}},
+        # Periodic jobs (core/jobs.py) add their entries as their packages are imported.
+        beat_schedule={**(celery_app.conf.beat_schedule or {}), "outbox-sweep": {"task": "outbox.sweep", "schedule": 15.0}},
     )
     celery_app.Task = AppContextTask
     celery_app.flask_app = app

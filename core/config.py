@@ -60,6 +60,25 @@ class Config:
     # Stock below this many packs shows as "low".
     LOW_STOCK_PACKS = int(os.environ.get("LOW_STOCK_PACKS", "5"))
 
+    # Payments. LiqPay's base URL is configurable so the same client talks to LiqPay
+    # or to the local emulator (`make demo` starts one and points this at it).
+    LIQPAY_PUBLIC_KEY = os.environ.get("LIQPAY_PUBLIC_KEY", "sandbox_i00000000001")
+    LIQPAY_PRIVATE_KEY = os.environ.get("LIQPAY_PRIVATE_KEY", "sandbox_demo-private-key")
+    LIQPAY_BASE_URL = os.environ.get("LIQPAY_BASE_URL", "https://www.liqpay.ua")
+    # A card payment still undecided after this long is asked about (lost callbacks).
+    LIQPAY_RECONCILE_AFTER_MINUTES = int(os.environ.get("LIQPAY_RECONCILE_AFTER_MINUTES", "15"))
+    PREPAYMENT_DUE_DAYS = int(os.environ.get("PREPAYMENT_DUE_DAYS", "3"))
+    # Releasing a credit hold on an order above this total takes the head of sales.
+    CREDIT_RELEASE_HEAD_ABOVE = os.environ.get("CREDIT_RELEASE_HEAD_ABOVE", "50000.00")
+    # The supplier's requisites printed on invoices and statements.
+    SUPPLIER_NAME = os.environ.get("SUPPLIER_NAME", "ТОВ «Оптовик Демо»")
+    SUPPLIER_TAX_ID = os.environ.get("SUPPLIER_TAX_ID", "43210989")
+    SUPPLIER_VAT_ID = os.environ.get("SUPPLIER_VAT_ID", "432109826543")
+    SUPPLIER_IBAN = os.environ.get("SUPPLIER_IBAN", "UA213052990000026007233566001")
+    SUPPLIER_BANK = os.environ.get("SUPPLIER_BANK", "АТ КБ «ПриватБанк»")
+    SUPPLIER_ADDRESS = os.environ.get("SUPPLIER_ADDRESS", "04071, м. Київ, вул. Нижній Вал, 17")
+    SUPPLIER_PHONE = os.environ.get("SUPPLIER_PHONE", "+380443334455")
+
 
 class TestConfig(Config):
     TESTING = True

@@ -5,3 +5,4 @@ from core.orders.models import CartItem, Order, OrderLine, OrderStatusChange  # 
 from core.outbox import OutboxDelivery, OutboxEvent  # noqa: F401
 from core.staff.models import StaffUser  # noqa: F401
 from notify.models import Message  # noqa: F401
+from payments.models import Allocation, BankStatement, CardCheckout, CardCheckoutItem, Invoice, InvoiceCounter, InvoiceStatusChange, Payment, PaymentStatusChange  # noqa: F401

@@ -1,7 +1,8 @@
 """`flask serve-demo`: the embedded default in one process.
 
 Werkzeug's threaded server for the portal and the backoffice, plus a background
-sweep that delivers outbox events the inline relay could not (retries with backoff).
+sweep that delivers outbox events the inline relay could not (retries with backoff)
+and runs the periodic jobs (core/jobs.py) that Celery beat runs in production.
 Production runs gunicorn, a Celery worker and beat instead (see README).
 """
 from __future__ import annotations
@@ -16,13 +17,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
-from core import outbox
+from core import jobs, outbox
 from core.db import db_session
 
 log = logging.getLogger(__name__)
 
 
 def _sweep_forever(app: Any, interval: float) -> None:
+    last_run: dict[str, float] = {}
     while True:
         time.sleep(interval)
         with app.app_context():
@@ -30,6 +32,7 @@ def _sweep_forever(app: Any, interval: float) -> None:
                 outbox.sweep(db_session(), app.config["OUTBOX_MAX_ATTEMPTS"])
             except Exception:  # keep sweeping; the next round retries
                 log.exception("outbox sweep failed")
+        jobs.run_due(app, last_run)
 
 
 @click.command("serve-demo")

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
@@ -17,6 +17,7 @@ bp = Blueprint("core", __name__)
 
 ORDER_STATUS_LABELS = {
     "submitted": _l("Нове"),
+    "on_hold": _l("Очікує рішення менеджера"),
     "confirmed": _l("Підтверджене"),
     "assembling": _l("Комплектується"),
     "shipped": _l("Відвантажене"),
@@ -79,6 +80,12 @@ def status_label(status: str) -> Any:
 
 def channel_label(channel: str) -> Any:
     return CHANNEL_LABELS.get(channel, channel)
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for people and providers outside (SMS, e-mail, LiqPay's
+    callbacks): built on PUBLIC_BASE_URL, not on whatever host a request came in by."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def safe_next(target: str | None) -> str:

@@ -13,6 +13,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -84,3 +85,20 @@ class QuickOrderConfirmForm(FlaskForm):
 
 class OrderPageForm(FlaskForm):
     """CSRF-only form for one-button actions (repeat, cancel)."""
+
+
+class PayLinkForm(FlaskForm):
+    """The pay link's one button: CSRF only."""
+
+
+class PayInvoicesForm(FlaskForm):
+    """Ticked invoices to pay together; ids the company does not own are a 404 in the view."""
+
+    invoice = SelectMultipleField(coerce=int, validate_choice=False)
+
+    def validate_invoice(self, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Оберіть хоча б один рахунок."))
+
+    def invoice_ids(self) -> list[int]:
+        return list(self.invoice.data)

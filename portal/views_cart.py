@@ -14,7 +14,9 @@ from core.db import db_session
 from core.errors import DomainError
 from core.orders import cart as carts
 from core.orders.services import Actor, submit_order
-from core.web import format_quantity, safe_next
+from core.customers.models import Company
+from core.web import format_quantity, format_uah, safe_next
+from payments.receivables import company_balance
 from portal import bp
 from portal.forms import CartLineForm, CheckoutForm
 from portal.helpers import answer
@@ -85,7 +87,7 @@ def cart() -> Any:
     form = _checkout_form(current_user.company)
     # A new key per rendered form: a resend of this form is the same order, a new visit a new one.
     form.idempotency_key.data = uuid.uuid4().hex
-    return render_template("portal/cart.html", cart=view, form=form)
+    return render_template("portal/cart.html", cart=view, form=form, **_money_context(current_user.company, view))
 
 
 @bp.post("/checkout")
@@ -122,4 +124,22 @@ def checkout() -> Any:
                 flash(gettext("Замовлення №%(n)s прийнято. Менеджер уже його бачить.", n=result.order.number), "ok")
             return redirect(url_for("portal.order_detail", order_id=result.order.id))
     g.cart_count = len(view.lines) + len(view.unavailable)
-    return render_template("portal/cart.html", cart=view, form=form), 400
+    return render_template("portal/cart.html", cart=view, form=form, **_money_context(company, view)), 400
+
+
+def _money_context(company: Company, view: carts.CartView) -> dict[str, Any]:
+    """Debt and credit shown before submit, so a credit hold never comes as a surprise."""
+    balance = company_balance(db_session, company)
+    warning = None
+    if balance.overdue > 0:
+        warning = gettext(
+            "Є прострочена заборгованість %(amount)s: замовлення чекатиме рішення менеджера. "
+            "Сплатіть прострочене, і його підтвердять одразу.",
+            amount=format_uah(balance.overdue),
+        )
+    elif balance.uses_credit and view.total > balance.available_credit:
+        warning = gettext(
+            "Замовлення перевищує доступний кредит (%(amount)s): воно чекатиме рішення менеджера.",
+            amount=format_uah(balance.available_credit),
+        )
+    return {"balance": balance, "hold_warning": warning}

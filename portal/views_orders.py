@@ -16,6 +16,7 @@ from core.orders import cart as carts
 from core.orders import states
 from core.orders.models import Order
 from core.orders.services import Actor, change_status, repeat_lines
+from payments.invoices import invoices_of_order
 from portal import bp
 from portal.forms import OrderPageForm
 
@@ -57,7 +58,13 @@ def orders() -> Any:
 def order_detail(order_id: int) -> Any:
     order = _own_order(order_id)
     can_cancel = current_user.can_order and states.CANCELLED in states.next_statuses(order.status, "customer")
-    return render_template("portal/order.html", order=order, form=OrderPageForm(), can_cancel=can_cancel)
+    return render_template(
+        "portal/order.html",
+        order=order,
+        form=OrderPageForm(),
+        can_cancel=can_cancel,
+        invoices=invoices_of_order(db_session, order.id),
+    )
 
 
 @bp.post("/orders/<int:order_id>/repeat")

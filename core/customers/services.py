@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from core.errors import DomainError
 from core.ids import edrpou_is_valid, rnokpp_is_valid
 from core.phones import normalize_phone
 from core.staff.models import StaffUser
+from core.web import public_url
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -154,7 +155,7 @@ def request_password_reset(session: Session, user: User | StaffUser | None) -> N
     if user is None or not user.is_active:
         return
     endpoint = "backoffice.reset_password" if user.kind == "staff" else "portal.reset_password"
-    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, token=make_password_token(user))
+    link = public_url(endpoint, token=make_password_token(user))
     outbox.emit(
         session,
         "user.password_reset_requested",

@@ -66,6 +66,9 @@ class Order(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     total: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     vat_total: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    # Set when the payment terms allow shipping (deferred: at once; prepayment/advance:
+    # when paid). An order is not assembled before that.
+    released_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from core import outbox
 from core.catalog.services import orderable_products, snap_to_pack
 from core.customers.models import Company, DeliveryPoint, User
+from core.db import utcnow
 from core.errors import DomainError
 from core.money import ZERO, money, vat_included
-from core.orders import states
+from core.orders import signals, states
 from core.orders.models import CHANNELS, Order, OrderLine, OrderStatusChange
 from core.staff.models import StaffUser
 
@@ -74,11 +75,38 @@ def _move(session: Session, order: Order, current: str | None, target: str, acto
     )
     session.flush()
     outbox.emit(session, states.EVENT_OF_STATUS[target], _event_payload(order, target))
+    signals.order_status_changed.send(session, order=order, previous=current, actor=actor)
 
 
 def change_status(session: Session, order: Order, target: str, actor: Actor, note: str = "") -> None:
     """The only way an order's status moves after submit."""
+    if target == states.ASSEMBLING and order.released_at is None:
+        raise DomainError(gettext("Замовлення ще не оплачене за умовами оплати: його не можна комплектувати."))
     _move(session, order, order.status, target, actor, note)
+
+
+def hold_order(session: Session, order: Order, reason: str) -> None:
+    """Put a just-submitted order in the managers' exception queue instead of refusing it."""
+    _move(session, order, order.status, states.ON_HOLD, Actor("system", "Кредитний контроль", "accounting"), reason)
+
+
+def release_for_shipment(session: Session, order: Order, note: str) -> None:
+    """The payment terms are met: the order may be assembled and shipped. Idempotent."""
+    if order.released_at is not None:
+        return
+    order.released_at = utcnow()
+    order.history.append(
+        OrderStatusChange(
+            from_status=order.status,
+            to_status=order.status,
+            actor_kind="system",
+            actor_name="Фінанси",
+            department="accounting",
+            note=note,
+        )
+    )
+    session.flush()
+    outbox.emit(session, "order.released", _event_payload(order, order.status))
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,27 @@
 from __future__ import annotations
 
 SUBMITTED = "submitted"
+ON_HOLD = "on_hold"  # over the credit limit or with overdue debt: a manager decides
 CONFIRMED = "confirmed"
 ASSEMBLING = "assembling"
 SHIPPED = "shipped"
 DELIVERED = "delivered"
 CANCELLED = "cancelled"
 
-STATUSES = (SUBMITTED, CONFIRMED, ASSEMBLING, SHIPPED, DELIVERED, CANCELLED)
-OPEN_STATUSES = (SUBMITTED, CONFIRMED, ASSEMBLING, SHIPPED)
+STATUSES = (SUBMITTED, ON_HOLD, CONFIRMED, ASSEMBLING, SHIPPED, DELIVERED, CANCELLED)
+OPEN_STATUSES = (SUBMITTED, ON_HOLD, CONFIRMED, ASSEMBLING, SHIPPED)
 
 # (from, to) -> actor kinds allowed to make the move. "customer" may only cancel
 # an order nobody has confirmed yet; later moves belong to staff or 1C ("system").
+# Assembling also needs the order released for shipment (see services.change_status).
 TRANSITIONS: dict[tuple[str | None, str], frozenset[str]] = {
     (None, SUBMITTED): frozenset({"customer", "staff", "system"}),
     (SUBMITTED, CONFIRMED): frozenset({"staff", "system"}),
     (SUBMITTED, CANCELLED): frozenset({"customer", "staff", "system"}),
+    (SUBMITTED, ON_HOLD): frozenset({"system"}),
+    # Releasing a hold is a manager's decision to take the order: it confirms it.
+    (ON_HOLD, CONFIRMED): frozenset({"staff"}),
+    (ON_HOLD, CANCELLED): frozenset({"customer", "staff"}),
     (CONFIRMED, ASSEMBLING): frozenset({"staff", "system"}),
     (CONFIRMED, CANCELLED): frozenset({"staff", "system"}),
     (ASSEMBLING, SHIPPED): frozenset({"staff", "system"}),

@@ -40,3 +40,7 @@ document.addEventListener("submit", (event) => {
   if (form.dataset.sent) { event.preventDefault(); return; }
   form.dataset.sent = "1";
 });
+
+// The pay page hands the browser a signed form for LiqPay: send it on at once (the
+// button stays for browsers without scripts).
+document.querySelectorAll("form[data-autosubmit]").forEach((form) => form.submit());

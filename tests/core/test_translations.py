@@ -4,7 +4,7 @@ from babel.messages.pofile import read_po
 
 from core.config import ROOT
 
-PACKAGES = ("core", "notify", "portal", "backoffice")
+PACKAGES = ("core", "notify", "payments", "portal", "backoffice")
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
 

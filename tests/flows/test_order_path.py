@@ -12,7 +12,9 @@ from tests.conftest import login
 def test_customer_order_reaches_the_manager_and_walks_to_delivery(app, client, db, make_company, make_user,
                                                                    make_staff, make_product):
     manager = make_staff("manager", full_name="Ірина Бондар")
-    company = make_company("ТОВ «Зерно і Крафт»", manager_id=manager.id)
+    # Deferred terms: confirming releases the order for shipment (prepayment would wait for the money).
+    company = make_company("ТОВ «Зерно і Крафт»", manager_id=manager.id, payment_terms="deferred",
+                           deferral_days=14, credit_limit=Decimal("50000"))
     buyer = make_user(company, full_name="Олег Петренко")
     coffee = make_product("Кава зернова Арабіка 1 кг", sku="CF-1", pack="6", prices={"wholesale": "455.50"})
     milk = make_product("Молоко 2,5% 1 л", sku="DA-1", pack="12", prices={"wholesale": "41.20"})
@@ -44,6 +46,7 @@ def test_customer_order_reaches_the_manager_and_walks_to_delivery(app, client, d
     assert history == [
         ("submitted", "Олег Петренко", "customer"),
         ("confirmed", "Ірина Бондар", "sales"),
+        ("confirmed", "Фінанси", "accounting"),  # released: deferred terms
         ("assembling", "Ірина Бондар", "sales"),
         ("shipped", "Ірина Бондар", "sales"),
         ("delivered", "Ірина Бондар", "sales"),
@@ -51,5 +54,7 @@ def test_customer_order_reaches_the_manager_and_walks_to_delivery(app, client, d
     topics = db.scalars(
         select(OutboxEvent.topic).where(OutboxEvent.topic.like("order.%")).order_by(OutboxEvent.id)
     ).all()
-    assert topics[-5:] == ["order.submitted", "order.confirmed", "order.assembling", "order.shipped", "order.delivered"]
+    assert topics[-6:] == [
+        "order.submitted", "order.confirmed", "order.released", "order.assembling", "order.shipped", "order.delivered"
+    ]
     assert "Доставлене" in client.get(f"/orders/{order_id}").get_data(as_text=True)

@@ -1,0 +1,69 @@
+"""Periodic jobs: registered by the package that owns them, run by Celery beat in
+production and by the demo server's background thread in the embedded default.
+
+A job is a function of a session that does its work and commits; it must be safe to
+run again at any time (a second beat, an overlap with a slow previous run).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.celery import celery_app
+from core.db import db_session
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every_seconds: float
+    run: Callable[[Session], Any]
+
+
+jobs: dict[str, Job] = {}
+
+
+def periodic(name: str, every_seconds: float) -> Callable[[Callable[[Session], Any]], Callable[[Session], Any]]:
+    def register(fn: Callable[[Session], Any]) -> Callable[[Session], Any]:
+        jobs[name] = Job(name, every_seconds, fn)
+        celery_app.conf.beat_schedule = {
+            **(celery_app.conf.beat_schedule or {}),
+            f"job:{name}": {"task": "jobs.run", "schedule": every_seconds, "args": (name,)},
+        }
+        return fn
+
+    return register
+
+
+def run_job(name: str) -> Any:
+    try:
+        return jobs[name].run(db_session())
+    except Exception:
+        db_session.rollback()
+        raise
+
+
+@celery_app.task(name="jobs.run")
+def run_job_task(name: str) -> None:
+    run_job(name)
+
+
+def run_due(app: Any, last_run: dict[str, float]) -> None:
+    """One round of the demo server's loop: every job whose interval has passed."""
+    now = time.monotonic()
+    for job in list(jobs.values()):
+        if now - last_run.get(job.name, 0.0) < job.every_seconds:
+            continue
+        last_run[job.name] = now
+        with app.app_context():
+            try:
+                run_job(job.name)
+            except Exception:  # the next round tries again
+                log.exception("job %s failed", job.name)

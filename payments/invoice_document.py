@@ -1,0 +1,69 @@
+"""An Invoice from the database, as the document renderers want it."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import current_app
+
+from core.customers.models import Company
+from core.web import public_url
+from payments.documents import DocLine, InvoiceDocument, Party, render_invoice_pdf
+from payments.models import Invoice
+
+KIND_LABELS = {"full": "", "advance": "Аванс", "remainder": "Доплата"}
+
+
+def supplier_party() -> Party:
+    config = current_app.config
+    return Party(
+        name=config["SUPPLIER_NAME"],
+        tax_id=config["SUPPLIER_TAX_ID"],
+        address=config["SUPPLIER_ADDRESS"],
+        iban=config["SUPPLIER_IBAN"],
+        bank_name=config["SUPPLIER_BANK"],
+        phone=config["SUPPLIER_PHONE"],
+        vat_payer_id=config["SUPPLIER_VAT_ID"] or None,
+    )
+
+
+def buyer_party(company: Company) -> Party:
+    address = company.delivery_points[0].address if company.delivery_points else ""
+    return Party(name=company.name, tax_id=company.tax_id, address=address, phone=company.phone or "")
+
+
+def invoice_document(invoice: Invoice, pay_url: str | None) -> InvoiceDocument:
+    order = invoice.order
+    if invoice.kind == "full" and order is not None:
+        lines = [
+            DocLine(no, line.sku, line.name, line.unit, line.quantity, line.price, line.amount)
+            for no, line in enumerate(order.lines, start=1)
+        ]
+    else:
+        # An advance or a remainder is one line: that share of the order.
+        what = f"{KIND_LABELS[invoice.kind]} за замовленням № {order.number}" if order else KIND_LABELS[invoice.kind]
+        lines = [DocLine(1, "", what, "послуга", Decimal(1), invoice.amount, invoice.amount)]
+    rates = {line.vat_rate for line in order.lines} if order else set()
+    return InvoiceDocument(
+        number=invoice.number,
+        issued_on=invoice.issued_on,
+        due_on=invoice.due_on,
+        supplier=supplier_party(),
+        buyer=buyer_party(invoice.company),
+        lines=lines,
+        total=invoice.amount,
+        vat_total=invoice.vat_amount,
+        vat_rate_label=_percent(rates.pop()) if len(rates) == 1 else "",
+        kind_label=KIND_LABELS[invoice.kind],
+        basis=f"Замовлення № {order.number}" if order else "",
+        pay_url=pay_url if invoice.outstanding > 0 else None,
+    )
+
+
+def _percent(rate: Decimal) -> str:
+    return f"{rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate.normalize()} %"
+
+
+def invoice_pdf(invoice: Invoice) -> tuple[bytes, str]:
+    """The invoice as PDF with its pay link printed on it, and a file name for it."""
+    pay_url = public_url("portal.pay_link", token=invoice.pay_token)
+    return render_invoice_pdf(invoice_document(invoice, pay_url)), f"rakhunok-{invoice.number}.pdf"

@@ -1,0 +1,143 @@
+"""Invoices follow the company's payment terms; numbers run without gaps per year.
+
+Subscribed to `order_status_changed`: confirming an order issues its invoice in the
+same transaction, cancelling it cancels the unpaid ones.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core import outbox
+from core.money import money
+from core.orders import signals, states
+from core.orders.models import Order
+from core.orders.services import Actor, kyiv_today, release_for_shipment
+from payments.models import CANCELLED, OPEN, Invoice, InvoiceCounter, InvoiceStatusChange
+
+
+def next_seq(session: Session, year: int) -> int:
+    """The year's next invoice number. The UPDATE locks the counter row until the
+    issuing transaction ends, so a rolled-back invoice leaves no gap."""
+    bump = (
+        update(InvoiceCounter)
+        .where(InvoiceCounter.year == year)
+        .values(last_seq=InvoiceCounter.last_seq + 1)
+        .returning(InvoiceCounter.last_seq)
+    )
+    seq = session.scalar(bump)
+    if seq is not None:
+        return seq
+    try:
+        with session.begin_nested():
+            session.add(InvoiceCounter(year=year, last_seq=1))
+        return 1
+    except IntegrityError:  # another transaction opened the year first
+        return session.scalar(bump)
+
+
+def set_invoice_status(invoice: Invoice, target: str, actor_name: str, note: str = "") -> None:
+    invoice.history.append(
+        InvoiceStatusChange(from_status=invoice.status, to_status=target, actor_name=actor_name, note=note)
+    )
+    invoice.status = target
+
+
+def issue_invoice(
+    session: Session, order: Order, kind: str, amount: Decimal, due_on: date, *, today: date | None = None
+) -> Invoice:
+    today = today or kyiv_today()
+    amount = money(amount)
+    share = amount / order.total if order.total else Decimal(0)
+    invoice = Invoice(
+        year=today.year,
+        seq=next_seq(session, today.year),
+        company_id=order.company_id,
+        order=order,
+        kind=kind,
+        status=OPEN,
+        amount=amount,
+        vat_amount=money(order.vat_total * share),
+        issued_on=today,
+        due_on=due_on,
+        pay_token=secrets.token_urlsafe(16),
+        history=[InvoiceStatusChange(from_status=None, to_status=OPEN, actor_name="Система")],
+    )
+    session.add(invoice)
+    session.flush()
+    outbox.emit(
+        session,
+        "invoice.issued",
+        {
+            "invoice_id": invoice.id,
+            "number": invoice.number,
+            "company_id": invoice.company_id,
+            "order_id": order.id,
+            "kind": kind,
+            "amount": str(amount),
+            "due_on": due_on.isoformat(),
+            "pay_token": invoice.pay_token,
+        },
+    )
+    return invoice
+
+
+def invoices_of_order(session: Session, order_id: int) -> list[Invoice]:
+    return list(session.scalars(select(Invoice).where(Invoice.order_id == order_id).order_by(Invoice.id)))
+
+
+def issue_by_terms(session: Session, order: Order) -> None:
+    """The first invoice of a confirmed order, by the company's payment terms."""
+    if invoices_of_order(session, order.id):
+        return
+    company = order.company
+    today = kyiv_today()
+    pay_within = timedelta(days=current_app.config["PREPAYMENT_DUE_DAYS"])
+    percent = Decimal(company.advance_percent or 0)
+    if company.payment_terms == "deferred" or (company.payment_terms == "advance" and percent <= 0):
+        release_for_shipment(session, order, f"Відстрочка платежу {company.deferral_days} дн.")
+        issue_invoice(session, order, "full", order.total, today + timedelta(days=company.deferral_days))
+    elif company.payment_terms == "advance" and percent < 100:
+        issue_invoice(session, order, "advance", order.total * percent / 100, today + pay_within)
+    else:
+        issue_invoice(session, order, "full", order.total, today + pay_within)
+
+
+def after_invoice_paid(session: Session, invoice: Invoice) -> None:
+    """Prepayment and advance terms release the order once their invoice is paid; the
+    advance also brings the remainder invoice."""
+    order = invoice.order
+    if order is None or order.status == states.CANCELLED:
+        return
+    if invoice.kind == "full":
+        release_for_shipment(session, order, f"Рахунок № {invoice.number} оплачено")
+    elif invoice.kind == "advance":
+        release_for_shipment(session, order, f"Аванс за рахунком № {invoice.number} оплачено")
+        issued = invoices_of_order(session, order.id)
+        if not any(i.kind == "remainder" for i in issued):
+            remainder = order.total - sum((i.amount for i in issued if i.status != CANCELLED), Decimal(0))
+            if remainder > 0:
+                due = kyiv_today() + timedelta(days=order.company.deferral_days)
+                issue_invoice(session, order, "remainder", remainder, due)
+
+
+def cancel_unpaid(session: Session, order: Order, actor: Actor) -> None:
+    for invoice in invoices_of_order(session, order.id):
+        if invoice.status == OPEN and invoice.paid_amount == 0:
+            set_invoice_status(invoice, CANCELLED, actor.name, "Замовлення скасовано")
+            outbox.emit(session, "invoice.cancelled", {"invoice_id": invoice.id, "company_id": invoice.company_id})
+    session.flush()
+
+
+@signals.order_status_changed.connect
+def _follow_order(session: Session, order: Order, previous: str | None, actor: Actor) -> None:
+    if order.status == states.CONFIRMED:
+        issue_by_terms(session, order)
+    elif order.status == states.CANCELLED:
+        cancel_unpaid(session, order, actor)

@@ -1,0 +1,215 @@
+"""Invoices, payments and what ties them: allocations, card checkouts, bank statements."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.customers.models import Company
+from core.db import Base, utcnow
+from core.orders.models import Order
+
+INVOICE_KINDS = ("full", "advance", "remainder")
+OPEN, PAID, CANCELLED = "open", "paid", "cancelled"
+PENDING, SUCCEEDED, FAILED, REVERSED = "pending", "succeeded", "failed", "reversed"
+PAYMENT_SOURCES = ("liqpay", "bank", "manual")
+
+
+class InvoiceCounter(Base):
+    """The last invoice number of a year. Its row is locked by the issuing transaction,
+    so numbers have no gaps: a rolled-back invoice gives its number back."""
+
+    __tablename__ = "invoice_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(default=0)
+
+
+class Invoice(Base):
+    __tablename__ = "invoice"
+    __table_args__ = (
+        UniqueConstraint("year", "seq", name="uq_invoice_year_seq"),
+        CheckConstraint("kind IN ('full', 'advance', 'remainder')", name="kind"),
+        CheckConstraint("status IN ('open', 'paid', 'cancelled')", name="status"),
+        CheckConstraint("paid_amount >= 0 AND paid_amount <= amount", name="paid_within_amount"),
+        Index("ix_invoice_company_status", "company_id", "status"),
+        Index("ix_invoice_status_due", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    seq: Mapped[int]
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_order.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default=OPEN)
+    amount: Mapped[Decimal]
+    vat_amount: Mapped[Decimal]
+    paid_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    issued_on: Mapped[date]
+    due_on: Mapped[date]
+    # The pay link: unguessable, works without logging in (sent by SMS/e-mail).
+    pay_token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    company: Mapped[Company] = relationship()
+    order: Mapped[Order | None] = relationship()
+    history: Mapped[list[InvoiceStatusChange]] = relationship(
+        back_populates="invoice", order_by="InvoiceStatusChange.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def number(self) -> str:
+        return f"{self.year}-{self.seq:05d}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.paid_amount if self.status == OPEN else Decimal("0.00")
+
+
+class InvoiceStatusChange(Base):
+    __tablename__ = "invoice_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(10))
+    to_status: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_name: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    invoice: Mapped[Invoice] = relationship(back_populates="history")
+
+
+class CardCheckout(Base):
+    """One press of "pay": the invoices it covers and the order id LiqPay knows it by."""
+
+    __tablename__ = "card_checkout"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)  # LiqPay's order_id
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3), default="UAH")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set once LiqPay reports a final outcome; until then reconciliation may ask.
+    settled_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    company: Mapped[Company] = relationship()
+    items: Mapped[list[CardCheckoutItem]] = relationship(
+        back_populates="checkout", order_by="CardCheckoutItem.invoice_id", cascade="all, delete-orphan"
+    )
+
+
+class CardCheckoutItem(Base):
+    __tablename__ = "card_checkout_item"
+
+    checkout_id: Mapped[int] = mapped_column(ForeignKey("card_checkout.id", ondelete="CASCADE"), primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), primary_key=True)
+    amount: Mapped[Decimal]
+
+    checkout: Mapped[CardCheckout] = relationship(back_populates="items")
+    invoice: Mapped[Invoice] = relationship()
+
+
+class BankStatement(Base):
+    __tablename__ = "bank_statement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    file_format: Mapped[str] = mapped_column(String(5))
+    account: Mapped[str] = mapped_column(String(40), default="")
+    lines_total: Mapped[int] = mapped_column(default=0)
+    lines_new: Mapped[int] = mapped_column(default=0)
+    lines_matched: Mapped[int] = mapped_column(default=0)
+    imported_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Payment(Base):
+    """Money that came in (or tried to). One row per provider reference, however
+    often the provider reports it."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_payment_source_external_id"),
+        CheckConstraint("source IN ('liqpay', 'bank', 'manual')", name="source"),
+        CheckConstraint("status IN ('pending', 'succeeded', 'failed', 'reversed')", name="status"),
+        Index("ix_payment_review", "needs_review", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(10))
+    external_id: Mapped[str] = mapped_column(String(64))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"), index=True)
+    checkout_id: Mapped[int | None] = mapped_column(ForeignKey("card_checkout.id"), index=True)
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("bank_statement.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    provider_status: Mapped[str] = mapped_column(String(20), default="")
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3), default="UAH")
+    paid_on: Mapped[date | None]
+    payer_name: Mapped[str] = mapped_column(String(300), default="")
+    payer_tax_id: Mapped[str] = mapped_column(String(10), default="", index=True)
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    # The exceptions queue: money we could not (or must not) allocate by ourselves.
+    needs_review: Mapped[bool] = mapped_column(default=False)
+    review_reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    company: Mapped[Company | None] = relationship()
+    checkout: Mapped[CardCheckout | None] = relationship()
+    allocations: Mapped[list[Allocation]] = relationship(
+        back_populates="payment", order_by="Allocation.id", cascade="all, delete-orphan"
+    )
+    history: Mapped[list[PaymentStatusChange]] = relationship(
+        back_populates="payment", order_by="PaymentStatusChange.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def allocated(self) -> Decimal:
+        return sum((a.amount for a in self.allocations if a.reversed_at is None), Decimal("0.00"))
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.amount - self.allocated if self.status == SUCCEEDED else Decimal("0.00")
+
+
+class PaymentStatusChange(Base):
+    __tablename__ = "payment_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(10))
+    to_status: Mapped[str] = mapped_column(String(10))
+    provider_status: Mapped[str] = mapped_column(String(20), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_name: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    payment: Mapped[Payment] = relationship(back_populates="history")
+
+
+class Allocation(Base):
+    """This much of a payment settles this much of an invoice. A reversal keeps the
+    row (for the record) and marks it reversed."""
+
+    __tablename__ = "allocation"
+    __table_args__ = (UniqueConstraint("payment_id", "invoice_id", name="uq_allocation_payment_invoice"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id", ondelete="CASCADE"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    amount: Mapped[Decimal]
+    allocated_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reversed_at: Mapped[datetime | None]
+
+    payment: Mapped[Payment] = relationship(back_populates="allocations")
+    invoice: Mapped[Invoice] = relationship()

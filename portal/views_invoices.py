@@ -1,0 +1,155 @@
+"""Invoices, debt and card payment: the company's invoices, pay several at once, PDFs,
+and the public pay link (`/pay/<token>`) that SMS and e-mail carry."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.auth import customer_required
+from core.customers.models import Company
+from core.db import db_session
+from core.errors import DomainError
+from core.orders.services import kyiv_today
+from core.web import public_url
+from payments.card import checkout_form, start_checkout
+from payments.invoice_document import invoice_pdf as invoice_pdf_file
+from payments.models import OPEN, Invoice
+from payments.receivables import aging, company_balance
+from portal import bp
+from portal.forms import PayInvoicesForm, PayLinkForm
+
+PAY_LINK_DAYS = 120  # a pay link older than this sends the customer to the cabinet
+
+
+def _own_invoice(invoice_id: int) -> Invoice:
+    invoice = db_session.scalar(
+        select(Invoice).where(Invoice.id == invoice_id, Invoice.company_id == current_user.company_id)
+    )
+    if invoice is None:
+        abort(404)
+    return invoice
+
+
+@bp.get("/invoices")
+@customer_required
+def invoices() -> Any:
+    company = current_user.company
+    rows = list(
+        db_session.scalars(
+            select(Invoice)
+            .where(Invoice.company_id == company.id)
+            .order_by((Invoice.status == OPEN).desc(), Invoice.due_on.desc(), Invoice.id.desc())
+            .limit(200)
+        )
+    )
+    today = kyiv_today()
+    form = PayInvoicesForm()
+    return render_template(
+        "portal/invoices.html",
+        invoices=rows,
+        today=today,
+        balance=company_balance(db_session, company, today),
+        aging=aging(db_session, company.id, today),
+        form=form,
+    )
+
+
+@bp.post("/invoices/pay")
+@customer_required
+def invoices_pay() -> Any:
+    form = PayInvoicesForm()
+    if not form.validate_on_submit():
+        stale = "csrf_token" in form.errors
+        flash(gettext("Форма застаріла. Оновіть сторінку і спробуйте ще раз.") if stale
+              else gettext("Оберіть хоча б один рахунок."), "error")
+        return redirect(url_for("portal.invoices"))
+    chosen = list(
+        db_session.scalars(
+            select(Invoice).where(Invoice.id.in_(form.invoice_ids()), Invoice.company_id == current_user.company_id)
+        )
+    )
+    if len(chosen) != len(set(form.invoice_ids())):
+        abort(404)
+    return _to_liqpay(current_user.company, chosen, public_url("portal.invoices_paid"))
+
+
+@bp.get("/invoices/paid")
+@customer_required
+def invoices_paid() -> Any:
+    flash(gettext("Дякуємо! Щойно банк підтвердить оплату, рахунки позначаться оплаченими."), "ok")
+    return redirect(url_for("portal.invoices"))
+
+
+@bp.get("/invoices/<int:invoice_id>.pdf")
+@customer_required
+def invoice_pdf(invoice_id: int) -> Any:
+    invoice = _own_invoice(invoice_id)
+    return _pdf_response(invoice)
+
+
+def _pdf_response(invoice: Invoice) -> Any:
+    pdf, name = invoice_pdf_file(invoice)
+    return pdf, 200, {"Content-Type": "application/pdf", "Content-Disposition": f'inline; filename="{name}"'}
+
+
+def _to_liqpay(company: Company, chosen: list[Invoice], result_url: str) -> Any:
+    """Start a checkout and hand the browser a self-submitting form to LiqPay."""
+    try:
+        checkout = start_checkout(db_session, company, chosen)
+    except DomainError as exc:
+        db_session.rollback()
+        flash(exc.message, "error")
+        return redirect(request.referrer or url_for("portal.invoices"))
+    form = checkout_form(checkout, result_url)
+    db_session.commit()
+    return render_template("portal/pay_redirect.html", checkout=checkout, liqpay=form)
+
+
+def _link_invoice(token: str) -> Invoice:
+    invoice = db_session.scalar(
+        select(Invoice).where(Invoice.pay_token == token).options(selectinload(Invoice.company))
+    )
+    if invoice is None:
+        abort(404)
+    return invoice
+
+
+def _link_state(invoice: Invoice) -> str:
+    if invoice.status == "cancelled":
+        return "cancelled"
+    if invoice.outstanding <= 0:
+        return "paid"
+    if kyiv_today() - invoice.issued_on > timedelta(days=PAY_LINK_DAYS):
+        return "expired"
+    return "payable"
+
+
+@bp.get("/pay/<token>")
+def pay_link(token: str) -> Any:
+    invoice = _link_invoice(token)
+    return render_template(
+        "portal/pay_link.html",
+        invoice=invoice,
+        state=_link_state(invoice),
+        form=PayLinkForm(),
+        supplier=current_app.config["SUPPLIER_NAME"],
+    )
+
+
+@bp.post("/pay/<token>")
+def pay_link_checkout(token: str) -> Any:
+    invoice = _link_invoice(token)
+    if not PayLinkForm().validate_on_submit() or _link_state(invoice) != "payable":
+        return redirect(url_for("portal.pay_link", token=token))
+    return _to_liqpay(invoice.company, [invoice], public_url("portal.pay_link", token=token, done=1))
+
+
+@bp.get("/pay/<token>.pdf")
+def pay_link_pdf(token: str) -> Any:
+    return _pdf_response(_link_invoice(token))
