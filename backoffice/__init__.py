@@ -10,7 +10,9 @@ from backoffice import (  # noqa: E402,F401
     views_auth,
     views_catalog,
     views_companies,
+    views_money,
     views_monitor,
     views_order_entry,
     views_orders,
+    views_payments,
 )

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from payments import refunds
+
 # Empty tuple = any staff member.
 ANY_STAFF: tuple[str, ...] = ()
 # Moving orders along and taking orders by phone is sales work.
@@ -13,6 +15,13 @@ ORDER_HANDLERS = ("manager", "head_of_sales")
 COMPANY_EDITORS = ("manager", "head_of_sales")
 CATALOG_EDITORS = ("admin",)
 OUTBOX_WATCHERS = ("accountant", "head_of_sales")
+# Bank payments the rules could not place are worked by sales and accounting alike.
+PAYMENT_HANDLERS = ("manager", "head_of_sales", "accountant")
+STATEMENT_IMPORTERS = ("accountant", "head_of_sales")
+# Debt work: customers' payment claims and the tasks the reminder ladder leaves.
+COLLECTORS = ("manager", "head_of_sales", "accountant")
+PROMOTION_EDITORS = ("head_of_sales",)
+REFUNDERS = refunds.REFUNDERS
 
 
 def may(user: Any, roles: tuple[str, ...]) -> bool:
@@ -30,11 +39,15 @@ class NavItem:
 
 NAV = (
     NavItem("backoffice.orders", _l("Замовлення"), ANY_STAFF),
-    NavItem("backoffice.holds", _l("На погодженні"), ORDER_HANDLERS),
+    NavItem("backoffice.holds", _l("На погодженні"), COLLECTORS),
+    NavItem("backoffice.claims", _l("Заявки про оплату"), COLLECTORS),
+    NavItem("backoffice.collections", _l("Борги"), COLLECTORS),
+    NavItem("backoffice.promotions", _l("Акції"), PROMOTION_EDITORS),
     NavItem("backoffice.new_order", _l("Нове замовлення"), ORDER_HANDLERS),
     NavItem("backoffice.companies", _l("Контрагенти"), ANY_STAFF),
     NavItem("backoffice.products", _l("Каталог"), CATALOG_EDITORS),
     NavItem("backoffice.price_types", _l("Типи цін"), CATALOG_EDITORS),
+    NavItem("backoffice.payments_queue", _l("Платежі до розбору"), PAYMENT_HANDLERS),
     NavItem("backoffice.outbox", _l("Черга подій"), OUTBOX_WATCHERS),
     NavItem("backoffice.messages", _l("Повідомлення"), ANY_STAFF),
 )

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -330,3 +331,44 @@ def product_numbers_form(price_types: list[Any], warehouses: list[Any], **kw: An
 class PriceTypeForm(FlaskForm):
     code = StringField(_l("Код"), filters=[_strip], validators=[DataRequired(_l("Вкажіть код.")), Length(max=20)])
     name = StringField(_l("Назва"), filters=[_strip], validators=[DataRequired(_l("Вкажіть назву.")), Length(max=100)])
+
+
+# --- bank statements and the payments queue ---------------------------------------------
+
+
+class StatementUploadForm(FlaskForm):
+    file = FileField(
+        _l("Файл виписки (1С «Клієнт-банк» .txt або CSV)"), validators=[FileRequired(_l("Оберіть файл виписки."))]
+    )
+
+
+class PaymentQueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET query, bookmarkable
+
+    mine = BooleanField(_l("Лише мої контрагенти"))
+
+
+class AllocateToInvoiceForm(FlaskForm):
+    """One click on a suggested invoice: the whole unallocated part goes to it."""
+
+    invoice_id = IntegerField(validators=[DataRequired()])
+
+
+class AllocateByNumberForm(FlaskForm):
+    number = StringField(
+        _l("Номер рахунку"), filters=[_strip],
+        validators=[DataRequired(_l("Вкажіть номер рахунку, наприклад 2026-00042.")), Length(max=40)],
+    )
+    amount = DecimalTextField(_l("Сума, грн (порожньо — усе нерозподілене)"))
+
+    def validate_amount(self, field: DecimalTextField) -> None:
+        if field.data is not None and field.data <= 0:
+            raise ValidationError(_l("Сума має бути більшою за нуль."))
+
+
+class PaymentHandledForm(FlaskForm):
+    note = TextAreaField(
+        _l("Що зроблено з платежем"), filters=[_strip],
+        validators=[DataRequired(_l("Напишіть, що зроблено з цим платежем.")), Length(max=1000)],
+    )

@@ -16,6 +16,7 @@ from backoffice import access, labels
 from backoffice import bp
 from core.db import db_session
 from core.errors import DomainError
+from core.web import put_error
 
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
@@ -27,15 +28,6 @@ def get_or_404(model: type[T], object_id: int) -> T:
     if found is None:
         abort(404)
     return found
-
-
-def put_error(form: FlaskForm, exc: DomainError) -> None:
-    """A service's DomainError goes onto the field it names, or above the form when it names none."""
-    field = form._fields.get(exc.field) if exc.field else None
-    if field is None:
-        flash(exc.message, "error")
-    else:
-        field.errors = [*field.errors, exc.message]
 
 
 def commit_or_report(form: FlaskForm, action: Callable[[], T]) -> T | None:

@@ -10,13 +10,12 @@ from sqlalchemy import select
 
 from backoffice import bp
 from backoffice.forms import ActionForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
-from backoffice.helpers import put_error
 from core.auth import check_password, limiter, read_password_token
 from core.customers.services import request_password_reset, set_password
 from core.db import db_session
 from core.errors import DomainError
 from core.staff.models import StaffUser
-from core.web import safe_next
+from core.web import put_error, safe_next
 
 
 def find_staff_by_email(email: str) -> StaffUser | None:

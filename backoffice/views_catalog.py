@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from backoffice import bp
 from backoffice.access import CATALOG_EDITORS
 from backoffice.forms import PriceTypeForm, ProductForm, SearchForm, product_numbers_form
-from backoffice.helpers import commit_or_report, current_page, get_or_404, paginate, put_error
+from backoffice.helpers import commit_or_report, current_page, get_or_404, paginate
 from backoffice.search import like_escape
 from core.auth import staff_required
 from core.catalog import services
@@ -20,6 +20,7 @@ from core.catalog.models import Price, PriceType, Product, Stock, Warehouse
 from core.catalog.services import CategoryNode
 from core.db import db_session
 from core.errors import DomainError
+from core.web import put_error
 
 MAX_SEARCH_TERMS = 8
 

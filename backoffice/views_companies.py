@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice import bp
+from backoffice.views_money import company_money
 from backoffice.access import COMPANY_EDITORS
 from backoffice.forms import ActionForm, CompanyForm, CustomerUserForm, DeliveryPointForm, SearchForm
 from backoffice.helpers import commit_or_report, current_page, get_or_404, paginate
@@ -102,6 +103,7 @@ def render_card(
             point_form=point_form or DeliveryPointForm(formdata=None),
             user_form=user_form or CustomerUserForm(formdata=None),
             action_form=ActionForm(),
+            **company_money(company),
         ),
         code,
     )

@@ -13,7 +13,6 @@ from sqlalchemy.orm import selectinload
 from backoffice import bp
 from backoffice.access import ORDER_HANDLERS
 from backoffice.forms import PhoneOrderForm, SearchForm
-from backoffice.helpers import put_error
 from backoffice.search import contains
 from core.auth import staff_required
 from core.customers.models import Company
@@ -21,6 +20,7 @@ from core.db import db_session
 from core.errors import DomainError
 from core.orders.quick_order import QuickOrderResult, parse_text
 from core.orders.services import Actor, submit_order
+from core.web import put_error
 
 COMPANY_PICK_LIMIT = 30
 

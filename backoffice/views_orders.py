@@ -11,7 +11,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice import bp
-from backoffice.access import ORDER_HANDLERS
+from backoffice.access import COLLECTORS, ORDER_HANDLERS
 from backoffice.forms import OrderFilterForm, StatusChangeForm
 from backoffice.helpers import current_page, paginate
 from backoffice.search import contains
@@ -123,7 +123,7 @@ def render_order(order: Order, status_form: StatusChangeForm | None = None, code
 
 
 @bp.get("/holds")
-@staff_required()
+@staff_required(*COLLECTORS)
 def holds() -> Any:
     """Orders waiting for a credit decision, oldest first, with each company's debt."""
     page = paginate(

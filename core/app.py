@@ -53,6 +53,8 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
     import payments.invoices  # noqa: F401  issues invoices when an order is confirmed
     import payments.receivables  # noqa: F401  credit check when an order is submitted
     import payments.liqpay.tasks  # noqa: F401  periodic: ask LiqPay about lost callbacks
+    import payments.dunning  # noqa: F401  periodic: the reminder ladder
+    import payments.handlers  # noqa: F401  outbox: refunds through LiqPay
 
     # 4. web: shared pages, the customer portal, provider callbacks, the backoffice
     from backoffice import bp as backoffice_bp

@@ -46,7 +46,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # Excel order forms are far smaller
+    # Excel order forms are far smaller; a month's bank statement of 10,000 lines is ~5 MB.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
@@ -67,7 +68,15 @@ class Config:
     LIQPAY_BASE_URL = os.environ.get("LIQPAY_BASE_URL", "https://www.liqpay.ua")
     # A card payment still undecided after this long is asked about (lost callbacks).
     LIQPAY_RECONCILE_AFTER_MINUTES = int(os.environ.get("LIQPAY_RECONCILE_AFTER_MINUTES", "15"))
+    # A known payer's bank transfer that names no invoice pays its oldest open ones first.
+    BANK_AUTO_ALLOCATE_OLDEST = _flag("BANK_AUTO_ALLOCATE_OLDEST", True)
     PREPAYMENT_DUE_DAYS = int(os.environ.get("PREPAYMENT_DUE_DAYS", "3"))
+    # The remainder after an advance falls due this many days after the advance is paid,
+    # unless the company has deferral days of its own.
+    REMAINDER_DUE_DAYS = int(os.environ.get("REMAINDER_DUE_DAYS", "7"))
+    # Reminder ladder, in days after the due date (negative: before it); after the last
+    # step an unpaid invoice becomes the manager's collection task.
+    DUNNING_LADDER = os.environ.get("DUNNING_LADDER", "-3,0,3,7")
     # Releasing a credit hold on an order above this total takes the head of sales.
     CREDIT_RELEASE_HEAD_ABOVE = os.environ.get("CREDIT_RELEASE_HEAD_ABOVE", "50000.00")
     # The supplier's requisites printed on invoices and statements.

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, event, func, select
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, event, func, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, db_session, utcnow
@@ -70,18 +70,33 @@ def handlers_for(topic: str) -> list[tuple[str, Handler]]:
 
 
 def emit(session: Session, topic: str, payload: dict[str, Any]) -> OutboxEvent:
-    outbox_event = OutboxEvent(topic=topic, payload=payload)
-    session.add(outbox_event)
-    session.flush()
-    session.info.setdefault("outbox_new", []).append(outbox_event.id)
-    return outbox_event
+    return emit_many(session, topic, [payload])[0]
+
+
+def emit_many(session: Session, topic: str, payloads: list[dict[str, Any]]) -> list[OutboxEvent]:
+    """Events of one topic, written with the caller's next flush (no flush of their own:
+    a callback or a statement import raises several, and each flush costs)."""
+    events = [OutboxEvent(topic=topic, payload=payload) for payload in payloads]
+    session.add_all(events)
+    session.info.setdefault("outbox_new", []).extend((e, topic) for e in events)
+    return events
 
 
 @event.listens_for(Session, "after_commit")
 def _remember_committed(session: Session) -> None:
     new = session.info.pop("outbox_new", None)
     if new:
-        session.info.setdefault("outbox_committed", []).extend(new)
+        # Ids exist now (the commit flushed). Read from the identity, which emits no SQL
+        # here; an event rolled back with a savepoint has none.
+        committed = [(_committed_id(e), topic) for e, topic in new]
+        session.info.setdefault("outbox_committed", []).extend(c for c in committed if c[0] is not None)
+
+
+def _committed_id(outbox_event: OutboxEvent | int) -> int | None:
+    if isinstance(outbox_event, int):
+        return outbox_event
+    key = inspect(outbox_event).key
+    return key[1][0] if key else None
 
 
 @event.listens_for(Session, "after_rollback")
@@ -134,6 +149,17 @@ def deliver(session: Session, event_id: int, max_attempts: int = 10) -> str | No
     return outbox_event.status
 
 
+def settle_unheard(session: Session, event_ids: list[int]) -> None:
+    """Events whose topic has no handler: done at once (what deliver() would conclude)."""
+    now = utcnow()
+    session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id.in_(event_ids), OutboxEvent.status == PENDING)
+        .values(status=DONE, attempts=OutboxEvent.attempts + 1, processed_at=now, last_error="")
+    )
+    session.commit()
+
+
 def due_event_ids(session: Session, limit: int = 200) -> list[int]:
     return list(
         session.scalars(
@@ -162,7 +188,7 @@ def retry_failed(session: Session, event_id: int) -> None:
         outbox_event.attempts = 0
         outbox_event.next_attempt_at = utcnow()
         session.flush()
-        session.info.setdefault("outbox_new", []).append(event_id)
+        session.info.setdefault("outbox_new", []).append((event_id, outbox_event.topic))
 
 
 def backlog(session: Session) -> dict[str, Any]:
@@ -182,9 +208,15 @@ def backlog(session: Session) -> dict[str, Any]:
 def dispatch_committed(app: Any) -> None:
     """Hand the events this session committed to the relay (request/task boundary)."""
     session = db_session()
-    ids = session.info.pop("outbox_committed", None)
-    if not ids:
+    committed = session.info.pop("outbox_committed", None)
+    if not committed:
         return
+    # Nobody listens to some topics yet (their packages are still to come): such events
+    # are settled in one statement instead of a transaction each.
+    ids = [event_id for event_id, topic in committed if _handlers.get(topic)]
+    unheard = [event_id for event_id, topic in committed if not _handlers.get(topic)]
+    if unheard:
+        settle_unheard(session, unheard)
     if app.config["OUTBOX_DISPATCH"] == "celery":
         from core.celery import deliver_event
 

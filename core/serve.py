@@ -1,15 +1,20 @@
 """`flask serve-demo`: the embedded default in one process.
 
-Werkzeug's threaded server for the portal and the backoffice, plus a background
+Werkzeug's threaded server for the portal and the backoffice, the LiqPay emulator on
+loopback (so a pay link can be paid end to end with a test card), and a background
 sweep that delivers outbox events the inline relay could not (retries with backoff)
 and runs the periodic jobs (core/jobs.py) that Celery beat runs in production.
-Production runs gunicorn, a Celery worker and beat instead (see README).
+Production runs gunicorn, a Celery worker and beat instead, and LIQPAY_BASE_URL stays
+LiqPay's own (see README).
 """
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -21,6 +26,16 @@ from core import jobs, outbox
 from core.db import db_session
 
 log = logging.getLogger(__name__)
+
+# What the emulator's checkout page accepts (emulators/liqpay/ledger.py); the README lists the same.
+TEST_CARDS = (
+    ("4242424242424242", "success"),
+    ("4000000000000002", "declined"),
+    ("4000000000000077", "waits a few seconds, then succeeds"),
+)
+# How long the delayed card stays in wait_accept: long enough to see the pending state.
+LIQPAY_DELAY_SECONDS = 3.0
+WILDCARD_HOSTS = {"0.0.0.0", "::", ""}
 
 
 def _sweep_forever(app: Any, interval: float) -> None:
@@ -35,15 +50,70 @@ def _sweep_forever(app: Any, interval: float) -> None:
         jobs.run_due(app, last_run)
 
 
+def start_liqpay_emulator(app: Any, port: int, *, fixed: bool) -> tuple[str, Callable[[], None]]:
+    """The LiqPay emulator on loopback with the app's own keys. `fixed`: the port was asked
+    for explicitly, so a busy one is an error; otherwise another free port is taken."""
+    from emulators.http import serve_in_thread
+    from emulators.liqpay import create_app as create_liqpay
+
+    emulator = create_liqpay(
+        app.config["LIQPAY_PUBLIC_KEY"], app.config["LIQPAY_PRIVATE_KEY"], delay=LIQPAY_DELAY_SECONDS
+    )
+    problem = _cannot_listen(port)
+    if problem:
+        if fixed:
+            raise click.ClickException(f"the LiqPay emulator cannot listen on 127.0.0.1:{port}: {problem}")
+        click.echo(f"127.0.0.1:{port} is taken ({problem}); the LiqPay emulator takes a free port")
+        port = 0
+    try:
+        return serve_in_thread(emulator, "127.0.0.1", port)
+    except (OSError, SystemExit):  # werkzeug exits when the port went in the meantime
+        raise click.ClickException(f"the LiqPay emulator cannot listen on 127.0.0.1:{port}") from None
+
+
+def _cannot_listen(port: int) -> str:
+    """Why a server could not listen on this loopback port ('' if it could); werkzeug
+    itself would print and exit instead of raising."""
+    if port == 0:
+        return ""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug's server does
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return ""
+
+
+def configure_demo_payments(app: Any, host: str, port: int, liqpay_url: str) -> None:
+    """Point the app at the emulator, and LiqPay's callbacks and the pay links at this server."""
+    app.config["LIQPAY_BASE_URL"] = liqpay_url
+    if not os.environ.get("PUBLIC_BASE_URL"):
+        # A server listening on every interface is still reached on loopback from here.
+        reachable = "127.0.0.1" if host in WILDCARD_HOSTS else host
+        app.config["PUBLIC_BASE_URL"] = f"http://{reachable}:{port}"
+    app.extensions.pop("liqpay", None)  # a client built before would still talk to the old URL
+
+
 @click.command("serve-demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--liqpay-port", type=int, default=None,
+    help="Port of the LiqPay emulator on 127.0.0.1  [default: the portal's port + 1]",
+)
 @click.option("--sweep-interval", default=5.0, show_default=True, type=float)
 @with_appcontext
-def serve_demo(host: str, port: int, sweep_interval: float) -> None:
-    """Serve the portal (/) and the backoffice (/staff) with the outbox relay."""
+def serve_demo(host: str, port: int, liqpay_port: int | None, sweep_interval: float) -> None:
+    """Serve the portal (/), the backoffice (/staff) and the LiqPay emulator, with the outbox relay."""
     app = current_app._get_current_object()
+    liqpay_url, _stop = start_liqpay_emulator(
+        app, port + 1 if liqpay_port is None else liqpay_port, fixed=liqpay_port is not None
+    )
+    configure_demo_payments(app, host, port, liqpay_url)
     threading.Thread(target=_sweep_forever, args=(app, sweep_interval), daemon=True, name="outbox-sweep").start()
     click.echo(f"portal:     http://{host}:{port}/")
     click.echo(f"backoffice: http://{host}:{port}/staff/")
+    click.echo(f"LiqPay:     {liqpay_url}/  (emulator; callbacks go to {app.config['PUBLIC_BASE_URL']})")
+    click.echo("test cards: " + ", ".join(f"{card} {outcome}" for card, outcome in TEST_CARDS))
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

@@ -5,13 +5,15 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext
+from flask_wtf import FlaskForm
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from core import outbox
 from core.db import db_session
+from core.errors import DomainError
 
 bp = Blueprint("core", __name__)
 
@@ -80,6 +82,15 @@ def status_label(status: str) -> Any:
 
 def channel_label(channel: str) -> Any:
     return CHANNEL_LABELS.get(channel, channel)
+
+
+def put_error(form: FlaskForm, exc: DomainError) -> None:
+    """A service's DomainError goes onto the field it names, or above the form when it names none."""
+    field = form._fields.get(exc.field) if exc.field else None
+    if field is None:
+        flash(exc.message, "error")
+    else:
+        field.errors = [*field.errors, exc.message]
 
 
 def public_url(endpoint: str, **values: Any) -> str:

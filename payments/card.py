@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext
@@ -17,6 +18,9 @@ from core.db import utcnow
 from core.errors import DomainError
 from core.web import public_url
 from core.money import money
+from core.orders.models import Promotion
+from core.orders.promotions import ONLINE_PAYMENT, active_promotion, discount_of
+from core.orders.services import kyiv_today
 from payments import allocation
 from payments.liqpay.client import LiqpayClient
 from payments.liqpay.interface import FAILED as LIQPAY_FAILED
@@ -40,7 +44,9 @@ def liqpay_client() -> LiqpayClient:
 
 
 def start_checkout(session: Session, company: Company, invoices: list[Invoice]) -> CardCheckout:
-    """One payment for the open invoices chosen, oldest due first."""
+    """One payment for the open invoices chosen, oldest due first. An online-payment
+    promotion lowers what the card pays, except on orders that already had the
+    online-order discount: the two never add up."""
     if not invoices:
         raise DomainError(gettext("Оберіть хоча б один рахунок."))
     if any(i.company_id != company.id for i in invoices):
@@ -48,15 +54,34 @@ def start_checkout(session: Session, company: Company, invoices: list[Invoice]) 
     payable = sorted((i for i in invoices if i.status == OPEN and i.outstanding > 0), key=lambda i: (i.due_on, i.id))
     if len(payable) != len(invoices):
         raise DomainError(gettext("Деякі з обраних рахунків уже оплачені або скасовані. Оновіть сторінку."))
+    promotion = active_promotion(session, ONLINE_PAYMENT, kyiv_today())
+    items = []
+    for invoice in payable:
+        discount = card_discount(invoice, promotion)
+        items.append(
+            CardCheckoutItem(
+                invoice_id=invoice.id,
+                amount=invoice.outstanding - discount,
+                discount=discount,
+                promotion_id=promotion.id if discount else None,
+            )
+        )
     checkout = CardCheckout(
         reference=f"inv-{secrets.token_hex(12)}",
         company_id=company.id,
-        amount=sum((i.outstanding for i in payable), money(0)),
-        items=[CardCheckoutItem(invoice_id=i.id, amount=i.outstanding) for i in payable],
+        amount=sum((item.amount for item in items), money(0)),
+        items=items,
     )
     session.add(checkout)
     session.flush()
     return checkout
+
+
+def card_discount(invoice: Invoice, promotion: Promotion | None) -> Decimal:
+    """What paying this invoice online saves; nothing on an order that had the online-order discount."""
+    if invoice.order is not None and invoice.order.promotion_id is not None:
+        return Decimal("0.00")
+    return discount_of(invoice.outstanding, promotion)
 
 
 def checkout_form(checkout: CardCheckout, result_url: str) -> CheckoutForm:
@@ -95,6 +120,9 @@ def _payment_for(session: Session, notice: LiqpayNotice, checkout: CardCheckout 
         paid_on=(notice.end_date or utcnow()).date(),
         purpose=notice.description,
         details={"card": notice.sender_card_mask, "paytype": notice.paytype},
+        # Empty from the start: nothing to load when the first row is added.
+        allocations=[],
+        history=[],
     )
     try:
         with session.begin_nested():
@@ -125,6 +153,7 @@ def record_notice(session: Session, notice: LiqpayNotice, sandbox: bool) -> Paym
             payment.details = {**payment.details, "refunded": str(notice.refund_amount)}
         elif payment.status == SUCCEEDED:
             allocation.reverse(session, payment, ACTOR, notice.status, note)
+            _take_back_discounts(session, payment)
         elif created:
             allocation.set_payment_status(payment, FAILED, ACTOR, notice.status, "Повернено до зарахування")
         _settle(checkout)
@@ -132,12 +161,12 @@ def record_notice(session: Session, notice: LiqpayNotice, sandbox: bool) -> Paym
         return payment
 
     target = _target_status(notice, sandbox)
-    if not created and (payment.status == target or payment.status == "reversed" or (payment.status == SUCCEEDED)):
+    if not created and (payment.status, target) not in allocation.PAYMENT_TRANSITIONS:
+        # A duplicate, or news older than what we know (a late "processing" after "success").
         if payment.status == PENDING:
             payment.provider_status = notice.status
-        return payment  # a duplicate, or news older than what we know
+        return payment
     allocation.set_payment_status(payment, target, ACTOR, notice.status, note)
-    session.flush()
     if target == SUCCEEDED:
         _settle(checkout)
         _allocate_card_payment(session, payment, notice, checkout)
@@ -163,8 +192,41 @@ def _allocate_card_payment(session: Session, payment: Payment, notice: LiqpayNot
     else:
         plan = [(item.invoice_id, item.amount) for item in checkout.items]
         left = allocation.allocate_in_order(session, payment, plan, ACTOR)
+        for item in checkout.items:
+            if item.discount and any(a.invoice_id == item.invoice_id for a in payment.allocations):
+                _write_off_discount(session, checkout, item)
         if left > 0:
             allocation.flag_for_review(payment, f"Рахунки вже оплачені іншим платежем: залишок {left} грн")
+
+
+def _take_back_discounts(session: Session, payment: Payment) -> None:
+    """The card money went back: so does the discount that came with it."""
+    if payment.checkout_id is None:
+        return
+    write_offs = session.scalars(
+        select(Payment).where(Payment.source == "discount", Payment.checkout_id == payment.checkout_id,
+                              Payment.status == SUCCEEDED)
+    )
+    for write_off in write_offs:
+        allocation.reverse(session, write_off, ACTOR, note="Оплату карткою повернено")
+
+
+def _write_off_discount(session: Session, checkout: CardCheckout, item: CardCheckoutItem) -> None:
+    """The promotion's part of the invoice, settled as a payment of source "discount"."""
+    discount = Payment(
+        source="discount",
+        external_id=f"{checkout.reference}:{item.invoice_id}",
+        company_id=checkout.company_id,
+        checkout_id=checkout.id,
+        amount=item.discount,
+        paid_on=kyiv_today(),
+        purpose=f"Знижка за онлайн-оплату (акція {item.promotion_id})",
+        details={"promotion_id": item.promotion_id, "checkout": checkout.reference},
+    )
+    session.add(discount)
+    allocation.set_payment_status(discount, SUCCEEDED, ACTOR)
+    session.flush()
+    allocation.allocate(session, discount, item.invoice_id, item.discount, ACTOR)
 
 
 def checkouts_to_reconcile(session: Session, limit: int = 200) -> list[CardCheckout]:

@@ -6,8 +6,10 @@ from decimal import Decimal
 from flask import current_app
 
 from core.customers.models import Company
+from core.orders.models import Order
 from core.web import public_url
 from payments.documents import DocLine, InvoiceDocument, Party, render_invoice_pdf
+from payments.documents.formatting import money_uk
 from payments.models import Invoice
 
 KIND_LABELS = {"full": "", "advance": "Аванс", "remainder": "Доплата"}
@@ -56,7 +58,16 @@ def invoice_document(invoice: Invoice, pay_url: str | None) -> InvoiceDocument:
         kind_label=KIND_LABELS[invoice.kind],
         basis=f"Замовлення № {order.number}" if order else "",
         pay_url=pay_url if invoice.outstanding > 0 else None,
+        discount_note=_discount_note(order) if invoice.kind == "full" else None,
     )
+
+
+def _discount_note(order: Order | None) -> str | None:
+    """Lines keep their prices; the online-order discount is shown once, under them."""
+    if order is None or not order.discount_amount:
+        return None
+    return (f"Знижка «{order.promotion.name}» {_percent(order.promotion.percent)} за замовлення онлайн: "
+            f"−{money_uk(order.discount_amount)} грн (сума рядків {money_uk(order.total + order.discount_amount)} грн)")
 
 
 def _percent(rate: Decimal) -> str:

@@ -10,15 +10,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core import outbox
+from core.customers.models import Company
 from core.money import money
 from core.orders import signals, states
 from core.orders.models import Order
-from core.orders.services import Actor, kyiv_today, release_for_shipment
+from core.orders.services import Actor, kyiv_today, release_for_shipment, release_many
 from payments.models import CANCELLED, OPEN, Invoice, InvoiceCounter, InvoiceStatusChange
 
 
@@ -42,10 +43,14 @@ def next_seq(session: Session, year: int) -> int:
         return session.scalar(bump)
 
 
-def set_invoice_status(invoice: Invoice, target: str, actor_name: str, note: str = "") -> None:
-    invoice.history.append(
-        InvoiceStatusChange(from_status=invoice.status, to_status=target, actor_name=actor_name, note=note)
-    )
+def set_invoice_status(session: Session, invoice: Invoice, target: str, actor_name: str, note: str = "") -> None:
+    row = InvoiceStatusChange(from_status=invoice.status, to_status=target, actor_name=actor_name, note=note)
+    if "history" in inspect(invoice).unloaded:
+        # Not loaded: add the row beside it rather than load every earlier one (bulk imports).
+        row.invoice_id = invoice.id
+        session.add(row)
+    else:
+        invoice.history.append(row)
     invoice.status = target
 
 
@@ -109,28 +114,44 @@ def issue_by_terms(session: Session, order: Order) -> None:
         issue_invoice(session, order, "full", order.total, today + pay_within)
 
 
-def after_invoice_paid(session: Session, invoice: Invoice) -> None:
+def remainder_due_in(company: Company, default_days: int) -> timedelta:
+    """The remainder after an advance: the company's own deferral, else REMAINDER_DUE_DAYS
+    (due the day the advance is paid would make every advance customer overdue at once)."""
+    return timedelta(days=company.deferral_days or default_days)
+
+
+def after_invoices_paid(session: Session, invoices: list[Invoice]) -> None:
     """Prepayment and advance terms release the order once their invoice is paid; the
-    advance also brings the remainder invoice."""
-    order = invoice.order
-    if order is None or order.status == states.CANCELLED:
+    advance also brings the remainder invoice. For many invoices at once."""
+    order_ids = {i.order_id for i in invoices if i.order_id is not None}
+    if not order_ids:
         return
-    if invoice.kind == "full":
-        release_for_shipment(session, order, f"Рахунок № {invoice.number} оплачено")
-    elif invoice.kind == "advance":
-        release_for_shipment(session, order, f"Аванс за рахунком № {invoice.number} оплачено")
+    orders = {o.id: o for o in session.scalars(
+        select(Order).where(Order.id.in_(order_ids)).options(joinedload(Order.company))
+    )}
+    releases, advanced = [], []
+    for invoice in invoices:
+        order = orders.get(invoice.order_id)
+        if order is None or order.status == states.CANCELLED:
+            continue
+        what = "Аванс за рахунком" if invoice.kind == "advance" else "Рахунок"
+        if invoice.kind in ("full", "advance"):
+            releases.append((order, f"{what} № {invoice.number} оплачено"))
+        if invoice.kind == "advance":
+            advanced.append(order)
+    release_many(session, releases)
+    for order in advanced:
         issued = invoices_of_order(session, order.id)
         if not any(i.kind == "remainder" for i in issued):
             remainder = order.total - sum((i.amount for i in issued if i.status != CANCELLED), Decimal(0))
             if remainder > 0:
-                due = kyiv_today() + timedelta(days=order.company.deferral_days)
-                issue_invoice(session, order, "remainder", remainder, due)
+                issue_invoice(session, order, "remainder", remainder, kyiv_today() + remainder_due_in(order.company, current_app.config["REMAINDER_DUE_DAYS"]))
 
 
 def cancel_unpaid(session: Session, order: Order, actor: Actor) -> None:
     for invoice in invoices_of_order(session, order.id):
         if invoice.status == OPEN and invoice.paid_amount == 0:
-            set_invoice_status(invoice, CANCELLED, actor.name, "Замовлення скасовано")
+            set_invoice_status(session, invoice, CANCELLED, actor.name, "Замовлення скасовано")
             outbox.emit(session, "invoice.cancelled", {"invoice_id": invoice.id, "company_id": invoice.company_id})
     session.flush()
 

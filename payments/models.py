@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.customers.models import Company
@@ -15,7 +15,9 @@ from core.orders.models import Order
 INVOICE_KINDS = ("full", "advance", "remainder")
 OPEN, PAID, CANCELLED = "open", "paid", "cancelled"
 PENDING, SUCCEEDED, FAILED, REVERSED = "pending", "succeeded", "failed", "reversed"
-PAYMENT_SOURCES = ("liqpay", "bank", "manual")
+# "discount": not money but a promotion's write-off (paying online), kept as a payment
+# so an invoice's allocations always add up to what settled it.
+PAYMENT_SOURCES = ("liqpay", "bank", "manual", "discount")
 
 
 class InvoiceCounter(Base):
@@ -110,7 +112,10 @@ class CardCheckoutItem(Base):
 
     checkout_id: Mapped[int] = mapped_column(ForeignKey("card_checkout.id", ondelete="CASCADE"), primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), primary_key=True)
-    amount: Mapped[Decimal]
+    amount: Mapped[Decimal]  # what the card pays towards this invoice
+    # The online-payment promotion's part, written off once the card payment succeeds.
+    discount: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    promotion_id: Mapped[int | None] = mapped_column(ForeignKey("promotion.id"))
 
     checkout: Mapped[CardCheckout] = relationship(back_populates="items")
     invoice: Mapped[Invoice] = relationship()
@@ -137,7 +142,7 @@ class Payment(Base):
     __tablename__ = "payment"
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_payment_source_external_id"),
-        CheckConstraint("source IN ('liqpay', 'bank', 'manual')", name="source"),
+        CheckConstraint("source IN ('liqpay', 'bank', 'manual', 'discount')", name="source"),
         CheckConstraint("status IN ('pending', 'succeeded', 'failed', 'reversed')", name="status"),
         Index("ix_payment_review", "needs_review", "created_at"),
     )
@@ -213,3 +218,83 @@ class Allocation(Base):
 
     payment: Mapped[Payment] = relationship(back_populates="allocations")
     invoice: Mapped[Invoice] = relationship()
+
+
+class InvoiceReminder(Base):
+    """One row per step of the reminder ladder an invoice went through: a step is
+    never raised twice, whatever the job's schedule."""
+
+    __tablename__ = "invoice_reminder"
+
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"), primary_key=True)
+    offset_days: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # days after due; negative = before
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    skipped: Mapped[bool] = mapped_column(default=False)  # passed while the job was not running
+
+
+class CollectionTask(Base):
+    """The ladder is exhausted: a manager takes the debt in hand."""
+
+    __tablename__ = "collection_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), unique=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    closed_by: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    invoice: Mapped[Invoice] = relationship()
+    company: Mapped[Company] = relationship()
+
+
+class Refund(Base):
+    """Money sent back through LiqPay: who asked, why, and what LiqPay answered."""
+
+    __tablename__ = "refund"
+    __table_args__ = (CheckConstraint("status IN ('requested', 'done', 'failed')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"), index=True)
+    amount: Mapped[Decimal]
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="requested")
+    provider_answer: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    payment: Mapped[Payment] = relationship()
+
+
+class PaymentClaim(Base):
+    """"I paid by bank transfer": the customer's word and proof, until the statement line
+    arrives and a manager confirms it in one click."""
+
+    __tablename__ = "payment_claim"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'confirmed', 'rejected')", name="status"),
+        Index("ix_payment_claim_status_company", "status", "company_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("customer_user.id"))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
+    paid_on: Mapped[date]
+    amount: Mapped[Decimal]
+    note: Mapped[str] = mapped_column(Text, default="")
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_type: Mapped[str] = mapped_column(String(100))
+    file_data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
+    decided_by: Mapped[str] = mapped_column(String(200), default="")
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    company: Mapped[Company] = relationship()
+    invoice: Mapped[Invoice | None] = relationship()
+    payment: Mapped[Payment | None] = relationship()

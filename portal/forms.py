@@ -17,6 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from core.money import parse_decimal
@@ -102,3 +103,40 @@ class PayInvoicesForm(FlaskForm):
 
     def invoice_ids(self) -> list[int]:
         return list(self.invoice.data)
+
+
+class MoneyField(StringField):
+    """An amount typed with a comma or a dot and spaces; kept as Decimal."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            self.data = parse_decimal(valuelist[0])
+            if self.data is None or self.data.as_tuple().exponent < -2:
+                self.data = None
+                raise ValueError(_l("Вкажіть суму числом, наприклад 1250,50."))
+
+
+class PaymentClaimForm(FlaskForm):
+    paid_on = DateField(_l("Дата оплати"), validators=[InputRequired(_l("Вкажіть дату оплати."))])
+    amount = MoneyField(_l("Сума, грн"), validators=[InputRequired(_l("Вкажіть суму платежу."))])
+    invoice = SelectField(_l("За рахунком"), coerce=int, validate_choice=False)
+    proof = FileField(_l("Платіжне доручення (PDF або фото)"), validators=[FileRequired(_l("Додайте файл."))])
+    note = TextAreaField(_l("Коментар"), validators=[Optional(), Length(max=1000)])
+
+
+class StatementForm(FlaskForm):
+    """GET form: no CSRF (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("З"), validators=[InputRequired(_l("Вкажіть початок періоду."))])
+    date_to = DateField(_l("По"), validators=[InputRequired(_l("Вкажіть кінець періоду."))])
+    fmt = SelectField(_l("Формат"), choices=[SelectChoice("pdf", "PDF"), SelectChoice("xlsx", "Excel (XLSX)")], default="pdf")
+
+    def validate_date_to(self, field: DateField) -> None:
+        if self.date_from.data and field.data and field.data < self.date_from.data:
+            raise ValidationError(_l("Кінець періоду раніше за початок."))
+        if self.date_from.data and field.data and (field.data - self.date_from.data).days > 731:
+            raise ValidationError(_l("Період — не довше двох років."))

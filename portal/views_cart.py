@@ -16,6 +16,8 @@ from core.orders import cart as carts
 from core.orders.services import Actor, submit_order
 from core.customers.models import Company
 from core.web import format_quantity, format_uah, safe_next
+from core.orders.promotions import ONLINE_ORDER, active_promotion, discount_of
+from core.orders.services import kyiv_today
 from payments.receivables import company_balance
 from portal import bp
 from portal.forms import CartLineForm, CheckoutForm
@@ -142,4 +144,10 @@ def _money_context(company: Company, view: carts.CartView) -> dict[str, Any]:
             "Замовлення перевищує доступний кредит (%(amount)s): воно чекатиме рішення менеджера.",
             amount=format_uah(balance.available_credit),
         )
-    return {"balance": balance, "hold_warning": warning}
+    promotion = active_promotion(db_session, ONLINE_ORDER, kyiv_today())
+    return {
+        "balance": balance,
+        "hold_warning": warning,
+        "promotion": promotion,
+        "discount": discount_of(view.total, promotion),
+    }

@@ -1,5 +1,6 @@
 """Invoices, debt and card payment: the company's invoices, pay several at once, PDFs,
-and the public pay link (`/pay/<token>`) that SMS and e-mail carry."""
+the public pay link (`/pay/<token>`) that SMS and e-mail carry, claims of bank
+transfers and the statement of account."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,6 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 from sqlalchemy.orm import selectinload
 
 from core.auth import customer_required
@@ -16,13 +18,17 @@ from core.customers.models import Company
 from core.db import db_session
 from core.errors import DomainError
 from core.orders.services import kyiv_today
-from core.web import public_url
-from payments.card import checkout_form, start_checkout
+from core.web import format_uah, public_url, put_error
+from core.orders.promotions import ONLINE_PAYMENT, active_promotion
+from payments.card import card_discount, checkout_form, start_checkout
+from payments.claims import submit_claim
+from payments.documents import render_statement_pdf, render_statement_xlsx
 from payments.invoice_document import invoice_pdf as invoice_pdf_file
 from payments.models import OPEN, Invoice
 from payments.receivables import aging, company_balance
+from payments.statement_of_account import build_statement
 from portal import bp
-from portal.forms import PayInvoicesForm, PayLinkForm
+from portal.forms import PayInvoicesForm, PayLinkForm, PaymentClaimForm, StatementForm
 
 PAY_LINK_DAYS = 120  # a pay link older than this sends the customer to the cabinet
 
@@ -133,12 +139,16 @@ def _link_state(invoice: Invoice) -> str:
 @bp.get("/pay/<token>")
 def pay_link(token: str) -> Any:
     invoice = _link_invoice(token)
+    promotion = active_promotion(db_session, ONLINE_PAYMENT, kyiv_today())
+    discount = card_discount(invoice, promotion)
     return render_template(
         "portal/pay_link.html",
         invoice=invoice,
         state=_link_state(invoice),
         form=PayLinkForm(),
         supplier=current_app.config["SUPPLIER_NAME"],
+        promotion=promotion if discount else None,
+        to_pay=invoice.outstanding - discount,
     )
 
 
@@ -153,3 +163,57 @@ def pay_link_checkout(token: str) -> Any:
 @bp.get("/pay/<token>.pdf")
 def pay_link_pdf(token: str) -> Any:
     return _pdf_response(_link_invoice(token))
+
+
+@bp.route("/invoices/claim", methods=["GET", "POST"])
+@customer_required
+def payment_claim() -> Any:
+    """Paid by bank transfer: tell us with the payment order, instead of being asked for it."""
+    form = PaymentClaimForm()
+    open_invoices = list(
+        db_session.scalars(
+            select(Invoice)
+            .where(Invoice.company_id == current_user.company_id, Invoice.status == OPEN)
+            .order_by(Invoice.due_on)
+        )
+    )
+    form.invoice.choices = [SelectChoice(0, gettext("Не вказано"))] + [
+        SelectChoice(i.id, gettext("№ %(n)s на %(a)s", n=i.number, a=format_uah(i.outstanding))) for i in open_invoices
+    ]
+    if form.validate_on_submit():
+        upload = form.proof.data
+        try:
+            submit_claim(
+                db_session, current_user, form.paid_on.data, form.amount.data, form.invoice.data or None,
+                upload.filename or "", upload.mimetype or "", upload.read(), form.note.data or "",
+            )
+        except DomainError as exc:
+            db_session.rollback()
+            put_error(form, exc)
+        else:
+            db_session.commit()
+            flash(gettext("Дякуємо! Менеджер звірить платіж із випискою банку й позначить рахунок оплаченим."), "ok")
+            return redirect(url_for("portal.invoices"))
+    return render_template("portal/claim.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/statement")
+@customer_required
+def statement() -> Any:
+    form = StatementForm(request.args)
+    if not request.args:
+        today = kyiv_today()
+        form.date_from.data, form.date_to.data = today.replace(month=1, day=1), today
+        return render_template("portal/statement.html", form=form)
+    if not form.validate():
+        return render_template("portal/statement.html", form=form), 400
+    soa = build_statement(db_session, current_user.company, form.date_from.data, form.date_to.data)
+    name = f"akt-zvirky-{form.date_from.data:%Y%m%d}-{form.date_to.data:%Y%m%d}"
+    if form.fmt.data == "xlsx":
+        return render_statement_xlsx(soa), 200, {
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Content-Disposition": f'attachment; filename="{name}.xlsx"',
+        }
+    return render_statement_pdf(soa), 200, {
+        "Content-Type": "application/pdf", "Content-Disposition": f'inline; filename="{name}.pdf"',
+    }

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
 from core.catalog.services import search_key
 from core.demo.assortment import CATALOG, Range, Size, Subcategory
-from core.demo.bulk import insert_returning_ids, insert_rows
+from core.demo.bulk import insert_keyed, insert_rows
 from core.demo.identifiers import Unique, ean13, onec_guid
 from core.money import money
 
@@ -171,7 +171,7 @@ def seed_catalog(session: Session, rng: Random, product_count: int) -> DemoCatal
     warehouses = [Warehouse(name=name) for name in WAREHOUSES]
     session.add_all(price_types + warehouses)
     planned = _plan_products(rng, _seed_categories(session), product_count)
-    ids = insert_returning_ids(session, Product, [p.row for p in planned])
+    ids = insert_keyed(session, Product, [p.row for p in planned], ("sku",))
 
     price_type_ids = {price_type.code: price_type.id for price_type in price_types}
     price_rows: list[dict] = []

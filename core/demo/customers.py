@@ -4,13 +4,14 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from random import Random
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from core.customers.models import ORDERING_ROLES, Company, DeliveryPoint, User
-from core.demo.bulk import insert_returning_ids
+from core.demo.bulk import insert_keyed, insert_returning_ids
 from core.demo.identifiers import Unique, edrpou, mobile_phone, onec_guid, rnokpp
 from core.demo.vocabulary import (
     CITIES,
@@ -66,17 +67,23 @@ class CompanyPlan:
     users: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class DemoCompany:
-    """What the order history needs to know about a company."""
+    """What the order and payment history needs to know about a company."""
 
     id: int
+    name: str
+    tax_id: str
     price_type_id: int
     manager_id: int
     venue_kind: str
     delivery_point_ids: list[int]
     orderers: list[tuple[int, str]]  # id and name of each of its users who may place orders
     order_weight: float
+    payment_terms: str
+    deferral_days: int
+    advance_percent: int
+    credit_limit: Decimal  # resized to the company's turnover once its orders are known
 
 
 class Registries:
@@ -195,13 +202,13 @@ def random_company_plan(
 
 
 def insert_companies(session: Session, plans: list[CompanyPlan]) -> list[DemoCompany]:
-    company_ids = insert_returning_ids(session, Company, [plan.company for plan in plans])
+    company_ids = insert_keyed(session, Company, [plan.company for plan in plans], ("tax_id",))
     points = [(index, {**point, "company_id": company_ids[index]})
               for index, plan in enumerate(plans) for point in plan.points]
     users = [(index, {**user, "company_id": company_ids[index]})
              for index, plan in enumerate(plans) for user in plan.users]
     point_ids = insert_returning_ids(session, DeliveryPoint, [row for _, row in points])
-    user_ids = insert_returning_ids(session, User, [row for _, row in users])
+    user_ids = insert_keyed(session, User, [row for _, row in users], ("email",))
 
     point_ids_of: list[list[int]] = [[] for _ in plans]
     for (index, _), point_id in zip(points, point_ids):
@@ -213,12 +220,18 @@ def insert_companies(session: Session, plans: list[CompanyPlan]) -> list[DemoCom
     return [
         DemoCompany(
             id=company_id,
+            name=plan.company["name"],
+            tax_id=plan.company["tax_id"],
             price_type_id=plan.company["price_type_id"],
             manager_id=plan.company["manager_id"],
             venue_kind=plan.venue_kind,
             delivery_point_ids=point_ids_of[index],
             orderers=orderers_of[index],
             order_weight=plan.order_weight,
+            payment_terms=plan.company["payment_terms"],
+            deferral_days=plan.company["deferral_days"],
+            advance_percent=plan.company["advance_percent"],
+            credit_limit=plan.company["credit_limit"],
         )
         for index, (plan, company_id) in enumerate(zip(plans, company_ids))
     ]

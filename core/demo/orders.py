@@ -1,18 +1,26 @@
-"""Order history: six months of orders, each in the status its age implies.
+"""Order history: six months of orders, each in the status its age implies, with the
+money that went with them (core/demo/money.py).
 
 Going through submit_order and change_status costs a dozen flushes and an outbox
 event per order and move: 3,000 orders took 45 s on SQLite and 100 s on PostgreSQL
 that way. So the history is built as rows
 and inserted in bulk, priced by the same rules as submit_order (whole packs,
 money() per line, VAT included per line; the tests hold the two side by side), and
-every move is checked against the order state machine. History raises no outbox
-events: its messages, invoices and 1C pushes belong to the past.
+every move is checked against the order state machine. The orders are played in the
+order they came in, so the credit check at submit sees the company's debt of that
+moment: a breach puts the order on hold, and a manager decides later as decide_hold
+does. Prepayment and advance orders wait for their invoice to be paid before they are
+assembled. History raises no outbox events: its messages, invoices and 1C pushes
+belong to the past.
 """
 from __future__ import annotations
 
+import itertools
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from random import Random
 from typing import TypeVar
 
@@ -20,14 +28,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.customers.models import User
-from core.demo.bulk import insert_returning_ids, insert_rows
+from core.demo.bulk import insert_keyed, insert_rows
 from core.demo.catalog import DemoCatalog, DemoProduct
 from core.demo.customers import DemoCompany
+from core.demo.money import LATER, NEVER, InvoiceRec, Ledger, MoneyRules, OrderMoney, at_kyiv
 from core.demo.vocabulary import ORDER_COMMENTS
 from core.money import ZERO, money, vat_included
 from core.orders import cart, states
 from core.orders.models import Order, OrderLine, OrderStatusChange
 from core.orders.services import KYIV, SYSTEM
+from core.staff.models import StaffUser
 
 HISTORY_DAYS = 180
 CHANNEL_WEIGHTS = {"portal": 80, "phone": 12, "viber": 8}
@@ -41,12 +51,25 @@ PACKS_WEIGHTS = {1: 60, 2: 24, 3: 8, 4: 4, 5: 3, 10: 1}
 HOUR_WEIGHTS = {7: 2, 8: 5, 9: 9, 10: 10, 11: 9, 12: 7, 13: 7, 14: 8, 15: 8, 16: 6, 17: 5, 18: 4, 19: 3,
                 20: 3, 21: 3, 22: 2, 23: 1}
 STAFF_HOURS = range(9, 18)  # phone and Viber orders are typed in by a manager at work
-SHOWCASE_POSITIONS = (1, 12)  # the latest order and one from about a day before it
 CANCEL_NOTES = (
     "Клієнт передумав.",
     "Замовлення-дубль.",
     "Немає потрібної кількості на складі.",
     "Клієнт оформив нове замовлення замість цього.",
+)
+UNPAID_CANCEL_NOTE = "Оплата за рахунком не надійшла в строк."
+# What a manager writes when releasing a credit hold, or refusing it (decide_hold).
+RELEASE_NOTES = (
+    "Клієнт підтвердив оплату боргу цього тижня.",
+    "Постійний клієнт, відвантаження погоджено.",
+    "Клієнт надіслав платіжку, гроші в дорозі.",
+    "Погоджено з керівником: борг закриють до кінця місяця.",
+    "Ліміт тимчасово перевищено через сезон, клієнт надійний.",
+)
+REFUSE_NOTES = (
+    "Спершу погашення заборгованості.",
+    "Клієнт не відповідає, борг не погашено.",
+    "Відвантаження після оплати простроченого рахунку.",
 )
 ALL_CATEGORIES = ("CF", "TE", "DA", "FR", "DG", "BV", "DT", "CL")
 # What each kind of venue buys, by SKU prefix of the top category.
@@ -80,14 +103,55 @@ class _Move:
     at: datetime
     actor: _Actor
     note: str = ""
+    # The payment terms are met (release_for_shipment): a history row without a status change.
+    release: bool = False
+    invoice: InvoiceRec | None = None  # the note names its number where it says "{}"
 
 
 ONE_C = _Actor(SYSTEM.kind, SYSTEM.name, SYSTEM.department)
+# The rows core.orders.services writes for a credit hold and for a release.
+CREDIT_CONTROL = _Actor("system", "Кредитний контроль", "accounting")
+FINANCE = _Actor("system", "Фінанси", "accounting")
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Showcase:
+    """An order of a well-known company placed about `days_ago` days before now (and within
+    `within`, or not at all); flags: "unpaid" (its invoice stays unpaid and falls overdue),
+    "pay_later" (not paid yet)."""
+
+    company: DemoCompany
+    days_ago: float
+    flags: frozenset[str] = frozenset()
+    within: tuple[float, float] = (0, HISTORY_DAYS)
+
+
+@dataclass(eq=False)
+class _Draft:
+    company: DemoCompany
+    created: datetime
+    channel: str
+    submitter: _Actor
+    manager: _Actor
+    desired: date | None
+    lines: list[dict]
+    row: dict
+    money: OrderMoney
+    flags: frozenset[str] = field(default_factory=frozenset)
+
+
+_CUMULATIVE: dict[tuple, tuple[list, list[int]]] = {}
+
+
 def _weighted(rng: Random, weights: dict[T, int]) -> T:
-    return rng.choices(list(weights), list(weights.values()))[0]
+    """rng.choices by weight, with the running sums of each set of weights kept: the same
+    draws, without adding the weights up again on every one of some 40,000 calls."""
+    key = tuple(weights.items())
+    found = _CUMULATIVE.get(key)
+    if found is None:
+        found = _CUMULATIVE[key] = (list(weights), list(itertools.accumulate(weights.values())))
+    return rng.choices(found[0], cum_weights=found[1])[0]
 
 
 def _order_moment(rng: Random, now: datetime, channel: str) -> datetime:
@@ -113,34 +177,6 @@ def _during_work(rng: Random, moment: datetime) -> datetime:
     day = local.date() if local.hour < 8 else local.date() + timedelta(days=1)
     morning = datetime.combine(day, time(8, 30), KYIV) + timedelta(minutes=rng.randint(0, 90))
     return morning.astimezone(timezone.utc)
-
-
-def _timeline(
-    rng: Random, created: datetime, submitter: _Actor, manager: _Actor, ship_on: date | None
-) -> list[_Move]:
-    """Every move the order will make, some of them maybe still in the future."""
-    moves = [_Move(states.SUBMITTED, created, submitter)]
-    cancel_after = rng.choice((states.SUBMITTED, states.CONFIRMED)) if rng.random() < CANCELLED_SHARE else None
-    steps = (
-        (states.CONFIRMED, (15, 300), manager),
-        (states.ASSEMBLING, (60, 480), ONE_C),
-        (states.SHIPPED, (120, 600), ONE_C),
-        (states.DELIVERED, (60, 480), ONE_C),
-    )
-    for status, (least, most), actor in steps:
-        last = moves[-1]
-        if last.status == cancel_after:
-            by = submitter if last.status == states.SUBMITTED else manager
-            at = last.at + timedelta(minutes=rng.randint(15, 240))
-            moves.append(_Move(states.CANCELLED, at, by, rng.choice(CANCEL_NOTES)))
-            break
-        at = _during_work(rng, last.at + timedelta(minutes=rng.randint(least, most)))
-        if status == states.SHIPPED and ship_on is not None:
-            # The truck leaves on the day the customer asked for, not before.
-            departure = datetime.combine(ship_on, time(7), KYIV) + timedelta(minutes=rng.randint(0, 120))
-            at = max(at, departure.astimezone(timezone.utc))
-        moves.append(_Move(status, at, actor))
-    return moves
 
 
 def _favourites(rng: Random, company: DemoCompany, by_category: dict[str, list[DemoProduct]]) -> list[DemoProduct]:
@@ -176,6 +212,126 @@ def _lines(
     return lines
 
 
+class _Play:
+    """One order's life from submit to delivery, with its invoices and payments, cut at `now`."""
+
+    def __init__(
+        self, rng: Random, ledger: Ledger, now: datetime, head_of_sales: _Actor, release_head_above: Decimal
+    ) -> None:
+        self.rng = rng
+        self.ledger = ledger
+        self.now = now
+        self.head_of_sales = head_of_sales
+        self.release_head_above = release_head_above
+
+    def __call__(self, draft: _Draft) -> list[_Move]:
+        rng, ledger, order = self.rng, self.ledger, draft.money
+        moves: list[_Move] = []
+
+        def happen(move: _Move) -> bool:
+            if move.at > self.now:
+                return False
+            moves.append(move)
+            return True
+
+        def cancel(at: datetime, actor: _Actor, note: str) -> None:
+            if happen(_Move(states.CANCELLED, at, actor, note)):
+                ledger.cancel(order, at, actor.name)
+
+        happen(_Move(states.SUBMITTED, draft.created, draft.submitter))
+        showcase = "showcase" in draft.flags
+        reason = ledger.breach(order)
+        cancel_after = None
+        if reason:
+            # payments.receivables: the order waits for a manager instead of being refused.
+            happen(_Move(states.ON_HOLD, draft.created, CREDIT_CONTROL, reason))
+            decided = _during_work(rng, draft.created + timedelta(minutes=rng.randint(20, 480)))
+            if rng.random() < 0.5:  # the manager first gives the customer a day or three to pay
+                decided = _during_work(rng, decided + timedelta(days=rng.randint(1, 3)))
+            likely = 0.85 if ledger.oldest_overdue_days(order) <= 30 else 0.45
+            if not showcase and rng.random() >= likely:
+                cancel(decided, draft.manager, rng.choice(REFUSE_NOTES))
+                return moves
+            # Above CREDIT_RELEASE_HEAD_ABOVE only the head of sales may release.
+            decider = self.head_of_sales if order.total > self.release_head_above else draft.manager
+            confirm = _Move(states.CONFIRMED, decided, decider, rng.choice(RELEASE_NOTES))
+        else:
+            if not showcase and rng.random() < CANCELLED_SHARE:
+                cancel_after = rng.choice((states.SUBMITTED, states.CONFIRMED))
+            if cancel_after == states.SUBMITTED:
+                at = draft.created + timedelta(minutes=rng.randint(15, 240))
+                cancel(at, draft.submitter, rng.choice(CANCEL_NOTES))
+                return moves
+            at = _during_work(rng, draft.created + timedelta(minutes=rng.randint(15, 300)))
+            confirm = _Move(states.CONFIRMED, at, draft.manager)
+        if not happen(confirm):
+            return moves
+
+        # payments.invoices: confirming issues the invoice; deferred terms release at once.
+        order.confirmed_at = confirm.at
+        first = ledger.issue_by_terms(order, confirm.at)
+        if order.released_at is not None:
+            moves.append(_Move(states.CONFIRMED, confirm.at, FINANCE, order.release_note, release=True))
+        if cancel_after == states.CONFIRMED:
+            cancel(confirm.at + timedelta(minutes=rng.randint(15, 240)), draft.manager, rng.choice(CANCEL_NOTES))
+            return moves
+
+        if order.released_at is None:  # prepayment or advance: nothing is assembled before the money
+            paid = ledger.collect_first(first)
+            if paid == NEVER:
+                chase = at_kyiv(first.due_on + timedelta(days=rng.randint(1, 3)), 10, rng.randint(0, 59))
+                cancel(_during_work(rng, chase), draft.manager, UNPAID_CANCEL_NOTE)
+                return moves
+            if paid == LATER:
+                return moves
+            assert isinstance(paid, datetime) and order.released_at == paid
+            moves.append(_Move(states.CONFIRMED, paid, FINANCE, order.release_note, release=True,
+                               invoice=order.release_invoice))
+            ready = paid
+        else:
+            ledger.collect_deferred(first)
+            ready = confirm.at
+
+        delivered = self._ship(draft, ready, happen)
+        remainder = order.invoice_of_kind("remainder")
+        if remainder is not None:
+            ledger.collect_remainder(remainder, delivered)
+        return moves
+
+    def _ship(self, draft: _Draft, ready: datetime, happen: Callable[[_Move], bool]) -> datetime | None:
+        """1C assembles, ships (on the day the customer asked for, not before) and delivers."""
+        rng = self.rng
+        last = ready
+        steps = ((states.ASSEMBLING, (60, 480)), (states.SHIPPED, (120, 600)), (states.DELIVERED, (60, 480)))
+        for status, (least, most) in steps:
+            at = _during_work(rng, last + timedelta(minutes=rng.randint(least, most)))
+            if status == states.SHIPPED and draft.desired is not None:
+                departure = datetime.combine(draft.desired, time(7), KYIV) + timedelta(minutes=rng.randint(0, 120))
+                at = max(at, departure.astimezone(timezone.utc))
+            if not happen(_Move(status, at, ONE_C)):
+                return None
+            last = at
+        return last
+
+
+def _assign_showcase(rng: Random, arrivals: list[tuple[datetime, str]], companies: list[DemoCompany],
+                     showcase: Sequence[Showcase], now: datetime) -> list[frozenset[str]]:
+    """Give each showcase the order that came in nearest to its moment."""
+    flags = [frozenset[str]()] * len(arrivals)
+    taken: set[int] = set()
+    for wanted in showcase:
+        target = now - timedelta(days=wanted.days_ago)
+        newest, oldest = (now - timedelta(days=days) for days in wanted.within)
+        free = [i for i in range(len(arrivals)) if i not in taken and oldest <= arrivals[i][0] <= newest]
+        if not free:
+            continue
+        best = min(free, key=lambda i: abs(arrivals[i][0] - target))
+        taken.add(best)
+        companies[best] = wanted.company
+        flags[best] = frozenset({"showcase", *wanted.flags})
+    return flags
+
+
 def seed_orders(
     session: Session,
     rng: Random,
@@ -183,29 +339,32 @@ def seed_orders(
     count: int,
     companies: list[DemoCompany],
     catalog: DemoCatalog,
-    staff_names: dict[int, str],
+    staff: list[StaffUser],
     now: datetime,
-    showcase: DemoCompany | None = None,
-) -> None:
-    """`showcase` gets some of the latest orders, so its portal shows open ones next to delivered."""
+    showcase: Sequence[Showcase] = (),
+    reliable: Sequence[DemoCompany] = (),
+) -> Ledger:
+    """`showcase` orders make the well-known companies show what the demo script shows;
+    `reliable` companies keep their credit limits and always pay (unless a showcase says otherwise)."""
     orderable = [p for p in catalog.products if p.is_active]
     by_category: dict[str, list[DemoProduct]] = {prefix: [] for prefix in ALL_CATEGORIES}
     for product in orderable:
         by_category[product.top_category].append(product)
     favourites = {company.id: _favourites(rng, company, by_category) for company in companies}
+    staff_names = {person.id: person.full_name for person in staff}
+    head = next(p for p in staff if p.role == "head_of_sales")
+    accountant = next(p for p in staff if p.role == "accountant")
+    rules = MoneyRules.from_config()
+    ledger = Ledger(rng, now, companies, rules=rules, accountant=(accountant.id, accountant.full_name),
+                    reliable=reliable)
 
     channels = [_weighted(rng, CHANNEL_WEIGHTS) for _ in range(count)]
     arrivals = sorted((_order_moment(rng, now, channel), channel) for channel in channels)
     chosen_companies = rng.choices(companies, [c.order_weight for c in companies], k=count)
-    if showcase is not None:
-        for position in SHOWCASE_POSITIONS:
-            if position <= count:
-                chosen_companies[-position] = showcase
+    flags_of = _assign_showcase(rng, arrivals, chosen_companies, showcase, now)
 
-    order_rows: list[dict] = []
-    lines_of_order: list[list[dict]] = []
-    moves_of_order: list[list[_Move]] = []
-    for (created, channel), company in zip(arrivals, chosen_companies):
+    drafts: list[_Draft] = []
+    for (created, channel), company, flags in zip(arrivals, chosen_companies, flags_of):
         manager = _Actor("staff", staff_names[company.manager_id], "sales")
         user_id, user_name = rng.choice(company.orderers)
         by_portal = channel == "portal"
@@ -213,11 +372,11 @@ def seed_orders(
         desired = None
         if rng.random() < DESIRED_DATE_SHARE:
             desired = created.astimezone(KYIV).date() + timedelta(days=rng.randint(1, 2))
-        moves = [move for move in _timeline(rng, created, submitter, manager, desired) if move.at <= now]
         lines = _lines(rng, company, favourites[company.id], orderable)
-        order_rows.append({
+        total = sum((line["amount"] for line in lines), ZERO)
+        vat_total = sum((vat_included(line["amount"], line["vat_rate"]) for line in lines), ZERO)
+        row = {
             "company_id": company.id,
-            "status": moves[-1].status,
             "channel": channel,
             "idempotency_key": uuid.UUID(int=rng.getrandbits(128)).hex,
             "created_by_user_id": user_id if by_portal else None,
@@ -226,37 +385,67 @@ def seed_orders(
             "delivery_point_id": rng.choice(company.delivery_point_ids),
             "desired_date": desired,
             "comment": rng.choice(ORDER_COMMENTS) if rng.random() < COMMENT_SHARE else "",
-            "total": sum((line["amount"] for line in lines), ZERO),
-            "vat_total": sum((vat_included(line["amount"], line["vat_rate"]) for line in lines), ZERO),
+            "total": total,
+            "vat_total": vat_total,
             "created_at": created,
-            "updated_at": moves[-1].at,
-        })
-        lines_of_order.append(lines)
-        moves_of_order.append(moves)
+        }
+        drafts.append(_Draft(company, created, channel, submitter, manager, desired, lines, row,
+                             OrderMoney(company, total, vat_total, created, flags), flags))
 
-    order_ids = insert_returning_ids(session, Order, order_rows)
+    totals: dict[int, list[Decimal]] = {}
+    for draft in drafts:
+        totals.setdefault(draft.company.id, []).append(draft.money.total)
+    ledger.size_credit_limits(session, totals, HISTORY_DAYS)
+
+    play = _Play(rng, ledger, now, _Actor("staff", head.full_name, head.department), rules.release_head_above)
+    moves_of_order: list[list[_Move]] = []
+    for draft in drafts:  # in the order they came in: each credit check sees the debt of its moment
+        ledger.orders[draft.company.id].append(draft.money)
+        moves_of_order.append(play(draft))
+        draft.money.settle()
+    ledger.overpay_recent()
+    ledger.add_review_queue()
+    ledger.number_invoices()
+
+    order_rows = []
+    for draft, moves in zip(drafts, moves_of_order):
+        last = moves[-1]
+        order_rows.append({**draft.row, "status": last.status, "updated_at": last.at,
+                           "released_at": draft.money.released_at})
+    order_ids = insert_keyed(session, Order, order_rows, ("company_id", "idempotency_key"))
+    for draft, order_id in zip(drafts, order_ids):
+        draft.money.id = order_id
     insert_rows(session, OrderLine, [
-        {**line, "order_id": order_id} for order_id, lines in zip(order_ids, lines_of_order) for line in lines
+        {**line, "order_id": order_id} for order_id, draft in zip(order_ids, drafts) for line in draft.lines
     ])
     insert_rows(session, OrderStatusChange, [
         _history_row(order_id, previous, move)
         for order_id, moves in zip(order_ids, moves_of_order)
-        for previous, move in zip([None, *moves], moves)
+        for previous, move in zip([None, *_statuses(moves)], moves)
     ])
+    ledger.write(session)
+    return ledger
 
 
-def _history_row(order_id: int, previous: _Move | None, move: _Move) -> dict:
-    from_status = previous.status if previous else None
-    states.check_transition(from_status, move.status, move.actor.kind)
+def _statuses(moves: list[_Move]) -> list[str]:
+    return [move.status for move in moves]
+
+
+def _history_row(order_id: int, previous: str | None, move: _Move) -> dict:
+    if move.release:
+        if previous != move.status:
+            raise ValueError(f"order {order_id}: a release row must keep the status {previous}")
+    else:
+        states.check_transition(previous, move.status, move.actor.kind)
     return {
         "order_id": order_id,
-        "from_status": from_status,
+        "from_status": previous,
         "to_status": move.status,
         "at": move.at,
         "actor_kind": move.actor.kind,
         "actor_name": move.actor.name,
         "department": move.actor.department,
-        "note": move.note,
+        "note": move.note.format(move.invoice.number) if move.invoice else move.note,
     }
 
 

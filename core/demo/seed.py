@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from random import Random
 
 from sqlalchemy import func, select, text
@@ -16,11 +16,13 @@ from core.db import Base, utcnow
 from core.demo.catalog import catalog_capacity, seed_catalog
 from core.demo.customers import Registries, insert_companies, random_company_plan
 from core.demo.identifiers import Unique
-from core.demo.orders import fill_cart, seed_orders
+from core.demo.orders import Showcase, fill_cart, seed_orders
 from core.demo.staff import seed_staff
-from core.demo.well_known import CAFE_DEMO, well_known_plans
+from core.demo.well_known import CAFE_DEMO, CAFE_SHOWCASE, FOP_SHOWCASE, well_known_plans
 from core.orders.models import CartItem, Order, OrderLine, OrderStatusChange
+from core.orders.services import kyiv_today
 from core.staff.models import StaffUser
+from payments.models import Allocation, BankStatement, CollectionTask, Invoice, Payment
 
 DEMO_PASSWORD = "demo12345"
 
@@ -85,24 +87,31 @@ def seed_demo(
         "now": now,
     }
     plans = well_known_plans(rng, registries, **shared)[:companies]
+    well_known = len(plans)
     plans += [random_company_plan(rng, registries, **shared) for _ in range(companies - len(plans))]
     demo_companies = insert_companies(session, plans)
+    showcase = [
+        Showcase(company, days_ago, frozenset(flags), within)
+        for company, script in zip(demo_companies[:well_known], (CAFE_SHOWCASE, FOP_SHOWCASE))
+        for days_ago, flags, within in script
+    ]
     seed_orders(
         session,
         rng,
         count=orders,
         companies=demo_companies,
         catalog=catalog,
-        staff_names={person.id: person.full_name for person in staff},
+        staff=staff,
         now=now,
-        showcase=demo_companies[0],
+        showcase=showcase,
+        reliable=demo_companies[:well_known],
     )
     fill_cart(session, rng, CAFE_DEMO.email, catalog)
     session.flush()
-    return summarize(session)
+    return summarize(session, kyiv_today(now))
 
 
-def summarize(session: Session) -> DemoSummary:
+def summarize(session: Session, today: date) -> DemoSummary:
     def count(model: type, *where: object) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
@@ -122,6 +131,16 @@ def summarize(session: Session) -> DemoSummary:
         "order lines": count(OrderLine),
         "status changes": count(OrderStatusChange),
         "cart items": count(CartItem),
+        "invoices": count(Invoice),
+        "open invoices": count(Invoice, Invoice.status == "open"),
+        "overdue invoices": count(Invoice, Invoice.status == "open", Invoice.due_on < today),
+        "payments": count(Payment),
+        "card payments": count(Payment, Payment.source == "liqpay"),
+        "bank payments": count(Payment, Payment.source == "bank"),
+        "allocations": count(Allocation),
+        "bank statements": count(BankStatement),
+        "payments to review": count(Payment, Payment.needs_review.is_(True)),
+        "collection tasks": count(CollectionTask),
     }
     by_status = dict(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
     return DemoSummary(counts=counts, orders_by_status=by_status)

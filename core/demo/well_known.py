@@ -21,6 +21,15 @@ CAFE_DEMO = WellKnownLogin("buyer@cafe.demo", "+380671234567", "ТОВ «Каф�
 # A second tenant, to show that one customer never sees another's orders or prices.
 FOP_DEMO = WellKnownLogin("owner@fop.demo", "+380501234567", "ФОП Мельник О. В.")
 
+# Orders the two always get: placed about this many days ago (within these bounds), and
+# what becomes of their invoices, so the demo shows open orders next to delivered ones and
+# the money side. The café (deferred 14 days) has an overdue invoice (its pay link, "pay the
+# overdue") from an order old enough to be past due and young enough for its pay link
+# (PAY_LINK_DAYS), open ones not due yet and paid ones; the sole proprietor (prepayment) an
+# invoice that waits for payment, still within its 3 days, next to paid ones.
+CAFE_SHOWCASE = ((0, (), (0, 1)), (1, (), (0, 3)), (20, ("unpaid",), (16, 90)), (45, (), (30, 180)))
+FOP_SHOWCASE = ((1, ("pay_later",), (0, 2.5)), (10, (), (4, 180)))
+
 
 def well_known_plans(
     rng: Random,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, cast, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, cast, select
 from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column, relationship
 from sqlalchemy.sql.functions import aggregate_strings
 
@@ -13,6 +13,30 @@ from core.db import Base, Quantity, utcnow
 from core.staff.models import StaffUser
 
 CHANNELS = ("portal", "phone", "viber", "email", "1c")
+
+
+PROMOTION_KINDS = ("online_order", "online_payment")
+
+
+class Promotion(Base):
+    """A discount for a date range: for ordering through the portal, or for paying an
+    invoice online by card. One order never gets both (see payments.card)."""
+
+    __tablename__ = "promotion"
+    __table_args__ = (
+        CheckConstraint("kind IN ('online_order', 'online_payment')", name="kind"),
+        CheckConstraint("percent > 0 AND percent < 100", name="percent"),
+        CheckConstraint("ends_on >= starts_on", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CartItem(Base):
@@ -66,6 +90,9 @@ class Order(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     total: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     vat_total: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    # An online-order promotion: lines keep their prices, the order total is net of it.
+    promotion_id: Mapped[int | None] = mapped_column(ForeignKey("promotion.id"))
+    discount_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     # Set when the payment terms allow shipping (deferred: at once; prepayment/advance:
     # when paid). An order is not assembled before that.
     released_at: Mapped[datetime | None]
@@ -77,6 +104,7 @@ class Order(Base):
     created_by_staff: Mapped[StaffUser | None] = relationship(foreign_keys=[created_by_staff_id])
     manager: Mapped[StaffUser | None] = relationship(foreign_keys=[manager_id])
     delivery_point: Mapped[DeliveryPoint | None] = relationship()
+    promotion: Mapped[Promotion | None] = relationship()
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"
     )

@@ -18,6 +18,7 @@ from core.db import utcnow
 from core.errors import DomainError
 from core.money import ZERO, money, vat_included
 from core.orders import signals, states
+from core.orders.promotions import ONLINE_ORDER, active_promotion, discount_of
 from core.orders.models import CHANNELS, Order, OrderLine, OrderStatusChange
 from core.staff.models import StaffUser
 
@@ -92,21 +93,32 @@ def hold_order(session: Session, order: Order, reason: str) -> None:
 
 def release_for_shipment(session: Session, order: Order, note: str) -> None:
     """The payment terms are met: the order may be assembled and shipped. Idempotent."""
-    if order.released_at is not None:
-        return
-    order.released_at = utcnow()
-    order.history.append(
-        OrderStatusChange(
-            from_status=order.status,
-            to_status=order.status,
-            actor_kind="system",
-            actor_name="Фінанси",
-            department="accounting",
-            note=note,
+    release_many(session, [(order, note)])
+
+
+def release_many(session: Session, releases: list[tuple[Order, str]]) -> None:
+    """`release_for_shipment` for many orders (a bank statement pays hundreds at once):
+    history rows added without loading each order's history, events in one flush."""
+    now = utcnow()
+    released = []
+    for order, note in releases:
+        if order.released_at is not None:
+            continue
+        order.released_at = now
+        session.add(
+            OrderStatusChange(
+                order_id=order.id,
+                from_status=order.status,
+                to_status=order.status,
+                actor_kind="system",
+                actor_name="Фінанси",
+                department="accounting",
+                note=note,
+            )
         )
-    )
-    session.flush()
-    outbox.emit(session, "order.released", _event_payload(order, order.status))
+        released.append(order)
+    if released:
+        outbox.emit_many(session, "order.released", [_event_payload(o, o.status) for o in released])
 
 
 @dataclass(frozen=True)
@@ -199,7 +211,13 @@ def submit_order(
         )
         total += amount
         vat_total += vat_included(amount, product.vat_rate)
-    order.total, order.vat_total = total, vat_total
+    # Ordering online (the customer in the portal, not a manager by phone) may earn a discount.
+    promotion = active_promotion(session, ONLINE_ORDER, kyiv_today()) if channel == "portal" else None
+    discount = discount_of(total, promotion)
+    if discount:
+        vat_total = money(vat_total * (total - discount) / total)
+        order.promotion, order.discount_amount = promotion, discount
+    order.total, order.vat_total = total - discount, vat_total
 
     try:
         with session.begin_nested():

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
-from datetime import datetime, timezone
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -20,18 +20,41 @@ from core.ids import edrpou_is_valid, rnokpp_is_valid
 from core.money import money, vat_included
 from core.orders import states
 from core.orders.models import CartItem, Order, OrderLine, OrderStatusChange
-from core.orders.services import Actor, submit_order
+from core.orders.services import Actor, kyiv_today, submit_order
 from core.outbox import OutboxEvent
 from core.phones import normalize_phone
 from core.staff.models import StaffUser
+from payments.allocation import allocate, set_payment_status
+from payments.bank.formats import fingerprint
+from payments.bank.matching import invoice_numbers
+from payments.invoices import invoices_of_order, issue_by_terms
+from payments.models import (
+    Allocation,
+    BankStatement,
+    CardCheckout,
+    CollectionTask,
+    Invoice,
+    InvoiceCounter,
+    Payment,
+)
+from payments.receivables import AGING_BUCKETS, CREDIT_TERMS, Balance, aging, credit_breach
 
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=timezone.utc)
+TODAY = kyiv_today(NOW)
 SMALL = {"products": 200, "companies": 20, "orders": 50, "seed": 7, "now": NOW}
+# Enough orders and credit customers for every kind of money story to happen.
+MONEY = {"products": 200, "companies": 40, "orders": 800, "seed": 3, "now": NOW}
+PAST_CONFIRMED = (states.CONFIRMED, states.ASSEMBLING, states.SHIPPED, states.DELIVERED)
 
 
 @pytest.fixture
 def seeded(db: Session) -> demo.DemoSummary:
     return demo.seed_demo(db, **SMALL)
+
+
+@pytest.fixture
+def with_money(db: Session) -> demo.DemoSummary:
+    return demo.seed_demo(db, **MONEY)
 
 
 def has_two_places(value: Decimal) -> bool:
@@ -170,7 +193,13 @@ def test_history_follows_the_state_machine_and_the_clock(db: Session, seeded: An
         assert history[0].from_status is None and history[0].to_status == states.SUBMITTED
         assert history[0].at == order.created_at
         for previous, change in zip([None, *history], history):
-            states.check_transition(previous.to_status if previous else None, change.to_status, change.actor_kind)
+            if previous is not None and change.from_status == change.to_status:
+                # release_for_shipment: the payment terms are met, the status stays.
+                assert (change.actor_kind, change.actor_name, change.department) == ("system", "Фінанси", "accounting")
+                assert change.to_status == previous.to_status
+            else:
+                states.check_transition(previous.to_status if previous else None, change.to_status, change.actor_kind)
+            assert change.from_status == (previous.to_status if previous else None)
             assert previous is None or previous.at <= change.at
         assert history[-1].to_status == order.status
         assert history[-1].at == order.updated_at <= NOW
@@ -241,10 +270,26 @@ def test_the_same_seed_gives_the_same_data(db: Session) -> None:
 
     demo.seed_demo(db, **SMALL)
     first = snapshot()
+    money_first = money_snapshot(db)
     demo.clear_database(db)
     assert not any(demo.existing_data(db).values())
     demo.seed_demo(db, **SMALL)
     assert snapshot() == first
+    assert money_snapshot(db) == money_first
+
+
+def money_snapshot(db: Session) -> tuple:
+    return (
+        db.execute(
+            select(Invoice.year, Invoice.seq, Order.idempotency_key, Invoice.kind, Invoice.status, Invoice.amount,
+                   Invoice.paid_amount, Invoice.issued_on, Invoice.due_on)
+            .join(Invoice.order).order_by(Invoice.year, Invoice.seq)
+        ).all(),
+        db.execute(
+            select(Payment.source, Payment.external_id, Payment.amount, Payment.paid_on, Payment.needs_review)
+            .order_by(Payment.source, Payment.external_id)
+        ).all(),
+    )
 
 
 def test_seed_demo_command_refuses_a_database_with_data(app: Any, db: Session) -> None:
@@ -298,3 +343,285 @@ def test_create_customer_user_command(app: Any, db: Session, make_company: Any) 
                                   "--role", "buyer", "--email", "x@x.ua"])
     assert unknown.exit_code == 1 and "no company" in unknown.output
     assert db.scalar(select(func.count()).select_from(DeliveryPoint).where(DeliveryPoint.company_id == company.id)) == 1
+
+
+# --- the money side ---------------------------------------------------------------------
+
+
+def test_invoice_numbers_run_without_gaps_per_year(db: Session, with_money: demo.DemoSummary) -> None:
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for year, seq in db.execute(select(Invoice.year, Invoice.seq).order_by(Invoice.year, Invoice.seq)):
+        by_year[year].append(seq)
+    assert by_year, "no invoices"
+    counters = dict(db.execute(select(InvoiceCounter.year, InvoiceCounter.last_seq)).tuples().all())
+    assert counters == {year: len(seqs) for year, seqs in by_year.items()}
+    for year, seqs in by_year.items():
+        assert seqs == list(range(1, len(seqs) + 1)), year
+    # Numbered in the order of issue, as the counter hands them out.
+    issued = db.execute(select(Invoice.issued_on, Invoice.created_at).order_by(Invoice.year, Invoice.seq)).all()
+    assert [row.created_at for row in issued] == sorted(row.created_at for row in issued)
+    assert all(row.issued_on.year in by_year for row in issued)
+    tokens = list(db.scalars(select(Invoice.pay_token)))
+    assert len(set(tokens)) == len(tokens) and all(len(token) >= 20 for token in tokens)
+
+
+def test_allocations_add_up_to_what_each_invoice_was_paid(db: Session, with_money: demo.DemoSummary) -> None:
+    live: dict[int, Decimal] = defaultdict(Decimal)
+    allocations = select(Allocation.invoice_id, Allocation.amount).where(Allocation.reversed_at.is_(None))
+    for invoice_id, amount in db.execute(allocations):
+        live[invoice_id] += amount
+    statuses = Counter()
+    for invoice in db.scalars(select(Invoice)):
+        statuses[invoice.status] += 1
+        assert live.get(invoice.id, Decimal(0)) == invoice.paid_amount, invoice.number
+        assert has_two_places(invoice.amount) and has_two_places(invoice.vat_amount) and invoice.amount > 0
+        if invoice.status == "paid":
+            assert invoice.paid_amount == invoice.amount
+        elif invoice.status == "open":
+            assert invoice.paid_amount < invoice.amount
+        else:
+            assert invoice.status == "cancelled" and invoice.paid_amount == 0
+        history = invoice.history
+        assert (history[0].from_status, history[0].to_status, history[0].actor_name) == (None, "open", "Система")
+        assert history[-1].to_status == invoice.status and invoice.updated_at == history[-1].at
+        for previous, change in zip(history, history[1:]):
+            assert change.from_status == previous.to_status and previous.at <= change.at
+    assert statuses["paid"] > statuses["open"] > 0 and statuses["cancelled"] > 0
+
+    payments = db.scalars(select(Payment)).all()
+    assert {p.source for p in payments} == {"liqpay", "bank"}
+    for payment in payments:
+        allocated = sum((a.amount for a in payment.allocations), Decimal(0))
+        assert [(h.from_status, h.to_status) for h in payment.history] == [(None, payment.status)]
+        assert payment.history[0].at == payment.created_at
+        if payment.status == "failed":
+            assert payment.source == "liqpay" and not payment.allocations and payment.provider_status == "failure"
+            continue
+        assert payment.status == "succeeded" and allocated <= payment.amount
+        if not payment.needs_review:
+            assert allocated == payment.amount, payment.purpose
+        for allocation in payment.allocations:
+            assert allocation.invoice.company_id == payment.company_id
+            assert allocation.created_at == payment.created_at
+            assert allocation.allocated_by == payment.history[0].actor_name
+        if payment.source == "liqpay":
+            checkout = payment.checkout
+            assert checkout is not None and checkout.amount == payment.amount
+            assert checkout.settled_at == payment.created_at
+            assert sum(item.amount for item in checkout.items) == checkout.amount
+            assert payment.history[0].actor_name == "LiqPay"
+        else:
+            assert payment.statement_id is not None and payment.paid_on < kyiv_today(payment.created_at)
+            assert payment.external_id == fingerprint(
+                payment.details["doc_number"], payment.paid_on, payment.amount, payment.details["payer_account"],
+                payment.payer_tax_id, payment.purpose,
+            )
+            named = {f"{year}-{seq:05d}" for year, seq in invoice_numbers(payment.purpose)}
+            assert {a.invoice.number for a in payment.allocations} <= named
+            if payment.allocations:
+                assert payment.history[0].note == "Зіставлено за номером рахунку в призначенні платежу"
+    statements = db.scalars(select(BankStatement)).all()
+    assert statements and sum(s.lines_new for s in statements) == sum(p.source == "bank" for p in payments)
+    accountant = db.scalar(select(StaffUser.id).where(StaffUser.role == "accountant"))
+    assert {s.imported_by_staff_id for s in statements} == {accountant}
+    assert db.scalar(select(func.count()).select_from(CardCheckout)) == sum(p.source == "liqpay" for p in payments)
+
+
+def _confirmed_at(order: Order) -> datetime | None:
+    return next((h.at for h in order.history if h.to_status == states.CONFIRMED and h.from_status != h.to_status), None)
+
+
+def test_invoices_follow_the_payment_terms(db: Session, with_money: demo.DemoSummary) -> None:
+    seen = Counter()
+    for order in db.scalars(select(Order)):
+        invoices = sorted(order_invoices(db, order), key=lambda i: (i.year, i.seq))
+        confirmed = _confirmed_at(order)
+        company = order.company
+        if confirmed is None:
+            assert invoices == [] and order.released_at is None, order.number
+            continue
+        seen[company.payment_terms] += 1
+        first = invoices[0]
+        assert first.issued_on == kyiv_today(confirmed) and first.created_at == confirmed
+        assert first.vat_amount == money(order.vat_total * (first.amount / order.total))
+        if company.payment_terms == "advance":
+            assert first.kind == "advance"
+            assert first.amount == money(order.total * company.advance_percent / 100)
+            assert first.due_on == first.issued_on + timedelta(days=3)
+            if first.status == "paid":
+                (remainder,) = invoices[1:]
+                paid_at = first.history[-1].at
+                assert remainder.kind == "remainder" and remainder.created_at == paid_at
+                assert remainder.amount + first.amount == order.total
+                assert remainder.vat_amount == money(order.vat_total * (remainder.amount / order.total))
+                assert remainder.due_on == kyiv_today(paid_at) + timedelta(days=company.deferral_days or 7)
+            else:
+                assert len(invoices) == 1
+        else:
+            assert [i.kind for i in invoices] == ["full"] and first.amount == order.total
+            days = company.deferral_days if company.payment_terms == "deferred" else 3
+            assert first.due_on == first.issued_on + timedelta(days=days)
+        if order.status == states.CANCELLED:
+            assert all(i.status in ("cancelled", "paid") for i in invoices)
+            assert all(i.history[-1].note == "Замовлення скасовано" for i in invoices if i.status == "cancelled")
+        else:
+            assert sum(i.amount for i in invoices if i.status != "cancelled") in (order.total, first.amount)
+    assert seen["prepayment"] and seen["deferred"] and seen["advance"]
+
+
+def order_invoices(db: Session, order: Order) -> list[Invoice]:
+    return list(db.scalars(select(Invoice).where(Invoice.order_id == order.id)))
+
+
+def test_orders_are_released_as_their_terms_say(db: Session, with_money: demo.DemoSummary) -> None:
+    for order in db.scalars(select(Order)):
+        releases = [h for h in order.history if h.from_status == h.to_status]
+        assert len(releases) == (order.released_at is not None)
+        confirmed = _confirmed_at(order)
+        if order.status in (states.ASSEMBLING, states.SHIPPED, states.DELIVERED):
+            assert order.released_at is not None, order.number
+        if order.released_at is None:
+            continue
+        (release,) = releases
+        assert release.at == order.released_at
+        first = min(order_invoices(db, order), key=lambda i: (i.year, i.seq))
+        if order.company.payment_terms == "deferred":
+            assert order.released_at == confirmed
+            assert release.note == f"Відстрочка платежу {order.company.deferral_days} дн."
+        else:
+            # Prepayment and advance: released when the first invoice was paid, not before.
+            assert first.status == "paid" and order.released_at == first.history[-1].at
+            paid = "Аванс за рахунком" if first.kind == "advance" else "Рахунок"
+            assert release.note == f"{paid} № {first.number} оплачено"
+        assembling = next((h.at for h in order.history if h.to_status == states.ASSEMBLING), None)
+        assert assembling is None or order.released_at <= assembling
+
+
+def test_sample_invoices_are_what_the_services_issue(
+    app: Any, db: Session, with_money: demo.DemoSummary, ctx: Any
+) -> None:
+    """A copy of a seeded order, confirmed through payments.invoices, gets the same invoices."""
+    samples: dict[str, int] = {}
+    for order in db.scalars(select(Order).where(Order.status.in_(PAST_CONFIRMED)).order_by(Order.id)):
+        terms = order.company.payment_terms
+        if terms not in samples and (terms != "advance" or len(order_invoices(db, order)) == 2):
+            samples[terms] = order.id
+    assert set(samples) == {"prepayment", "deferred", "advance"}
+    for terms, order_id in samples.items():
+        db.expunge_all()  # what a rolled-back savepoint left behind must not meet the next copy
+        order = db.get(Order, order_id)
+        seeded = sorted(order_invoices(db, order), key=lambda i: (i.year, i.seq))
+        savepoint = db.begin_nested()
+        try:
+            copy = Order(company_id=order.company_id, status=states.CONFIRMED, channel="portal",
+                         idempotency_key=f"copy-{order.id}", total=order.total, vat_total=order.vat_total, history=[])
+            db.add(copy)
+            db.flush()
+            issue_by_terms(db, copy)
+            issued = invoices_of_order(db, copy.id)
+            if terms == "advance":  # the remainder comes once the advance is paid
+                payment = Payment(source="manual", external_id=f"copy-{order.id}", amount=issued[0].amount)
+                db.add(payment)
+                set_payment_status(payment, "succeeded", "Тест")
+                db.flush()
+                allocate(db, payment, issued[0].id, issued[0].amount, "Тест")
+                issued = invoices_of_order(db, copy.id)
+            assert [(i.kind, i.amount, i.vat_amount, (i.due_on - i.issued_on).days) for i in issued] == [
+                (i.kind, i.amount, i.vat_amount, (i.due_on - i.issued_on).days) for i in seeded
+            ], (terms, order.number)
+        finally:
+            savepoint.rollback()
+
+
+def test_credit_holds_read_as_the_service_writes_them(db: Session, with_money: demo.DemoSummary) -> None:
+    holds = db.scalars(select(OrderStatusChange).where(OrderStatusChange.to_status == states.ON_HOLD)).all()
+    assert holds
+    for hold in holds:
+        assert (hold.from_status, hold.actor_kind, hold.actor_name, hold.department) == (
+            states.SUBMITTED, "system", "Кредитний контроль", "accounting"
+        )
+        assert re.fullmatch(r"Прострочена заборгованість \d+\.\d\d грн|Перевищено кредитний ліміт \d+\.\d\d грн "
+                            r"\(борг і замовлення: \d+\.\d\d грн\)", hold.note), hold.note
+        order = hold.order
+        decision = next((h for h in order.history if h.from_status == states.ON_HOLD), None)
+        if decision is None:
+            assert order.status == states.ON_HOLD
+            continue
+        assert decision.actor_kind == "staff" and decision.note
+        assert decision.to_status in (states.CONFIRMED, states.CANCELLED)
+        if decision.to_status == states.CONFIRMED and order.total > Decimal("50000.00"):
+            assert decision.actor_name == "Наталія Савченко"  # the head of sales
+
+
+def test_every_order_met_the_credit_check_of_its_moment(db: Session, with_money: demo.DemoSummary) -> None:
+    """Replayed from the rows: an order is on hold exactly when the company's balance at its
+    submit breached payments.receivables.credit_breach, with that very reason."""
+    held = 0
+    for company in db.scalars(select(Company)):
+        orders = db.scalars(select(Order).where(Order.company_id == company.id).order_by(Order.created_at)).all()
+        invoices = db.scalars(select(Invoice).where(Invoice.company_id == company.id)).all()
+        paid = {
+            i.id: [(a.created_at, a.amount) for a in db.scalars(select(Allocation).where(Allocation.invoice_id == i.id))]
+            for i in invoices
+        }
+        cancelled = {i.id: next((h.at for h in i.history if h.to_status == "cancelled"), None) for i in invoices}
+        # The first time each status was reached (release rows keep the status: not a move).
+        moves = {
+            o.id: {h.to_status: h.at for h in reversed(o.history) if h.from_status != h.to_status} for o in orders
+        }
+        for order in orders:
+            moment, today = order.created_at, kyiv_today(order.created_at)
+            uninvoiced = debt = overdue = Decimal("0.00")
+            for other in orders:
+                confirmed, gone = moves[other.id].get(states.CONFIRMED), moves[other.id].get(states.CANCELLED)
+                if other.created_at > moment or (gone is not None and gone <= moment):
+                    continue
+                if confirmed is None or confirmed > moment:
+                    uninvoiced += other.total
+            for invoice in invoices:
+                if invoice.created_at > moment or (cancelled[invoice.id] and cancelled[invoice.id] <= moment):
+                    continue
+                left = invoice.amount - sum((amount for at, amount in paid[invoice.id] if at <= moment), Decimal(0))
+                debt += left
+                overdue += left if invoice.due_on < today else 0
+            reason = credit_breach(Balance(company.credit_limit, debt, overdue, uninvoiced,
+                                           company.payment_terms in CREDIT_TERMS))
+            hold = next((h for h in order.history if h.to_status == states.ON_HOLD), None)
+            assert (hold.note if hold else None) == reason, (company.name, order.number)
+            held += hold is not None
+    assert held
+
+
+def test_the_exceptions_queue_and_the_aging_buckets_are_not_empty(db: Session, with_money: demo.DemoSummary) -> None:
+    queue = db.scalars(select(Payment).where(Payment.needs_review.is_(True))).all()
+    assert len(queue) >= 4
+    assert all(p.source == "bank" and p.status == "succeeded" and p.review_reason for p in queue)
+    reasons = " | ".join(p.review_reason for p in queue)
+    assert "немає серед контрагентів" in reasons and "ЄДРПОУ платника не вказано" in reasons
+    known = {tax_id for tax_id in db.scalars(select(Company.tax_id))}
+    assert any(p.payer_tax_id in known for p in queue) and any(p.payer_tax_id not in known for p in queue)
+
+    totals = [Decimal(0)] * len(AGING_BUCKETS)
+    for company_id in db.scalars(select(Company.id)):
+        for index, (_, amount) in enumerate(aging(db, company_id, TODAY)):
+            totals[index] += amount
+    assert all(total > 0 for total in totals), totals
+
+
+def test_the_reminder_ladder_finds_nothing_old_to_send(db: Session, with_money: demo.DemoSummary, ctx: Any) -> None:
+    from payments.dunning import run_ladder
+
+    assert db.scalar(select(func.count()).select_from(CollectionTask)) > 0
+    assert run_ladder(db, TODAY) == {"reminders": 0, "skipped": 0, "escalations": 0}
+
+
+def test_the_demo_customers_see_open_overdue_and_paid_invoices(db: Session, with_money: demo.DemoSummary) -> None:
+    for login, overdue_wanted in ((demo.CAFE_DEMO, True), (demo.FOP_DEMO, False)):
+        user = db.scalar(select(User).where(User.email == login.email))
+        invoices = db.scalars(select(Invoice).where(Invoice.company_id == user.company_id)).all()
+        statuses = Counter(i.status for i in invoices)
+        assert statuses["open"] and statuses["paid"], (login.email, statuses)
+        if overdue_wanted:
+            overdue = [i for i in invoices if i.status == "open" and i.due_on < TODAY]
+            # The pay link of an overdue invoice still works (portal.views_invoices.PAY_LINK_DAYS).
+            assert any((TODAY - i.issued_on).days < 120 for i in overdue), login.email

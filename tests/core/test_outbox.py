@@ -34,6 +34,7 @@ def _clear_calls():
 
 def test_an_event_is_stored_with_the_change_and_lost_with_its_rollback(db):
     event = outbox.emit(db, "test.ping", {"n": 1})
+    db.flush()  # written with the caller's next flush, in the caller's transaction
     event_id = event.id
     db.rollback()
     assert db.get(OutboxEvent, event_id) is None
@@ -101,3 +102,14 @@ def test_events_without_handlers_complete(db):
     db.commit()
     assert outbox.deliver(db, event.id) == "done"
     assert db.scalar(select(func.count()).select_from(OutboxDelivery).where(OutboxDelivery.event_id == event.id)) == 0
+
+
+def test_events_nobody_listens_to_are_settled_in_one_go_after_the_commit(app, db):
+    heard = outbox.emit(db, "test.ping", {})
+    unheard = outbox.emit_many(db, "nobody.listens", [{"n": n} for n in range(3)])
+    db.commit()
+    outbox.dispatch_committed(app)
+    db.expire_all()
+    assert [e.status for e in (heard, *unheard)] == ["done"] * 4
+    assert [e.attempts for e in unheard] == [1, 1, 1]
+    assert calls == [("ping", heard.id)]

@@ -19,10 +19,11 @@ import httpx
 import pytest
 
 from core.orders import states
-from core.orders.services import SYSTEM, Actor, change_status, submit_order
+from core.orders.services import Actor, change_status, kyiv_today, submit_order
 from emulators.http import serve_in_thread
 from emulators.liqpay import create_app as create_liqpay
-from payments.models import Invoice
+from payments.allocation import allocate, set_payment_status
+from payments.models import Invoice, Payment
 from tests.conftest import PASSWORD
 
 CARD_OK, CARD_DECLINED, CARD_DELAYED = "4242424242424242", "4000000000000002", "4000000000000077"
@@ -133,10 +134,18 @@ def invoices_of(db: Any, order: Any) -> list[Invoice]:
     return list(db.query(Invoice).filter_by(order_id=order.id).order_by(Invoice.id))
 
 
+def pay_by_hand(db: Any, invoice: Invoice, amount: Decimal | None = None) -> Any:
+    """A manual payment allocated to the invoice (what an accountant does for cash)."""
+    payment = Payment(source="manual", external_id=f"m-{invoice.id}-{amount}-{time.monotonic_ns()}",
+                      amount=amount or invoice.outstanding, paid_on=kyiv_today())
+    db.add(payment)
+    set_payment_status(payment, "succeeded", "Бухгалтер")
+    db.flush()
+    return allocate(db, payment, invoice.id, payment.amount, "Бухгалтер")
+
+
 def backdate(db: Any, invoice: Invoice, days: int) -> None:
     invoice.issued_on -= timedelta(days=days)
     invoice.due_on -= timedelta(days=days)
     db.flush()
 
-
-__all__ = ["SYSTEM"]

@@ -14,15 +14,7 @@ from payments.invoices import next_seq
 from payments.models import Invoice, Payment
 from payments.receivables import aging, company_balance, decide_hold
 from tests.conftest import login
-from tests.payments.conftest import backdate, invoices_of
-
-
-def _pay(db, invoice, amount=None):
-    payment = Payment(source="manual", external_id=f"m-{invoice.id}-{amount}", amount=amount or invoice.outstanding)
-    db.add(payment)
-    set_payment_status(payment, "succeeded", "Бухгалтер")
-    db.flush()
-    return allocate(db, payment, invoice.id, payment.amount, "Бухгалтер")
+from tests.payments.conftest import backdate, invoices_of, pay_by_hand
 
 
 def test_deferred_terms_release_at_once_and_the_invoice_falls_due_in_n_days(db, make_company, make_user, confirmed_order):
@@ -38,7 +30,7 @@ def test_prepayment_holds_shipping_until_paid(ctx, db, customer, confirmed_order
     with pytest.raises(DomainError):
         change_status(db, order, states.ASSEMBLING, Actor.of(confirmed_order.manager))
     (invoice,) = invoices_of(db, order)
-    _pay(db, invoice, Decimal("100.00"))  # a partial payment leaves the rest open
+    pay_by_hand(db, invoice, Decimal("100.00"))  # a partial payment leaves the rest open
     assert invoice.status == "open" and invoice.outstanding == Decimal("200.00") and order.released_at is None
     second = Payment(source="manual", external_id="m-rest", amount=Decimal("200.00"))
     db.add(second)
@@ -48,13 +40,13 @@ def test_prepayment_holds_shipping_until_paid(ctx, db, customer, confirmed_order
     change_status(db, order, states.ASSEMBLING, Actor.of(confirmed_order.manager))
 
 
-def test_advance_terms_issue_the_advance_then_the_remainder_once_paid(db, make_company, make_user, confirmed_order):
+def test_advance_terms_issue_the_advance_then_the_remainder_once_paid(ctx, db, make_company, make_user, confirmed_order):
     user = make_user(make_company(payment_terms="advance", advance_percent=30, deferral_days=7, credit_limit=Decimal("10000")))
     order = confirmed_order(user)
     (advance,) = invoices_of(db, order)
     assert (advance.kind, advance.amount, order.released_at) == ("advance", Decimal("90.00"), None)
     assert advance.vat_amount == Decimal("15.00")  # 30 % of the order's VAT
-    _pay(db, advance)
+    pay_by_hand(db, advance)
     advance_, remainder = invoices_of(db, order)
     assert order.released_at is not None
     assert (remainder.kind, remainder.amount, remainder.due_on) == ("remainder", Decimal("210.00"), kyiv_today() + timedelta(days=7))
@@ -118,7 +110,7 @@ def test_balance_and_aging(db, make_company, make_user, confirmed_order):
     old, recent, fresh = (invoices_of(db, confirmed_order(user))[0] for _ in range(3))
     backdate(db, old, 75)
     backdate(db, recent, 5)
-    _pay(db, fresh, Decimal("50.00"))
+    pay_by_hand(db, fresh, Decimal("50.00"))
     balance = company_balance(db, user.company)
     assert (balance.debt, balance.overdue, balance.available_credit) == (Decimal("850.00"), Decimal("600.00"), Decimal("4150.00"))
     assert aging(db, user.company_id) == [("0–30", Decimal("300.00")), ("31–60", 0), ("61–90", Decimal("300.00")), ("90+", 0)]
@@ -152,7 +144,7 @@ def test_a_pay_link_says_plainly_when_it_is_paid_cancelled_or_expired(client, db
     db.commit()
     assert "Посилання застаріло" in client.get(f"/pay/{invoice.pay_token}").get_data(as_text=True)
     assert client.post(f"/pay/{invoice.pay_token}").status_code == 302  # no checkout from a dead link
-    _pay(db, invoice)
+    pay_by_hand(db, invoice)
     db.commit()
     assert "Рахунок оплачено" in client.get(f"/pay/{invoice.pay_token}").get_data(as_text=True)
     cancelled = invoices_of(db, confirmed_order(customer))[0]

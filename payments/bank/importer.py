@@ -1,0 +1,169 @@
+"""A bank statement file -> one BankStatement, a Payment per new incoming line, and the
+allocations the matching rules find. All or nothing: a bad file stores nothing.
+
+Whatever the length of the file, the statements it costs are a fixed handful: the
+reads before the inserts (fingerprints already known, companies by payer tax id, the
+invoices involved, locked), the payments in one flush, and the allocations through
+allocate_many (one locking read, one flush, one insert of the events), the same rules
+as a single allocation (bench/statement_import.py measures it).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.customers.models import Company
+from core.errors import DomainError
+from core.staff.models import StaffUser
+from payments.allocation import allocate_many, set_payment_status
+from payments.bank.formats import StatementFormatError, StatementLine, parse_statement
+from payments.bank.matching import RULE_NOTES, InvoiceFacts, Match, Matcher, invoice_numbers
+from payments.models import OPEN, SUCCEEDED, BankStatement, Invoice, Payment
+
+SOURCE = "bank"
+SYSTEM_ACTOR = "Банківська виписка"
+# Well under the bound parameters one statement may carry (SQLite 32766, PostgreSQL 65535).
+IN_CHUNK = 5000
+# A concurrent import of an overlapping statement can take some lines between our
+# check and our insert; each retry drops what it took. More than that is not a race.
+INSERT_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    statement: BankStatement
+    lines_total: int  # every document in the file, outgoing included
+    lines_new: int  # payments created
+    lines_duplicate: int  # incoming lines already imported (this or an overlapping file)
+    lines_matched: int  # new payments the rules allocated, wholly or in part
+    lines_to_review: int  # new payments left in the queue (an overpayment counts in both)
+    lines_outgoing_skipped: int
+
+
+def import_statement(session: Session, content: bytes, filename: str, staff: StaffUser | None) -> ImportResult:
+    try:
+        parsed = parse_statement(content, filename)
+    except StatementFormatError as error:
+        raise DomainError(str(error), field="file") from None
+    actor = staff.full_name if staff else SYSTEM_ACTOR
+    incoming = [line for line in parsed.lines if line.incoming]
+    first_of: dict[str, StatementLine] = {}
+    for line in incoming:  # a document listed twice in one file is one payment
+        first_of.setdefault(line.fingerprint, line)
+    unique = list(first_of.values())
+
+    statement = BankStatement(
+        filename=filename[:255], file_format=parsed.format, account=parsed.account[:40],
+        lines_total=len(parsed.lines), imported_by_staff_id=staff.id if staff else None,
+    )
+    session.add(statement)
+    # The statement's INSERT comes first: on SQLite it takes the write lock, so no other
+    # import changes the invoices between reading them below and paying them.
+    session.flush()
+
+    fresh = _not_yet_imported(session, unique)
+    companies, invoices = _load_book(session, fresh)
+    oldest_first = current_app.config["BANK_AUTO_ALLOCATE_OLDEST"]
+    attempt = 1
+    while True:
+        # Plans depend on the lines before them (two lines may pay one invoice), so a
+        # retry without the lines a concurrent import took plans afresh.
+        matcher = Matcher(companies, invoices, oldest_first)
+        matches = {line.fingerprint: matcher.match(line.amount, _tax_id(line), line.purpose) for line in fresh}
+        payments = [_payment(line, statement.id, matches[line.fingerprint], actor) for line in fresh]
+        try:
+            with session.begin_nested():
+                session.add_all(payments)
+            break
+        except IntegrityError:
+            if attempt == INSERT_ATTEMPTS:
+                raise
+            attempt += 1
+            fresh = _not_yet_imported(session, fresh)
+
+    plans = [(payment, matches[payment.external_id].plan) for payment in payments]
+    allocate_many(session, [(payment, invoice_id, amount) for payment, plan in plans for invoice_id, amount in plan], actor)
+    matched = sum(bool(plan) for _, plan in plans)
+    statement.lines_new = len(payments)
+    statement.lines_matched = matched
+    session.flush()
+    return ImportResult(
+        statement=statement,
+        lines_total=len(parsed.lines),
+        lines_new=len(payments),
+        lines_duplicate=len(incoming) - len(payments),
+        lines_matched=matched,
+        lines_to_review=sum(p.needs_review for p in payments),
+        lines_outgoing_skipped=len(parsed.lines) - len(incoming),
+    )
+
+
+def _tax_id(line: StatementLine) -> str:
+    # Only an ЄДРПОУ (8) or РНОКПП (10) names a company; a bank's odd code would not fit the column.
+    return line.payer_tax_id if len(line.payer_tax_id) in (8, 10) else ""
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start:start + IN_CHUNK]
+
+
+def _known_fingerprints(session: Session, fingerprints: list[str]) -> set[str]:
+    known: set[str] = set()
+    for chunk in _chunks(fingerprints):
+        known.update(
+            session.scalars(select(Payment.external_id).where(Payment.source == SOURCE, Payment.external_id.in_(chunk)))
+        )
+    return known
+
+
+def _not_yet_imported(session: Session, lines: list[StatementLine]) -> list[StatementLine]:
+    known = _known_fingerprints(session, [line.fingerprint for line in lines])
+    return [line for line in lines if line.fingerprint not in known]
+
+
+def _load_book(session: Session, lines: list[StatementLine]) -> tuple[dict[str, int], list[InvoiceFacts]]:
+    """Our companies among the payers, and, locked in one go (id order, so two imports
+    never wait on each other crosswise), their open invoices and every invoice a purpose names."""
+    tax_ids = sorted({_tax_id(line) for line in lines} - {""})
+    companies: dict[str, int] = {}
+    for chunk in _chunks(tax_ids):
+        companies.update(session.execute(select(Company.tax_id, Company.id).where(Company.tax_id.in_(chunk))).tuples().all())
+    named: dict[int, set[int]] = defaultdict(set)
+    for line in lines:
+        for year, seq in invoice_numbers(line.purpose):
+            named[year].add(seq)
+    conditions = [and_(Invoice.year == year, Invoice.seq.in_(seqs)) for year, seqs in named.items()]
+    if companies:
+        conditions.append(and_(Invoice.company_id.in_(companies.values()), Invoice.status == OPEN))
+    if not conditions:
+        return companies, []
+    invoices = session.scalars(select(Invoice).where(or_(*conditions)).order_by(Invoice.id).with_for_update())
+    return companies, [InvoiceFacts.of(invoice) for invoice in invoices]
+
+
+def _payment(line: StatementLine, statement_id: int, match: Match, actor: str) -> Payment:
+    payment = Payment(
+        source=SOURCE,
+        external_id=line.fingerprint,
+        company_id=match.company_id,
+        statement_id=statement_id,
+        amount=line.amount,
+        paid_on=line.doc_date,
+        payer_name=line.payer_name[:300],
+        payer_tax_id=_tax_id(line),
+        purpose=line.purpose,
+        needs_review=bool(match.review_reason),
+        review_reason=match.review_reason,
+        details={"doc_number": line.doc_number, "payer_account": line.payer_account},
+        # An empty collection now saves a lazy load per payment when allocate() reads it.
+        allocations=[],
+    )
+    set_payment_status(payment, SUCCEEDED, actor, note=RULE_NOTES.get(match.rule, ""))
+    return payment
