@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.customers.models import Company
+from core.db import preassign_ids
 from core.errors import DomainError
 from core.staff.models import StaffUser
 from payments.allocation import allocate_many, set_payment_status
@@ -80,6 +81,7 @@ def import_statement(session: Session, content: bytes, filename: str, staff: Sta
         try:
             with session.begin_nested():
                 session.add_all(payments)
+                preassign_ids(session)  # thousands of rows: executemany, not INSERT … RETURNING
             break
         except IntegrityError:
             if attempt == INSERT_ATTEMPTS:
@@ -92,6 +94,7 @@ def import_statement(session: Session, content: bytes, filename: str, staff: Sta
     matched = sum(bool(plan) for _, plan in plans)
     statement.lines_new = len(payments)
     statement.lines_matched = matched
+    preassign_ids(session)
     session.flush()
     return ImportResult(
         statement=statement,

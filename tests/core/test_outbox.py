@@ -113,3 +113,18 @@ def test_events_nobody_listens_to_are_settled_in_one_go_after_the_commit(app, db
     assert [e.status for e in (heard, *unheard)] == ["done"] * 4
     assert [e.attempts for e in unheard] == [1, 1, 1]
     assert calls == [("ping", heard.id)]
+
+
+def test_preassigned_ids_are_unique_and_later_rows_do_not_collide(db):
+    from core.db import preassign_ids
+
+    db.add(OutboxEvent(topic="before", payload={}))
+    db.flush()
+    batch = outbox.emit_many(db, "test.batch", [{"n": n} for n in range(5)])
+    preassign_ids(db)
+    assert all(e.id is not None for e in batch) and len({e.id for e in batch}) == 5
+    db.flush()
+    later = outbox.emit(db, "test.later", {})
+    db.flush()
+    assert later.id not in {e.id for e in batch}
+    assert db.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.topic == "test.batch")) == 5

@@ -25,16 +25,9 @@ from emulators.liqpay import create_app as create_liqpay
 from payments.allocation import allocate, set_payment_status
 from payments.models import Invoice, Payment
 from tests.conftest import PASSWORD
+from tests.emulators.test_liqpay_emulator import eventually  # noqa: F401  (the payment tests poll too)
 
 CARD_OK, CARD_DECLINED, CARD_DELAYED = "4242424242424242", "4000000000000002", "4000000000000077"
-
-
-def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, "not reached in time"
-        time.sleep(0.02)
-    return result
 
 
 class Emulator:
