@@ -59,17 +59,19 @@ def debts_by_company(session: Session, company_ids: list[int], today: date) -> d
 def company_balance(session: Session, company: Company, today: date | None = None) -> Balance:
     today = today or kyiv_today()
     debt, overdue = debts_by_company(session, [company.id], today).get(company.id, (ZERO, ZERO))
+    uses_credit = company.payment_terms in CREDIT_TERMS
+    # Orders not invoiced yet only weigh against a credit limit: no query without one.
     uninvoiced = session.scalar(
         select(func.coalesce(func.sum(Order.total), 0)).where(
             Order.company_id == company.id, Order.status.in_((states.SUBMITTED, states.ON_HOLD))
         )
-    )
+    ) if uses_credit else ZERO
     return Balance(
         credit_limit=company.credit_limit,
         debt=debt,
         overdue=overdue,
         uninvoiced=money(uninvoiced),
-        uses_credit=company.payment_terms in CREDIT_TERMS,
+        uses_credit=uses_credit,
     )
 
 
@@ -103,7 +105,6 @@ def credit_breach(balance: Balance) -> str | None:
 def _check_credit_at_submit(session: Session, order: Order, previous: str | None, actor: Actor) -> None:
     if previous is not None or order.status != states.SUBMITTED:
         return
-    session.flush()  # the new order counts in its own company's exposure
     reason = credit_breach(company_balance(session, order.company))
     if reason:
         hold_order(session, order, reason)
