@@ -18,6 +18,7 @@ from core.orders import signals, states
 from core.orders.models import Order
 from core.orders.services import Actor, change_status, hold_order, kyiv_today
 from core.staff.models import StaffUser
+from payments.documents.formatting import money_uk
 from payments.models import OPEN, Invoice
 
 AGING_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, None))
@@ -95,9 +96,10 @@ def aging(session: Session, company_id: int, today: date | None = None) -> list[
 def credit_breach(balance: Balance) -> str | None:
     """Why an order of a company in this state needs a manager, or None."""
     if balance.overdue > 0:
-        return f"Прострочена заборгованість {balance.overdue} грн"
+        return f"Прострочена заборгованість {money_uk(balance.overdue)} грн"
     if balance.uses_credit and balance.exposure > balance.credit_limit:
-        return f"Перевищено кредитний ліміт {balance.credit_limit} грн (борг і замовлення: {balance.exposure} грн)"
+        return (f"Перевищено кредитний ліміт {money_uk(balance.credit_limit)} грн "
+                f"(борг і замовлення: {money_uk(balance.exposure)} грн)")
     return None
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core.auth import customer_required
 from core.customers.models import Company
@@ -30,7 +30,8 @@ from payments.statement_of_account import build_statement
 from portal import bp
 from portal.forms import PayInvoicesForm, PayLinkForm, PaymentClaimForm, StatementForm
 
-PAY_LINK_DAYS = 120  # a pay link older than this sends the customer to the cabinet
+PAY_LINK_DAYS = 120
+RECENT_CLOSED = 20  # a pay link older than this sends the customer to the cabinet
 
 
 def _own_invoice(invoice_id: int) -> Invoice:
@@ -46,14 +47,17 @@ def _own_invoice(invoice_id: int) -> Invoice:
 @customer_required
 def invoices() -> Any:
     company = current_user.company
-    rows = list(
-        db_session.scalars(
-            select(Invoice)
-            .where(Invoice.company_id == company.id)
-            .order_by((Invoice.status == OPEN).desc(), Invoice.due_on.desc(), Invoice.id.desc())
-            .limit(200)
-        )
+    # Every open invoice (oldest due first), then only the latest closed ones: a phone
+    # screen is for what is to pay; the statement of account has the rest.
+    open_rows = db_session.scalars(
+        select(Invoice).where(Invoice.company_id == company.id, Invoice.status == OPEN)
+        .options(joinedload(Invoice.order)).order_by(Invoice.due_on, Invoice.id)
     )
+    closed_rows = db_session.scalars(
+        select(Invoice).where(Invoice.company_id == company.id, Invoice.status != OPEN)
+        .options(joinedload(Invoice.order)).order_by(Invoice.issued_on.desc(), Invoice.id.desc()).limit(RECENT_CLOSED)
+    )
+    rows = [*open_rows, *closed_rows]
     today = kyiv_today()
     form = PayInvoicesForm()
     return render_template(

@@ -540,8 +540,9 @@ def test_credit_holds_read_as_the_service_writes_them(db: Session, with_money: d
         assert (hold.from_status, hold.actor_kind, hold.actor_name, hold.department) == (
             states.SUBMITTED, "system", "Кредитний контроль", "accounting"
         )
-        assert re.fullmatch(r"Прострочена заборгованість \d+\.\d\d грн|Перевищено кредитний ліміт \d+\.\d\d грн "
-                            r"\(борг і замовлення: \d+\.\d\d грн\)", hold.note), hold.note
+        amount = r"\d{1,3}(?:\u00a0\d{3})*,\d\d"  # 12 345,60, as invoices print money
+        assert re.fullmatch(rf"Прострочена заборгованість {amount} грн|Перевищено кредитний ліміт {amount} грн "
+                            rf"\(борг і замовлення: {amount} грн\)", hold.note), hold.note
         order = hold.order
         decision = next((h for h in order.history if h.from_status == states.ON_HOLD), None)
         if decision is None:

@@ -92,7 +92,7 @@ def test_overdue_debt_puts_an_order_on_hold_and_a_big_release_takes_the_head_of_
 ):
     backdate(db, invoices_of(db, confirmed_order(customer))[0], 40)
     held = confirmed_order(customer)
-    assert held.status == "on_hold" and "Прострочена заборгованість 300.00" in held.history[-1].note
+    assert held.status == "on_hold" and "Прострочена заборгованість 300,00 грн" in held.history[-1].note
     app.config["CREDIT_RELEASE_HEAD_ABOVE"] = "100.00"
     try:
         with pytest.raises(DomainError):
