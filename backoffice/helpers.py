@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from flask import abort, flash, request, url_for
+from flask import abort, request, url_for
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from flask_wtf import FlaskForm

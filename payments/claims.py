@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask_babel import gettext
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core.customers.models import Company, User
 from core.db import utcnow
@@ -78,6 +78,7 @@ def matching_payments(session: Session, claims: list[PaymentClaim]) -> dict[int,
                                         max(c.paid_on for c in claims) + MATCH_WINDOW),
                 Payment.company_id.in_(companies) | Payment.payer_tax_id.in_(companies.values()),
             )
+            .options(selectinload(Payment.allocations))  # `unallocated` of each candidate
             .order_by(Payment.paid_on, Payment.id)
         )
     )

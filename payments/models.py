@@ -12,12 +12,8 @@ from core.customers.models import Company
 from core.db import Base, utcnow
 from core.orders.models import Order
 
-INVOICE_KINDS = ("full", "advance", "remainder")
 OPEN, PAID, CANCELLED = "open", "paid", "cancelled"
 PENDING, SUCCEEDED, FAILED, REVERSED = "pending", "succeeded", "failed", "reversed"
-# "discount": not money but a promotion's write-off (paying online), kept as a payment
-# so an invoice's allocations always add up to what settled it.
-PAYMENT_SOURCES = ("liqpay", "bank", "manual", "discount")
 
 
 class InvoiceCounter(Base):
@@ -142,6 +138,8 @@ class Payment(Base):
     __tablename__ = "payment"
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_payment_source_external_id"),
+        # "discount": not money but a promotion's write-off (paying online), kept as a
+        # payment so an invoice's allocations always add up to what settled it.
         CheckConstraint("source IN ('liqpay', 'bank', 'manual', 'discount')", name="source"),
         CheckConstraint("status IN ('pending', 'succeeded', 'failed', 'reversed')", name="status"),
         Index("ix_payment_review", "needs_review", "created_at"),

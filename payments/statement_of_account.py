@@ -3,18 +3,16 @@ debit, money received (and promotion write-offs) as credit."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.customers.models import Company
-from core.money import money
+from core.money import ZERO, money
 from payments.documents import StatementEntry, StatementOfAccount
 from payments.invoice_document import buyer_party, supplier_party
 from payments.models import CANCELLED, SUCCEEDED, Invoice, Payment
 
-ZERO = Decimal("0.00")
 CREDIT_LABELS = {"liqpay": "Оплата карткою", "bank": "Банківський платіж", "manual": "Оплата", "discount": "Знижка за онлайн-оплату"}
 
 

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import flash, g, jsonify, redirect, request
+from flask import flash, g, jsonify, redirect, request, url_for
 from flask_login import current_user
+
 from core.orders.cart import cart_at_login
+from core.web import safe_next
 from portal import bp
 
 
@@ -18,6 +21,14 @@ def cart_badge() -> dict[str, Any]:
         return g.cart_count
 
     return {"cart_count": cart_count}
+
+
+def back_within_site(default_endpoint: str = "portal.catalog") -> str:
+    """Back to the page the form was on, never to another site."""
+    if not request.referrer:
+        return url_for(default_endpoint)
+    parts = urlsplit(request.referrer)
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def wants_json() -> bool:

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -15,21 +14,13 @@ from core.errors import DomainError
 from core.orders import cart as carts
 from core.orders.services import Actor, submit_order
 from core.customers.models import Company
-from core.web import format_quantity, format_uah, safe_next
+from core.web import format_quantity, format_uah
 from core.orders.promotions import ONLINE_ORDER, active_promotion, discount_of
 from core.orders.services import kyiv_today
 from payments.receivables import company_balance
 from portal import bp
 from portal.forms import CartLineForm, CheckoutForm
-from portal.helpers import answer
-
-
-def _back() -> str:
-    """Back to the page the form was on, never to another site."""
-    if not request.referrer:
-        return url_for("portal.catalog")
-    parts = urlsplit(request.referrer)
-    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
+from portal.helpers import answer, back_within_site
 
 
 def _snap_message(result: carts.SnapResult, pack_note: bool) -> str:
@@ -46,16 +37,16 @@ def _change_cart(add: bool) -> Any:
     form = CartLineForm()
     if not form.validate():
         message = next(iter(form.quantity.errors or form.product_id.errors), gettext("Невірна кількість."))
-        return answer(str(message), 400, _back())
+        return answer(str(message), 400, back_within_site())
     try:
         result = carts.set_quantity(db_session, current_user, form.product_id.data, form.quantity.data, add=add)
     except DomainError as exc:
         db_session.rollback()
-        return answer(exc.message, 400, _back())
+        return answer(exc.message, 400, back_within_site())
     db_session.commit()
     return answer(
         _snap_message(result, pack_note=True),
-        back=_back(),
+        back=back_within_site(),
         category="warning" if result.snapped else "ok",
         quantity=format_quantity(result.quantity),
         snapped=result.snapped,

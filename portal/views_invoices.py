@@ -29,6 +29,7 @@ from payments.receivables import aging, company_balance
 from payments.statement_of_account import build_statement
 from portal import bp
 from portal.forms import PayInvoicesForm, PayLinkForm, PaymentClaimForm, StatementForm
+from portal.helpers import back_within_site
 
 PAY_LINK_DAYS = 120
 RECENT_CLOSED = 20  # a pay link older than this sends the customer to the cabinet
@@ -115,7 +116,7 @@ def _to_liqpay(company: Company, chosen: list[Invoice], result_url: str) -> Any:
     except DomainError as exc:
         db_session.rollback()
         flash(exc.message, "error")
-        return redirect(request.referrer or url_for("portal.invoices"))
+        return redirect(back_within_site("portal.invoices"))
     form = checkout_form(checkout, result_url)
     db_session.commit()
     return render_template("portal/pay_redirect.html", checkout=checkout, liqpay=form)

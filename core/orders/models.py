@@ -15,9 +15,6 @@ from core.staff.models import StaffUser
 CHANNELS = ("portal", "phone", "viber", "email", "1c")
 
 
-PROMOTION_KINDS = ("online_order", "online_payment")
-
-
 class Promotion(Base):
     """A discount for a date range: for ordering through the portal, or for paying an
     invoice online by card. One order never gets both (see payments.card)."""
