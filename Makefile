@@ -18,7 +18,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 install: $(BIN)/.installed
 
 i18n: install
-	@for pkg in core payments portal backoffice; do \
+	@for pkg in core payments notify portal backoffice; do \
 		if ls $$pkg/translations/*/LC_MESSAGES/*.po >/dev/null 2>&1; then $(BIN)/pybabel compile -d $$pkg/translations >/dev/null || exit 1; fi; \
 	done
 

@@ -12,6 +12,7 @@ from backoffice import (  # noqa: E402,F401
     views_companies,
     views_money,
     views_monitor,
+    views_notify,
     views_order_entry,
     views_orders,
     views_payments,

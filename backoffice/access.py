@@ -21,6 +21,10 @@ STATEMENT_IMPORTERS = ("accountant", "head_of_sales")
 # Debt work: customers' payment claims and the tasks the reminder ladder leaves.
 COLLECTORS = ("manager", "head_of_sales", "accountant")
 PROMOTION_EDITORS = ("head_of_sales",)
+# Message wording and which events send anything: the head of sales owns what customers read.
+NOTIFY_EDITORS = ("head_of_sales",)
+# Whoever keeps a company's contacts can correct an address and send a failed message again.
+MESSAGE_FIXERS = ("manager", "head_of_sales", "accountant")
 REFUNDERS = refunds.REFUNDERS
 
 
@@ -50,6 +54,8 @@ NAV = (
     NavItem("backoffice.payments_queue", _l("Платежі до розбору"), PAYMENT_HANDLERS),
     NavItem("backoffice.outbox", _l("Черга подій"), OUTBOX_WATCHERS),
     NavItem("backoffice.messages", _l("Повідомлення"), ANY_STAFF),
+    NavItem("backoffice.notify_templates", _l("Шаблони повідомлень"), NOTIFY_EDITORS),
+    NavItem("backoffice.invitations", _l("Запрошення"), COMPANY_EDITORS),
 )
 
 

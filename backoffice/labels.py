@@ -39,9 +39,11 @@ OUTBOX_STATUS_LABELS = {
 }
 MESSAGE_STATUS_LABELS = {
     "queued": _l("В черзі"),
+    "sending": _l("Надсилається"),
     "sent": _l("Надіслано"),
     "delivered": _l("Доставлено"),
     "failed": _l("Помилка"),
 }
+MESSAGE_CHANNEL_LABELS = {"sms": _l("SMS"), "email": _l("E-mail"), "log": _l("Журнал")}
 # Channels a manager can take an order through (the portal and 1C create their own).
 STAFF_ORDER_CHANNELS = ("phone", "viber", "email")

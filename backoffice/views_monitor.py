@@ -1,4 +1,4 @@
-"""What the machinery is doing: the outbox queue (with retry) and the log of messages sent."""
+"""What the machinery is doing: the outbox queue, with a retry for failed events."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +15,6 @@ from core import outbox
 from core.auth import staff_required
 from core.db import db_session
 from core.outbox import FAILED, PENDING, OutboxEvent
-from notify.models import Message
 
 
 @bp.get("/outbox", endpoint="outbox")
@@ -48,10 +47,3 @@ def retry_event(event_id: int) -> Any:
         db_session.commit()
         flash(gettext("Подію №%(id)s поставлено в чергу ще раз.", id=event.id), "ok")
     return redirect(url_for("backoffice.outbox"))
-
-
-@bp.get("/messages")
-@staff_required()
-def messages() -> Any:
-    stmt = select(Message).order_by(Message.created_at.desc(), Message.id.desc())
-    return render_template("backoffice/messages.html", page=paginate(stmt, current_page()))

@@ -23,7 +23,7 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
     app.config.from_object(config)
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES",
-        ";".join(str(ROOT / pkg / "translations") for pkg in ("core", "payments", "portal", "backoffice")),
+        ";".join(str(ROOT / pkg / "translations") for pkg in ("core", "payments", "notify", "portal", "backoffice")),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -113,8 +113,10 @@ def make_password_token(user: User | StaffUser, purpose: str = "reset") -> str:
 
 
 def read_password_token(token: str, purpose: str = "reset") -> User | StaffUser | None:
+    # An invitation waits for someone who has never seen the portal: it lives longer.
+    max_age = current_app.config["INVITATION_MAX_AGE" if purpose == "invite" else "PASSWORD_RESET_MAX_AGE"]
     try:
-        data = _serializer(purpose).loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+        data = _serializer(purpose).loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired):
         return None
     user = load_user(str(data.get("u", "")))

@@ -9,8 +9,9 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import select, text
 
-from core import demo
+from core import demo, outbox
 from core.config import ROOT
+from core.customers.invitations import invite_companies_without_users
 from core.customers.models import CUSTOMER_ROLES, Company
 from core.customers.services import create_customer_user, set_password
 from core.db import db_session
@@ -119,6 +120,19 @@ def init_cli(app: Any) -> None:
             raise click.ClickException(error.message) from None
         session.commit()
         click.echo(f"portal user {user.email or user.phone} ({role}) created for {company.name}")
+
+    @app.cli.command("invite-customers")
+    def invite_customers_command() -> None:
+        """Create a portal user for every company that has none, from the contacts on its
+        card, and send each an invitation. Running it again invites nobody twice."""
+        session = db_session()
+        with _service_context(app):
+            run = invite_companies_without_users(session)
+            session.commit()
+            outbox.dispatch_committed(app)  # the sender (worker or demo server) takes it from there
+        click.echo(f"invited {run.invited} companies")
+        for name, why in run.skipped:
+            click.echo(f"  skipped {name}: {why}")
 
 
 def _service_context(app: Any) -> Any:

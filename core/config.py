@@ -79,6 +79,28 @@ class Config:
     DUNNING_LADDER = os.environ.get("DUNNING_LADDER", "-3,0,3,7")
     # Releasing a credit hold on an order above this total takes the head of sales.
     CREDIT_RELEASE_HEAD_ABOVE = os.environ.get("CREDIT_RELEASE_HEAD_ABOVE", "50000.00")
+    # Notifications. SMS through Atompark's API v3, e-mail through any SMTP relay; the
+    # demo points both at local emulators (`flask serve-demo`).
+    ATOMPARK_PUBLIC_KEY = os.environ.get("ATOMPARK_PUBLIC_KEY", "demo-public-key")
+    ATOMPARK_PRIVATE_KEY = os.environ.get("ATOMPARK_PRIVATE_KEY", "demo-private-key")
+    ATOMPARK_BASE_URL = os.environ.get("ATOMPARK_BASE_URL", "https://api.atompark.com/sms/3.0")
+    SMS_SENDER = os.environ.get("SMS_SENDER", "OPTOVYK")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "none")  # none | starttls | ssl
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "ТОВ «Оптовик Демо» <noreply@optovyk.example>")
+    # SMS that would arrive in this window (Kyiv time) wait for its end; "" switches it off.
+    SMS_QUIET_HOURS = os.environ.get("SMS_QUIET_HOURS", "21:00-08:00")
+    NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "8"))
+    NOTIFY_LEASE_SECONDS = int(os.environ.get("NOTIFY_LEASE_SECONDS", "120"))
+    NOTIFY_BATCH = int(os.environ.get("NOTIFY_BATCH", "50"))
+    NOTIFY_PROVIDER_TIMEOUT = float(os.environ.get("NOTIFY_PROVIDER_TIMEOUT", "10"))
+    # An invitation's set-password link lives longer than a reset link.
+    INVITATION_MAX_AGE = int(os.environ.get("INVITATION_MAX_AGE", str(14 * 24 * 3600)))
+    # Price changes wait this long before their digest goes, so one editing session is one digest.
+    PRICE_DIGEST_SETTLE_MINUTES = int(os.environ.get("PRICE_DIGEST_SETTLE_MINUTES", "30"))
     # The supplier's requisites printed on invoices and statements.
     SUPPLIER_NAME = os.environ.get("SUPPLIER_NAME", "ТОВ «Оптовик Демо»")
     SUPPLIER_TAX_ID = os.environ.get("SUPPLIER_TAX_ID", "43210989")
@@ -97,3 +119,5 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     # Each test builds its own catalog; the cache has tests of its own that switch it on.
     CATALOG_CACHE_SECONDS = 0.0
+    # Tests run at any hour; the quiet-hours tests set their own window.
+    SMS_QUIET_HOURS = ""

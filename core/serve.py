@@ -85,6 +85,27 @@ def _cannot_listen(port: int) -> str:
     return ""
 
 
+def start_notify_emulators(app: Any) -> dict[str, str]:
+    """The Atompark emulator and a local SMTP mailbox on free loopback ports, the app's
+    SMS and e-mail pointed at them; returns the pages that show every SMS and e-mail sent."""
+    from emulators.atompark import create_app as create_atompark
+    from emulators.http import serve_in_thread
+    from emulators.mailbox import create_web_app, start_mailbox
+
+    sms_url, _stop_sms = serve_in_thread(
+        create_atompark(app.config["ATOMPARK_PUBLIC_KEY"], app.config["ATOMPARK_PRIVATE_KEY"], delivery_delay=5.0)
+    )
+    mailbox = start_mailbox()
+    mail_url, _stop_mail_web = serve_in_thread(create_web_app(mailbox))
+    app.config.update(
+        ATOMPARK_BASE_URL=f"{sms_url}/sms/3.0", SMTP_HOST=mailbox.host, SMTP_PORT=mailbox.port,
+        SMTP_SECURITY="none", SMTP_USERNAME="", SMTP_PASSWORD="",
+        DEMO_INBOXES={"sms": f"{sms_url}/_emulator/messages?format=html", "email": f"{mail_url}/"},
+    )
+    app.extensions.pop("notify_sms", None)  # a client built before would still talk to Atompark itself
+    return app.config["DEMO_INBOXES"]
+
+
 def configure_demo_payments(app: Any, host: str, port: int, liqpay_url: str) -> None:
     """Point the app at the emulator, and LiqPay's callbacks and the pay links at this server."""
     app.config["LIQPAY_BASE_URL"] = liqpay_url
@@ -105,15 +126,19 @@ def configure_demo_payments(app: Any, host: str, port: int, liqpay_url: str) -> 
 @click.option("--sweep-interval", default=5.0, show_default=True, type=float)
 @with_appcontext
 def serve_demo(host: str, port: int, liqpay_port: int | None, sweep_interval: float) -> None:
-    """Serve the portal (/), the backoffice (/staff) and the LiqPay emulator, with the outbox relay."""
+    """Serve the portal (/), the backoffice (/staff), the LiqPay and Atompark emulators and a
+    local mailbox, with the outbox relay and the periodic jobs (the SMS/e-mail sender among them)."""
     app = current_app._get_current_object()
     liqpay_url, _stop = start_liqpay_emulator(
         app, port + 1 if liqpay_port is None else liqpay_port, fixed=liqpay_port is not None
     )
     configure_demo_payments(app, host, port, liqpay_url)
+    inboxes = start_notify_emulators(app)
     threading.Thread(target=_sweep_forever, args=(app, sweep_interval), daemon=True, name="outbox-sweep").start()
     click.echo(f"portal:     http://{host}:{port}/")
     click.echo(f"backoffice: http://{host}:{port}/staff/")
     click.echo(f"LiqPay:     {liqpay_url}/  (emulator; callbacks go to {app.config['PUBLIC_BASE_URL']})")
     click.echo("test cards: " + ", ".join(f"{card} {outcome}" for card, outcome in TEST_CARDS))
+    click.echo(f"every SMS:  {inboxes['sms']}  (Atompark emulator)")
+    click.echo(f"every mail: {inboxes['email']}  (local SMTP mailbox)")
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

@@ -5,7 +5,9 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint, current_app, flash, has_request_context, jsonify, redirect, render_template, request, session, url_for,
+)
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 from flask_babel import lazy_gettext as _l
@@ -95,8 +97,12 @@ def put_error(form: FlaskForm, exc: DomainError) -> None:
 
 def public_url(endpoint: str, **values: Any) -> str:
     """An absolute link for people and providers outside (SMS, e-mail, LiqPay's
-    callbacks): built on PUBLIC_BASE_URL, not on whatever host a request came in by."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    callbacks): built on PUBLIC_BASE_URL, not on whatever host a request came in by.
+    Works in a worker too, where there is no request to build a URL from."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    return base + current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def safe_next(target: str | None) -> str:

@@ -120,6 +120,7 @@ def allocate_many(
             {
                 "payment_id": payment.id,  # with invoice_id: the allocation (unique together)
                 "invoice_id": invoice.id,
+                "number": invoice.number,
                 "company_id": invoice.company_id,
                 "amount": str(allocation.amount),
                 "source": payment.source,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import outbox
 from core.customers.models import Company
 from core.db import utcnow
 from core.errors import DomainError
@@ -172,7 +173,21 @@ def record_notice(session: Session, notice: LiqpayNotice, sandbox: bool) -> Paym
         _allocate_card_payment(session, payment, notice, checkout)
     elif target == FAILED:
         _settle(checkout)
+        _tell_payment_failed(session, payment, checkout, note)
     return payment
+
+
+def _tell_payment_failed(session: Session, payment: Payment, checkout: CardCheckout | None, reason: str) -> None:
+    """The customer hears that the card was declined, with a way to try again."""
+    if checkout is None:
+        return
+    invoices = [item.invoice for item in checkout.items]
+    session.flush()
+    outbox.emit(session, "payment.failed", {
+        "payment_id": payment.id, "company_id": checkout.company_id, "amount": str(payment.amount),
+        "numbers": [invoice.number for invoice in invoices],
+        "pay_token": invoices[0].pay_token if len(invoices) == 1 else None, "reason": reason,
+    })
 
 
 def _settle(checkout: CardCheckout | None) -> None:

@@ -73,6 +73,7 @@ def _payload(invoice: Invoice, step: int, days_past_due: int) -> dict:
         "step": step,
         "days_past_due": days_past_due,
         "outstanding": str(invoice.outstanding),
+        "due_on": invoice.due_on.isoformat(),
         "pay_token": invoice.pay_token,
     }
 

@@ -8,6 +8,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from core.auth import check_password, find_customer_by_login, limiter, read_password_token
+from core.customers.invitations import INVITE_PURPOSE
 from core.customers.services import request_password_reset, set_password
 from core.db import db_session
 from core.errors import DomainError
@@ -52,7 +53,17 @@ def forgot_password() -> Any:
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> Any:
-    user = read_password_token(token)
+    return _choose_password(token, "reset")
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> Any:
+    """The link in the invitation: the new user's first password, then the login page."""
+    return _choose_password(token, INVITE_PURPOSE)
+
+
+def _choose_password(token: str, purpose: str) -> Any:
+    user = read_password_token(token, purpose)
     if user is None or user.kind != "customer":
         flash(gettext("Посилання недійсне: воно застаріло або вже використане. Запросіть нове."), "error")
         return redirect(url_for("portal.forgot_password"))
@@ -66,4 +77,4 @@ def reset_password(token: str) -> Any:
             db_session.commit()
             flash(gettext("Пароль змінено. Увійдіть з новим паролем."), "ok")
             return redirect(url_for("portal.login"))
-    return render_template("portal/reset.html", form=form), (400 if form.errors else 200)
+    return render_template("portal/reset.html", form=form, welcome=purpose == INVITE_PURPOSE), (400 if form.errors else 200)

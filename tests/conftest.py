@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,8 @@ from core.cli import alembic_config
 from core.config import TestConfig, sqlalchemy_url
 from core.customers.models import Company, DeliveryPoint, User
 from core.db import Base, db_session
+from core.orders import states
+from core.orders.services import Actor, change_status, submit_order
 from core.ids import edrpou_check_digit, rnokpp_check_digit
 from core.staff.models import StaffUser
 
@@ -234,3 +237,27 @@ def logged_in(client: Any, customer: User) -> Any:
     response = login(client, customer.email)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+@pytest.fixture
+def confirmed_order(app: Any, db: Any, make_product: Any, make_staff: Any) -> Callable[..., Any]:
+    """An order of `user`'s company, submitted and confirmed by a manager (or on hold,
+    when the credit check says so)."""
+    manager = make_staff("manager")
+
+    def make(user: Any, lines: tuple[tuple[str, str], ...] = (("100.00", "3"),)) -> Any:
+        items = [(make_product(prices={"wholesale": price}).id, Decimal(qty)) for price, qty in lines]
+        # A context only while the services run: one held open would be shared with
+        # the test client's requests (and their `g`).
+        with app.test_request_context():
+            order = submit_order(
+                db, user.company, items, actor=Actor.of(user), idempotency_key=f"k{time.monotonic_ns()}",
+                delivery_point_id=user.company.delivery_points[0].id,
+            ).order
+            if order.status == states.SUBMITTED:
+                change_status(db, order, states.CONFIRMED, Actor.of(manager))
+            db.flush()
+        return order
+
+    make.manager = manager  # type: ignore[attr-defined]
+    return make

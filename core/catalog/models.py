@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, Quantity
+from core.db import Base, Quantity, utcnow
 
 
 class Category(Base):
@@ -64,6 +65,21 @@ class Price(Base):
     price_type_id: Mapped[int] = mapped_column(ForeignKey("price_type.id"), primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), primary_key=True, index=True)
     amount: Mapped[Decimal]
+
+
+class PriceChange(Base):
+    """A price that moved: the customers who buy the product hear of it in a digest."""
+
+    __tablename__ = "price_change"
+    __table_args__ = (Index("ix_price_change_undigested", "digested_at", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    price_type_id: Mapped[int] = mapped_column(ForeignKey("price_type.id"))
+    old_amount: Mapped[Decimal]
+    new_amount: Mapped[Decimal]
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    digested_at: Mapped[datetime | None]
 
 
 class Warehouse(Base):

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
+from core.catalog.models import Category, Price, PriceChange, PriceType, Product, Stock, Warehouse
 from core.errors import DomainError
 
 AVAILABILITY = ("in_stock", "low", "out")
@@ -287,7 +287,16 @@ def set_product_prices(session: Session, product: Product, amounts: dict[int, De
             raise DomainError(
                 gettext("Ціна — число від 0, не більше двох знаків після коми."), f"price_{price_type_id}"
             )
+    old_amounts = dict(
+        session.execute(select(Price.price_type_id, Price.amount).where(Price.product_id == product.id)).all()
+    )
     _write_per_product_rows(session, Price, "price_type_id", "amount", product, amounts)
+    session.add_all(
+        PriceChange(product_id=product.id, price_type_id=price_type_id, old_amount=old_amounts[price_type_id], new_amount=amount)
+        for price_type_id, amount in amounts.items()
+        if amount is not None and price_type_id in old_amounts and old_amounts[price_type_id] != amount
+    )
+    session.flush()
 
 
 def set_product_stock(session: Session, product: Product, quantities: dict[int, Decimal | None]) -> None:

@@ -77,6 +77,9 @@ class User(UserMixin, Base):
     locale: Mapped[str] = mapped_column(String(5), default="uk")
     is_active_flag: Mapped[bool] = mapped_column("is_active", default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the cabinet was created for them and the invitation sent; they are
+    # "activated" once they have chosen a password.
+    invited_at: Mapped[datetime | None]
 
     company: Mapped[Company] = relationship(back_populates="users")
 

@@ -18,8 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.orders import states
-from core.orders.services import Actor, change_status, kyiv_today, submit_order
+from core.orders.services import kyiv_today
 from emulators.http import serve_in_thread
 from emulators.liqpay import create_app as create_liqpay
 from payments.allocation import allocate, set_payment_status
@@ -96,30 +95,6 @@ def liqpay_form(page: str) -> dict[str, str]:
 
 def checkout_payload(form: dict[str, str]) -> dict[str, Any]:
     return json.loads(base64.b64decode(form["data"]))
-
-
-@pytest.fixture
-def confirmed_order(app: Any, db: Any, make_product: Any, make_staff: Any) -> Callable[..., Any]:
-    """An order of `user`'s company, submitted and confirmed by a manager (or on hold,
-    when the credit check says so)."""
-    manager = make_staff("manager")
-
-    def make(user: Any, lines: tuple[tuple[str, str], ...] = (("100.00", "3"),)) -> Any:
-        items = [(make_product(prices={"wholesale": price}).id, Decimal(qty)) for price, qty in lines]
-        # A context only while the services run: one held open would be shared with
-        # the test client's requests (and their `g`).
-        with app.test_request_context():
-            order = submit_order(
-                db, user.company, items, actor=Actor.of(user), idempotency_key=f"k{time.monotonic_ns()}",
-                delivery_point_id=user.company.delivery_points[0].id,
-            ).order
-            if order.status == states.SUBMITTED:
-                change_status(db, order, states.CONFIRMED, Actor.of(manager))
-            db.flush()
-        return order
-
-    make.manager = manager  # type: ignore[attr-defined]
-    return make
 
 
 def invoices_of(db: Any, order: Any) -> list[Invoice]:

@@ -1,0 +1,71 @@
+"""The two real channels, built from config once per process, and the one `send`
+the delivery engine calls with a claimed message row."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale, gettext
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from notify.atompark.client import AtomparkClient
+from notify.channel import ChannelError
+from notify.email.sender import Attachment, SmtpSender, SmtpSettings
+from notify.rendering import email_html
+from payments.invoice_document import invoice_pdf
+from payments.models import Invoice
+
+_lock = threading.Lock()
+
+
+def sms_client(app: Any) -> AtomparkClient:
+    with _lock:
+        client = app.extensions.get("notify_sms")
+        if client is None:
+            config = app.config
+            client = AtomparkClient(
+                config["ATOMPARK_PUBLIC_KEY"], config["ATOMPARK_PRIVATE_KEY"], config["SMS_SENDER"],
+                base_url=config["ATOMPARK_BASE_URL"], timeout=config["NOTIFY_PROVIDER_TIMEOUT"],
+            )
+            app.extensions["notify_sms"] = client
+        return client
+
+
+def email_sender(app: Any) -> SmtpSender:
+    config = app.config
+    return SmtpSender(
+        SmtpSettings(
+            host=config["SMTP_HOST"], port=config["SMTP_PORT"], security=config["SMTP_SECURITY"],
+            username=config["SMTP_USERNAME"] or None, password=config["SMTP_PASSWORD"] or None,
+            from_address=config["MAIL_FROM"], timeout=config["NOTIFY_PROVIDER_TIMEOUT"],
+        )
+    )
+
+
+def send(session: Session, row: Row) -> str:
+    app = current_app._get_current_object()
+    if row.channel == "sms":
+        return sms_client(app).send_sms(row.recipient, row.body).campaign_id
+    if row.channel == "email":
+        with force_locale(row.language):
+            footer = gettext("Цей лист надіслано автоматично порталом замовлень %(supplier)s.",
+                             supplier=app.config["SUPPLIER_NAME"])
+        return email_sender(app).send(
+            row.recipient, row.subject, row.body, email_html(row.body, row.subject, footer),
+            attachments=_attachments(session, row.attachments or []),
+        )
+    raise ChannelError("unknown_channel", row.channel, permanent=True)
+
+
+def _attachments(session: Session, wanted: list[dict[str, Any]]) -> list[Attachment]:
+    # Built at send time from the record itself, so the stored message stays small.
+    files = []
+    for item in wanted:
+        invoice = session.get(Invoice, item.get("invoice_pdf"))
+        if invoice is None:
+            raise ChannelError("attachment_missing", f"invoice {item.get('invoice_pdf')}", permanent=True)
+        data, filename = invoice_pdf(invoice)
+        files.append(Attachment(filename, "application/pdf", data))
+    return files

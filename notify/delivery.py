@@ -1,0 +1,179 @@
+"""The sender: takes due messages under a lease, hands them to their channel, records
+what happened. Safe with any number of workers, and with a worker killed mid-batch.
+
+A batch is claimed in one committed UPDATE (status `sending`, a claim id, a lease).
+Its messages then go out one at a time in id order, each outcome committed before
+the next is tried. So when a worker dies, the lease runs out on a batch whose first
+unfinished message is the only one whose fate is unknown (it may be on the wire);
+those after it were never tried and go back to the queue. The one in doubt is not
+sent again blindly — a second copy is worse than a question — it is failed as
+`outcome_unknown`, for staff to check and resend.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from notify.channel import ChannelError
+from notify.models import DELIVERED, FAILED, QUEUED, SENDING, SENT, Message
+from notify.planning import normalized_address, rewrite
+from notify.quiet_hours import next_allowed
+
+Send = Callable[[Session, Row], str]
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_attempts: int = 8
+    lease_seconds: int = 120
+    batch: int = 50
+    quiet_hours: str = "21:00-08:00"
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
+
+
+def claim(session: Session, limits: Limits, now: datetime | None = None) -> list[Row]:
+    """Take up to `limits.batch` due messages for this worker; commits the claim."""
+    now = now or utcnow()
+    due = (
+        select(Message.id)
+        .where(Message.status == QUEUED, Message.next_attempt_at <= now)
+        .order_by(Message.next_attempt_at, Message.id)
+        .limit(limits.batch)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(session.scalars(due))
+    if not ids:
+        session.rollback()
+        return []
+    token = uuid.uuid4().hex
+    session.execute(
+        update(Message)
+        .where(Message.id.in_(ids), Message.status == QUEUED)
+        .values(status=SENDING, claim=token, lease_until=now + timedelta(seconds=limits.lease_seconds),
+                attempts=Message.attempts + 1)
+    )
+    rows = session.execute(
+        select(Message.id, Message.channel, Message.recipient, Message.subject, Message.body, Message.attachments,
+               Message.attempts, Message.language, Message.template)
+        .where(Message.claim == token)
+        .order_by(Message.id)
+    ).all()
+    session.commit()
+    return list(rows)
+
+
+def send_claimed(session: Session, rows: list[Row], send: Send, limits: Limits) -> int:
+    sent = 0
+    for row in rows:
+        try:
+            provider_id = send(session, row)
+        except ChannelError as exc:
+            _record_failure(session, row, exc, limits)
+        else:
+            session.execute(
+                update(Message).where(Message.id == row.id)
+                .values(status=SENT, provider_id=provider_id, sent_at=utcnow(), claim=None, lease_until=None,
+                        error_code="", last_error="")
+            )
+            sent += 1
+        session.commit()
+    return sent
+
+
+def _record_failure(session: Session, row: Row, exc: ChannelError, limits: Limits) -> None:
+    values: dict[str, Any] = {"claim": None, "lease_until": None, "error_code": exc.code, "last_error": exc.detail[:2000]}
+    if exc.permanent or row.attempts >= limits.max_attempts:
+        values["status"] = FAILED
+    else:
+        retry_at = utcnow() + backoff(row.attempts)
+        if row.channel == "sms":
+            retry_at = next_allowed(retry_at, limits.quiet_hours)
+        values.update(status=QUEUED, next_attempt_at=retry_at)
+    session.execute(update(Message).where(Message.id == row.id).values(**values))
+
+
+def send_due(session: Session, send: Send, limits: Limits, budget_seconds: float = 20.0) -> int:
+    """Send batches until nothing is due or the time budget is spent; returns how many went."""
+    deadline = time.monotonic() + budget_seconds
+    total = 0
+    while time.monotonic() < deadline:
+        rows = claim(session, limits)
+        if not rows:
+            break
+        total += send_claimed(session, rows, send, limits)
+    return total
+
+
+def recover_abandoned(session: Session, now: datetime | None = None) -> dict[str, int]:
+    """Batches whose worker died: the first unfinished message of each is in doubt, the
+    rest were never tried."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(Message.id, Message.claim).where(Message.status == SENDING, Message.lease_until < now).order_by(Message.id)
+    ).all()
+    in_doubt: dict[str, int] = {}
+    for message_id, token in rows:
+        in_doubt.setdefault(token, message_id)
+    doubtful = list(in_doubt.values())
+    untried = [message_id for message_id, _ in rows if message_id not in set(doubtful)]
+    if doubtful:
+        session.execute(
+            update(Message).where(Message.id.in_(doubtful), Message.status == SENDING)
+            .values(status=FAILED, error_code="outcome_unknown", claim=None, lease_until=None,
+                    last_error="the worker stopped while this message was being handed to the provider")
+        )
+    if untried:
+        session.execute(
+            update(Message).where(Message.id.in_(untried), Message.status == SENDING)
+            .values(status=QUEUED, claim=None, lease_until=None, attempts=Message.attempts - 1)
+        )
+    session.commit()
+    return {"in_doubt": len(doubtful), "requeued": len(untried)}
+
+
+def mark_delivery(session: Session, message_id: int, status: str, at: datetime | None) -> None:
+    """What the provider reported later: delivered, or not delivered to the handset."""
+    if status == DELIVERED:
+        values: dict[str, Any] = {"status": DELIVERED, "delivered_at": at or utcnow()}
+    else:
+        values = {"status": FAILED, "error_code": "undelivered", "last_error": "the operator could not deliver the SMS"}
+    session.execute(update(Message).where(Message.id == message_id, Message.status == SENT).values(**values))
+
+
+def resend(session: Session, message: Message, new_recipient: str | None = None) -> str | None:
+    """Staff put a failed message back in the queue, perhaps to a corrected address,
+    written again from its event so a template fixed since then takes effect. Returns
+    an error code (and changes nothing) when it still cannot go."""
+    address, problem = normalized_address(message.channel, message.recipient if new_recipient is None else new_recipient)
+    if problem:
+        return problem[0]
+    if address != message.recipient and message.event_id is not None and session.scalar(
+        select(Message.id).where(Message.event_id == message.event_id, Message.channel == message.channel,
+                                 Message.template == message.template, Message.recipient == address)
+    ):
+        return "already_sent_there"
+    if message.event_id is not None:
+        written = rewrite(session, message)
+        if written is None:
+            return "template_error"
+        message.subject, message.body = written
+    elif not message.body:
+        return "template_error"
+    message.recipient = address
+    message.status, message.attempts, message.next_attempt_at = QUEUED, 0, utcnow()
+    message.error_code, message.last_error, message.claim, message.lease_until = "", "", None, None
+    session.flush()
+    session.info["notify_queued"] = True
+    return None

@@ -1,0 +1,224 @@
+"""The events that send messages: who hears of each, and what a template may use.
+
+A spec turns an outbox event's payload into a context of plain strings (money and
+dates already written in the recipient's language), so templates never touch models.
+Producers not built yet (quotes, contracts) are wired by topic and payload alone.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from core.customers.models import Company, User
+from core.orders.models import Order
+from core.web import public_url
+
+Context = dict[str, Any]
+ContextBuilder = Callable[[Session, dict[str, Any], str], Context]
+
+OWNER_ACCOUNTANT = ("owner", "accountant")
+OWNER_BUYER = ("owner", "buyer")
+EVERYONE = ("owner", "buyer", "accountant")
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    key: str
+    topic: str
+    title: Any
+    context: ContextBuilder
+    # "company": the company card's contacts and its users in `roles`; "user": the one person named.
+    audience: str = "company"
+    roles: tuple[str, ...] = OWNER_ACCOUNTANT
+    # Marketing messages can be refused by a company; transactional ones cannot.
+    marketing: bool = False
+    # Quiet hours hold SMS until morning; a message the person just asked for goes at once.
+    quiet_hours: bool = True
+    applies: Callable[[dict[str, Any]], bool] = lambda payload: True
+    attachments: Callable[[dict[str, Any]], list[dict[str, Any]]] = lambda payload: []
+    # For the template editor: variable -> what it holds.
+    variables: dict[str, Any] = field(default_factory=dict)
+    sample: dict[str, Any] = field(default_factory=dict)
+
+
+def money_text(value: str | Decimal, language: str) -> str:
+    amount = Decimal(value).quantize(Decimal("0.01"))
+    if language == "en":
+        return f"UAH {amount:,.2f}"
+    return f"{amount:,.2f}".replace(",", " ").replace(".", ",") + " грн"
+
+
+def date_text(value: str | date, language: str) -> str:
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return day.strftime("%d/%m/%Y") if language == "en" else day.strftime("%d.%m.%Y")
+
+
+def _company_name(session: Session, payload: dict[str, Any]) -> str:
+    company = session.get(Company, payload.get("company_id")) if payload.get("company_id") else None
+    return company.name if company else ""
+
+
+def _common(session: Session, payload: dict[str, Any]) -> Context:
+    return {
+        "company": _company_name(session, payload),
+        "supplier": current_app.config["SUPPLIER_NAME"],
+        "supplier_phone": current_app.config["SUPPLIER_PHONE"],
+        "portal_url": public_url("portal.catalog"),
+    }
+
+
+def _pay_link(token: str | None) -> str:
+    return public_url("portal.pay_link", token=token) if token else public_url("portal.invoices")
+
+
+def _invitation(session: Session, p: dict[str, Any], lang: str) -> Context:
+    user = session.get(User, p["user_id"]) if p.get("user_id") else None
+    return {**_common(session, p), "name": user.full_name if user else "", "login": p.get("login", ""),
+            "link": p["link"], "valid_days": p["valid_days"]}
+
+
+def _password_reset(session: Session, p: dict[str, Any], lang: str) -> Context:
+    return {**_common(session, p), "link": p["link"], "valid_hours": p["valid_hours"]}
+
+
+def _order_confirmed(session: Session, p: dict[str, Any], lang: str) -> Context:
+    order = session.get(Order, p["order_id"]) if p.get("order_id") else None
+    return {
+        **_common(session, p),
+        "order_number": order.number if order else str(p.get("number") or p.get("order_id") or ""),
+        "total": money_text(p["total"], lang),
+        "delivery_date": date_text(order.desired_date, lang) if order and order.desired_date else "",
+        "order_url": public_url("portal.order_detail", order_id=p.get("order_id") or 0),
+    }
+
+
+def _invoice_issued(session: Session, p: dict[str, Any], lang: str) -> Context:
+    return {**_common(session, p), "invoice_number": p["number"], "amount": money_text(p["amount"], lang),
+            "due_date": date_text(p["due_on"], lang), "pay_link": _pay_link(p.get("pay_token"))}
+
+
+def _payment_received(session: Session, p: dict[str, Any], lang: str) -> Context:
+    return {**_common(session, p), "amount": money_text(p["amount"], lang), "invoice_number": p.get("number", ""),
+            "invoice_paid": bool(p.get("invoice_paid"))}
+
+
+def _payment_failed(session: Session, p: dict[str, Any], lang: str) -> Context:
+    return {**_common(session, p), "amount": money_text(p["amount"], lang),
+            "invoice_numbers": ", ".join(p.get("numbers", [])), "pay_link": _pay_link(p.get("pay_token")),
+            "reason": p.get("reason", "")}
+
+
+def _reminder(session: Session, p: dict[str, Any], lang: str) -> Context:
+    return {**_common(session, p), "invoice_number": p["number"], "outstanding": money_text(p["outstanding"], lang),
+            "due_date": date_text(p["due_on"], lang) if p.get("due_on") else "",
+            "days": abs(int(p["days_past_due"])), "pay_link": _pay_link(p.get("pay_token"))}
+
+
+def _prices_changed(session: Session, p: dict[str, Any], lang: str) -> Context:
+    lines = [
+        {"name": line["name"], "sku": line["sku"], "old": money_text(line["old"], lang),
+         "new": money_text(line["new"], lang), "up": Decimal(line["new"]) > Decimal(line["old"])}
+        for line in p["lines"]
+    ]
+    return {**_common(session, p), "lines": lines, "count": len(lines)}
+
+
+def _quote_sent(session: Session, p: dict[str, Any], lang: str) -> Context:
+    return {**_common(session, p), "quote_number": p["number"], "amount": money_text(p["amount"], lang),
+            "valid_until": date_text(p["valid_until"], lang), "link": p["link"]}
+
+
+def _contract_sent(session: Session, p: dict[str, Any], lang: str) -> Context:
+    return {**_common(session, p), "contract": p["title"], "sign_link": p["sign_url"]}
+
+
+def _contract_signed(session: Session, p: dict[str, Any], lang: str) -> Context:
+    return {**_common(session, p), "contract": p["title"], "signed_on": date_text(p["signed_on"], lang)}
+
+
+def _step(kind: str) -> Callable[[dict[str, Any]], bool]:
+    tests = {"before": lambda d: d < 0, "due": lambda d: d == 0, "after": lambda d: d > 0}
+    return lambda payload: tests[kind](int(payload["days_past_due"]))
+
+
+_COMMON_VARS = {"company": _l("назва компанії-клієнта"), "supplier": _l("назва постачальника"),
+                "supplier_phone": _l("телефон постачальника"), "portal_url": _l("посилання на портал")}
+_INVOICE_SAMPLE = {"invoice_id": 1, "number": "2026-00042", "company_id": None, "order_id": 1, "kind": "full",
+                   "amount": "12480.00", "due_on": "2026-12-01", "pay_token": "sample-token"}
+_REMINDER_SAMPLE = {"invoice_id": 1, "number": "2026-00042", "company_id": None, "step": 3, "days_past_due": 3,
+                    "outstanding": "12480.00", "due_on": "2026-11-22", "pay_token": "sample-token"}
+_REMINDER_VARS = {**_COMMON_VARS, "invoice_number": _l("номер рахунку"), "outstanding": _l("сума до сплати"),
+                  "due_date": _l("дата сплати"), "days": _l("днів до / після дати сплати"),
+                  "pay_link": _l("посилання на оплату")}
+
+SPECS: tuple[EventSpec, ...] = (
+    EventSpec("invitation", "user.invited", _l("Запрошення до кабінету"), _invitation, audience="user",
+              variables={**_COMMON_VARS, "name": _l("ім'я користувача"), "login": _l("логін (телефон або e-mail)"),
+                         "link": _l("посилання для встановлення пароля"), "valid_days": _l("днів дії посилання")},
+              sample={"user_id": None, "company_id": None, "login": "+380671234567",
+                      "link": "https://portal.example/welcome/sample", "valid_days": 14}),
+    EventSpec("password_reset", "user.password_reset_requested", _l("Відновлення пароля"), _password_reset,
+              audience="user", quiet_hours=False,
+              variables={**_COMMON_VARS, "link": _l("посилання для зміни пароля"), "valid_hours": _l("годин дії")},
+              sample={"user": None, "recipient": "", "link": "https://portal.example/reset/sample", "valid_hours": 24}),
+    EventSpec("order_confirmed", "order.confirmed", _l("Замовлення підтверджено"), _order_confirmed, roles=OWNER_BUYER,
+              variables={**_COMMON_VARS, "order_number": _l("номер замовлення"), "total": _l("сума"),
+                         "delivery_date": _l("бажана дата доставки"), "order_url": _l("посилання на замовлення")},
+              sample={"order_id": None, "number": "000123", "company_id": None, "status": "confirmed",
+                      "total": "12480.00"}),
+    EventSpec("invoice_issued", "invoice.issued", _l("Виставлено рахунок (з посиланням на оплату і PDF)"),
+              _invoice_issued, attachments=lambda p: [{"invoice_pdf": p["invoice_id"]}],
+              variables={**_COMMON_VARS, "invoice_number": _l("номер рахунку"), "amount": _l("сума"),
+                         "due_date": _l("сплатити до"), "pay_link": _l("посилання на оплату")},
+              sample=_INVOICE_SAMPLE),
+    EventSpec("payment_received", "payment.received", _l("Оплату отримано (квитанція)"), _payment_received,
+              applies=lambda p: p.get("source") != "discount",
+              variables={**_COMMON_VARS, "amount": _l("сума"), "invoice_number": _l("номер рахунку"),
+                         "invoice_paid": _l("рахунок сплачено повністю (так/ні)")},
+              sample={"payment_id": 1, "invoice_id": 1, "number": "2026-00042", "company_id": None,
+                      "amount": "12480.00", "source": "liqpay", "invoice_paid": True}),
+    EventSpec("payment_failed", "payment.failed", _l("Оплата не пройшла"), _payment_failed,
+              variables={**_COMMON_VARS, "amount": _l("сума"), "invoice_numbers": _l("номери рахунків"),
+                         "pay_link": _l("посилання на оплату"), "reason": _l("причина від банку")},
+              sample={"payment_id": 1, "company_id": None, "amount": "12480.00", "numbers": ["2026-00042"],
+                      "pay_token": "sample-token", "reason": "Недостатньо коштів"}),
+    EventSpec("invoice_due_soon", "invoice.reminder", _l("Нагадування: скоро дата сплати"), _reminder,
+              applies=_step("before"), variables=_REMINDER_VARS, sample={**_REMINDER_SAMPLE, "days_past_due": -3}),
+    EventSpec("invoice_due_today", "invoice.reminder", _l("Нагадування: сьогодні дата сплати"), _reminder,
+              applies=_step("due"), variables=_REMINDER_VARS, sample={**_REMINDER_SAMPLE, "days_past_due": 0}),
+    EventSpec("invoice_overdue", "invoice.reminder", _l("Рахунок прострочено"), _reminder,
+              applies=_step("after"), variables=_REMINDER_VARS, sample=_REMINDER_SAMPLE),
+    EventSpec("prices_changed", "prices.changed", _l("Зміна цін (дайджест)"), _prices_changed, roles=OWNER_BUYER,
+              marketing=True,
+              variables={**_COMMON_VARS, "lines": _l("список змін: name, sku, old, new, up"), "count": _l("кількість змін")},
+              sample={"company_id": None, "lines": [
+                  {"name": "Кава зернова Арабіка 1 кг", "sku": "CF-0001", "old": "540.00", "new": "565.00"},
+                  {"name": "Вершки 10% 1 л", "sku": "DR-0107", "old": "78.00", "new": "74.50"}]}),
+    EventSpec("quote_sent", "quote.sent", _l("Надіслано комерційну пропозицію"), _quote_sent, roles=OWNER_BUYER,
+              variables={**_COMMON_VARS, "quote_number": _l("номер пропозиції"), "amount": _l("сума"),
+                         "valid_until": _l("діє до"), "link": _l("посилання на пропозицію")},
+              sample={"company_id": None, "quote_id": 1, "number": "КП-0012", "amount": "48200.00",
+                      "valid_until": "2026-12-10", "link": "https://portal.example/quotes/12"}),
+    EventSpec("contract_sent", "contract.sent_for_signature", _l("Договір надіслано на підпис"), _contract_sent,
+              roles=("owner",),
+              variables={**_COMMON_VARS, "contract": _l("назва договору"), "sign_link": _l("посилання на підпис у Вчасно")},
+              sample={"company_id": None, "contract_id": 1, "title": "Договір поставки № 118/26",
+                      "sign_url": "https://edo.vchasno.ua/app/documents/sample"}),
+    EventSpec("contract_signed", "contract.signed", _l("Договір підписано"), _contract_signed, roles=("owner",),
+              variables={**_COMMON_VARS, "contract": _l("назва договору"), "signed_on": _l("дата підписання")},
+              sample={"company_id": None, "contract_id": 1, "title": "Договір поставки № 118/26",
+                      "signed_on": "2026-11-25"}),
+)
+
+BY_KEY = {spec.key: spec for spec in SPECS}
+
+
+def specs_for(topic: str) -> list[EventSpec]:
+    return [spec for spec in SPECS if spec.topic == topic]

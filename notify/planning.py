@@ -1,0 +1,176 @@
+"""From an event to queued messages: rules, recipients, their channels and language.
+
+Runs inside the outbox handler's transaction, so the messages exist exactly when the
+event has been handled; the unique (event, channel, recipient, template) key keeps a
+redelivered event from writing any of them twice. Sending is the sender's job.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.auth import load_user
+from core.customers.models import Company, User
+from core.db import utcnow
+from core.outbox import OutboxEvent
+from core.phones import normalize_phone
+from notify import rendering
+from notify.defaults import DEFAULTS
+from notify.events import BY_KEY, EventSpec, specs_for
+from notify.models import FAILED, QUEUED, CompanyNotifySettings, Message, MessageTemplate, NotifyRule
+from notify.quiet_hours import next_allowed
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LANGUAGES = ("uk", "en")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    channel: str
+    address: str
+    language: str
+    company_id: int | None
+
+
+def plan_messages(session: Session, outbox_event: OutboxEvent) -> list[Message]:
+    written = set(
+        session.execute(
+            select(Message.channel, Message.recipient, Message.template).where(Message.event_id == outbox_event.id)
+        ).all()
+    )
+    messages = []
+    for spec in specs_for(outbox_event.topic):
+        if not spec.applies(outbox_event.payload):
+            continue
+        for recipient in recipients(session, spec, outbox_event.payload):
+            message = build_message(session, spec, outbox_event.payload, recipient, event_id=outbox_event.id)
+            if (message.channel, message.recipient, message.template) not in written:
+                written.add((message.channel, message.recipient, message.template))
+                messages.append(message)
+    session.add_all(messages)
+    if messages:
+        session.info["notify_queued"] = True
+    return messages
+
+
+def recipients(session: Session, spec: EventSpec, payload: dict[str, Any]) -> list[Recipient]:
+    switched_off = set(session.scalars(select(NotifyRule.channel).where(NotifyRule.event == spec.key, NotifyRule.enabled.is_(False))))
+    if spec.audience == "user":
+        found = _user_addresses(session, payload)
+    else:
+        found = _company_addresses(session, spec, payload)
+    seen, unique = set(), []
+    for recipient in found:
+        key = (recipient.channel, recipient.address)
+        if recipient.channel not in switched_off and recipient.address and key not in seen:
+            seen.add(key)
+            unique.append(recipient)
+    return unique
+
+
+def _user_addresses(session: Session, payload: dict[str, Any]) -> list[Recipient]:
+    user = session.get(User, payload["user_id"]) if payload.get("user_id") else load_user(str(payload.get("user", "")))
+    if user is None:
+        return []
+    language = getattr(user, "locale", None) or "uk"
+    company_id = getattr(user, "company_id", None)
+    return [
+        Recipient(channel, address, language, company_id)
+        for channel, address in (("email", user.email), ("sms", user.phone))
+        if address
+    ]
+
+
+def _company_addresses(session: Session, spec: EventSpec, payload: dict[str, Any]) -> list[Recipient]:
+    company = session.get(Company, payload.get("company_id")) if payload.get("company_id") else None
+    if company is None:
+        return []
+    settings = session.get(CompanyNotifySettings, company.id) or CompanyNotifySettings(sms=True, email=True, marketing=True)
+    if spec.marketing and not settings.marketing:
+        return []
+    wanted = {"sms": settings.sms, "email": settings.email}
+    users = [u for u in company.users if u.is_active and u.role in spec.roles]
+    owners = [u for u in company.users if u.role == "owner"]
+    company_language = owners[0].locale if owners else "uk"
+    found = [Recipient("email", company.email or "", company_language, company.id),
+             Recipient("sms", company.phone or "", company_language, company.id)]
+    for user in users:
+        found += [Recipient("email", user.email or "", user.locale, company.id),
+                  Recipient("sms", user.phone or "", user.locale, company.id)]
+    return [r for r in found if wanted[r.channel]]
+
+
+def template_text(session: Session, event: str, channel: str, language: str) -> tuple[str, str]:
+    language = language if language in LANGUAGES else "uk"
+    own = session.scalar(
+        select(MessageTemplate).where(
+            MessageTemplate.event == event, MessageTemplate.channel == channel, MessageTemplate.language == language
+        )
+    )
+    return (own.subject, own.body) if own else DEFAULTS[(event, channel, language)]
+
+
+def build_message(
+    session: Session, spec: EventSpec, payload: dict[str, Any], recipient: Recipient, event_id: int | None = None
+) -> Message:
+    """Render one message. What cannot go out (a bad address, a template that does not
+    render) is written as failed with the reason, so staff see it and can fix it."""
+    message = Message(
+        event_id=event_id, company_id=recipient.company_id, channel=recipient.channel, template=spec.key,
+        language=recipient.language, recipient=recipient.address, subject="", body="", status=QUEUED,
+        attempts=0, error_code="", last_error="", attachments=None,
+    )
+    address, problem = normalized_address(recipient.channel, recipient.address)
+    message.recipient = address or recipient.address
+    try:
+        subject, body = template_text(session, spec.key, recipient.channel, recipient.language)
+        context = spec.context(session, payload, message.language)
+        message.subject = _one_line(rendering.render_text(subject, context)) if subject else ""
+        message.body = rendering.render_text(body, context)
+    except rendering.RenderError as exc:
+        problem = problem or ("template_error", str(exc))
+    if problem:
+        message.status, message.error_code, message.last_error = FAILED, problem[0], problem[1]
+        return message
+    if recipient.channel == "email":
+        message.attachments = spec.attachments(payload) or None
+    message.next_attempt_at = first_attempt_at(spec, recipient.channel, utcnow())
+    return message
+
+
+def rewrite(session: Session, message: Message) -> tuple[str, str] | None:
+    """(subject, body) of a message rendered again from its event, or None if it still fails."""
+    outbox_event = session.get(OutboxEvent, message.event_id)
+    spec = BY_KEY.get(message.template)
+    if outbox_event is None or spec is None:
+        return None
+    try:
+        subject, body = template_text(session, spec.key, message.channel, message.language)
+        context = spec.context(session, outbox_event.payload, message.language)
+        return _one_line(rendering.render_text(subject, context)) if subject else "", rendering.render_text(body, context)
+    except rendering.RenderError:
+        return None
+
+
+def _one_line(subject: str) -> str:
+    return " ".join(subject.split())[:300]
+
+
+def normalized_address(channel: str, raw: str) -> tuple[str | None, tuple[str, str] | None]:
+    if channel == "sms":
+        phone = normalize_phone(raw)
+        return (phone, None) if phone else (None, ("invalid_phone", raw))
+    address = raw.strip()
+    return (address, None) if _EMAIL.match(address) else (None, ("invalid_email", raw))
+
+
+def first_attempt_at(spec: EventSpec, channel: str, now: datetime) -> datetime:
+    if channel == "sms" and spec.quiet_hours:
+        return next_allowed(now, current_app.config["SMS_QUIET_HOURS"])
+    return now

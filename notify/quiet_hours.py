@@ -1,0 +1,28 @@
+"""Quiet hours: an SMS that would arrive at night waits for the morning, never dropped."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+KYIV = ZoneInfo("Europe/Kyiv")
+
+
+def parse_window(spec: str) -> tuple[time, time]:
+    """"21:00-08:00" -> (21:00, 08:00); an empty spec means no quiet hours."""
+    start, end = (part.strip() for part in spec.split("-"))
+    return time.fromisoformat(start), time.fromisoformat(end)
+
+
+def next_allowed(moment: datetime, spec: str, zone: ZoneInfo = KYIV) -> datetime:
+    """`moment` itself when it is outside the window, otherwise the window's end (aware, UTC)."""
+    if not spec.strip():
+        return moment
+    start, end = parse_window(spec)
+    local = moment.astimezone(zone)
+    now = local.time()
+    inside = (start <= now or now < end) if start > end else (start <= now < end)
+    if not inside:
+        return moment
+    end_day = local.date() if now < end else local.date() + timedelta(days=1)
+    # Built from the local date and time, so a DST change overnight lands on 08:00 local.
+    return datetime.combine(end_day, end, tzinfo=zone).astimezone(moment.tzinfo)

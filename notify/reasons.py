@@ -1,0 +1,33 @@
+"""Why a message did not go: our stable error codes in words staff read."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+REASONS = {
+    "invalid_phone": _l("Некоректний номер телефону"),
+    "invalid_email": _l("Некоректна адреса e-mail"),
+    "template_error": _l("Шаблон не вдалося заповнити"),
+    "outcome_unknown": _l("Відправлення перервано: невідомо, чи прийняв його провайдер. Перевірте, перш ніж надсилати ще раз"),
+    "undelivered": _l("Оператор не доставив SMS"),
+    "bad_sum": _l("Atompark відхилив контрольну суму: перевірте ключі"),
+    "bad_key": _l("Atompark не знає цього ключа API"),
+    "no_money": _l("На рахунку Atompark закінчилися кошти"),
+    "bad_sender": _l("Atompark не прийняв ім'я відправника"),
+    "bad_text": _l("Atompark не прийняв текст повідомлення"),
+    "unknown_campaign": _l("Atompark не знає такої розсилки"),
+    "provider_error": _l("Помилка на боці провайдера"),
+    "timeout": _l("Провайдер не відповів вчасно"),
+    "unreachable": _l("Не вдалося з'єднатися з провайдером"),
+    "recipient_refused": _l("Поштовий сервер відмовився прийняти адресу"),
+    "mailbox_busy": _l("Поштовий сервер тимчасово не приймає лист"),
+    "auth_failed": _l("Поштовий сервер не прийняв логін або пароль"),
+    "tls_failed": _l("Не вдалося встановити захищене з'єднання з поштовим сервером"),
+    "smtp_error": _l("Поштовий сервер повернув помилку"),
+    "attachment_missing": _l("Не знайдено документ для вкладення"),
+    "already_sent_there": _l("Це повідомлення вже надіслано на цю адресу"),
+    "unknown_channel": _l("Невідомий канал"),
+}
+
+
+def reason(code: str) -> str:
+    return str(REASONS.get(code, code))

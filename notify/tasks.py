@@ -1,0 +1,87 @@
+"""When the sender runs: right after a commit that queued messages (a Celery task when
+a broker is configured), and on a schedule that also picks up retries, messages held
+by quiet hours and batches a dead worker left behind."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from core.celery import celery_app
+from core.db import db_session, utcnow
+from core.jobs import periodic
+from notify import channels, delivery
+from notify.channel import ChannelError
+from notify.models import QUEUED, SENT, Message
+
+# A Celery task sends for at most this long, then hands over to a fresh task, so one
+# long queue never pins a worker process.
+TASK_BUDGET_SECONDS = 20.0
+
+
+def limits(app: Any) -> delivery.Limits:
+    config = app.config
+    return delivery.Limits(
+        max_attempts=config["NOTIFY_MAX_ATTEMPTS"], lease_seconds=config["NOTIFY_LEASE_SECONDS"],
+        batch=config["NOTIFY_BATCH"], quiet_hours=config["SMS_QUIET_HOURS"],
+    )
+
+
+def send_now(session: Session, budget_seconds: float = TASK_BUDGET_SECONDS) -> int:
+    return delivery.send_due(session, channels.send, limits(current_app), budget_seconds)
+
+
+@celery_app.task(name="notify.send_due")
+def send_due_task() -> None:
+    if send_now(db_session()) and _anything_due(db_session()):
+        send_due_task.delay()
+
+
+def _anything_due(session: Session) -> bool:
+    found = session.scalar(
+        select(Message.id).where(Message.status == QUEUED, Message.next_attempt_at <= utcnow()).limit(1)
+    )
+    session.rollback()
+    return found is not None
+
+
+@event.listens_for(Session, "after_commit")
+def _kick_sender(session: Session) -> None:
+    if session.info.pop("notify_queued", False) and current_app and current_app.config["OUTBOX_DISPATCH"] == "celery":
+        send_due_task.delay()
+
+
+@periodic("notify.send", every_seconds=5)
+def send_job(session: Session) -> int:
+    delivery.recover_abandoned(session)
+    return send_now(session)
+
+
+@periodic("notify.delivery_status", every_seconds=60)
+def delivery_status_job(session: Session) -> int:
+    """Ask Atompark what became of SMS sent in the last three days."""
+    now = utcnow()
+    rows = session.execute(
+        select(Message.id, Message.provider_id)
+        .where(Message.channel == "sms", Message.status == SENT, Message.provider_id.is_not(None),
+               Message.sent_at > now - timedelta(days=3), Message.sent_at < now - timedelta(seconds=30))
+        .order_by(Message.id)
+        .limit(500)
+    ).all()
+    session.rollback()
+    client = channels.sms_client(current_app._get_current_object())
+    settled = 0
+    for message_id, campaign_id in rows:
+        try:
+            reports = client.delivery_stats(campaign_id)
+        except ChannelError:
+            continue  # asked again next round
+        final = [r for r in reports if r.status in ("delivered", "undelivered")]
+        if final:
+            delivery.mark_delivery(session, message_id, final[0].status, final[0].done_at)
+            settled += 1
+    session.commit()
+    return settled
