@@ -125,8 +125,8 @@ def init_cli(app: Any) -> None:
     def invite_customers_command() -> None:
         """Create a portal user for every company that has none, from the contacts on its
         card, and send each an invitation. Running it again invites nobody twice."""
-        session = db_session()
         with _service_context(app):
+            session = db_session()
             run = invite_companies_without_users(session)
             session.commit()
             outbox.dispatch_committed(app)  # the sender (worker or demo server) takes it from there

@@ -91,6 +91,9 @@ class Config:
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "ТОВ «Оптовик Демо» <noreply@optovyk.example>")
+    # A relay with a certificate of a private CA: trust that CA's file (never switch checks off in production).
+    SMTP_VERIFY_TLS = _flag("SMTP_VERIFY_TLS", True)
+    SMTP_CA_FILE = os.environ.get("SMTP_CA_FILE") or None
     # SMS that would arrive in this window (Kyiv time) wait for its end; "" switches it off.
     SMS_QUIET_HOURS = os.environ.get("SMS_QUIET_HOURS", "21:00-08:00")
     NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "8"))

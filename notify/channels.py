@@ -40,6 +40,7 @@ def email_sender(app: Any) -> SmtpSender:
             host=config["SMTP_HOST"], port=config["SMTP_PORT"], security=config["SMTP_SECURITY"],
             username=config["SMTP_USERNAME"] or None, password=config["SMTP_PASSWORD"] or None,
             from_address=config["MAIL_FROM"], timeout=config["NOTIFY_PROVIDER_TIMEOUT"],
+            verify_tls=config["SMTP_VERIFY_TLS"], ca_file=config["SMTP_CA_FILE"],
         )
     )
 

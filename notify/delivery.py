@@ -11,6 +11,7 @@ sent again blindly — a second copy is worse than a question — it is failed a
 """
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from notify.planning import normalized_address, rewrite
 from notify.quiet_hours import next_allowed
 
 Send = Callable[[Session, Row], str]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ def send_claimed(session: Session, rows: list[Row], send: Send, limits: Limits) 
             provider_id = send(session, row)
         except ChannelError as exc:
             _record_failure(session, row, exc, limits)
+        except Exception as exc:  # our own bug or config (a PDF, the SMTP settings): retried, and visible
+            log.exception("sending message %s failed", row.id)
+            session.rollback()
+            _record_failure(session, row, ChannelError("internal_error", f"{type(exc).__name__}: {exc}", permanent=False), limits)
         else:
             session.execute(
                 update(Message).where(Message.id == row.id)

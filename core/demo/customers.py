@@ -115,7 +115,17 @@ def user_row(person: Person, role: str, email: str, phone: str, created_at: date
         "phone": phone,
         "password_hash": password_hash,
         "created_at": created_at,
+        # Every cabinet was created by staff and its invitation accepted.
+        "invited_at": created_at,
     }
+
+
+def await_cabinet(plan: CompanyPlan, rng: Random, now: datetime) -> None:
+    """A customer taken on in the last days: on the card, no cabinet and no orders yet,
+    so the backoffice's "create cabinets and invite" has someone to invite."""
+    plan.users.clear()
+    plan.company["created_at"] = now - timedelta(days=rng.randint(1, 10))
+    plan.company["onec_guid"] = None
 
 
 def _identity(rng: Random, registries: Registries) -> tuple[str, str, str, Person, str, str]:

@@ -14,7 +14,7 @@ from core.catalog.models import Category, Price, Product, Stock, Warehouse
 from core.customers.models import Company, DeliveryPoint, User
 from core.db import Base, utcnow
 from core.demo.catalog import catalog_capacity, seed_catalog
-from core.demo.customers import Registries, insert_companies, random_company_plan
+from core.demo.customers import Registries, await_cabinet, insert_companies, random_company_plan
 from core.demo.identifiers import Unique
 from core.demo.orders import Showcase, fill_cart, seed_orders
 from core.demo.staff import seed_staff
@@ -25,6 +25,8 @@ from core.staff.models import StaffUser
 from payments.models import Allocation, BankStatement, CollectionTask, Invoice, Payment
 
 DEMO_PASSWORD = "demo12345"
+# One customer in this many was taken on in the last days and has no cabinet yet.
+AWAITING_CABINET_EVERY = 25
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,10 @@ def seed_demo(
     plans = well_known_plans(rng, registries, **shared)[:companies]
     well_known = len(plans)
     plans += [random_company_plan(rng, registries, **shared) for _ in range(companies - len(plans))]
-    demo_companies = insert_companies(session, plans)
+    awaiting = min(companies // AWAITING_CABINET_EVERY, companies - well_known)
+    for plan in plans[len(plans) - awaiting:]:
+        await_cabinet(plan, rng, now)
+    demo_companies = insert_companies(session, plans)[:len(plans) - awaiting]
     showcase = [
         Showcase(company, days_ago, frozenset(flags), within)
         for company, script in zip(demo_companies[:well_known], (CAFE_SHOWCASE, FOP_SHOWCASE))

@@ -104,8 +104,13 @@ def test_every_company_has_a_delivery_point_an_owner_and_a_manager(db: Session, 
     assert len(manager_ids) == 5
     for company in db.scalars(select(Company)):
         assert company.delivery_points, company.name
-        assert 1 <= len(company.users) <= 3
-        assert "owner" in {user.role for user in company.users}
+        if company.users:
+            assert 1 <= len(company.users) <= 3
+            assert "owner" in {user.role for user in company.users}
+            assert all(user.invited_at == user.created_at for user in company.users)
+        else:  # taken on lately: a cabinet to create, no orders yet
+            assert company.created_at > NOW - timedelta(days=11) and company.email and company.phone
+            assert not db.scalar(select(func.count()).select_from(Order).where(Order.company_id == company.id))
         assert company.manager_id in manager_ids
         assert has_two_places(company.credit_limit)
         if company.payment_terms == "deferred":
@@ -626,3 +631,10 @@ def test_the_demo_customers_see_open_overdue_and_paid_invoices(db: Session, with
             overdue = [i for i in invoices if i.status == "open" and i.due_on < TODAY]
             # The pay link of an overdue invoice still works (portal.views_invoices.PAY_LINK_DAYS).
             assert any((TODAY - i.issued_on).days < 120 for i in overdue), login.email
+
+
+def test_a_few_new_customers_wait_for_their_cabinet(db: Session) -> None:
+    demo.seed_demo(db, products=120, companies=50, orders=30, seed=5, now=NOW)
+    waiting = db.scalars(select(Company).where(~select(User.id).where(User.company_id == Company.id).exists())).all()
+    assert len(waiting) == 50 // demo.seed.AWAITING_CABINET_EVERY
+    assert all(company.email and company.phone for company in waiting)

@@ -303,3 +303,17 @@ def test_a_message_that_failed_on_its_template_goes_out_once_the_template_is_fix
     tasks.send_now(db)
     [mail] = providers.mailbox.wait_for(1)
     assert mail.text.strip() == "Замовлення 000777 підтверджено."
+
+
+def test_our_own_failure_while_sending_is_retried_and_shown(app, db, ctx, providers, make_company):
+    company = make_company(phone=None, email="config@cafe.ua")
+    [message] = planned(db, event(db, "order.confirmed", {"order_id": None, "company_id": company.id, "total": "1.00"}))
+    db.commit()
+    app.config.update(SMTP_USERNAME="relay-user", SMTP_PASSWORD="")  # a login without a password
+    try:
+        tasks.send_now(db)
+    finally:
+        app.config.update(SMTP_USERNAME="", SMTP_PASSWORD="")
+    db.refresh(message)
+    assert (message.status, message.error_code, message.attempts) == ("queued", "internal_error", 1)
+    assert "password" in message.last_error

@@ -269,3 +269,19 @@ def test_an_invitation_without_a_user_plans_nothing(app, db):
         db.flush()
         assert plan_messages(db, raised) == []
     assert db.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_the_command_invites_once_and_the_messages_are_planned(app, db, make_company):
+    company = make_company(email="cli-invite@cafe.ua", phone="+380671239871")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["invite-customers"])
+    assert first.exit_code == 0, first.output
+    assert "invited" in first.output
+    user = db.scalar(select(User).where(User.company_id == company.id))
+    assert user is not None and user.invited_at is not None
+    # Inline relay: the invitation's messages exist as soon as the command has committed.
+    assert {m.channel for m in db.scalars(select(Message).where(Message.recipient.in_([user.email, user.phone])))} == {
+        "sms", "email"}
+    again = runner.invoke(args=["invite-customers"])
+    assert again.exit_code == 0 and "invited 0 companies" in again.output
+    assert db.scalar(select(func.count()).select_from(User).where(User.company_id == company.id)) == 1
