@@ -54,7 +54,7 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
     import payments.receivables  # noqa: F401  credit check when an order is submitted
     import payments.liqpay.tasks  # noqa: F401  periodic: ask LiqPay about lost callbacks
     import payments.dunning  # noqa: F401  periodic: the reminder ladder
-    import payments.handlers  # noqa: F401  outbox: refunds through LiqPay
+    import payments.handlers  # noqa: F401  outbox: LiqPay notices applied, refunds through LiqPay
 
     # 4. web: shared pages, the customer portal, provider callbacks, the backoffice
     from backoffice import bp as backoffice_bp

@@ -30,6 +30,8 @@ from payments.liqpay.interface import CheckoutForm, LiqpayError, LiqpayNotice, i
 from payments.models import FAILED, OPEN, PENDING, SUCCEEDED, CardCheckout, CardCheckoutItem, Invoice, Payment
 
 ACTOR = "LiqPay"
+# A verified callback waiting to be applied (payments.handlers).
+NOTICE_TOPIC = "liqpay.notice"
 log = logging.getLogger(__name__)
 
 

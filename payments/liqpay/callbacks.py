@@ -1,7 +1,11 @@
 """LiqPay calls us: `server_url` receives a form POST of data + signature.
 
 The signature is checked before anything else; a bad one is refused with 400 and
-changes nothing. A valid notice is applied once however often it arrives.
+changes nothing. A valid notice is stored as an outbox event and answered at once:
+applying it (the payment stored once per payment_id, the allocation, the order's
+release) is the relay's work — a Celery worker in production, the same request in the
+embedded default — so LiqPay never waits on our locks, and a notice that fails to
+apply is retried instead of lost.
 """
 from __future__ import annotations
 
@@ -10,9 +14,10 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from core import outbox
 from core.app import csrf
 from core.db import db_session
-from payments.card import liqpay_client, record_notice
+from payments.card import NOTICE_TOPIC, liqpay_client
 from payments.liqpay.interface import SignatureError
 
 bp = Blueprint("payments", __name__)
@@ -28,6 +33,7 @@ def liqpay_callback() -> Any:
     except SignatureError as exc:
         log.warning("LiqPay callback refused from %s: %s", request.remote_addr, exc)
         return {"ok": False, "error": "invalid signature"}, 400
-    record_notice(db_session, notice, client.sandbox)
-    db_session.commit()
+    if notice.payment_id is not None:  # a notice about no payment has nothing to apply
+        outbox.emit(db_session, NOTICE_TOPIC, {"data": request.form["data"], "signature": request.form["signature"]})
+        db_session.commit()
     return {"ok": True}
