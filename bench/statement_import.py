@@ -19,6 +19,7 @@ The goal (issue 3): the 10,000-line statement imported and matched in < 5 s.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import random
 import secrets
@@ -157,7 +158,7 @@ def table_counts(session: Any) -> dict[str, int]:
     return {name: session.scalar(select(func.count()).select_from(model)) for name, model in models.items()}
 
 
-def measure(app: Any, content: bytes) -> dict[str, Any]:
+def measure(app: Any, content: bytes, profile_to: Path | None = None) -> dict[str, Any]:
     from sqlalchemy import event
 
     from core.db import db_session
@@ -187,8 +188,14 @@ def measure(app: Any, content: bytes) -> dict[str, Any]:
         watch = CpuWatch(DB_NAME)
         watch.start()
         try:
+            profiler = cProfile.Profile() if profile_to else None
             started = time.perf_counter()
+            if profiler:
+                profiler.enable()
             result = import_statement(session, content, "bench.txt", None)
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(profile_to)
             imported = time.perf_counter()
             session.commit()
             committed = time.perf_counter()
@@ -263,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-db", action="store_true", help=f"do not drop {DB_NAME} at the end")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--wait-quiet", type=int, default=600, help="wait at most this long for an idle machine")
+    parser.add_argument("--profile", type=Path, help="cProfile the first import into this file (slows it down)")
     args = parser.parse_args(argv)
 
     results: dict[str, Any] = {"started": datetime.now(), "machine": machine(), "postgres": postgres_info(),
@@ -295,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         results["busy_before"] = wait_for_quiet(args.wait_quiet)
         log(f"importing (the machine is {results['busy_before']:.0%} busy with other work)")
 
-        results["first"] = measure(app, content)
+        results["first"] = measure(app, content, args.profile)
         log(f"first import: {results['first']['total_s']:.2f} s, {results['first']['statements']} statements")
         results["again"] = measure(app, content)
         log(f"same file again: {results['again']['total_s']:.2f} s")

@@ -97,7 +97,9 @@ class Config:
     # SMS that would arrive in this window (Kyiv time) wait for its end; "" switches it off.
     SMS_QUIET_HOURS = os.environ.get("SMS_QUIET_HOURS", "21:00-08:00")
     NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "8"))
-    NOTIFY_LEASE_SECONDS = int(os.environ.get("NOTIFY_LEASE_SECONDS", "120"))
+    # How long a worker holds a claimed batch; after a crash its messages wait this long.
+    # A batch stops starting new sends a provider timeout (and a margin) before it ends.
+    NOTIFY_LEASE_SECONDS = int(os.environ.get("NOTIFY_LEASE_SECONDS", "60"))
     NOTIFY_BATCH = int(os.environ.get("NOTIFY_BATCH", "50"))
     NOTIFY_PROVIDER_TIMEOUT = float(os.environ.get("NOTIFY_PROVIDER_TIMEOUT", "10"))
     # An invitation's set-password link lives longer than a reset link.

@@ -29,15 +29,31 @@ from notify.planning import normalized_address, rewrite
 from notify.quiet_hours import next_allowed
 
 Send = Callable[[Session, Row], str]
+# Room for the clocks of two workers and a commit, between the last send and the lease's end.
+LEASE_MARGIN_SECONDS = 5.0
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Limits:
     max_attempts: int = 8
-    lease_seconds: int = 120
+    lease_seconds: int = 60
     batch: int = 50
     quiet_hours: str = "21:00-08:00"
+    # The longest one hand-over to a provider may take (its timeout).
+    send_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.lease_seconds <= self.send_seconds + LEASE_MARGIN_SECONDS:
+            raise ValueError(
+                f"the lease ({self.lease_seconds} s) must outlast a provider's timeout ({self.send_seconds} s)"
+                f" by more than {LEASE_MARGIN_SECONDS} s"
+            )
+
+    def sending_deadline(self, claimed_at: float) -> float:
+        """After this (monotonic) time no message of the batch may start: it could still be
+        on the wire when the lease runs out and another worker takes the batch over."""
+        return claimed_at + self.lease_seconds - self.send_seconds - LEASE_MARGIN_SECONDS
 
 
 def backoff(attempts: int) -> timedelta:
@@ -76,9 +92,15 @@ def claim(session: Session, limits: Limits, now: datetime | None = None) -> list
     return list(rows)
 
 
-def send_claimed(session: Session, rows: list[Row], send: Send, limits: Limits) -> int:
+def send_claimed(session: Session, rows: list[Row], send: Send, limits: Limits, claimed_at: float | None = None) -> int:
+    """Send a claimed batch in order. A slow provider must not make the batch outlive its
+    lease: what is left when the deadline comes goes back to the queue, untried."""
+    deadline = limits.sending_deadline(time.monotonic() if claimed_at is None else claimed_at)
     sent = 0
-    for row in rows:
+    for index, row in enumerate(rows):
+        if time.monotonic() > deadline:
+            _release(session, rows[index:])
+            break
         try:
             provider_id = send(session, row)
         except ChannelError as exc:
@@ -98,6 +120,14 @@ def send_claimed(session: Session, rows: list[Row], send: Send, limits: Limits) 
     return sent
 
 
+def _release(session: Session, rows: list[Row]) -> None:
+    session.execute(
+        update(Message).where(Message.id.in_([row.id for row in rows]), Message.status == SENDING)
+        .values(status=QUEUED, claim=None, lease_until=None, attempts=Message.attempts - 1)
+    )
+    session.commit()
+
+
 def _record_failure(session: Session, row: Row, exc: ChannelError, limits: Limits) -> None:
     values: dict[str, Any] = {"claim": None, "lease_until": None, "error_code": exc.code, "last_error": exc.detail[:2000]}
     if exc.permanent or row.attempts >= limits.max_attempts:
@@ -115,10 +145,11 @@ def send_due(session: Session, send: Send, limits: Limits, budget_seconds: float
     deadline = time.monotonic() + budget_seconds
     total = 0
     while time.monotonic() < deadline:
+        claimed_at = time.monotonic()
         rows = claim(session, limits)
         if not rows:
             break
-        total += send_claimed(session, rows, send, limits)
+        total += send_claimed(session, rows, send, limits, claimed_at)
     return total
 
 

@@ -27,6 +27,7 @@ def limits(app: Any) -> delivery.Limits:
     return delivery.Limits(
         max_attempts=config["NOTIFY_MAX_ATTEMPTS"], lease_seconds=config["NOTIFY_LEASE_SECONDS"],
         batch=config["NOTIFY_BATCH"], quiet_hours=config["SMS_QUIET_HOURS"],
+        send_seconds=config["NOTIFY_PROVIDER_TIMEOUT"],
     )
 
 

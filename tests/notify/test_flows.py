@@ -219,6 +219,9 @@ def test_provider_errors_are_retried_with_backoff_then_go_through(db, ctx, provi
     tasks.send_now(db)
     db.refresh(message)
     assert message.status == "sent" and message.provider_id and message.error_code == ""
+    # The provider took the timed-out request after all: a retried timeout can arrive twice,
+    # which is why only timeouts and 5xx are retried, never an answer we understood.
+    eventually(lambda: len(providers.sms()) == 2, timeout=5)
 
 
 def test_permanent_errors_are_not_retried(app, db, ctx, providers, make_company):
@@ -317,3 +320,28 @@ def test_our_own_failure_while_sending_is_retried_and_shown(app, db, ctx, provid
     db.refresh(message)
     assert (message.status, message.error_code, message.attempts) == ("queued", "internal_error", 1)
     assert "password" in message.last_error
+
+
+def test_a_batch_slowed_by_its_provider_gives_the_rest_back_before_its_lease_ends(app, db, ctx, providers, make_company):
+    companies = [make_company(phone=f"+38067123{n:04d}", email=None) for n in (11, 12, 13)]
+    for company in companies:
+        planned(db, event(db, "order.confirmed", {"order_id": None, "company_id": company.id, "total": "1.00"}))
+    db.commit()
+    limits = delivery.Limits(lease_seconds=8, send_seconds=2, batch=50, quiet_hours="")  # sends start within 1 s
+    providers.fail_sms("timeout", seconds=1.2)  # the first SMS takes 1.2 s, then goes through
+    rows = delivery.claim(db, limits)
+    assert len(rows) == 3
+    assert delivery.send_claimed(db, rows, tasks.channels.send, limits) == 1
+    statuses = dict(db.execute(select(Message.id, Message.status).where(Message.id.in_([r.id for r in rows]))).all())
+    assert sorted(statuses.values()) == ["queued", "queued", "sent"]
+    assert db.scalar(select(func.max(Message.attempts)).where(Message.status == "queued")) == 0
+    # The rest go in the next batch, each once.
+    assert delivery.send_due(db, tasks.channels.send, limits, budget_seconds=5) == 2
+    # (An earlier test's timed-out SMS may still land in the emulator: only this test's phones count.)
+    mine = sorted(s["phone"] for s in providers.sms() if s["phone"].startswith("38067123001"))
+    assert mine == ["380671230011", "380671230012", "380671230013"]
+
+
+def test_a_lease_shorter_than_a_provider_timeout_is_refused():
+    with pytest.raises(ValueError):
+        delivery.Limits(lease_seconds=10, send_seconds=10)
