@@ -212,6 +212,9 @@ class CompanyForm(FlaskForm):
     manager_id = SelectField(_l("Менеджер"), coerce=optional_int, default=None)
     phone = StringField(_l("Телефон"), filters=[_strip], validators=[Optional(), Length(max=30)])
     email = StringField(_l("E-mail"), filters=[_strip], validators=[Optional(), Length(max=254)])
+    pay_oldest_first = BooleanField(
+        _l("Банківський платіж без номера рахунку гасить найстаріші рахунки першими"), default=True
+    )
 
     def __init__(self, *args: Any, price_types: list[tuple[int, str]], managers: list[tuple[int, str]], **kw: Any):
         super().__init__(*args, **kw)
@@ -252,6 +255,7 @@ class CompanyForm(FlaskForm):
             "manager_id": self.manager_id.data,
             "phone": self.phone.data or "",
             "email": self.email.data or "",
+            "pay_oldest_first": self.pay_oldest_first.data,
         }
 
 

@@ -33,6 +33,9 @@ class Company(Base):
     deferral_days: Mapped[int] = mapped_column(default=0)
     advance_percent: Mapped[int] = mapped_column(default=0)
     credit_limit: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    # A bank transfer that names no invoice may pay this company's oldest open invoices
+    # first; a company that wants to say itself what it pays turns this off.
+    pay_oldest_first: Mapped[bool] = mapped_column(default=True)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))

@@ -57,6 +57,7 @@ def save_company(
     manager_id: int | None = None,
     phone: str = "",
     email: str = "",
+    pay_oldest_first: bool = True,
 ) -> Company:
     """Create (company=None) or update a company after checking every field."""
     if kind not in COMPANY_KINDS:
@@ -86,6 +87,7 @@ def save_company(
     company.deferral_days = deferral_days if payment_terms == "deferred" else 0
     company.advance_percent = advance_percent if payment_terms == "advance" else 0
     company.credit_limit = credit_limit
+    company.pay_oldest_first = pay_oldest_first
     company.manager_id = manager_id
     company.phone = normalized_phone
     company.email = email.strip().lower() or None

@@ -815,7 +815,7 @@ class Ledger:
             if payment.source != "bank":
                 continue
             facts = [InvoiceFacts(i.index, i.year, i.seq, i.company.id, i.due_on, left) for i, left in payment.facts]
-            match = Matcher(by_tax_id, facts, True).match(payment.amount, payment.payer_tax_id, payment.purpose)
+            match = Matcher(by_tax_id, facts, set(company_of)).match(payment.amount, payment.payer_tax_id, payment.purpose)
             planned = [(invoice_index, amount) for invoice_index, amount in match.plan]
             made = [(invoice.index, amount) for invoice, amount in payment.allocations]
             if planned != made:

@@ -69,8 +69,9 @@ def import_statement(session: Session, content: bytes, filename: str, staff: Sta
     session.flush()
 
     fresh = _not_yet_imported(session, unique)
-    companies, invoices = _load_book(session, fresh)
-    oldest_first = current_app.config["BANK_AUTO_ALLOCATE_OLDEST"]
+    companies, oldest_first, invoices = _load_book(session, fresh)
+    if not current_app.config["BANK_AUTO_ALLOCATE_OLDEST"]:
+        oldest_first = set()
     attempt = 1
     while True:
         # Plans depend on the lines before them (two lines may pay one invoice), so a
@@ -131,13 +132,20 @@ def _not_yet_imported(session: Session, lines: list[StatementLine]) -> list[Stat
     return [line for line in lines if line.fingerprint not in known]
 
 
-def _load_book(session: Session, lines: list[StatementLine]) -> tuple[dict[str, int], list[InvoiceFacts]]:
-    """Our companies among the payers, and, locked in one go (id order, so two imports
-    never wait on each other crosswise), their open invoices and every invoice a purpose names."""
+def _load_book(session: Session, lines: list[StatementLine]) -> tuple[dict[str, int], set[int], list[InvoiceFacts]]:
+    """Our companies among the payers (and which of them let us pay their oldest invoices
+    first), and, locked in one go (id order, so two imports never wait on each other
+    crosswise), their open invoices and every invoice a purpose names."""
     tax_ids = sorted({_tax_id(line) for line in lines} - {""})
     companies: dict[str, int] = {}
+    oldest_first: set[int] = set()
     for chunk in _chunks(tax_ids):
-        companies.update(session.execute(select(Company.tax_id, Company.id).where(Company.tax_id.in_(chunk))).tuples().all())
+        for tax_id, company_id, allows in session.execute(
+            select(Company.tax_id, Company.id, Company.pay_oldest_first).where(Company.tax_id.in_(chunk))
+        ):
+            companies[tax_id] = company_id
+            if allows:
+                oldest_first.add(company_id)
     named: dict[int, set[int]] = defaultdict(set)
     for line in lines:
         for year, seq in invoice_numbers(line.purpose):
@@ -146,9 +154,9 @@ def _load_book(session: Session, lines: list[StatementLine]) -> tuple[dict[str, 
     if companies:
         conditions.append(and_(Invoice.company_id.in_(companies.values()), Invoice.status == OPEN))
     if not conditions:
-        return companies, []
+        return companies, oldest_first, []
     invoices = session.scalars(select(Invoice).where(or_(*conditions)).order_by(Invoice.id).with_for_update())
-    return companies, [InvoiceFacts.of(invoice) for invoice in invoices]
+    return companies, oldest_first, [InvoiceFacts.of(invoice) for invoice in invoices]
 
 
 def _payment(line: StatementLine, statement_id: int, match: Match, actor: str) -> Payment:

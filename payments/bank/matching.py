@@ -19,7 +19,8 @@ The rules, tried in this order for every incoming line of a statement:
 2. The payer's ЄДРПОУ/РНОКПП is a company of ours and the amount equals what exactly
    one of its open invoices still owes.
 3. The payer is a company of ours with open invoices: they are paid oldest due date
-   first, unless BANK_AUTO_ALLOCATE_OLDEST is off (then the queue decides); money
+   first, if the company allows it (`Company.pay_oldest_first`) and BANK_AUTO_ALLOCATE_OLDEST
+   is on (otherwise the queue decides); money
    over all of them stays unallocated and goes to the queue.
 4. Anything else waits in the queue with the reason written down.
 
@@ -108,7 +109,8 @@ class Matcher:
     """The rules over one statement's invoices, loaded beforehand. It keeps what every
     invoice still owes as lines are planned, so two lines paying one invoice see each other."""
 
-    def __init__(self, companies: dict[str, int], invoices: Iterable[InvoiceFacts], oldest_first: bool) -> None:
+    def __init__(self, companies: dict[str, int], invoices: Iterable[InvoiceFacts], oldest_first: set[int]) -> None:
+        """`oldest_first`: the companies whose unnamed payments may pay their oldest invoices first."""
         self.companies = companies
         self.oldest_first = oldest_first
         self.invoices = {invoice.id: invoice for invoice in invoices}
@@ -136,7 +138,7 @@ class Matcher:
         exact = [i for i in owed if self.left[i.id] == amount]
         if len(exact) == 1:
             return self._planned(payer, AMOUNT, amount, exact)
-        if not self.oldest_first:
+        if payer not in self.oldest_first:
             return Match(payer, (), "", "Сума не збігається з жодним відкритим рахунком: автоматичний розподіл вимкнено")
         return self._planned(payer, OLDEST, amount, owed)
 

@@ -326,3 +326,17 @@ def test_company_card_shows_points_users_and_actions_by_role(client, as_staff, m
     html = client.get(f"/staff/companies/{company.id}").get_data(as_text=True)
     assert "Кафе на Подолі" in html and "Марія Покупець" in html
     assert "Створити користувача" not in html and "/edit" not in html
+
+
+def test_a_company_can_refuse_that_unnamed_bank_payments_pay_its_oldest_invoices(client, db, as_staff, company_form, make_company):
+    company = make_company()
+    assert company.pay_oldest_first  # the default
+    as_staff("manager")
+    form = {**company_form, "tax_id": company.tax_id}  # an unticked box is not sent at all
+    assert client.post(f"/staff/companies/{company.id}/edit", data=form).status_code == 302
+    db.refresh(company)
+    assert company.pay_oldest_first is False
+    assert "не найстаріші першими" in client.get(f"/staff/companies/{company.id}").get_data(as_text=True)
+    assert client.post(f"/staff/companies/{company.id}/edit", data={**form, "pay_oldest_first": "y"}).status_code == 302
+    db.refresh(company)
+    assert company.pay_oldest_first is True

@@ -373,9 +373,14 @@ def test_more_than_all_open_invoices_leaves_the_rest_for_review(db, ctx, custome
     assert payment.unallocated == Decimal("700.00") and payment.review_reason.startswith("Переплата: 700.00 грн")
 
 
-def test_oldest_first_can_be_switched_off(app, db, ctx, customer, invoice_for, monkeypatch):
+@pytest.mark.parametrize("switched_off", ["for everyone", "by the company"])
+def test_oldest_first_can_be_switched_off(app, db, ctx, customer, invoice_for, monkeypatch, switched_off):
     one, two = invoice_for(customer, "100.00"), invoice_for(customer, "200.00")
-    monkeypatch.setitem(app.config, "BANK_AUTO_ALLOCATE_OLDEST", False)
+    if switched_off == "for everyone":
+        monkeypatch.setitem(app.config, "BANK_AUTO_ALLOCATE_OLDEST", False)
+    else:
+        customer.company.pay_oldest_first = False
+        db.flush()
     exact = doc("200.00", "Оплата", customer.company)
     vague = doc("250.00", "Оплата", customer.company)
 
@@ -406,7 +411,7 @@ def test_an_unknown_payer_code_waits_in_the_queue(db, ctx, customer, invoice_for
 def test_matcher_alone_keeps_track_of_what_each_invoice_still_owes():
     facts = [InvoiceFacts(1, 2026, 1, 10, date(2026, 11, 1), Decimal("100.00")),
              InvoiceFacts(2, 2026, 2, 10, date(2026, 11, 5), Decimal("100.00"))]
-    matcher = Matcher({"12345678": 10}, facts, oldest_first=True)
+    matcher = Matcher({"12345678": 10}, facts, oldest_first={10})
     assert matcher.match(Decimal("100.00"), "12345678", "").plan == ((1, Decimal("100.00")),)  # two equal: not rule 2
     assert matcher.match(Decimal("100.00"), "12345678", "").plan == ((2, Decimal("100.00")),)
     assert matcher.match(Decimal("100.00"), "12345678", "").review_reason.startswith("У контрагента немає")
