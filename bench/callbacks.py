@@ -1,24 +1,43 @@
-"""`python -m bench.callbacks`: LiqPay callbacks under load (issue 3), on PostgreSQL behind gunicorn.
+"""`python -m bench.callbacks`: LiqPay callbacks under load (issue 3), on PostgreSQL + Redis behind
+gunicorn, with a real Celery worker applying the notices (the production setup).
 
 The issue's figure: callback handling p95 under 50 ms at 16 concurrent deliveries,
 every third one a duplicate, and no double allocation.
 
+Since ec200ee the callback verifies the signature, stores the notice as an outbox event
+`liqpay.notice` and answers; the event's handler (a Celery worker when REDIS_URL is set)
+stores the Payment once per payment_id, allocates, releases the order and raises
+`payment.received` (and `order.released`, `invoice.issued`).
+
 1. a fresh database `portal_bench_pay` (not `portal_bench`: bench.run owns that one),
-   migrated, a small `seed-demo` (no order history), then N open invoices with their
-   orders and one CardCheckout per invoice, inserted in bulk the way the services
-   would leave them (invoice numbers 1..N of this year, the invoice_counter at N);
+   migrated, a small `seed-demo` (no order history; run with the embedded inline
+   dispatch, as before), then N open invoices with their orders and one CardCheckout
+   per invoice, inserted in bulk the way the services would leave them (invoice numbers
+   1..N of this year, the invoice_counter at N);
 2. one signed success callback per checkout, exactly as LiqPay (and the project's
    emulator) sends it: version 3, SHA-1 signature, the amount a JSON number;
-3. gunicorn wsgi:app (2 sync workers, bench.run's settings), a warm-up, then 16
-   threads each with its own connection POST the callbacks: every third request
-   repeats an earlier callback byte for byte, half of those while the original is
-   most likely still in flight; measured again on fresh checkouts (at most --attempts
-   times) while other work took more than 10% of the CPUs; then a service-time pass
-   from as many connections as workers (no queueing, informative);
-4. the database is checked: one payment per payment_id, one live allocation per
-   invoice, every invoice paid exactly once, the outbox and numbering consistent;
-5. bench/results/<date>-issue3-callbacks.md and .json; the database is dropped
-   unless --keep-db.
+3. a Redis database of its own (--redis-url, redis://127.0.0.1:6379/6; flushed before
+   and after), so OUTBOX_DISPATCH=celery: a Celery worker (`celery -A wsgi:celery worker
+   --pool prefork --concurrency 2 -Q celery`, its own session) and gunicorn wsgi:app
+   (2 sync workers, bench.run's settings) on the same database and Redis; SMS and e-mail
+   point at closed local ports (planned messages fail to send and wait for a retry: not
+   measured). Beat is not started (its other jobs would run too); the bench sends what
+   beat sends for the outbox, an `outbox.sweep` task every --sweep-every (15) seconds;
+4. a warm-up, the outbox drained, then 16 threads each with its own connection POST the
+   callbacks: every third request repeats an earlier callback byte for byte, half of
+   those while the original is most likely still in flight; measured again on fresh
+   checkouts (at most --attempts times) while other work took more than 10% of the CPUs;
+   after each attempt the bench waits (bounded, --drain-limit) until no outbox event is
+   pending, and reports how long that took after the last answer, the "applied" latency
+   (a callback's send → its notice's outbox event processed, i.e. the invoice paid:
+   computed afterwards from outbox_event.processed_at, informative) and the CPU time of
+   each part (gunicorn, the worker, PostgreSQL, Redis); then a service-time pass from as
+   many connections as workers (no queueing, informative);
+5. the database is checked: one payment per payment_id, one live allocation per
+   invoice, every invoice paid exactly once, one `liqpay.notice` per answered request,
+   every outbox event done, numbering consistent;
+6. bench/results/<date>-issue3-callbacks.md and .json; the worker stopped, the Redis
+   database flushed, the database dropped unless --keep-db.
 
 Exit 0: goal met and the data is consistent; 1: the goal or an integrity check
 failed; 2: the run itself broke (what was measured is still written).
@@ -34,6 +53,7 @@ import os
 import random
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -50,7 +70,6 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from bench import pg, report
-from bench.cpuwatch import CpuWatch
 from bench.server import HOST, Gunicorn, WorkerSettings
 from bench.submit import percentile
 
@@ -67,6 +86,13 @@ PUBLIC_KEY = "i00000000001bench"
 PRIVATE_KEY = "bench-live-style-private-key-never-used-outside"
 FIRST_PAYMENT_ID = 2_400_000_000  # LiqPay's ids are 10 digits and more
 COMMISSION = Decimal("0.015")
+# A Redis database of its own (bench.sms_delivery uses 7): flushed before and after.
+DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
+NOTICE_TOPIC = "liqpay.notice"  # payments.card.NOTICE_TOPIC
+SWEEP_EVERY = 15.0  # core/celery.py: beat sends outbox.sweep this often
+# Notifications planned for payment.received etc. go nowhere: closed local ports, so a send
+# fails at once and the message waits for its retry (not part of what is measured).
+CLOSED_SMS_URL = "http://127.0.0.1:9/sms/3.0"
 
 
 def log(message: str) -> None:
@@ -100,6 +126,8 @@ def run_lock(wait_s: int):  # noqa: ANN201 (an open file whose lock lasts as lon
 # --- the environment ---------------------------------------------------------------------------
 
 def server_env(database_url: str) -> dict[str, str]:
+    """The embedded default (no broker, inline dispatch): seed-demo runs with it, and
+    bench.profile_callbacks profiles the callback in-process with it."""
     from bench.run import server_env as catalog_env
 
     env = catalog_env(database_url)  # OUTBOX_DISPATCH=inline, no REDIS_URL, RATELIMIT_ENABLED=0, fixed SECRET_KEY
@@ -107,7 +135,19 @@ def server_env(database_url: str) -> dict[str, str]:
         LIQPAY_PUBLIC_KEY=PUBLIC_KEY,
         LIQPAY_PRIVATE_KEY=PRIVATE_KEY,
         LIQPAY_BASE_URL="http://127.0.0.1:9",
+        ATOMPARK_BASE_URL=CLOSED_SMS_URL,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT="9",
+        SMTP_SECURITY="none",
     )
+    return env
+
+
+def celery_env(database_url: str, redis_url: str) -> dict[str, str]:
+    """The production setup, for gunicorn and the Celery worker alike: a broker, so the
+    outbox is dispatched as Celery tasks (the callback's teardown sends outbox.deliver)."""
+    env = server_env(database_url)
+    env.update(REDIS_URL=redis_url, OUTBOX_DISPATCH="celery")
     return env
 
 
@@ -149,7 +189,7 @@ def create_invoices(database_url: str, count: int, seed: int) -> tuple[list[Chec
     from core.config import sqlalchemy_url
     from core.customers.models import Company, DeliveryPoint, User
     from core.db import make_engine
-    from core.demo.bulk import insert_returning_ids, insert_rows
+    from core.bulk import insert_returning_ids, insert_rows
     from core.money import money
     from core.orders.models import Order, OrderStatusChange
     from payments.models import CardCheckout, CardCheckoutItem, Invoice, InvoiceCounter, InvoiceStatusChange
@@ -260,6 +300,8 @@ class Callback:
     body: bytes  # the form POST: data=...&signature=...
     sent: bool = False
     done_at: float | None = None  # monotonic, when its first answer arrived
+    sent_epoch: float | None = None  # time.time() when the original was taken to be sent
+    answered_epoch: float | None = None  # time.time() when the original's answer had arrived
 
 
 def sign(data: str, private_key: str = PRIVATE_KEY) -> str:
@@ -339,6 +381,8 @@ class Shared:
                 pending = job.callback.done_at is None
             else:
                 job.callback.sent = True
+                # under the lock: an original is always taken (and stamped) before its duplicate
+                job.callback.sent_epoch = time.time()
             return job, pending
 
 
@@ -370,6 +414,7 @@ def _deliver(shared: Shared, port: int, out: list[Sample], start: threading.Barr
         seconds = time.perf_counter() - started
         if not job.duplicate and job.callback.done_at is None:
             job.callback.done_at = time.monotonic()
+            job.callback.answered_epoch = time.time()
         out.append(Sample(job.pattern, started, seconds, status, ok, pending, error))
     conn.close()
 
@@ -383,12 +428,17 @@ def deliver_all(jobs: list[Job], port: int, connections: int, time_limit_s: floa
     for thread in threads:
         thread.start()
     start.wait(timeout=60)
-    began = time.perf_counter()
+    began, began_epoch = time.perf_counter(), time.time()
     for thread in threads:
         thread.join(timeout=time_limit_s + timeout + 60)
     wall = time.perf_counter() - began
     samples = [s for out in outs for s in out]
-    return summarize(samples, wall, len(jobs), connections)
+    summary = summarize(samples, wall, len(jobs), connections)
+    # wall-clock moments, to compare with the timestamps the worker writes into the database
+    summary["first_sent_epoch"] = began_epoch
+    summary["last_answer_epoch"] = began_epoch + (max((s.started + s.seconds for s in samples), default=began) - began)
+    summary["answered_ok"] = sum(1 for s in samples if s.ok)
+    return summary
 
 
 def _stats(values_ms: list[float]) -> dict:
@@ -436,6 +486,297 @@ def summarize(samples: list[Sample], wall: float, planned: int, connections: int
     }
 
 
+# --- the Celery worker, the broker, and what beat would send -------------------------------------------
+
+class Worker:
+    """The Celery worker as tests/flows/test_celery_relay.py (and bench.sms_delivery) run it: its own
+    session, so one killpg takes the main process and its whole prefork pool."""
+
+    def __init__(self, env: dict[str, str], concurrency: int, logs: Path) -> None:
+        self.env, self.concurrency, self.logs = env, concurrency, logs
+        self.process: subprocess.Popen | None = None
+        self.hostname = f"bench-callbacks-{os.getpid()}"
+
+    def command(self) -> list[str]:
+        return [str(ROOT / ".venv" / "bin" / "celery"), "-A", "wsgi:celery", "worker", "--pool", "prefork",
+                "--concurrency", str(self.concurrency), "-Q", "celery", "--without-gossip", "--without-mingle",
+                "--loglevel", "WARNING", "--hostname", f"{self.hostname}@%h"]
+
+    def start(self) -> None:
+        out = (self.logs / "celery-worker.log").open("ab")
+        out.write(f"\n$ {' '.join(self.command())}\n".encode())
+        out.flush()
+        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        out.close()
+
+    def wait_ready(self, app: object, limit_s: float = 90.0) -> float:
+        started = time.perf_counter()
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"the Celery worker exited with {self.process.returncode}; see {self.logs}")
+            replies = app.control.ping(timeout=0.5)
+            if any(self.hostname in key for reply in replies for key in reply):
+                return time.perf_counter() - started
+        raise RuntimeError(f"the Celery worker did not answer a ping in {limit_s:.0f} s; see {self.logs}")
+
+    def pool_pids(self) -> list[int]:
+        if self.process is None:
+            return []
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True)
+        return [int(pid) for pid in out.stdout.split()]
+
+    def stop(self) -> None:
+        """Warm shutdown (SIGTERM), then SIGKILL to the group (pool processes left behind)."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if self.process.poll() is None:
+            self.process.wait(timeout=10)
+
+
+def broker(redis_url: str) -> object:
+    from celery import Celery
+
+    # A bare client app: it only sends tasks by name to the queue the worker consumes.
+    return Celery("bench-callbacks", broker=redis_url, set_as_current=False)
+
+
+class Sweeper:
+    """What beat sends for the outbox: an `outbox.sweep` task every `every` seconds (core/celery.py's
+    schedule; 0 sends none). Beat itself is not started: its other jobs (notifications, dunning,
+    LiqPay reconciliation) would run too. The sweep delivers the due pending events (at most 200
+    a run): events a worker's handler raised wait for it, and failed deliveries are retried by it."""
+
+    def __init__(self, app: object, every: float) -> None:
+        self.app, self.every = app, every
+        self.sent = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        if self.every > 0:
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.app.send_task("outbox.sweep", queue="celery")
+                self.sent += 1
+            except Exception as exc:  # noqa: BLE001  the next one may get through
+                log(f"could not send outbox.sweep: {exc}")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+
+# --- where the CPUs went: each part of the setup -----------------------------------------------------------
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _system_ticks() -> dict[str, int]:
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9])
+    return {"busy": user + nice + system + irq + softirq, "iowait": iowait, "steal": steal, "irq": irq + softirq,
+            "total": user + nice + system + idle + iowait + irq + softirq + steal}
+
+
+def _processes() -> dict[int, tuple[int, int, str, int]]:
+    """pid -> (session, utime+stime ticks, command line, start time); the start time tells a reused pid."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry.name}/stat").read_text()
+            cmd = Path(f"/proc/{entry.name}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = raw.rsplit(")", 1)[1].split()
+        found[int(entry.name)] = (int(fields[3]), int(fields[11]) + int(fields[12]), cmd, int(fields[19]))
+    return found
+
+
+class CpuSplit:
+    """CPU time by part between start() and stop(): gunicorn (arbiter and workers), the Celery worker
+    (main and pool), the bench process (the client threads), PostgreSQL's backends of the bench
+    database, PostgreSQL's background processes (WAL writer, checkpointer ...), Redis (a shared server:
+    whatever else uses it counts here too), the kernel's interrupts, and "other": the system's busy
+    time minus all of those (processes that came and went included). Its `other_cpu_share` is what
+    decides whether an attempt was disturbed (as bench.cpuwatch's, which does not know the worker)."""
+
+    def __init__(self, sessions: dict[str, int]) -> None:
+        self.sessions = {session: name for name, session in sessions.items()}
+        self.bench_session = os.getsid(0)
+
+    def _group(self, session: int, cmd: str) -> str:
+        if session in self.sessions:
+            return self.sessions[session]
+        if session == self.bench_session:
+            return "bench process (client threads)"
+        if cmd.startswith("postgres:") or "/postgres " in cmd:
+            if BENCH_DB in cmd:
+                return "PostgreSQL backends"
+            if "(" not in cmd and "[local]" not in cmd:
+                return "PostgreSQL background"
+            return "other"
+        if "redis-server" in cmd:
+            return "Redis"
+        return "other"
+
+    def start(self) -> CpuSplit:
+        self._procs0, self._sys0, self._t0 = _processes(), _system_ticks(), time.perf_counter()
+        return self
+
+    def stop(self, callbacks: int) -> dict:
+        procs1, sys1, wall = _processes(), _system_ticks(), time.perf_counter() - self._t0
+        delta = {k: sys1[k] - self._sys0[k] for k in sys1}
+        used: dict[str, int] = {}
+        strangers: dict[str, int] = {}
+        for pid, (session, ticks, cmd, born) in procs1.items():
+            before = self._procs0.get(pid)
+            spent = max(ticks - (before[1] if before and before[3] == born else 0), 0)
+            group = self._group(session, cmd)
+            used[group] = used.get(group, 0) + spent
+            if group == "other" and spent:
+                strangers[cmd[:80] or f"pid {pid}"] = strangers.get(cmd[:80] or f"pid {pid}", 0) + spent
+        seen_other = used.pop("other", 0)
+        used["kernel (irq, softirq)"] = delta["irq"]
+        ours = sum(used.values())
+        used["other"] = max(delta["busy"] - ours, 0)
+        total = max(delta["total"], 1)
+        parts = {
+            group: {"cpu_s": round(ticks / TICKS, 2), "share_of_all_cpus": round(ticks / total, 3),
+                    "cpu_ms_per_callback": round(ticks / TICKS * 1000 / callbacks, 2) if callbacks else None}
+            for group, ticks in sorted(used.items(), key=lambda kv: -kv[1]) if ticks or group == "other"
+        }
+        return {
+            "wall_s": round(wall, 2), "cpus": os.cpu_count() or 1, "callbacks": callbacks,
+            "benchmark_cpu_share": round(ours / total, 3),
+            "other_cpu_share": round(used["other"] / total, 3),
+            "other_processes_seen_share": round(seen_other / total, 3),
+            "steal_share": round(delta["steal"] / total, 3),
+            "busy_share": round(delta["busy"] / total, 3),
+            "iowait_share": round(delta["iowait"] / total, 3),
+            "parts": parts,
+            "other_processes_seen": {cmd: round(t / TICKS, 2)
+                                     for cmd, t in sorted(strangers.items(), key=lambda kv: -kv[1])[:5]},
+        }
+
+
+# --- the outbox after the callbacks: drained, and when each notice was applied --------------------------------
+
+def outbox_state(conn: psycopg.Connection) -> dict:
+    rows = conn.execute("SELECT topic, status, count(*) FROM outbox_event WHERE status <> 'done' GROUP BY 1, 2").fetchall()
+    pending = sum(n for _, status, n in rows if status == "pending")
+    return {"pending": pending,
+            "pending_notices": sum(n for topic, status, n in rows if status == "pending" and topic == NOTICE_TOPIC),
+            "failed": sum(n for _, status, n in rows if status == "failed"),
+            "not_done_by_topic": {f"{topic} {status}": n for topic, status, n in rows}}
+
+
+def wait_drained(database_url: str, since_epoch: float, last_answer_epoch: float, limit_s: float,
+                 poll_s: float = 0.25) -> dict:
+    """Wait until no outbox event is pending (the notices and the events their handlers raised), at most
+    `limit_s`; then read from the events themselves (created since `since_epoch`) when the last notice
+    and the last event of all were processed, relative to the last answer."""
+    started = time.monotonic()
+    polls = 0
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        first = state = outbox_state(conn)
+        notices_seen_drained: float | None = None
+        while True:
+            polls += 1
+            if state["pending_notices"] == 0 and notices_seen_drained is None:
+                notices_seen_drained = time.time()
+            if state["pending"] == 0 or time.monotonic() - started > limit_s:
+                break
+            time.sleep(poll_s)
+            state = outbox_state(conn)
+        since = datetime.fromtimestamp(since_epoch, timezone.utc)
+        notice_last, notice_count, notice_retried = conn.execute(
+            "SELECT max(processed_at), count(*), count(*) FILTER (WHERE attempts > 1) FROM outbox_event"
+            " WHERE topic = %s AND created_at >= %s", (NOTICE_TOPIC, since)).fetchone()
+        all_last, all_count, all_retried = conn.execute(
+            "SELECT max(processed_at), count(*), count(*) FILTER (WHERE attempts > 1) FROM outbox_event"
+            " WHERE created_at >= %s", (since,)).fetchone()
+        by_topic = dict(conn.execute(
+            "SELECT topic, count(*) FROM outbox_event WHERE created_at >= %s GROUP BY 1 ORDER BY 2 DESC",
+            (since,)).fetchall())
+    drained = state["pending"] == 0
+    return {
+        "drained": drained,
+        "waited_s": round(time.monotonic() - started, 2),
+        "limit_s": limit_s,
+        "at_last_answer": first,
+        "left": state,
+        "polls": polls,
+        "notices_drained_after_last_answer_s":
+            round(notice_last.timestamp() - last_answer_epoch, 2) if notice_last and notices_seen_drained else None,
+        "all_drained_after_last_answer_s":
+            round(all_last.timestamp() - last_answer_epoch, 2) if all_last and drained else None,
+        "events": {"notices": notice_count, "notices_retried": notice_retried, "all": all_count,
+                   "all_retried": all_retried, "by_topic": by_topic},
+    }
+
+
+def _payment_id(data: str) -> int | None:
+    try:
+        return int(json.loads(base64.b64decode(data))["payment_id"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def applied_latency(database_url: str, callbacks: list[Callback]) -> dict:
+    """A callback's send → its invoice paid, for the originals given: the payment is applied (Payment,
+    allocation, invoice paid, order released) in the transaction that marks the first of its
+    `liqpay.notice` events done, so the earliest `processed_at` among the notices of a payment_id
+    (set just before that commit) is when the invoice was paid. Computed after the run from the
+    events (one query, no polling during the run)."""
+    mine = {c.payment_id: c for c in callbacks if c.sent and c.sent_epoch is not None}
+    applied: dict[int, float] = {}
+    with psycopg.connect(database_url) as conn:
+        for data, processed_at in conn.execute(
+                "SELECT payload->>'data', processed_at FROM outbox_event WHERE topic = %s AND status = 'done'",
+                (NOTICE_TOPIC,)):
+            pid = _payment_id(data)
+            if pid in mine and processed_at is not None:
+                at = processed_at.timestamp()
+                applied[pid] = min(applied.get(pid, at), at)
+    send_to_applied = [(applied[pid] - c.sent_epoch) * 1000 for pid, c in mine.items() if pid in applied]
+    answer_to_applied = [(applied[pid] - c.answered_epoch) * 1000 for pid, c in mine.items()
+                         if pid in applied and c.answered_epoch is not None]
+    ordered = sorted((c.sent_epoch, (applied[pid] - c.sent_epoch) * 1000) for pid, c in mine.items() if pid in applied)
+    tenth = max(len(ordered) // 10, 1)
+    result = {
+        "callbacks": len(mine),
+        "applied": len(send_to_applied),
+        "send_to_applied": _stats(send_to_applied),
+        "answer_to_applied": _stats(answer_to_applied),
+        "applied_before_answer": sum(1 for v in answer_to_applied if v < 0),
+        # does the worker keep up? the first and the last tenth of the run (by send time)
+        "first_tenth_p50_ms": round(percentile([v for _, v in ordered[:tenth]], 50), 1) if ordered else None,
+        "last_tenth_p50_ms": round(percentile([v for _, v in ordered[-tenth:]], 50), 1) if ordered else None,
+    }
+    if applied and mine:
+        first_sent = min(c.sent_epoch for c in mine.values())
+        result["apply_rate_per_s"] = round(len(applied) / max(max(applied.values()) - first_sent, 1e-6), 1)
+    return result
+
+
 # --- what the PostgreSQL backends wait for during the run -----------------------------------------------
 
 class WaitSampler:
@@ -475,8 +816,10 @@ class WaitSampler:
 
 # --- the integrity checks -----------------------------------------------------------------------------
 
-def verify(database_url: str, callbacks: list[Callback], all_checkouts: list[Checkout], year: int) -> list[dict]:
-    """What the database holds after the run; every check must pass."""
+def verify(database_url: str, callbacks: list[Callback], all_checkouts: list[Checkout], year: int,
+           answered_ok: int) -> list[dict]:
+    """What the database holds after the run (the outbox drained); every check must pass.
+    `answered_ok`: requests answered 200 {"ok": true}, duplicates included (each stored one notice)."""
     sent = [c for c in callbacks if c.sent]
     refs = [c.checkout.reference for c in sent]
     ids = [str(c.payment_id) for c in sent]
@@ -562,7 +905,12 @@ def verify(database_url: str, callbacks: list[Callback], all_checkouts: list[Che
               [total, 1, total, total], [total, low, high, counter[0] if counter else None])
         check("invoice.issued events = remainder invoices issued during the run", len(advance_refs),
               one("SELECT count(*) FROM outbox_event WHERE topic = 'invoice.issued'")[0])
-        check("outbox events not delivered (inline dispatch)", 0,
+        # Since ec200ee every answered callback, a duplicate too, stored one notice for the worker.
+        check(f"{NOTICE_TOPIC} events = callback requests answered 200 (one per delivery, duplicates included)",
+              answered_ok, one("SELECT count(*) FROM outbox_event WHERE topic = %s", NOTICE_TOPIC)[0])
+        check(f"{NOTICE_TOPIC} events not done (applied by the worker, or found a duplicate)", 0,
+              one("SELECT count(*) FROM outbox_event WHERE topic = %s AND status <> 'done'", NOTICE_TOPIC)[0])
+        check("outbox events not done after the drain (pending or failed, every topic)", 0,
               one("SELECT count(*) FROM outbox_event WHERE status <> 'done'")[0])
     return checks
 
@@ -597,6 +945,11 @@ def markdown(results: dict) -> str:
         "",
         f"Command: `{results['command']}`",
         "",
+        f"Mode: **{results.get('mode', 'inline')}**: PostgreSQL + Redis + gunicorn + a Celery worker. A callback"
+        f" request verifies the signature, stores the notice as a `{NOTICE_TOPIC}` outbox event and answers; the"
+        " Celery worker applied the notices (Payment once per payment_id, allocation, the order's release,"
+        " `payment.received`).",
+        "",
         "## Where it ran",
         "",
         f"- machine: {env['nproc']} CPUs ({env['cpu_model']}), {env['mem_total']} RAM, {env['kernel']}",
@@ -607,13 +960,18 @@ def markdown(results: dict) -> str:
         f"- PostgreSQL {env['postgres']['version']} on 127.0.0.1 (shared_buffers {env['postgres']['shared_buffers']},"
         f" synchronous_commit {env['postgres']['synchronous_commit']}), database `{BENCH_DB}`",
         f"- gunicorn {env['gunicorn_version']}: {env['workers']} (bench.run's settings), `wsgi:app`; Python {env['python']}",
-        f"- {env['broker']}",
+        f"- broker: {env['broker']}; Redis {env.get('redis_version', '?')}, Celery {env.get('celery_version', '?')}",
+        f"- Celery worker: {env.get('celery_worker', '—')} (ready {results['timings'].get('worker_ready_s', '—')} s"
+        " after its start)",
+        f"- beat: {env.get('beat', '—')}; {results.get('sweeps_sent', 0)} sweeps sent",
+        f"- notifications: {env.get('notifications', '—')}",
         f"- LiqPay: {env['liqpay']}",
         f"- load: {env['client']}",
         f"- other work on the machine: CPUs {env.get('cpu_busy_before', 0):.0%} busy just before measuring;"
         f" load average before {_loadavg(env.get('loadavg_before'))}, after {_loadavg(env.get('loadavg_after'))};"
-        f" «other CPU» below is the share of all CPUs that processes other than the benchmark"
-        " (and PostgreSQL serving it) used during the measured run",
+        f" «other CPU» below is the share of all CPUs that processes other than the benchmark (gunicorn, the"
+        " Celery worker, the client, PostgreSQL and Redis serving them, the kernel's interrupts) used during the"
+        " measured run",
         f"- data: seed-demo {' '.join(results['seed_args'])} (in {results['timings'].get('seed_s', 0):.0f} s), then"
         f" {data.get('invoices', '—')} open invoices ({_kinds(data)}) of {data.get('companies_used', '—')} companies,"
         " each with its confirmed order (2 history rows, no lines) and one card checkout, bulk-inserted in"
@@ -642,6 +1000,9 @@ def markdown(results: dict) -> str:
         f" Answers by status: {load.get('statuses', {})}. Wall time {load.get('wall_s', '—')} s.",
         "",
         _waits_line(load.get("postgres_waits")),
+        "",
+        *_drain_lines(load),
+        *_cpu_lines(load),
         *_service_lines(results),
         "## Integrity (the database after the run)",
         "",
@@ -665,6 +1026,80 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _drain_lines(load: dict) -> list[str]:
+    applied, drained = load.get("applied") or {}, load.get("drain") or {}
+    if not applied and not drained:
+        return []
+    st = applied.get("send_to_applied") or {}
+    at = applied.get("answer_to_applied") or {}
+    lines = ["## Applied by the worker (informative, not the goal)", ""]
+    if st.get("requests"):
+        lines += [
+            f"\"Applied\": from sending a callback (its first delivery) to its invoice paid in the database, i.e. to"
+            f" the `processed_at` of the first of its `{NOTICE_TOPIC}` events the worker marked done (set just"
+            " before the commit that stores the Payment, allocates and pays the invoice); computed afterwards from"
+            " the events, no polling during the run.",
+            "",
+            "| | count | p50 ms | p95 ms | p99 ms | max ms |",
+            "|---|---:|---:|---:|---:|---:|",
+            f"| send → applied | {st['requests']} | {_fmt(st['p50_ms'])} | {_fmt(st['p95_ms'])} | {_fmt(st['p99_ms'])} |"
+            f" {_fmt(st['max_ms'])} |",
+        ]
+        if at.get("requests"):
+            lines.append(f"| answer → applied | {at['requests']} | {_fmt(at['p50_ms'])} | {_fmt(at['p95_ms'])} |"
+                         f" {_fmt(at['p99_ms'])} | {_fmt(at['max_ms'])} |")
+        lines += ["",
+                  f"{applied['applied']} of {applied['callbacks']} payments applied; {applied['applied_before_answer']}"
+                  " before their callback's answer had arrived. Send → applied p50 over the first tenth of the run"
+                  f" {_fmt(applied.get('first_tenth_p50_ms'), 1)} ms, over the last tenth"
+                  f" {_fmt(applied.get('last_tenth_p50_ms'), 1)} ms; the worker applied"
+                  f" {_fmt(applied.get('apply_rate_per_s'), 1)} payments/s (first send to last applied), gunicorn"
+                  f" answered {_fmt(load.get('rps'), 1)} requests/s. Tasks waiting in Redis at the last answer:"
+                  f" {load.get('celery_queue_at_last_answer', '—')}.", ""]
+    if drained:
+        first = drained.get("at_last_answer") or {}
+        ev = drained.get("events") or {}
+        lines += [
+            f"Drain: at the last answer {first.get('pending', '—')} outbox events were pending"
+            f" ({first.get('pending_notices', '—')} of them notices). The last `{NOTICE_TOPIC}` was processed"
+            f" **{_fmt(drained.get('notices_drained_after_last_answer_s'))} s** after the last answer, the last event"
+            f" of all (those the handlers raised: {', '.join(f'{k} {v}' for k, v in (ev.get('by_topic') or {}).items())})"
+            f" **{_fmt(drained.get('all_drained_after_last_answer_s'))} s** after it"
+            f" ({'drained' if drained.get('drained') else 'NOT drained'} within the {drained.get('limit_s')} s limit;"
+            f" events delivered more than once: {ev.get('all_retried', '—')}, notices {ev.get('notices_retried', '—')}).",
+            "",
+        ]
+    return lines
+
+
+def _cpu_lines(load: dict) -> list[str]:
+    rows = []
+    for label, cpu in (("during the requests", load.get("cpu")), ("first callback → outbox drained",
+                                                                  load.get("cpu_until_drained"))):
+        if cpu and cpu.get("parts"):
+            rows.append((label, cpu))
+    if not rows:
+        return []
+    groups: list[str] = []
+    for _, cpu in rows:
+        groups += [g for g in cpu["parts"] if g not in groups]
+    lines = ["## Where the CPUs went", "",
+             f"CPU time by part, as a share of all {rows[0][1]['cpus']} CPUs, and per first delivery (ms of CPU per"
+             " payment; the duplicates' cost is in it):", "",
+             "| part | " + " | ".join(f"{label}: share | ms/payment" for label, _ in rows) + " |",
+             "|---|" + "---:|---:|" * len(rows)]
+    for group in groups:
+        cells = []
+        for _, cpu in rows:
+            part = cpu["parts"].get(group)
+            cells.append(f"{part['share_of_all_cpus']:.0%} | {_fmt(part['cpu_ms_per_callback'])}" if part else "— | —")
+        lines.append(f"| {group} | " + " | ".join(cells) + " |")
+    lines.append("| all busy (iowait apart) | " + " | ".join(
+        f"{cpu['busy_share']:.0%} (iowait {cpu.get('iowait_share', 0):.0%}) | —" for _, cpu in rows) + " |")
+    lines += ["", " ".join(f"{label}: {cpu['wall_s']} s wall." for label, cpu in rows), ""]
+    return lines
+
+
 def _service_lines(results: dict) -> list[str]:
     svc = results.get("service")
     if not svc or not svc.get("requests"):
@@ -682,6 +1117,10 @@ def _service_lines(results: dict) -> list[str]:
         _row("first deliveries", svc.get("originals", {})),
         _row("duplicates", svc.get("duplicates", {})),
         "",
+        *([f"Service pass applied: send → applied p50 {_fmt(svc['applied']['send_to_applied'].get('p50_ms'))} ms,"
+           f" p95 {_fmt(svc['applied']['send_to_applied'].get('p95_ms'))} ms; the last notice processed"
+           f" {_fmt((svc.get('drain') or {}).get('notices_drained_after_last_answer_s'))} s after the last answer.", ""]
+          if (svc.get("applied") or {}).get("send_to_applied", {}).get("requests") else []),
     ]
 
 
@@ -751,19 +1190,45 @@ def code_state() -> dict:
 
 # --- py-spy during the measured run (investigation only; py-spy is not a requirement) ------------------
 
-def start_py_spy(pids: list[int], directory: Path, seconds: int) -> list[subprocess.Popen]:
+def start_py_spy(pids: dict[int, str], directory: Path, seconds: int) -> list[subprocess.Popen]:
+    """`pids`: pid -> a label for the file name (gunicorn / celery)."""
     exe = shutil.which("py-spy") or str(ROOT / ".venv" / "bin" / "py-spy")
     if not Path(exe).exists():
         log("py-spy is not installed (pip install py-spy into the venv by hand): no profile")
         return []
     directory.mkdir(parents=True, exist_ok=True)
     return [subprocess.Popen([exe, "record", "-p", str(pid), "-d", str(seconds), "-r", "250", "-f", "raw",
-                              "-o", str(directory / f"worker-{pid}.txt"), "--nonblocking"],
+                              "-o", str(directory / f"{label}-{pid}.txt"), "--nonblocking"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for pid in pids]
+            for pid, label in pids.items()]
+
+
+def stop_py_spy(spies: list[subprocess.Popen]) -> None:
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)  # py-spy writes what it has
+    for spy in spies:
+        try:
+            spy.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            spy.kill()
 
 
 # --- the run -----------------------------------------------------------------------------------------------
+
+def drain(database_url: str, load: dict, limit_s: float, label: str, problems: list[str]) -> dict:
+    log(f"{label}: waiting for the outbox to drain (at most {limit_s:.0f} s) ...")
+    result = wait_drained(database_url, load["first_sent_epoch"], load["last_answer_epoch"], limit_s)
+    log(f"{label}: {'drained' if result['drained'] else 'NOT drained'} after {result['waited_s']:.1f} s of waiting;"
+        f" pending at the last answer {result['at_last_answer']['pending']}"
+        f" ({result['at_last_answer']['pending_notices']} notices); the last notice processed"
+        f" {result['notices_drained_after_last_answer_s']} s and the last event"
+        f" {result['all_drained_after_last_answer_s']} s after the last answer; events {result['events']}")
+    if not result["drained"]:
+        problems.append(f"{label}: the outbox did not drain in {limit_s:.0f} s: {result['left']}")
+    if result["left"]["failed"]:
+        problems.append(f"{label}: failed outbox events: {result['left']['not_done_by_topic']}")
+    return result
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -774,11 +1239,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--service-pass", type=int, default=300,
                         help="afterwards, this many more callbacks from as many connections as workers: no queueing,"
                              " the latency is the service time (informative; 0 skips it)")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (bench.run's setting)")
+    parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery worker processes (prefork)")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_CALLBACKS_REDIS_URL", DEFAULT_REDIS),
+                        help="a Redis database of its own: it is flushed before and after")
+    parser.add_argument("--sweep-every", type=float, default=SWEEP_EVERY,
+                        help="seconds between the outbox.sweep tasks the bench sends in beat's place (0: none)")
+    parser.add_argument("--drain-limit", type=int, default=900,
+                        help="seconds to wait at most for the outbox to drain after a phase")
     parser.add_argument("--time-limit", type=int, default=600, help="seconds at most for the measured run")
     parser.add_argument("--attempts", type=int, default=3,
                         help="measure again (fresh checkouts, after waiting for an idle machine) while other work took"
-                             f" more than {OTHER_CPU_WARN:.0%}% of the CPUs, at most this many times")
+                             f" more than {OTHER_CPU_WARN:.0%} of the CPUs, at most this many times")
     parser.add_argument("--wait-quiet", type=int, default=600, help="seconds to wait at most for an idle machine")
     parser.add_argument("--wait-lock", type=int, default=1800,
                         help="seconds to wait for another benchmark run (bench/results/.run.lock.tmp) to end")
@@ -786,33 +1258,54 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed-arg", action="append", default=None,
                         help="argument for seed-demo (repeatable; default --products=300 --companies=100 --orders=0)")
     parser.add_argument("--keep-db", action="store_true", help=f"do not drop {BENCH_DB} at the end")
-    parser.add_argument("--py-spy", metavar="DIR", help="record the gunicorn workers with py-spy during the measured run")
+    parser.add_argument("--py-spy", metavar="DIR",
+                        help="record the gunicorn workers and the Celery pool with py-spy during the measured run")
     args = parser.parse_args(argv)
     seed_args = args.seed_arg or ["--products=300", "--companies=100", "--orders=0"]
 
     _lock = run_lock(args.wait_lock)
+    import celery
+    import redis
+
     from bench.run import postgres_info, wait_for_quiet
 
     postgres = postgres_info()
     started = time.perf_counter()
     stamp = datetime.now(timezone.utc).astimezone()
     database_url = pg.bench_url(BENCH_DB)
-    env = server_env(database_url)
+    seed_env = server_env(database_url)
+    env = celery_env(database_url, args.redis_url)
     logs = report.RESULTS / f"{stamp:%Y%m%d-%H%M%S}-callbacks-logs.tmp"
     logs.mkdir(parents=True, exist_ok=True)
     settings = WorkerSettings("sync", args.workers)
+    redis_client = redis.Redis.from_url(args.redis_url)
     problems: list[str] = []
     results: dict = {
         "started_at": stamp.isoformat(timespec="seconds"),
         "command": " ".join([".venv/bin/python -m bench.callbacks", *argv]),
         "seed_args": seed_args,
+        "mode": "celery",
         "environment": {
             **machine(),
             "code": code_state(),
             "postgres": postgres,
             "workers": settings.label,
-            "broker": "no broker: REDIS_URL unset, OUTBOX_DISPATCH=inline (the outbox events a callback commits are"
-                      " delivered in the same request, as in the embedded default); RATELIMIT_ENABLED=0",
+            "redis_url": args.redis_url,
+            "redis_version": redis_client.info("server").get("redis_version", "?"),
+            "celery_version": celery.__version__,
+            "broker": f"Redis {args.redis_url} (a database of its own, flushed before and after): REDIS_URL set and"
+                      " OUTBOX_DISPATCH=celery for gunicorn and the worker, so a callback stores its `liqpay.notice`"
+                      " event, commits, and its teardown sends an `outbox.deliver` task; RATELIMIT_ENABLED=0."
+                      " seed-demo ran with the embedded inline dispatch (no broker), as before",
+            "celery_worker": f"`celery -A wsgi:celery worker --pool prefork --concurrency {args.worker_concurrency}"
+                             " -Q celery --without-gossip --without-mingle --loglevel WARNING` in its own session, the"
+                             " same DATABASE_URL and REDIS_URL: it applies the notices (Payment, allocation, the"
+                             " order's release, `payment.received`) and plans the notifications",
+            "beat": (f"not started; the bench sends `outbox.sweep` every {args.sweep_every:g} s in its place (beat's"
+                     " schedule in core/celery.py), from the warm-up until the end" if args.sweep_every > 0 else
+                     "not started, and no outbox.sweep sent (--sweep-every 0)"),
+            "notifications": f"ATOMPARK_BASE_URL={CLOSED_SMS_URL}, SMTP 127.0.0.1:9: closed ports, so the planned"
+                             " SMS and e-mails fail to send and wait for a retry (not measured)",
             "liqpay": f"live-style keys (public `{PUBLIC_KEY}`, no `sandbox_` prefix), so every callback says"
                       " status \"success\"; API version 3, signature base64(sha1(private + data + private));"
                       " LIQPAY_BASE_URL=http://127.0.0.1:9 (nothing is asked of LiqPay)",
@@ -827,12 +1320,15 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     callbacks: list[Callback] = []
     checkouts: list[Checkout] = []
+    worker = Worker(env, args.worker_concurrency, logs)
+    sweeper: Sweeper | None = None
+    answered_ok = 0
     try:
         log(f"creating the database {database_url}")
         pg.create_database(BENCH_DB)
-        pg.flask(["db-upgrade"], env, logs / "seed.log")
+        pg.flask(["db-upgrade"], seed_env, logs / "seed.log")
         log(f"seed-demo {' '.join(seed_args)} ...")
-        results["timings"]["seed_s"] = round(pg.flask(["seed-demo", *seed_args], env, logs / "seed.log"), 1)
+        results["timings"]["seed_s"] = round(pg.flask(["seed-demo", *seed_args], seed_env, logs / "seed.log"), 1)
         total = args.warmup + args.attempts * args.invoices + args.service_pass
         log(f"{total} invoices, orders and checkouts ...")
         t0 = time.perf_counter()
@@ -840,6 +1336,9 @@ def main(argv: list[str] | None = None) -> int:
         results["timings"]["invoices_s"] = round(time.perf_counter() - t0, 1)
         pg.analyze(BENCH_DB)
         log(f"data: {results['dataset']}")
+        with psycopg.connect(database_url) as conn:
+            results["dataset"]["outbox_after_seed"] = dict(conn.execute(
+                "SELECT status, count(*) FROM outbox_event GROUP BY 1").fetchall())
 
         rng = random.Random(args.seed)
         now_ms = int(time.time() * 1000)
@@ -848,53 +1347,75 @@ def main(argv: list[str] | None = None) -> int:
         warm_jobs = schedule(callbacks[:args.warmup], rng)
         attempt_jobs = [schedule(callbacks[args.warmup + a * args.invoices:args.warmup + (a + 1) * args.invoices], rng)
                         for a in range(args.attempts)]
+        attempt_callbacks = [callbacks[args.warmup + a * args.invoices:args.warmup + (a + 1) * args.invoices]
+                             for a in range(args.attempts)]
         jobs = attempt_jobs[0]
-        service_jobs = schedule(callbacks[args.warmup + args.attempts * args.invoices:], rng)
+        service_callbacks = callbacks[args.warmup + args.attempts * args.invoices:]
+        service_jobs = schedule(service_callbacks, rng)
         results["inputs"] = {
             "callback_bytes": {"min": min(len(c.body) for c in callbacks), "max": max(len(c.body) for c in callbacks)},
             "example_payload": json.loads(base64.b64decode(parse_qs(callbacks[0].body.decode())["data"][0])),
             "measured_requests": len(jobs), "duplicates": sum(1 for j in jobs if j.duplicate),
         }
 
+        redis_client.flushdb()
+        app = broker(args.redis_url)
+        worker.start()
+        results["timings"]["worker_ready_s"] = round(worker.wait_ready(app), 1)
+        log(f"Celery worker ready in {results['timings']['worker_ready_s']} s ({args.worker_concurrency} processes,"
+            f" pool {worker.pool_pids()})")
         with Gunicorn("wsgi:app", settings, env, logs / "gunicorn-portal.log", "/healthz") as portal:
+            sweeper = Sweeper(app, args.sweep_every)
+            sweeper.start()
+            sessions = {"gunicorn": portal.process.pid, "Celery worker": worker.process.pid}
             log(f"warm-up: {len(warm_jobs)} requests ...")
             results["warmup"] = deliver_all(warm_jobs, portal.port, args.connections, 120)
+            answered_ok += results["warmup"]["answered_ok"]
             if results["warmup"]["errors"]:
                 problems.append(f"warm-up: {results['warmup']['errors']} errors: {results['warmup']['error_samples'][:3]}")
+            results["warmup"]["drain"] = drain(database_url, results["warmup"], args.drain_limit, "warm-up", problems)
             attempts: list[dict] = []
             results["attempts"] = attempts
             for number, jobs in enumerate(attempt_jobs, start=1):
-                busy = round(wait_for_quiet(args.wait_quiet), 3)
+                busy = round(wait_for_quiet(args.wait_quiet, OTHER_CPU_WARN), 3)
                 if number == 1:
                     results["environment"]["cpu_busy_before"] = busy
                     results["environment"]["loadavg_before"] = os.getloadavg()
                 log(f"attempt {number}: background CPU use before measuring: {busy:.0%}")
                 spies = []
                 if args.py_spy:
-                    spies = start_py_spy(portal.worker_pids(), Path(args.py_spy) / f"attempt-{number}", args.time_limit)
+                    pids = {**{pid: "gunicorn" for pid in portal.worker_pids()},
+                            **{pid: "celery" for pid in worker.pool_pids()}}
+                    spies = start_py_spy(pids, Path(args.py_spy) / f"attempt-{number}", args.time_limit)
                 log(f"attempt {number}: {len(jobs)} requests ({sum(1 for j in jobs if j.duplicate)} duplicates) from"
                     f" {args.connections} connections ...")
-                watch = CpuWatch(BENCH_DB, {portal.process.pid})
+                originals = len(attempt_callbacks[number - 1])
+                split = CpuSplit(sessions).start()
+                whole = CpuSplit(sessions).start()  # from the first callback until the outbox is drained
                 sampler = WaitSampler(database_url)
-                watch.start()
                 sampler.start()
                 load = deliver_all(jobs, portal.port, args.connections, args.time_limit)
-                load["cpu"] = watch.stop()
+                load["cpu"] = split.stop(originals)
                 load["postgres_waits"] = sampler.stop()
+                load["celery_queue_at_last_answer"] = redis_client.llen("celery")
+                stop_py_spy(spies)
+                answered_ok += load["answered_ok"]
                 load["attempt"] = number
                 load["cpu_busy_before"] = busy
                 attempts.append(load)
-                for spy in spies:
-                    spy.send_signal(2)  # SIGINT: py-spy writes what it has
-                for spy in spies:
-                    try:
-                        spy.wait(timeout=60)
-                    except subprocess.TimeoutExpired:
-                        spy.kill()
                 other = load["cpu"]["other_cpu_share"]
                 log(f"attempt {number}: {load['requests']} requests, {load['rps']:.0f} req/s, p50 {load['p50_ms']:.1f} ms,"
                     f" p95 {load['p95_ms']:.1f} ms, p99 {load['p99_ms']:.1f} ms, max {load['max_ms']:.1f} ms,"
-                    f" errors {load['errors']}, other CPU {other:.0%}; PostgreSQL backends: {load['postgres_waits']}")
+                    f" errors {load['errors']}, other CPU {other:.0%}; CPU by part"
+                    f" {({k: v['share_of_all_cpus'] for k, v in load['cpu']['parts'].items()})};"
+                    f" PostgreSQL backends: {load['postgres_waits']}")
+                load["drain"] = drain(database_url, load, args.drain_limit, f"attempt {number}", problems)
+                load["cpu_until_drained"] = whole.stop(originals)
+                load["applied"] = applied_latency(database_url, attempt_callbacks[number - 1])
+                ap = load["applied"]
+                log(f"attempt {number}: applied (send → invoice paid) p50 {ap['send_to_applied'].get('p50_ms')} ms,"
+                    f" p95 {ap['send_to_applied'].get('p95_ms')} ms, max {ap['send_to_applied'].get('max_ms')} ms;"
+                    f" {ap['applied']} of {ap['callbacks']} applied; {ap.get('apply_rate_per_s')}/s")
                 if other <= OTHER_CPU_WARN:
                     break
                 if number < len(attempt_jobs):
@@ -905,16 +1426,20 @@ def main(argv: list[str] | None = None) -> int:
                                                           a["cpu"]["other_cpu_share"] > OTHER_CPU_WARN else 0))
             if service_jobs:
                 log(f"service time: {len(service_jobs)} requests from {args.workers} connections (no queueing) ...")
-                watch = CpuWatch(BENCH_DB, {portal.process.pid})
-                watch.start()
+                split = CpuSplit(sessions).start()
                 results["service"] = deliver_all(service_jobs, portal.port, args.workers, args.time_limit)
-                results["service"]["cpu"] = watch.stop()
+                results["service"]["cpu"] = split.stop(len(service_callbacks))
+                answered_ok += results["service"]["answered_ok"]
                 svc = results["service"]
                 log(f"service: {svc['rps']:.0f} req/s, p50 {svc['p50_ms']:.1f} ms, p95 {svc['p95_ms']:.1f} ms;"
                     f" first deliveries p50 {svc['originals']['p50_ms']:.1f} ms,"
                     f" duplicates p50 {svc['duplicates']['p50_ms']:.1f} ms")
                 if svc["errors"]:
                     problems.append(f"service pass: {svc['errors']} errors: {svc['error_samples'][:3]}")
+                svc["drain"] = drain(database_url, svc, args.drain_limit, "service pass", problems)
+                svc["applied"] = applied_latency(database_url, service_callbacks)
+            sweeper.stop()
+            results["sweeps_sent"] = sweeper.sent
         for load in results["attempts"]:
             if load["errors"]:
                 problems.append(f"attempt {load['attempt']}: {load['errors']} requests failed or were not sent:"
@@ -924,15 +1449,25 @@ def main(argv: list[str] | None = None) -> int:
                                 " of the CPUs during the measured run: disturbed"
                                 + ("" if load is not results["load"] else " (the least disturbed attempt: run again)"))
         log("checking the database ...")
-        results["integrity"] = verify(database_url, callbacks, checkouts, results["dataset"]["year"])
+        results["integrity"] = verify(database_url, callbacks, checkouts, results["dataset"]["year"], answered_ok)
         for item in results["integrity"]:
             log(f"{'ok  ' if item['pass'] else 'FAIL'} {item['check']}: {item['found']}"
                 + ("" if item["pass"] else f" (expected {item['expected']})"))
+        with psycopg.connect(database_url) as conn:
+            results["notifications"] = dict(conn.execute(
+                "SELECT channel || ' ' || status, count(*) FROM message GROUP BY 1 ORDER BY 1").fetchall())
     except Exception as exc:
         failed = True
         problems.append(f"the run stopped: {type(exc).__name__}: {exc}")
         traceback.print_exc()
     finally:
+        if sweeper is not None:
+            sweeper.stop()
+        worker.stop()
+        try:
+            redis_client.flushdb()
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"could not flush {args.redis_url}: {exc}")
         if not args.keep_db:
             try:
                 pg.drop_database(BENCH_DB)
@@ -949,7 +1484,7 @@ def main(argv: list[str] | None = None) -> int:
             "goal": f"p95 < {P95_GOAL_MS:.0f} ms at {load['connections']} concurrent deliveries, every third a duplicate",
             "measured": f"p95 {load['p95_ms']:.1f} ms over {load['requests']} requests ({load['rps']:.0f} req/s),"
                         f" {load['errors']} errors (attempt {load['attempt']} of {len(results['attempts'])},"
-                        f" other CPU {load['cpu']['other_cpu_share']:.0%})",
+                        f" other CPU {load['cpu']['other_cpu_share']:.0%}); celery mode, the worker applied the notices",
             "pass": ok,
         }
     results["timings"]["total_s"] = round(time.perf_counter() - started, 1)

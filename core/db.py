@@ -14,8 +14,7 @@ from typing import Any
 
 from flask import has_app_context, has_request_context
 from flask.globals import app_ctx, request_ctx
-from sqlalchemy import DateTime, Integer, MetaData, Numeric, create_engine, event, func, select, text
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import DateTime, MetaData, Numeric, create_engine, event, func, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
@@ -126,30 +125,8 @@ def is_postgres() -> bool:
     return db_session.get_bind().dialect.name == "postgresql"
 
 
-def preassign_ids(session: Any) -> None:
-    """Give the session's new rows their ids, one query per table, before a big flush.
-
-    Without ids the ORM inserts with INSERT … RETURNING in 1,000-row statements, and
-    psycopg spends most of a 10,000-line bank import parsing them; with ids it sends
-    one executemany per table. On SQLite the ids follow the table's largest, so call it
-    only in a transaction that has already written (SQLite then holds the write lock).
-    """
-    pending: dict[Any, list[Any]] = {}
-    for obj in session.new:
-        mapper = sa_inspect(obj).mapper
-        (column,) = mapper.primary_key if len(mapper.primary_key) == 1 else (None,)
-        if column is None or not column.autoincrement or not isinstance(column.type, Integer):
-            continue
-        if getattr(obj, mapper.get_property_by_column(column).key) is None:
-            pending.setdefault(mapper, []).append(obj)
-    for mapper, objects in pending.items():
-        (column,) = mapper.primary_key
-        key = mapper.get_property_by_column(column).key
-        for obj, new_id in zip(objects, _reserve_ids(session, column, len(objects))):
-            setattr(obj, key, new_id)
-
-
-def _reserve_ids(session: Any, column: Any, count: int) -> list[int]:
+def reserve_ids(session: Any, column: Any, count: int) -> list[int]:
+    """`count` new ids of a table's integer key, for rows inserted with their ids."""
     table = column.table.name
     if session.get_bind().dialect.name == "postgresql":
         return list(session.scalars(

@@ -8,18 +8,23 @@ once for one invoice never both see it unpaid.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext
-from sqlalchemy import inspect, select
+from sqlalchemy import ColumnElement, bindparam, inspect, select, update
 from sqlalchemy.orm import Session
 
 from core import outbox
+from core.bulk import insert_rows
 from core.db import utcnow
 from core.errors import DomainError
 from core.money import money
 from payments.invoices import after_invoices_paid, set_invoice_status
-from payments.models import FAILED, OPEN, PAID, PENDING, REVERSED, SUCCEEDED, Allocation, Invoice, Payment, PaymentStatusChange
+from payments.models import (
+    FAILED, OPEN, PAID, PENDING, REVERSED, SUCCEEDED, Allocation, Invoice, InvoiceStatusChange, Payment, PaymentStatusChange,
+)
 
 LOCK_CHUNK = 5000  # ids per locking query, well under any driver's parameter limit
 PAYMENT_TRANSITIONS = {
@@ -81,27 +86,15 @@ def allocate_many(
     locked: dict[int, Invoice] | None = None,
 ) -> list[Allocation]:
     """`allocate` for many (payment, invoice, at most this much), in this order: one
-    locking read (none when the caller holds the locks), one flush, whatever the count
-    (a bank statement settles thousands of invoices at once)."""
+    locking read (none when the caller holds the locks), one flush."""
     invoices = locked if locked is not None else locked_invoices(session, {invoice_id for _, invoice_id, _ in items})
     left: dict[int, Decimal] = {}  # what each payment still has, by id(payment)
     done: list[tuple[Allocation, Invoice, Payment, bool]] = []
     for payment, invoice_id, wanted in items:
         invoice = invoices.get(invoice_id)
-        if invoice is None:
-            raise DomainError(gettext("Рахунок не знайдено."))
-        if payment.status != SUCCEEDED:
-            raise DomainError(gettext("Цей платіж не зарахований: його не можна розподілити."))
-        if payment.company_id is not None and invoice.company_id != payment.company_id:
-            raise DomainError(gettext("Рахунок належить іншому клієнту."))
-        if invoice.status != OPEN or invoice.outstanding <= 0:
-            raise DomainError(gettext("Рахунок № %(number)s уже не чекає оплати.", number=invoice.number))
-        if any(a.invoice_id == invoice.id for a in payment.allocations):
-            raise DomainError(gettext("Цей платіж уже зараховано на рахунок № %(number)s.", number=invoice.number))
         available = left.setdefault(id(payment), payment.unallocated)
-        amount = min(money(wanted), invoice.outstanding, available)
-        if amount <= 0:
-            raise DomainError(gettext("У платежі не залишилося нерозподілених коштів."))
+        amount = _checked_amount(invoice, payment.status, payment.company_id,
+                                 {a.invoice_id for a in payment.allocations}, available, wanted)
         left[id(payment)] = available - amount
         payment.company_id = invoice.company_id
         allocation = Allocation(invoice_id=invoice.id, amount=amount, allocated_by=actor_name)
@@ -109,28 +102,146 @@ def allocate_many(
         invoice.paid_amount += amount
         completes = invoice.paid_amount == invoice.amount
         if completes:
-            set_invoice_status(session, invoice, PAID, actor_name, f"Платіж {payment.source} {payment.external_id}")
+            set_invoice_status(session, invoice, PAID, actor_name, _paid_note(payment.source, payment.external_id))
         done.append((allocation, invoice, payment, completes))
     if any(payment.id is None for payment, _, _ in items):
         session.flush()  # the events name the payment
     outbox.emit_many(
         session,
         "payment.received",
-        [
-            {
-                "payment_id": payment.id,  # with invoice_id: the allocation (unique together)
-                "invoice_id": invoice.id,
-                "number": invoice.number,
-                "company_id": invoice.company_id,
-                "amount": str(allocation.amount),
-                "source": payment.source,
-                "invoice_paid": completes,
-            }
-            for allocation, invoice, payment, completes in done
-        ],
+        [_received(payment.id, payment.source, invoice, allocation.amount, completes)
+         for allocation, invoice, payment, completes in done],
     )
     after_invoices_paid(session, [invoice for _, invoice, _, completes in done if completes])
     return [allocation for allocation, *_ in done]
+
+
+def _checked_amount(invoice: Invoice | LockedInvoice | None, payment_status: str, payment_company_id: int | None,
+                    paid_already: set[int], available: Decimal, wanted: Decimal) -> Decimal:
+    """How much of `wanted` may go to the invoice, or why none may: the rules both kinds
+    of allocation keep."""
+    if invoice is None:
+        raise DomainError(gettext("Рахунок не знайдено."))
+    if payment_status != SUCCEEDED:
+        raise DomainError(gettext("Цей платіж не зарахований: його не можна розподілити."))
+    if payment_company_id is not None and invoice.company_id != payment_company_id:
+        raise DomainError(gettext("Рахунок належить іншому клієнту."))
+    if invoice.status != OPEN or invoice.outstanding <= 0:
+        raise DomainError(gettext("Рахунок № %(number)s уже не чекає оплати.", number=invoice.number))
+    if invoice.id in paid_already:
+        raise DomainError(gettext("Цей платіж уже зараховано на рахунок № %(number)s.", number=invoice.number))
+    amount = min(money(wanted), invoice.outstanding, available)
+    if amount <= 0:
+        raise DomainError(gettext("У платежі не залишилося нерозподілених коштів."))
+    return amount
+
+
+def _paid_note(source: str, external_id: str) -> str:
+    return f"Платіж {source} {external_id}"
+
+
+def _received(payment_id: int, source: str, invoice: Invoice | LockedInvoice, amount: Decimal, completes: bool) -> dict:
+    return {
+        "payment_id": payment_id,  # with invoice_id: the allocation (unique together)
+        "invoice_id": invoice.id,
+        "number": invoice.number,
+        "company_id": invoice.company_id,
+        "amount": str(amount),
+        "source": source,
+        "invoice_paid": completes,
+    }
+
+
+@dataclass
+class LockedInvoice:
+    """An invoice as a bulk allocation reads it (locked) and changes it: a row, not an object."""
+
+    id: int
+    year: int
+    seq: int
+    company_id: int
+    order_id: int | None
+    kind: str
+    status: str
+    amount: Decimal
+    paid_amount: Decimal
+    due_on: date
+
+    number = Invoice.number
+    outstanding = Invoice.outstanding
+
+
+@dataclass(frozen=True)
+class NewPayment:
+    """A succeeded payment written as a row (a bank statement's line), with its id."""
+
+    id: int
+    source: str
+    external_id: str
+    company_id: int | None
+    amount: Decimal
+
+
+def locked_invoice_rows(session: Session, where: ColumnElement[bool]) -> list[LockedInvoice]:
+    """The invoices matching `where`, locked FOR UPDATE in id order, as rows."""
+    columns = [getattr(Invoice, f.name) for f in fields(LockedInvoice)]
+    rows = session.execute(select(*columns).where(where).order_by(Invoice.id).with_for_update(of=Invoice))
+    return [LockedInvoice(*row) for row in rows]
+
+
+def allocate_rows(
+    session: Session, items: Sequence[tuple[NewPayment, int, Decimal]], invoices: dict[int, LockedInvoice], actor_name: str
+) -> int:
+    """`allocate_many` for a bank statement's thousands: the same rules (`_checked_amount`),
+    written as plain rows — a COPY or executemany per table and one executemany UPDATE of
+    the invoices — instead of objects the ORM tracks one by one. Returns the allocations made."""
+    left: dict[int, Decimal] = {}
+    paid_already: dict[int, set[int]] = {}
+    allocations, changes, received, paid = [], [], [], []
+    for payment, invoice_id, wanted in items:
+        invoice = invoices.get(invoice_id)
+        available = left.setdefault(payment.id, payment.amount)
+        amount = _checked_amount(invoice, SUCCEEDED, payment.company_id,
+                                 paid_already.setdefault(payment.id, set()), available, wanted)
+        left[payment.id] = available - amount
+        paid_already[payment.id].add(invoice.id)
+        allocations.append({"payment_id": payment.id, "invoice_id": invoice.id, "amount": amount, "allocated_by": actor_name})
+        invoice.paid_amount += amount
+        completes = invoice.paid_amount == invoice.amount
+        if completes:
+            changes.append({"invoice_id": invoice.id, "from_status": invoice.status, "to_status": PAID,
+                            "actor_name": actor_name, "note": _paid_note(payment.source, payment.external_id)})
+            invoice.status = PAID
+            paid.append(invoice.id)
+        received.append(_received(payment.id, payment.source, invoice, amount, completes))
+    touched = {invoice_id for _, invoice_id, _ in items}
+    if touched:
+        session.execute(
+            update(Invoice.__table__).where(Invoice.__table__.c.id == bindparam("invoice")).values(
+                paid_amount=bindparam("paid"), status=bindparam("status"), updated_at=utcnow()),
+            [{"invoice": i, "paid": invoices[i].paid_amount, "status": invoices[i].status} for i in sorted(touched)],
+        )
+    insert_rows(session, Allocation, allocations)
+    insert_rows(session, InvoiceStatusChange, changes)
+    outbox.emit_rows(session, "payment.received", received)
+    _forget_stale(session, touched)
+    after_invoices_paid(session, _with_orders(session, paid))
+    return len(allocations)
+
+
+def _forget_stale(session: Session, invoice_ids: set[int]) -> None:
+    """Invoice objects the session already holds no longer say what the rows say."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Invoice) and obj.id in invoice_ids:
+            session.expire(obj)
+
+
+def _with_orders(session: Session, invoice_ids: list[int]) -> list[Invoice]:
+    found: list[Invoice] = []
+    for start in range(0, len(invoice_ids), LOCK_CHUNK):
+        chunk = invoice_ids[start:start + LOCK_CHUNK]
+        found += session.scalars(select(Invoice).where(Invoice.id.in_(chunk), Invoice.order_id.is_not(None)))
+    return found
 
 
 def allocate_in_order(session: Session, payment: Payment, plan: list[tuple[int, Decimal]], actor_name: str) -> Decimal:

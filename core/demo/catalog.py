@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
 from core.catalog.services import search_key
 from core.demo.assortment import CATALOG, Range, Size, Subcategory
-from core.demo.bulk import insert_keyed, insert_rows
+from core.bulk import insert_keyed, insert_rows
 from core.demo.identifiers import Unique, ean13, onec_guid
 from core.money import money
 

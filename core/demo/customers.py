@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.customers.models import ORDERING_ROLES, Company, DeliveryPoint, User
-from core.demo.bulk import insert_keyed, insert_returning_ids
+from core.bulk import insert_keyed, insert_returning_ids
 from core.demo.identifiers import Unique, edrpou, mobile_phone, onec_guid, rnokpp
 from core.demo.vocabulary import (
     CITIES,

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Config
 from core.customers.models import Company
-from core.demo.bulk import insert_keyed, insert_returning_ids, insert_rows
+from core.bulk import insert_keyed, insert_returning_ids, insert_rows
 from core.demo.customers import DemoCompany
 from core.demo.identifiers import edrpou
 from core.money import ZERO, money

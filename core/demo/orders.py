@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.customers.models import User
-from core.demo.bulk import insert_keyed, insert_rows
+from core.bulk import insert_keyed, insert_rows
 from core.demo.catalog import DemoCatalog, DemoProduct
 from core.demo.customers import DemoCompany
 from core.demo.money import LATER, NEVER, InvoiceRec, Ledger, MoneyRules, OrderMoney, at_kyiv

@@ -3,9 +3,10 @@ allocations the matching rules find. All or nothing: a bad file stores nothing.
 
 Whatever the length of the file, the statements it costs are a fixed handful: the
 reads before the inserts (fingerprints already known, companies by payer tax id, the
-invoices involved, locked), the payments in one flush, and the allocations through
-allocate_many (one locking read, one flush, one insert of the events), the same rules
-as a single allocation (bench/statement_import.py measures it).
+invoices involved, locked, as rows), the payments and their status rows inserted as
+plain rows (COPY on PostgreSQL), and the allocations through allocate_rows (the same
+rules as a single allocation, written as rows: thousands of ORM objects cost seconds;
+bench/statement_import.py measures it).
 """
 from __future__ import annotations
 
@@ -18,14 +19,15 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.bulk import insert_rows
 from core.customers.models import Company
-from core.db import preassign_ids
+from core.db import reserve_ids
 from core.errors import DomainError
 from core.staff.models import StaffUser
-from payments.allocation import allocate_many, set_payment_status
+from payments.allocation import LockedInvoice, NewPayment, allocate_rows, locked_invoice_rows
 from payments.bank.formats import StatementFormatError, StatementLine, parse_statement
 from payments.bank.matching import RULE_NOTES, InvoiceFacts, Match, Matcher, invoice_numbers
-from payments.models import OPEN, SUCCEEDED, BankStatement, Invoice, Payment
+from payments.models import OPEN, SUCCEEDED, BankStatement, Invoice, Payment, PaymentStatusChange
 
 SOURCE = "bank"
 SYSTEM_ACTOR = "Банківська виписка"
@@ -76,13 +78,11 @@ def import_statement(session: Session, content: bytes, filename: str, staff: Sta
     while True:
         # Plans depend on the lines before them (two lines may pay one invoice), so a
         # retry without the lines a concurrent import took plans afresh.
-        matcher = Matcher(companies, invoices, oldest_first)
+        matcher = Matcher(companies, [InvoiceFacts.of(invoice) for invoice in invoices.values()], oldest_first)
         matches = {line.fingerprint: matcher.match(line.amount, _tax_id(line), line.purpose) for line in fresh}
-        payments = [_payment(line, statement.id, matches[line.fingerprint], actor) for line in fresh]
         try:
             with session.begin_nested():
-                session.add_all(payments)
-                preassign_ids(session)  # thousands of rows: executemany, not INSERT … RETURNING
+                payments = _insert_payments(session, fresh, matches, statement.id, actor)
             break
         except IntegrityError:
             if attempt == INSERT_ATTEMPTS:
@@ -90,12 +90,12 @@ def import_statement(session: Session, content: bytes, filename: str, staff: Sta
             attempt += 1
             fresh = _not_yet_imported(session, fresh)
 
-    plans = [(payment, matches[payment.external_id].plan) for payment in payments]
-    allocate_many(session, [(payment, invoice_id, amount) for payment, plan in plans for invoice_id, amount in plan], actor)
-    matched = sum(bool(plan) for _, plan in plans)
+    planned = [(payment, invoice_id, amount) for payment in payments
+               for invoice_id, amount in matches[payment.external_id].plan]
+    allocate_rows(session, planned, invoices, actor)
+    matched = sum(bool(matches[payment.external_id].plan) for payment in payments)
     statement.lines_new = len(payments)
     statement.lines_matched = matched
-    preassign_ids(session)
     session.flush()
     return ImportResult(
         statement=statement,
@@ -103,7 +103,7 @@ def import_statement(session: Session, content: bytes, filename: str, staff: Sta
         lines_new=len(payments),
         lines_duplicate=len(incoming) - len(payments),
         lines_matched=matched,
-        lines_to_review=sum(p.needs_review for p in payments),
+        lines_to_review=sum(bool(matches[p.external_id].review_reason) for p in payments),
         lines_outgoing_skipped=len(parsed.lines) - len(incoming),
     )
 
@@ -132,7 +132,7 @@ def _not_yet_imported(session: Session, lines: list[StatementLine]) -> list[Stat
     return [line for line in lines if line.fingerprint not in known]
 
 
-def _load_book(session: Session, lines: list[StatementLine]) -> tuple[dict[str, int], set[int], list[InvoiceFacts]]:
+def _load_book(session: Session, lines: list[StatementLine]) -> tuple[dict[str, int], set[int], dict[int, LockedInvoice]]:
     """Our companies among the payers (and which of them let us pay their oldest invoices
     first), and, locked in one go (id order, so two imports never wait on each other
     crosswise), their open invoices and every invoice a purpose names."""
@@ -154,27 +154,29 @@ def _load_book(session: Session, lines: list[StatementLine]) -> tuple[dict[str, 
     if companies:
         conditions.append(and_(Invoice.company_id.in_(companies.values()), Invoice.status == OPEN))
     if not conditions:
-        return companies, oldest_first, []
-    invoices = session.scalars(select(Invoice).where(or_(*conditions)).order_by(Invoice.id).with_for_update())
-    return companies, oldest_first, [InvoiceFacts.of(invoice) for invoice in invoices]
+        return companies, oldest_first, {}
+    return companies, oldest_first, {invoice.id: invoice for invoice in locked_invoice_rows(session, or_(*conditions))}
 
 
-def _payment(line: StatementLine, statement_id: int, match: Match, actor: str) -> Payment:
-    payment = Payment(
-        source=SOURCE,
-        external_id=line.fingerprint,
-        company_id=match.company_id,
-        statement_id=statement_id,
-        amount=line.amount,
-        paid_on=line.doc_date,
-        payer_name=line.payer_name[:300],
-        payer_tax_id=_tax_id(line),
-        purpose=line.purpose,
-        needs_review=bool(match.review_reason),
-        review_reason=match.review_reason,
-        details={"doc_number": line.doc_number, "payer_account": line.payer_account},
-        # An empty collection now saves a lazy load per payment when allocate() reads it.
-        allocations=[],
-    )
-    set_payment_status(payment, SUCCEEDED, actor, note=RULE_NOTES.get(match.rule, ""))
-    return payment
+def _insert_payments(
+    session: Session, lines: list[StatementLine], matches: dict[str, Match], statement_id: int, actor: str
+) -> list[NewPayment]:
+    """The new lines as payments, each with its first status row: plain rows, ids reserved."""
+    ids = reserve_ids(session, Payment.__table__.c.id, len(lines))
+    rows, history, payments = [], [], []
+    for payment_id, line in zip(ids, lines):
+        match = matches[line.fingerprint]
+        rows.append({
+            "id": payment_id, "source": SOURCE, "external_id": line.fingerprint, "company_id": match.company_id,
+            "checkout_id": None, "statement_id": statement_id, "status": SUCCEEDED, "provider_status": "",
+            "amount": line.amount, "currency": "UAH", "paid_on": line.doc_date, "payer_name": line.payer_name[:300],
+            "payer_tax_id": _tax_id(line), "purpose": line.purpose, "needs_review": bool(match.review_reason),
+            "review_reason": match.review_reason,
+            "details": {"doc_number": line.doc_number, "payer_account": line.payer_account},
+        })
+        history.append({"payment_id": payment_id, "from_status": None, "to_status": SUCCEEDED, "provider_status": "",
+                        "actor_name": actor, "note": RULE_NOTES.get(match.rule, "")})
+        payments.append(NewPayment(payment_id, SOURCE, line.fingerprint, match.company_id, line.amount))
+    insert_rows(session, Payment, rows)
+    insert_rows(session, PaymentStatusChange, history)
+    return payments

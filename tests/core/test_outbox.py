@@ -115,16 +115,16 @@ def test_events_nobody_listens_to_are_settled_in_one_go_after_the_commit(app, db
     assert calls == [("ping", heard.id)]
 
 
-def test_preassigned_ids_are_unique_and_later_rows_do_not_collide(db):
-    from core.db import preassign_ids
-
+def test_events_written_as_rows_are_delivered_and_later_rows_do_not_collide(app, db):
     db.add(OutboxEvent(topic="before", payload={}))
     db.flush()
-    batch = outbox.emit_many(db, "test.batch", [{"n": n} for n in range(5)])
-    preassign_ids(db)
-    assert all(e.id is not None for e in batch) and len({e.id for e in batch}) == 5
-    db.flush()
+    outbox.emit_rows(db, "test.ping", [{"n": n} for n in range(5)])
     later = outbox.emit(db, "test.later", {})
-    db.flush()
-    assert later.id not in {e.id for e in batch}
-    assert db.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.topic == "test.batch")) == 5
+    db.commit()
+    outbox.dispatch_committed(app)
+    rows = db.execute(select(OutboxEvent.id, OutboxEvent.status, OutboxEvent.payload)
+                      .where(OutboxEvent.topic == "test.ping").order_by(OutboxEvent.id)).all()
+    assert [payload for _, _, payload in rows] == [{"n": n} for n in range(5)]
+    assert {status for _, status, _ in rows} == {"done"}
+    assert sorted(event_id for name, event_id in calls if name == "ping") == [event_id for event_id, _, _ in rows]
+    assert later.id not in {event_id for event_id, _, _ in rows}

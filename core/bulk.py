@@ -1,4 +1,5 @@
-"""Bulk inserts: a few statements for thousands of rows instead of one flush per object.
+"""Bulk inserts: a few statements for thousands of rows instead of one flush per object
+(the demo generator, a bank statement's payments and allocations, their outbox events).
 
 Core inserts on the table, not ORM bulk inserts: the ORM splits a batch wherever a
 row leaves a different set of columns None, which here means thousands of statements.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -62,9 +64,14 @@ def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
         preparer = dialect.identifier_preparer
         names_sql = ", ".join(preparer.format_column(table.c[name]) for name in order)
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {preparer.format_table(table)} ({names_sql}) FROM STDIN") as copy:
-            for values in zip(*columns):
-                copy.write_row(values)
+        statement = f"COPY {preparer.format_table(table)} ({names_sql}) FROM STDIN"
+        try:
+            with cursor.copy(statement) as copy:
+                for values in zip(*columns):
+                    copy.write_row(values)
+        except dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
+            # As SQLAlchemy would raise it, so callers handle a duplicate the same on both databases.
+            raise sa_exc.IntegrityError(statement, None, exc) from exc
         return
     if compiled.positional:
         params: list[Any] = list(zip(*columns))
