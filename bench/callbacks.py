@@ -716,6 +716,18 @@ def wait_drained(database_url: str, since_epoch: float, last_answer_epoch: float
         by_topic = dict(conn.execute(
             "SELECT topic, count(*) FROM outbox_event WHERE created_at >= %s GROUP BY 1 ORDER BY 2 DESC",
             (since,)).fetchall())
+        # how long events waited between their commit and their delivery: the notices (an outbox.deliver
+        # task each) and the events their handlers raised (payment.received ...)
+        waited = {}
+        for label, cond in (("notices", "topic = %s"), ("raised_by_handlers", "topic <> %s")):
+            row = conn.execute(
+                "SELECT count(*), percentile_disc(0.5) WITHIN GROUP (ORDER BY d), percentile_disc(0.95) WITHIN GROUP"
+                " (ORDER BY d), max(d) FROM (SELECT extract(epoch FROM processed_at - created_at) * 1000 AS d"
+                f" FROM outbox_event WHERE {cond} AND created_at >= %s AND processed_at IS NOT NULL) t",
+                (NOTICE_TOPIC, since)).fetchone()
+            waited[label] = {"events": row[0], "p50_ms": round(float(row[1]), 1) if row[1] is not None else None,
+                             "p95_ms": round(float(row[2]), 1) if row[2] is not None else None,
+                             "max_ms": round(float(row[3]), 1) if row[3] is not None else None}
     drained = state["pending"] == 0
     return {
         "drained": drained,
@@ -730,6 +742,7 @@ def wait_drained(database_url: str, since_epoch: float, last_answer_epoch: float
             round(all_last.timestamp() - last_answer_epoch, 2) if all_last and drained else None,
         "events": {"notices": notice_count, "notices_retried": notice_retried, "all": all_count,
                    "all_retried": all_retried, "by_topic": by_topic},
+        "created_to_processed": waited,
     }
 
 
@@ -1069,6 +1082,14 @@ def _drain_lines(load: dict) -> list[str]:
             f" events delivered more than once: {ev.get('all_retried', '—')}, notices {ev.get('notices_retried', '—')}).",
             "",
         ]
+        waited = drained.get("created_to_processed") or {}
+        if waited:
+            lines += [
+                "From an event's commit to its delivery (`processed_at - created_at`): "
+                + "; ".join(f"{label.replace('_', ' ')} ({w['events']}): p50 {_fmt(w['p50_ms'], 0)} ms,"
+                            f" p95 {_fmt(w['p95_ms'], 0)} ms, max {_fmt(w['max_ms'], 0)} ms"
+                            for label, w in waited.items() if w.get("events"))
+                + ".", ""]
     return lines
 
 
