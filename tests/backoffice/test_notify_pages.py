@@ -291,6 +291,22 @@ def test_the_message_log_filters_by_status_and_channel(client, db, as_staff):
     assert "Некоректний номер телефону" in text_of(client.get("/staff/messages?status=failed"))
 
 
+
+def test_the_dashboard_counts_the_messages_that_failed_this_week(client, db, as_staff):
+    as_staff("manager")
+    before = int(_failed_card(client))
+    message_row(db, channel="sms", status="failed", recipient="+380670000103", error_code="invalid_phone")
+    message_row(db, channel="sms", status="sent", recipient="+380670000104")
+    db.commit()
+    assert int(_failed_card(client)) == before + 1
+
+
+def _failed_card(client: Any) -> str:
+    page = client.get("/staff/").get_data(as_text=True)
+    card = page.split('data-test="failed-messages"', 1)[1]
+    return card.split('<div class="number">', 1)[1].split("<", 1)[0]
+
+
 @pytest.fixture
 def failed_sms(app: Any, db: Any, make_company: Any) -> Message:
     """An order confirmation to a company whose card has a phone no operator takes."""
