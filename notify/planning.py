@@ -48,8 +48,10 @@ def plan_messages(session: Session, outbox_event: OutboxEvent) -> list[Message]:
     for spec in specs_for(outbox_event.topic):
         if not spec.applies(outbox_event.payload):
             continue
+        wording = Wording(session, spec, outbox_event.payload)
         for recipient in recipients(session, spec, outbox_event.payload):
-            message = build_message(session, spec, outbox_event.payload, recipient, event_id=outbox_event.id)
+            message = build_message(session, spec, outbox_event.payload, recipient, event_id=outbox_event.id,
+                                    wording=wording)
             if (message.channel, message.recipient, message.template) not in written:
                 written.add((message.channel, message.recipient, message.template))
                 messages.append(message)
@@ -106,18 +108,43 @@ def _company_addresses(session: Session, spec: EventSpec, payload: dict[str, Any
     return [r for r in found if wanted[r.channel]]
 
 
+class Wording:
+    """An event's texts and contexts, each looked up once however many people it reaches."""
+
+    def __init__(self, session: Session, spec: EventSpec, payload: dict[str, Any]) -> None:
+        self.session, self.spec, self.payload = session, spec, payload
+        self._own: dict[tuple[str, str], tuple[str, str]] | None = None
+        self._contexts: dict[str, dict[str, Any]] = {}
+
+    def text(self, channel: str, language: str) -> tuple[str, str]:
+        if self._own is None:
+            self._own = {
+                (t.channel, t.language): (t.subject, t.body)
+                for t in self.session.scalars(select(MessageTemplate).where(MessageTemplate.event == self.spec.key))
+            }
+        language = language if language in LANGUAGES else "uk"
+        return self._own.get((channel, language)) or DEFAULTS[(self.spec.key, channel, language)]
+
+    def context(self, language: str) -> dict[str, Any]:
+        if language not in self._contexts:
+            self._contexts[language] = self.spec.context(self.session, self.payload, language)
+        return self._contexts[language]
+
+    def render(self, channel: str, language: str) -> tuple[str, str]:
+        """(subject, body); raises RenderError."""
+        subject, body = self.text(channel, language)
+        context = self.context(language)
+        return _one_line(rendering.render_text(subject, context)) if subject else "", rendering.render_text(body, context)
+
+
 def template_text(session: Session, event: str, channel: str, language: str) -> tuple[str, str]:
-    language = language if language in LANGUAGES else "uk"
-    own = session.scalar(
-        select(MessageTemplate).where(
-            MessageTemplate.event == event, MessageTemplate.channel == channel, MessageTemplate.language == language
-        )
-    )
-    return (own.subject, own.body) if own else DEFAULTS[(event, channel, language)]
+    """The wording of an event on a channel in a language: staff's own, or the shipped one."""
+    return Wording(session, BY_KEY[event], {}).text(channel, language)
 
 
 def build_message(
-    session: Session, spec: EventSpec, payload: dict[str, Any], recipient: Recipient, event_id: int | None = None
+    session: Session, spec: EventSpec, payload: dict[str, Any], recipient: Recipient, event_id: int | None = None,
+    wording: Wording | None = None,
 ) -> Message:
     """Render one message. What cannot go out (a bad address, a template that does not
     render) is written as failed with the reason, so staff see it and can fix it."""
@@ -129,10 +156,8 @@ def build_message(
     address, problem = normalized_address(recipient.channel, recipient.address)
     message.recipient = address or recipient.address
     try:
-        subject, body = template_text(session, spec.key, recipient.channel, recipient.language)
-        context = spec.context(session, payload, message.language)
-        message.subject = _one_line(rendering.render_text(subject, context)) if subject else ""
-        message.body = rendering.render_text(body, context)
+        message.subject, message.body = (wording or Wording(session, spec, payload)).render(
+            recipient.channel, recipient.language)
     except rendering.RenderError as exc:
         problem = problem or ("template_error", str(exc))
     if problem:
@@ -151,9 +176,7 @@ def rewrite(session: Session, message: Message) -> tuple[str, str] | None:
     if outbox_event is None or spec is None:
         return None
     try:
-        subject, body = template_text(session, spec.key, message.channel, message.language)
-        context = spec.context(session, outbox_event.payload, message.language)
-        return _one_line(rendering.render_text(subject, context)) if subject else "", rendering.render_text(body, context)
+        return Wording(session, spec, outbox_event.payload).render(message.channel, message.language)
     except rendering.RenderError:
         return None
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 # A message is a few hundred characters; nothing a template builds needs to be larger.
@@ -65,9 +66,15 @@ class SmsSize:
     unicode: bool
 
 
+@lru_cache(maxsize=512)
+def _compiled(source: str) -> Template:
+    # Compiling costs more than rendering; a worker renders the same few dozen texts all day.
+    return _env.from_string(source)
+
+
 def render_text(source: str, context: dict[str, Any]) -> str:
     try:
-        return _env.from_string(source).render(context).strip()
+        return _compiled(source).render(context).strip()
     except TemplateError as exc:
         raise RenderError(str(exc)) from exc
     except Exception as exc:  # staff's template did arithmetic that fails: their mistake, not ours
