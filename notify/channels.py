@@ -55,7 +55,7 @@ def send(session: Session, row: Row) -> str:
                              supplier=app.config["SUPPLIER_NAME"])
         return email_sender(app).send(
             row.recipient, row.subject, row.body, email_html(row.body, row.subject, footer),
-            attachments=_attachments(session, row.attachments or []),
+            attachments=lambda: _attachments(session, row.attachments or []),
         )
     raise ChannelError("unknown_channel", row.channel, permanent=True)
 
