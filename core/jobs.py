@@ -12,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
+from core import outbox
 from core.celery import celery_app
 from core.db import db_session
 
@@ -44,10 +46,13 @@ def periodic(name: str, every_seconds: float) -> Callable[[Callable[[Session], A
 
 def run_job(name: str) -> Any:
     try:
-        return jobs[name].run(db_session())
+        result = jobs[name].run(db_session())
     except Exception:
         db_session.rollback()
         raise
+    # The events a job commits (reminders, digests) go to the relay now, not at the next sweep.
+    outbox.dispatch_committed(current_app._get_current_object())
+    return result
 
 
 @celery_app.task(name="jobs.run")

@@ -25,6 +25,9 @@ from core.db import Base, db_session, reserve_ids, utcnow
 log = logging.getLogger(__name__)
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
+# Inline relay: events raised by handlers of events raised by handlers ... stop somewhere;
+# what is left, the sweep delivers.
+MAX_INLINE_ROUNDS = 5
 
 Handler = Callable[[Session, "OutboxEvent"], None]
 _handlers: dict[str, list[tuple[str, Handler]]] = {}
@@ -217,29 +220,31 @@ def backlog(session: Session) -> dict[str, Any]:
 
 
 def dispatch_committed(app: Any) -> None:
-    """Hand the events this session committed to the relay (request/task boundary)."""
+    """Hand the events this session committed to the relay (request/task boundary).
+    Inline, the events their handlers raise in turn are delivered too, until none are new."""
     session = db_session()
-    committed = session.info.pop("outbox_committed", None)
-    if not committed:
-        return
-    # Nobody listens to some topics yet (their packages are still to come): such events
-    # are settled in one statement instead of a transaction each.
-    ids = [event_id for event_id, topic in committed if _handlers.get(topic)]
-    unheard = [event_id for event_id, topic in committed if not _handlers.get(topic)]
-    if unheard:
-        settle_unheard(session, unheard)
-    if app.config["OUTBOX_DISPATCH"] == "celery":
-        from core.celery import deliver_event
+    for _round in range(MAX_INLINE_ROUNDS):
+        committed = session.info.pop("outbox_committed", None)
+        if not committed:
+            return
+        # Nobody listens to some topics yet (their packages are still to come): such events
+        # are settled in one statement instead of a transaction each.
+        ids = [event_id for event_id, topic in committed if _handlers.get(topic)]
+        unheard = [event_id for event_id, topic in committed if not _handlers.get(topic)]
+        if unheard:
+            settle_unheard(session, unheard)
+        if app.config["OUTBOX_DISPATCH"] == "celery":
+            from core.celery import deliver_event
 
+            for event_id in ids:
+                deliver_event.delay(event_id)
+            return
         for event_id in ids:
-            deliver_event.delay(event_id)
-        return
-    for event_id in ids:
-        try:
-            deliver(session, event_id, app.config["OUTBOX_MAX_ATTEMPTS"])
-        except Exception:  # the sweep retries; the user's request already succeeded
-            log.exception("inline delivery of event %s failed", event_id)
-            session.rollback()
+            try:
+                deliver(session, event_id, app.config["OUTBOX_MAX_ATTEMPTS"])
+            except Exception:  # the sweep retries; the user's request already succeeded
+                log.exception("inline delivery of event %s failed", event_id)
+                session.rollback()
 
 
 def init_outbox(app: Any) -> None:

@@ -45,6 +45,7 @@ def _sweep_forever(app: Any, interval: float) -> None:
         with app.app_context():
             try:
                 outbox.sweep(db_session(), app.config["OUTBOX_MAX_ATTEMPTS"])
+                outbox.dispatch_committed(app)
             except Exception:  # keep sweeping; the next round retries
                 log.exception("outbox sweep failed")
         jobs.run_due(app, last_run)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from core.orders import states
 from core.orders.services import Actor, change_status
 from core.outbox import OutboxEvent
+from notify.models import Message
 from payments.card import liqpay_client, reconcile
 from payments.models import Allocation, Payment
 from tests.payments.conftest import (
@@ -42,6 +43,7 @@ def _payments(db, order) -> list[Payment]:
 
 
 def test_prepaid_order_is_invoiced_paid_by_the_link_and_released(live, db, app, customer, confirmed_order, portal_server):
+    customer.role = "owner"  # receipts go to owners and accountants
     order = confirmed_order(customer)
     (invoice,) = invoices_of(db, order)
     assert (invoice.kind, invoice.status, invoice.amount, order.released_at) == ("full", "open", Decimal("300.00"), None)
@@ -59,8 +61,12 @@ def test_prepaid_order_is_invoiced_paid_by_the_link_and_released(live, db, app, 
     assert order.released_at is not None
     (payment,) = _payments(db, order)
     assert payment.status == "succeeded" and payment.external_id == str(paid["payment_id"])
-    topics = [e.topic for e in db.query(OutboxEvent).filter(OutboxEvent.payload["company_id"].as_integer() == customer.company_id)]
-    assert "payment.received" in topics and "order.released" in topics
+    events = db.query(OutboxEvent).filter(OutboxEvent.payload["company_id"].as_integer() == customer.company_id).all()
+    assert {"payment.received", "order.released"} <= {e.topic for e in events}
+    # What the notice's handler raised was relayed too, within the callback: the receipt is written.
+    assert all(e.status == "done" for e in events if e.topic == "payment.received")
+    receipts = db.query(Message).filter(Message.template == "payment_received", Message.company_id == customer.company_id)
+    assert {m.recipient for m in receipts} >= {customer.email, customer.phone}
     assert "Рахунок оплачено" in httpx.get(f"{portal_server}/pay/{invoice.pay_token}").text
     change_status(db, order, states.ASSEMBLING, Actor.of(confirmed_order.manager))  # released: allowed now
 
@@ -106,6 +112,7 @@ def test_a_forged_callback_is_refused_and_changes_nothing(live, db, app, custome
 
 
 def test_a_declined_card_is_a_failed_attempt_and_the_invoice_stays_open(live, db, customer, confirmed_order, portal_server):
+    customer.role = "owner"  # told of the failure, as owners and accountants are
     order = confirmed_order(customer)
     (invoice,) = invoices_of(db, order)
     paid = live.pay(_pay_link_checkout(portal_server, invoice.pay_token), card=CARD_DECLINED)
@@ -113,6 +120,8 @@ def test_a_declined_card_is_a_failed_attempt_and_the_invoice_stays_open(live, db
     payment = db.query(Payment).filter_by(source="liqpay", external_id=str(paid["payment_id"])).one()
     assert payment.status == "failed" and payment.allocations == [] and invoice.status == "open"
     assert [h.to_status for h in payment.history] == ["failed"]
+    told = db.query(Message).filter(Message.template == "payment_failed", Message.recipient == customer.email).one()
+    assert invoice.pay_token in told.body
 
 
 def test_a_delayed_payment_is_pending_then_paid(live, db, customer, confirmed_order, portal_server):
