@@ -39,6 +39,10 @@ stores the Payment once per payment_id, allocates, releases the order and raises
 6. bench/results/<date>-issue3-callbacks.md and .json; the worker stopped, the Redis
    database flushed, the database dropped unless --keep-db.
 
+Investigation only (no verdict): --pause-worker stops the worker (SIGSTOP) while the measured
+requests run, --workers N changes gunicorn's workers, --py-spy DIR profiles gunicorn and the
+worker's pool during the measured requests and summarizes the samples by function.
+
 Exit 0: goal met and the data is consistent; 1: the goal or an integrity check
 failed; 2: the run itself broke (what was measured is still written).
 """
@@ -1018,6 +1022,7 @@ def markdown(results: dict) -> str:
         *_cpu_lines(load),
         *_service_lines(results),
         *_notification_lines(results),
+        *_py_spy_lines(load),
         "## Integrity (the database after the run)",
         "",
         "| check | expected | found | result |",
@@ -1119,6 +1124,31 @@ def _cpu_lines(load: dict) -> list[str]:
     lines.append("| all busy (iowait apart) | " + " | ".join(
         f"{cpu['busy_share']:.0%} (iowait {cpu.get('iowait_share', 0):.0%}) | —" for _, cpu in rows) + " |")
     lines += ["", " ".join(f"{label}: {cpu['wall_s']} s wall." for label, cpu in rows), ""]
+    return lines
+
+
+def _py_spy_lines(load: dict) -> list[str]:
+    spy = load.get("py_spy")
+    if not spy:
+        return []
+    lines = ["## py-spy during the measured requests (investigation)", "",
+             f"Sampled at {PY_SPY_RATE}/s (`--nonblocking`): a process waiting for PostgreSQL's or Redis's answer"
+             " inside psycopg or redis-py is sampled too (`Connection.wait`, `_read_from_socket`), so this is where"
+             " the workers' busy time went, waiting included; one blocked in accept() is not. The profiler's own"
+             " cost is in the figures above. ms/request: the samples' time divided by the attempt's requests.", ""]
+    for label, title in (("gunicorn", "gunicorn workers"), ("celery", "Celery worker pool")):
+        part = spy.get(label)
+        if not part:
+            continue
+        lines += [f"{title}: {part['samples']} samples ({part['active_s']} s). Inclusive (the function and what it"
+                  " calls; the wrappers of everything left out, one frame of each chain):", "",
+                  "| function | share | ms/request |", "|---|---:|---:|"]
+        lines += [f"| `{row['function']}` | {row['share']:.0%} | {_fmt(row['ms_per_request'], 3)} |"
+                  for row in part["inclusive"]]
+        lines += ["", "Own time:", "", "| function | share | ms/request |", "|---|---:|---:|"]
+        lines += [f"| `{row['function']}` | {row['share']:.0%} | {_fmt(row['ms_per_request'], 3)} |"
+                  for row in part["own"][:10]]
+        lines.append("")
     return lines
 
 
@@ -1236,10 +1266,75 @@ def start_py_spy(pids: dict[int, str], directory: Path, seconds: int) -> list[su
         log("py-spy is not installed (pip install py-spy into the venv by hand): no profile")
         return []
     directory.mkdir(parents=True, exist_ok=True)
-    return [subprocess.Popen([exe, "record", "-p", str(pid), "-d", str(seconds), "-r", "250", "-f", "raw",
+    return [subprocess.Popen([exe, "record", "-p", str(pid), "-d", str(seconds), "-r", str(PY_SPY_RATE), "-f", "raw",
                               "-o", str(directory / f"{label}-{pid}.txt"), "--nonblocking"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for pid, label in pids.items()]
+
+
+PY_SPY_RATE = 250  # samples a second (start_py_spy's -r)
+
+
+PROJECT_DIRS = ("core/", "payments/", "notify/", "portal/", "backoffice/", "wsgi")
+
+
+def _frame(raw: str) -> str:
+    """`name (/path/to/file.py:123)` -> `name (file path inside the project or the package)`."""
+    import re
+
+    name, _, where = raw.partition(" (")
+    where = re.sub(r":\d+$", "", where[:-1] if where.endswith(")") else where)
+    for prefix in (str(ROOT / ".venv") + "/", str(ROOT) + "/"):
+        if where.startswith(prefix):
+            where = where[len(prefix):]
+    where = where.split("site-packages/")[-1]
+    return f"{name} ({where})"
+
+
+def _is_project(frame: str) -> bool:
+    return frame.rpartition(" (")[2].startswith(PROJECT_DIRS)
+
+
+def py_spy_summary(directory: Path, requests: int, top: int = 28) -> dict:
+    """py-spy's samples by function, for gunicorn and the worker: inclusive (the function and what it
+    calls; the call chains that wrap everything (>= 90 %) left out, and of a chain of frames with the
+    same samples only one kept, the project's own if there is one) and own."""
+    summary = {}
+    for label in ("gunicorn", "celery"):
+        total, inclusive, own = 0, {}, {}
+        for path in sorted(directory.glob(f"{label}-*.txt")):
+            for line in path.read_text(errors="replace").splitlines():
+                stack, _, count = line.rpartition(" ")
+                if not stack or not count.isdigit():
+                    continue
+                n = int(count)
+                frames = [_frame(f) for f in stack.split(";")]
+                total += n
+                own[frames[-1]] = own.get(frames[-1], 0) + n
+                for frame in set(frames):
+                    inclusive[frame] = inclusive.get(frame, 0) + n
+        if not total:
+            continue
+
+        def row(f: str, n: int) -> dict:
+            return {"function": f, "samples": n, "share": round(n / total, 3),
+                    "ms_per_request": round(n / PY_SPY_RATE * 1000 / requests, 3) if requests else None}
+
+        chains: list[list[tuple[str, int]]] = []
+        for f, n in sorted(inclusive.items(), key=lambda kv: -kv[1]):
+            if n >= 0.9 * total or n < 0.01 * total:
+                continue
+            if chains and chains[-1][0][1] - n <= 0.004 * total:
+                chains[-1].append((f, n))
+            else:
+                chains.append([(f, n)])
+        kept = [next((c for c in chain if _is_project(c[0])), chain[0]) for chain in chains]
+        summary[label] = {
+            "samples": total, "active_s": round(total / PY_SPY_RATE, 1),
+            "inclusive": [row(f, n) for f, n in kept[:top]],
+            "own": [row(f, n) for f, n in sorted(own.items(), key=lambda kv: -kv[1])[:15]],
+        }
+    return summary
 
 
 def stop_py_spy(spies: list[subprocess.Popen]) -> None:
@@ -1293,7 +1388,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=int, default=600, help="seconds at most for the measured run")
     parser.add_argument("--attempts", type=int, default=3,
                         help="measure again (fresh checkouts, after waiting for an idle machine) while other work took"
-                             f" more than {OTHER_CPU_WARN:.0%} of the CPUs, at most this many times")
+                             f" more than {OTHER_CPU_WARN:.0%}% of the CPUs, at most this many times")
     parser.add_argument("--wait-quiet", type=int, default=600, help="seconds to wait at most for an idle machine")
     parser.add_argument("--wait-lock", type=int, default=1800,
                         help="seconds to wait for another benchmark run (bench/results/.run.lock.tmp) to end")
@@ -1327,7 +1422,9 @@ def main(argv: list[str] | None = None) -> int:
         "started_at": stamp.isoformat(timespec="seconds"),
         "command": " ".join([".venv/bin/python -m bench.callbacks", *argv]),
         "seed_args": seed_args,
-        "mode": "celery" + (", worker paused during the measured requests (--pause-worker)" if args.pause_worker else ""),
+        "mode": "celery" + (", worker paused during the measured requests (--pause-worker)" if args.pause_worker else "")
+                + (", gunicorn and the worker profiled with py-spy during the measured requests (--py-spy: its cost is"
+                   " in the figures)" if args.py_spy else ""),
         "environment": {
             **machine(),
             "code": code_state(),
@@ -1449,6 +1546,8 @@ def main(argv: list[str] | None = None) -> int:
                 load["worker_paused_during_requests"] = args.pause_worker
                 load["celery_queue_at_last_answer"] = redis_client.llen("celery")
                 stop_py_spy(spies)
+                if spies:
+                    load["py_spy"] = py_spy_summary(Path(args.py_spy) / f"attempt-{number}", load["requests"])
                 answered_ok += load["answered_ok"]
                 load["attempt"] = number
                 load["cpu_busy_before"] = busy
