@@ -496,13 +496,15 @@ class Worker:
     """The Celery worker as tests/flows/test_celery_relay.py (and bench.sms_delivery) run it: its own
     session, so one killpg takes the main process and its whole prefork pool."""
 
-    def __init__(self, env: dict[str, str], concurrency: int, logs: Path) -> None:
-        self.env, self.concurrency, self.logs = env, concurrency, logs
+    def __init__(self, env: dict[str, str], concurrency: int, logs: Path, nice: int = 0) -> None:
+        self.env, self.concurrency, self.logs, self.nice = env, concurrency, logs, nice
         self.process: subprocess.Popen | None = None
         self.hostname = f"bench-callbacks-{os.getpid()}"
 
     def command(self) -> list[str]:
-        return [str(ROOT / ".venv" / "bin" / "celery"), "-A", "wsgi:celery", "worker", "--pool", "prefork",
+        # `nice`: a worker sharing a host with the web answers after it (README, deployment).
+        return (["nice", "-n", str(self.nice)] if self.nice else []) + [
+                str(ROOT / ".venv" / "bin" / "celery"), "-A", "wsgi:celery", "worker", "--pool", "prefork",
                 "--concurrency", str(self.concurrency), "-Q", "celery", "--without-gossip", "--without-mingle",
                 "--loglevel", "WARNING", "--hostname", f"{self.hostname}@%h"]
 
@@ -1379,6 +1381,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a Redis database of its own: it is flushed before and after")
     parser.add_argument("--sweep-every", type=float, default=SWEEP_EVERY,
                         help="seconds between the outbox.sweep tasks the bench sends in beat's place (0: none)")
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="run the Celery worker with this niceness (a worker sharing the web's host)")
     parser.add_argument("--pause-worker", action="store_true",
                         help="investigation: SIGSTOP the Celery worker while the measured requests run (SIGCONT after),"
                              " so gunicorn has the CPUs to itself; the notices wait in Redis meanwhile. Not the"
@@ -1437,7 +1441,8 @@ def main(argv: list[str] | None = None) -> int:
                       " OUTBOX_DISPATCH=celery for gunicorn and the worker, so a callback stores its `liqpay.notice`"
                       " event, commits, and its teardown sends an `outbox.deliver` task; RATELIMIT_ENABLED=0."
                       " seed-demo ran with the embedded inline dispatch (no broker), as before",
-            "celery_worker": f"`celery -A wsgi:celery worker --pool prefork --concurrency {args.worker_concurrency}"
+            "celery_worker": (f"`nice -n {args.worker_nice}` " if args.worker_nice else "")
+                             + f"`celery -A wsgi:celery worker --pool prefork --concurrency {args.worker_concurrency}"
                              " -Q celery --without-gossip --without-mingle --loglevel WARNING` in its own session, the"
                              " same DATABASE_URL and REDIS_URL: it applies the notices (Payment, allocation, the"
                              " order's release, `payment.received`) and plans the notifications",
@@ -1460,7 +1465,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     callbacks: list[Callback] = []
     checkouts: list[Checkout] = []
-    worker = Worker(env, args.worker_concurrency, logs)
+    worker = Worker(env, args.worker_concurrency, logs, args.worker_nice)
     sweeper: Sweeper | None = None
     answered_ok = 0
     try:
