@@ -137,11 +137,13 @@ def reserve_ids(session: Any, column: Any, count: int) -> list[int]:
     return list(range(last + 1, last + 1 + count))
 
 
-def read_only(view: Callable[..., Any]) -> Callable[..., Any]:
-    """For hot pages that only read: run the request's statements in autocommit.
+def autocommit(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For hot views that only read, or whose one write is a single statement (a
+    provider's callback stored as one outbox event): run the request's statements in
+    autocommit, each its own transaction.
 
     A transaction costs two extra round trips (BEGIN before the first statement,
-    ROLLBACK when the connection goes back to the pool) for nothing a reader needs.
+    COMMIT or ROLLBACK at the end) for nothing such a view needs.
     Only on PostgreSQL with the session bound to the engine: a session bound to a
     connection (the tests' rolled-back transaction) keeps the transaction it is in.
     Outer decorator of the view, so it runs before the login loader's query.

@@ -10,14 +10,14 @@ from flask_wtf.csrf import generate_csrf as csrf_token
 
 from core.auth import customer_required
 from core.catalog.services import CategoryNode, catalog_page, category_tree, descendants
-from core.db import db_session, read_only
+from core.db import autocommit, db_session
 from core.orders.cart import cart_at_login
 from core.web import format_quantity
 from portal import bp, page_cache
 
 
 @bp.get("/")
-@read_only
+@autocommit
 @customer_required
 def catalog() -> Any:
     query = (request.args.get("q") or "").strip()[:100]

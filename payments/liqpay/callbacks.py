@@ -16,7 +16,7 @@ from flask import Blueprint, request
 
 from core import outbox
 from core.app import csrf
-from core.db import db_session
+from core.db import autocommit, db_session
 from payments.card import NOTICE_TOPIC, liqpay_client
 from payments.liqpay.interface import SignatureError
 
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 @bp.post("/payments/liqpay/callback")
 @csrf.exempt
+@autocommit  # its one write is the event's INSERT
 def liqpay_callback() -> Any:
     client = liqpay_client()
     try:
