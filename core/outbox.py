@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, event, func, inspect, select, update
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, event, func, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.bulk import insert_rows
@@ -84,6 +84,15 @@ def emit_many(session: Session, topic: str, payloads: list[dict[str, Any]]) -> l
     session.add_all(events)
     session.info.setdefault("outbox_new", []).extend((e, topic) for e in events)
     return events
+
+
+def emit_one(session: Session, topic: str, payload: dict[str, Any]) -> int:
+    """One event by one INSERT … RETURNING and no ORM object: for a hot view whose only
+    write it is (a provider's callback), where the unit of work costs more than the SQL."""
+    table = OutboxEvent.__table__
+    event_id = session.execute(insert(table).values(topic=topic, payload=payload).returning(table.c.id)).scalar_one()
+    session.info.setdefault("outbox_new", []).append((event_id, topic))
+    return event_id
 
 
 def emit_rows(session: Session, topic: str, payloads: list[dict[str, Any]]) -> None:

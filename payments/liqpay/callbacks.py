@@ -35,6 +35,6 @@ def liqpay_callback() -> Any:
         log.warning("LiqPay callback refused from %s: %s", request.remote_addr, exc)
         return {"ok": False, "error": "invalid signature"}, 400
     if notice.payment_id is not None:  # a notice about no payment has nothing to apply
-        outbox.emit(db_session, NOTICE_TOPIC, {"data": request.form["data"], "signature": request.form["signature"]})
+        outbox.emit_one(db_session, NOTICE_TOPIC, {"data": request.form["data"], "signature": request.form["signature"]})
         db_session.commit()
     return {"ok": True}
