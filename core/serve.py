@@ -97,6 +97,7 @@ def start_notify_emulators(app: Any) -> dict[str, str]:
         create_atompark(app.config["ATOMPARK_PUBLIC_KEY"], app.config["ATOMPARK_PRIVATE_KEY"], delivery_delay=5.0)
     )
     mailbox = start_mailbox()
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd narrates every connection
     mail_url, _stop_mail_web = serve_in_thread(create_web_app(mailbox))
     app.config.update(
         ATOMPARK_BASE_URL=f"{sms_url}/sms/3.0", SMTP_HOST=mailbox.host, SMTP_PORT=mailbox.port,
