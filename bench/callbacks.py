@@ -74,6 +74,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from bench import pg, report
+from bench.cpuwatch import TICKS, processes, system_ticks
 from bench.server import HOST, Gunicorn, WorkerSettings
 from bench.submit import percentile
 
@@ -590,32 +591,6 @@ class Sweeper:
 
 # --- where the CPUs went: each part of the setup -----------------------------------------------------------
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _system_ticks() -> dict[str, int]:
-    user, nice, system, idle, iowait, irq, softirq, steal = (
-        int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9])
-    return {"busy": user + nice + system + irq + softirq, "iowait": iowait, "steal": steal, "irq": irq + softirq,
-            "total": user + nice + system + idle + iowait + irq + softirq + steal}
-
-
-def _processes() -> dict[int, tuple[int, int, str, int]]:
-    """pid -> (session, utime+stime ticks, command line, start time); the start time tells a reused pid."""
-    found = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{entry.name}/stat").read_text()
-            cmd = Path(f"/proc/{entry.name}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        fields = raw.rsplit(")", 1)[1].split()
-        found[int(entry.name)] = (int(fields[3]), int(fields[11]) + int(fields[12]), cmd, int(fields[19]))
-    return found
-
-
 class CpuSplit:
     """CPU time by part between start() and stop(): gunicorn (arbiter and workers), the Celery worker
     (main and pool), the bench process (the client threads), PostgreSQL's backends of the bench
@@ -644,11 +619,11 @@ class CpuSplit:
         return "other"
 
     def start(self) -> CpuSplit:
-        self._procs0, self._sys0, self._t0 = _processes(), _system_ticks(), time.perf_counter()
+        self._procs0, self._sys0, self._t0 = processes(), system_ticks(), time.perf_counter()
         return self
 
     def stop(self, callbacks: int) -> dict:
-        procs1, sys1, wall = _processes(), _system_ticks(), time.perf_counter() - self._t0
+        procs1, sys1, wall = processes(), system_ticks(), time.perf_counter() - self._t0
         delta = {k: sys1[k] - self._sys0[k] for k in sys1}
         used: dict[str, int] = {}
         strangers: dict[str, int] = {}

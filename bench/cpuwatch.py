@@ -96,3 +96,28 @@ class CpuWatch:
             "steal_share": round(steal / capacity, 3),  # taken by the hypervisor from this VM
             "busy_share": round(busy / capacity, 3),
         }
+
+
+def system_ticks() -> dict[str, int]:
+    """All CPUs' jiffies since boot by kind (busy, iowait, steal, irq, total), from /proc/stat."""
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9])
+    return {"busy": user + nice + system + irq + softirq, "iowait": iowait, "steal": steal, "irq": irq + softirq,
+            "total": user + nice + system + idle + iowait + irq + softirq + steal}
+
+
+def processes() -> dict[int, tuple[int, int, str, int]]:
+    """pid -> (session, utime+stime ticks, command line, start time) of every process (the start time
+    tells a reused pid from the same process; a backend's command line changes with its state)."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry.name}/stat").read_text()
+            cmd = Path(f"/proc/{entry.name}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = raw.rsplit(")", 1)[1].split()
+        found[int(entry.name)] = (int(fields[3]), int(fields[11]) + int(fields[12]), cmd, int(fields[19]))
+    return found

@@ -61,6 +61,7 @@ from typing import Any
 import psycopg
 
 from bench import pg
+from bench.cpuwatch import TICKS, processes, system_ticks
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -310,33 +311,6 @@ def wait_ready(app: Any, worker: Worker, limit_s: float = 90.0) -> float:
 
 # --- where the CPUs went ------------------------------------------------------------------------------
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _system() -> dict[str, int]:
-    user, nice, system, idle, iowait, irq, softirq, steal = (
-        int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9])
-    return {"busy": user + nice + system + irq + softirq, "iowait": iowait, "steal": steal, "irq": irq + softirq,
-            "total": user + nice + system + idle + iowait + irq + softirq + steal}
-
-
-def _processes() -> dict[int, tuple[int, int, str, int]]:
-    """pid -> (session, utime+stime ticks, command line, start time) of every process (the start time
-    tells a reused pid from the same process; a backend's command line changes with its state)."""
-    found = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{entry.name}/stat").read_text()
-            cmd = Path(f"/proc/{entry.name}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        fields = raw.rsplit(")", 1)[1].split()
-        found[int(entry.name)] = (int(fields[3]), int(fields[11]) + int(fields[12]), cmd, int(fields[19]))
-    return found
-
-
 class CpuSplit:
     """CPU time by part between start() and stop(): this process (and the emulator when it runs in a
     thread here), the emulator process, the Celery worker (main + pool), PostgreSQL's backends of the
@@ -365,11 +339,11 @@ class CpuSplit:
         return "other"
 
     def start(self) -> None:
-        self._procs0, self._sys0, self._t0 = _processes(), _system(), time.perf_counter()
+        self._procs0, self._sys0, self._t0 = processes(), system_ticks(), time.perf_counter()
 
     def tick(self) -> float | None:
         """The share of all CPUs that other work took since the previous tick (None on the first)."""
-        procs, system = _processes(), _system()
+        procs, system = processes(), system_ticks()
         share = None
         if self._last is not None:
             procs0, sys0 = self._last
@@ -385,7 +359,7 @@ class CpuSplit:
         return share
 
     def stop(self, messages: int) -> dict[str, Any]:
-        procs1, sys1, wall = _processes(), _system(), time.perf_counter() - self._t0
+        procs1, sys1, wall = processes(), system_ticks(), time.perf_counter() - self._t0
         delta = {k: sys1[k] - self._sys0[k] for k in sys1}
         used: Counter = Counter()
         strangers: Counter = Counter()
