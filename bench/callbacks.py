@@ -1351,7 +1351,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="afterwards, this many more callbacks from as many connections as workers: no queueing,"
                              " the latency is the service time (informative; 0 skips it)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (bench.run's setting)")
-    parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery worker processes (prefork)")
+    parser.add_argument("--worker-concurrency", type=int, default=1,
+                        help="Celery worker processes (prefork); 1: the CPUs the 2 gunicorn workers leave on this"
+                             " 2-CPU host, as the README deploys a worker that shares the web's host")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_CALLBACKS_REDIS_URL", DEFAULT_REDIS),
                         help="a Redis database of its own: it is flushed before and after")
     parser.add_argument("--sweep-every", type=float, default=SWEEP_EVERY,
