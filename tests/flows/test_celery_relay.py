@@ -2,11 +2,15 @@
 middle of the run loses no event and delivers none twice. Runs when REDIS_URL is set."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,13 +19,19 @@ from sqlalchemy import func, select
 from core.app import create_app
 from core.auth import hash_password
 from core.config import ROOT, TestConfig, sqlalchemy_url
-from core.customers.models import Company, User
-from core.catalog.models import PriceType
+from core.customers.models import Company, DeliveryPoint, User
+from core.catalog.models import Category, Price, PriceType, Product
+from core.catalog.services import refresh_search_text
 from core.customers.services import request_password_reset
 from core.db import db_session
 from core import outbox
+from core.orders import states
+from core.orders.services import Actor, change_status, submit_order
 from core.outbox import OutboxEvent
 from notify.models import Message
+from payments.card import start_checkout
+from payments.invoices import invoices_of_order
+from payments.models import Invoice
 from tests.conftest import reset_schema, valid_edrpou
 
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -126,6 +136,87 @@ def test_killed_worker_loses_nothing_and_repeats_nothing(tmp_path):
             ).all()
         assert len(per_event) == EVENTS
         assert {count for _, count in per_event} == {1}
+    finally:
+        _kill(worker)
+        app.extensions["db_engine"].dispose()
+        drop()
+
+
+def _signed_notice(app, payload: dict) -> dict[str, str]:
+    """A LiqPay callback as LiqPay signs it (API version 3: base64 SHA-1 of private + data + private)."""
+    data = base64.b64encode(json.dumps(payload).encode()).decode()
+    private = app.config["LIQPAY_PRIVATE_KEY"].encode()
+    signature = base64.b64encode(hashlib.sha1(private + data.encode() + private).digest()).decode()
+    return {"data": data, "signature": signature}
+
+
+def test_what_a_handler_raises_is_relayed_by_the_worker_without_waiting_for_the_sweep(tmp_path):
+    """A LiqPay notice applied by the worker raises payment.received; the worker hands that
+    on at once (no sweep runs here), so the customer's receipt is written within seconds."""
+    url, drop = _separate_database(tmp_path)
+    reset_schema(url)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        REDIS_URL = globals()["REDIS_URL"]
+        OUTBOX_DISPATCH = "celery"
+
+    app = create_app(Config)
+    app.extensions["celery"].connection_for_write().default_channel.client.flushdb()
+    worker = _start_worker(url)
+    try:
+        with app.test_request_context():
+            session = db_session()
+            price_type = PriceType(code="w", name="w")
+            session.add(price_type)
+            session.flush()
+            company = Company(name="ТОВ «Тест»", kind="legal", tax_id=valid_edrpou(), price_type_id=price_type.id,
+                              email="office@test.ua")
+            session.add(company)
+            session.flush()
+            category = Category(name="Кава")
+            session.add(category)
+            session.flush()
+            product = Product(sku="T-1", name="Кава", unit="кг", pack_multiple=Decimal("1"), vat_rate=Decimal("20"),
+                              category_id=category.id)
+            refresh_search_text(product)
+            session.add(product)
+            session.flush()
+            session.add(Price(price_type_id=price_type.id, product_id=product.id, amount=Decimal("100.00")))
+            owner = User(company_id=company.id, full_name="Тест", role="owner", email="t@t.ua",
+                         password_hash=hash_password("x" * 10))
+            session.add(owner)
+            session.flush()
+            point = DeliveryPoint(company_id=company.id, name="Кафе", address="Київ")
+            session.add(point)
+            session.flush()
+            order = submit_order(session, company, [(product.id, Decimal("2"))], actor=Actor.of(owner),
+                                 idempotency_key="celery-chain", delivery_point_id=point.id).order
+            change_status(session, order, states.CONFIRMED, Actor("staff", "Менеджер", "sales"))
+            (invoice,) = invoices_of_order(session, order.id)
+            checkout = start_checkout(session, company, [invoice])
+            notice = _signed_notice(app, {
+                "version": 3, "public_key": app.config["LIQPAY_PUBLIC_KEY"], "action": "pay", "payment_id": 777001,
+                "order_id": checkout.reference, "status": "success", "amount": float(checkout.amount),
+                "currency": "UAH", "description": "Оплата",
+            })
+            outbox.emit(session, "liqpay.notice", notice)
+            session.commit()
+            outbox.dispatch_committed(app)
+
+        deadline = time.monotonic() + 30
+        with app.app_context():
+            while True:
+                db_session.remove()
+                receipts = db_session.scalar(
+                    select(func.count()).select_from(Message).where(Message.template == "payment_received")
+                )
+                if receipts:
+                    break
+                assert time.monotonic() < deadline, "payment.received waited for a sweep that never came"
+                time.sleep(0.2)
+            assert db_session.scalar(select(Invoice.status).where(Invoice.id == invoice.id)) == "paid"
+            db_session.remove()
     finally:
         _kill(worker)
         app.extensions["db_engine"].dispose()
