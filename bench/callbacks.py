@@ -74,7 +74,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from bench import pg, report
-from bench.cpuwatch import TICKS, processes, system_ticks
+from bench.cpuwatch import TICKS, parts_table, processes, spent_by_process, system_ticks
 from bench.server import HOST, Gunicorn, WorkerSettings
 from bench.submit import percentile
 
@@ -627,9 +627,7 @@ class CpuSplit:
         delta = {k: sys1[k] - self._sys0[k] for k in sys1}
         used: dict[str, int] = {}
         strangers: dict[str, int] = {}
-        for pid, (session, ticks, cmd, born) in procs1.items():
-            before = self._procs0.get(pid)
-            spent = max(ticks - (before[1] if before and before[3] == born else 0), 0)
+        for pid, session, cmd, spent in spent_by_process(self._procs0, procs1):
             group = self._group(session, cmd)
             used[group] = used.get(group, 0) + spent
             if group == "other" and spent:
@@ -639,11 +637,8 @@ class CpuSplit:
         ours = sum(used.values())
         used["other"] = max(delta["busy"] - ours, 0)
         total = max(delta["total"], 1)
-        parts = {
-            group: {"cpu_s": round(ticks / TICKS, 2), "share_of_all_cpus": round(ticks / total, 3),
-                    "cpu_ms_per_callback": round(ticks / TICKS * 1000 / callbacks, 2) if callbacks else None}
-            for group, ticks in sorted(used.items(), key=lambda kv: -kv[1]) if ticks or group == "other"
-        }
+        parts = {group: part for group, part in parts_table(used, total, callbacks, "callback").items()
+                 if part["cpu_s"] or group == "other"}
         return {
             "wall_s": round(wall, 2), "cpus": os.cpu_count() or 1, "callbacks": callbacks,
             "benchmark_cpu_share": round(ours / total, 3),

@@ -12,7 +12,9 @@ other guests) is reported beside it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -121,3 +123,22 @@ def processes() -> dict[int, tuple[int, int, str, int]]:
         fields = raw.rsplit(")", 1)[1].split()
         found[int(entry.name)] = (int(fields[3]), int(fields[11]) + int(fields[12]), cmd, int(fields[19]))
     return found
+
+
+def spent_by_process(
+    before: dict[int, tuple[int, int, str, int]], after: dict[int, tuple[int, int, str, int]]
+) -> Iterator[tuple[int, int, str, int]]:
+    """(pid, session, command line, ticks) each process spent between two `processes()`
+    snapshots; a pid the system gave to a new process in between counts from zero."""
+    for pid, (session, ticks, cmd, born) in after.items():
+        old = before.get(pid)
+        yield pid, session, cmd, max(ticks - (old[1] if old and old[3] == born else 0), 0)
+
+
+def parts_table(used: dict[str, int], total: int, count: int, per: str) -> dict[str, dict[str, Any]]:
+    """CPU seconds, share of all CPUs and ms per `per` (message, callback) of each part, largest first."""
+    return {
+        group: {"cpu_s": round(ticks / TICKS, 2), "share_of_all_cpus": round(ticks / total, 3),
+                f"cpu_ms_per_{per}": round(ticks / TICKS * 1000 / count, 3) if count else None}
+        for group, ticks in sorted(used.items(), key=lambda kv: -kv[1])
+    }

@@ -61,7 +61,7 @@ from typing import Any
 import psycopg
 
 from bench import pg
-from bench.cpuwatch import TICKS, processes, system_ticks
+from bench.cpuwatch import TICKS, parts_table, processes, spent_by_process, system_ticks
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -348,10 +348,9 @@ class CpuSplit:
         if self._last is not None:
             procs0, sys0 = self._last
             ours = 0
-            for pid, (session, ticks, cmd, born) in procs.items():
-                before = procs0.get(pid)
+            for pid, session, cmd, spent in spent_by_process(procs0, procs):
                 if self._group(pid, session, cmd) != "other":
-                    ours += max(ticks - (before[1] if before and before[3] == born else 0), 0)
+                    ours += spent
             total = max(system["total"] - sys0["total"], 1)
             irq = system["irq"] - sys0["irq"]
             share = round(max(system["busy"] - sys0["busy"] - ours - irq, 0) / total, 3)
@@ -363,24 +362,18 @@ class CpuSplit:
         delta = {k: sys1[k] - self._sys0[k] for k in sys1}
         used: Counter = Counter()
         strangers: Counter = Counter()
-        for pid, (session, ticks, cmd, born) in procs1.items():
-            before = self._procs0.get(pid)
-            start_ticks = before[1] if before and before[3] == born else 0
+        for pid, session, cmd, spent in spent_by_process(self._procs0, procs1):
             group = self._group(pid, session, cmd)
             if group != "other":
-                used[group] += max(ticks - start_ticks, 0)
-            elif ticks > start_ticks:
-                strangers[cmd[:80] or f"pid {pid}"] += ticks - start_ticks
+                used[group] += spent
+            elif spent:
+                strangers[cmd[:80] or f"pid {pid}"] += spent
         used["kernel (irq, softirq)"] = delta["irq"]
         # Processes that ended during the window are not in the last snapshot: they are in "other" too.
         used["other"] = max(delta["busy"] - sum(used.values()), 0)
         total = max(delta["total"], 1)
         ncpu = os.cpu_count() or 1
-        parts = {
-            group: {"cpu_s": round(ticks / TICKS, 2), "share_of_all_cpus": round(ticks / total, 3),
-                    "cpu_ms_per_message": round(ticks / TICKS * 1000 / messages, 3) if messages else None}
-            for group, ticks in sorted(used.items(), key=lambda kv: -kv[1])
-        }
+        parts = parts_table(used, total, messages, "message")
         return {
             "wall_s": round(wall, 2), "cpus": ncpu, "messages": messages,
             "busy_share": round(delta["busy"] / total, 3), "iowait_share": round(delta["iowait"] / total, 3),
