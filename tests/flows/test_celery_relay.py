@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -75,71 +76,88 @@ def _kill(worker: subprocess.Popen) -> None:
     worker.wait(timeout=10)
 
 
-def test_killed_worker_loses_nothing_and_repeats_nothing(tmp_path):
-    url, drop = _separate_database(tmp_path)
-    reset_schema(url)
+class CeleryWorld:
+    """An app in Celery mode on a database of its own, and a real worker process."""
 
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        REDIS_URL = globals()["REDIS_URL"]
-        OUTBOX_DISPATCH = "celery"
+    def __init__(self, tmp_path: Path) -> None:
+        self.url, self._drop = _separate_database(tmp_path)
+        reset_schema(self.url)
 
-    app = create_app(Config)
-    app.extensions["celery"].connection_for_write().default_channel.client.flushdb()
-    worker = _start_worker(url)
-    try:
-        with app.test_request_context():
-            session = db_session()
-            price_type = PriceType(code="w", name="w")
-            session.add(price_type)
-            session.flush()
-            company = Company(name="ТОВ «Тест»", kind="legal", tax_id=valid_edrpou(), price_type_id=price_type.id)
-            session.add(company)
-            session.flush()
-            user = User(company_id=company.id, full_name="Тест", email="t@t.ua", password_hash=hash_password("x" * 10))
-            session.add(user)
-            session.flush()
-            for _ in range(EVENTS):
-                request_password_reset(session, user)
-            session.commit()
-            outbox.dispatch_committed(app)
-        # Kill the worker while it is delivering, then start a new one.
-        deadline = time.monotonic() + 60
-        with app.app_context():
-            while db_session.scalar(select(func.count()).select_from(Message)) < EVENTS // 5:
-                assert time.monotonic() < deadline, "the worker delivered nothing"
-                time.sleep(0.05)
-                db_session.remove()
-        _kill(worker)
-        with app.app_context():
-            delivered_before_kill = db_session.scalar(select(func.count()).select_from(Message))
+        class Config(TestConfig):
+            SQLALCHEMY_DATABASE_URI = self.url
+            REDIS_URL = globals()["REDIS_URL"]
+            OUTBOX_DISPATCH = "celery"
+
+        self.app = create_app(Config)
+        self.app.extensions["celery"].connection_for_write().default_channel.client.flushdb()
+        self.worker = _start_worker(self.url)
+
+    def restart_worker(self) -> None:
+        self.worker = _start_worker(self.url)
+
+    def close(self) -> None:
+        _kill(self.worker)
+        self.app.extensions["db_engine"].dispose()
+        self._drop()
+
+
+@pytest.fixture
+def celery_world(tmp_path: Path) -> Iterator[CeleryWorld]:
+    world = CeleryWorld(tmp_path)
+    yield world
+    world.close()
+
+
+def test_killed_worker_loses_nothing_and_repeats_nothing(celery_world):
+    app = celery_world.app
+    with app.test_request_context():
+        session = db_session()
+        price_type = PriceType(code="w", name="w")
+        session.add(price_type)
+        session.flush()
+        company = Company(name="ТОВ «Тест»", kind="legal", tax_id=valid_edrpou(), price_type_id=price_type.id)
+        session.add(company)
+        session.flush()
+        user = User(company_id=company.id, full_name="Тест", email="t@t.ua", password_hash=hash_password("x" * 10))
+        session.add(user)
+        session.flush()
+        for _ in range(EVENTS):
+            request_password_reset(session, user)
+        session.commit()
+        outbox.dispatch_committed(app)
+    # Kill the worker while it is delivering, then start a new one.
+    deadline = time.monotonic() + 60
+    with app.app_context():
+        while db_session.scalar(select(func.count()).select_from(Message)) < EVENTS // 5:
+            assert time.monotonic() < deadline, "the worker delivered nothing"
+            time.sleep(0.05)
             db_session.remove()
-        assert delivered_before_kill < EVENTS, "the kill came too late to test anything"
-        worker = _start_worker(url)
-        # Messages the killed worker had taken and not acknowledged come back; the
-        # sweep (beat's job in production) picks up whatever is still pending.
-        deadline = time.monotonic() + 90
-        with app.app_context():
-            while True:
-                db_session.remove()
-                pending = db_session.scalar(
-                    select(func.count()).select_from(OutboxEvent).where(OutboxEvent.status != "done")
-                )
-                if pending == 0:
-                    break
-                assert time.monotonic() < deadline, f"{pending} events never delivered"
-                app.extensions["celery"].send_task("outbox.sweep")
-                time.sleep(1)
+    _kill(celery_world.worker)
+    with app.app_context():
+        delivered_before_kill = db_session.scalar(select(func.count()).select_from(Message))
+        db_session.remove()
+    assert delivered_before_kill < EVENTS, "the kill came too late to test anything"
+    celery_world.restart_worker()
+    # Messages the killed worker had taken and not acknowledged come back; the
+    # sweep (beat's job in production) picks up whatever is still pending.
+    deadline = time.monotonic() + 90
+    with app.app_context():
+        while True:
             db_session.remove()
-            per_event = db_session.execute(
-                select(Message.event_id, func.count()).group_by(Message.event_id)
-            ).all()
-        assert len(per_event) == EVENTS
-        assert {count for _, count in per_event} == {1}
-    finally:
-        _kill(worker)
-        app.extensions["db_engine"].dispose()
-        drop()
+            pending = db_session.scalar(
+                select(func.count()).select_from(OutboxEvent).where(OutboxEvent.status != "done")
+            )
+            if pending == 0:
+                break
+            assert time.monotonic() < deadline, f"{pending} events never delivered"
+            app.extensions["celery"].send_task("outbox.sweep")
+            time.sleep(1)
+        db_session.remove()
+        per_event = db_session.execute(
+            select(Message.event_id, func.count()).group_by(Message.event_id)
+        ).all()
+    assert len(per_event) == EVENTS
+    assert {count for _, count in per_event} == {1}
 
 
 def _signed_notice(app, payload: dict) -> dict[str, str]:
@@ -150,74 +168,59 @@ def _signed_notice(app, payload: dict) -> dict[str, str]:
     return {"data": data, "signature": signature}
 
 
-def test_what_a_handler_raises_is_relayed_by_the_worker_without_waiting_for_the_sweep(tmp_path):
+def test_what_a_handler_raises_is_relayed_by_the_worker_without_waiting_for_the_sweep(celery_world):
     """A LiqPay notice applied by the worker raises payment.received; the worker hands that
     on at once (no sweep runs here), so the customer's receipt is written within seconds."""
-    url, drop = _separate_database(tmp_path)
-    reset_schema(url)
+    app = celery_world.app
+    with app.test_request_context():
+        session = db_session()
+        price_type = PriceType(code="w", name="w")
+        session.add(price_type)
+        session.flush()
+        company = Company(name="ТОВ «Тест»", kind="legal", tax_id=valid_edrpou(), price_type_id=price_type.id,
+                          email="office@test.ua")
+        session.add(company)
+        session.flush()
+        category = Category(name="Кава")
+        session.add(category)
+        session.flush()
+        product = Product(sku="T-1", name="Кава", unit="кг", pack_multiple=Decimal("1"), vat_rate=Decimal("20"),
+                          category_id=category.id)
+        refresh_search_text(product)
+        session.add(product)
+        session.flush()
+        session.add(Price(price_type_id=price_type.id, product_id=product.id, amount=Decimal("100.00")))
+        owner = User(company_id=company.id, full_name="Тест", role="owner", email="t@t.ua",
+                     password_hash=hash_password("x" * 10))
+        session.add(owner)
+        session.flush()
+        point = DeliveryPoint(company_id=company.id, name="Кафе", address="Київ")
+        session.add(point)
+        session.flush()
+        order = submit_order(session, company, [(product.id, Decimal("2"))], actor=Actor.of(owner),
+                             idempotency_key="celery-chain", delivery_point_id=point.id).order
+        change_status(session, order, states.CONFIRMED, Actor("staff", "Менеджер", "sales"))
+        (invoice,) = invoices_of_order(session, order.id)
+        checkout = start_checkout(session, company, [invoice])
+        notice = _signed_notice(app, {
+            "version": 3, "public_key": app.config["LIQPAY_PUBLIC_KEY"], "action": "pay", "payment_id": 777001,
+            "order_id": checkout.reference, "status": "success", "amount": float(checkout.amount),
+            "currency": "UAH", "description": "Оплата",
+        })
+        outbox.emit(session, "liqpay.notice", notice)
+        session.commit()
+        outbox.dispatch_committed(app)
 
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        REDIS_URL = globals()["REDIS_URL"]
-        OUTBOX_DISPATCH = "celery"
-
-    app = create_app(Config)
-    app.extensions["celery"].connection_for_write().default_channel.client.flushdb()
-    worker = _start_worker(url)
-    try:
-        with app.test_request_context():
-            session = db_session()
-            price_type = PriceType(code="w", name="w")
-            session.add(price_type)
-            session.flush()
-            company = Company(name="ТОВ «Тест»", kind="legal", tax_id=valid_edrpou(), price_type_id=price_type.id,
-                              email="office@test.ua")
-            session.add(company)
-            session.flush()
-            category = Category(name="Кава")
-            session.add(category)
-            session.flush()
-            product = Product(sku="T-1", name="Кава", unit="кг", pack_multiple=Decimal("1"), vat_rate=Decimal("20"),
-                              category_id=category.id)
-            refresh_search_text(product)
-            session.add(product)
-            session.flush()
-            session.add(Price(price_type_id=price_type.id, product_id=product.id, amount=Decimal("100.00")))
-            owner = User(company_id=company.id, full_name="Тест", role="owner", email="t@t.ua",
-                         password_hash=hash_password("x" * 10))
-            session.add(owner)
-            session.flush()
-            point = DeliveryPoint(company_id=company.id, name="Кафе", address="Київ")
-            session.add(point)
-            session.flush()
-            order = submit_order(session, company, [(product.id, Decimal("2"))], actor=Actor.of(owner),
-                                 idempotency_key="celery-chain", delivery_point_id=point.id).order
-            change_status(session, order, states.CONFIRMED, Actor("staff", "Менеджер", "sales"))
-            (invoice,) = invoices_of_order(session, order.id)
-            checkout = start_checkout(session, company, [invoice])
-            notice = _signed_notice(app, {
-                "version": 3, "public_key": app.config["LIQPAY_PUBLIC_KEY"], "action": "pay", "payment_id": 777001,
-                "order_id": checkout.reference, "status": "success", "amount": float(checkout.amount),
-                "currency": "UAH", "description": "Оплата",
-            })
-            outbox.emit(session, "liqpay.notice", notice)
-            session.commit()
-            outbox.dispatch_committed(app)
-
-        deadline = time.monotonic() + 30
-        with app.app_context():
-            while True:
-                db_session.remove()
-                receipts = db_session.scalar(
-                    select(func.count()).select_from(Message).where(Message.template == "payment_received")
-                )
-                if receipts:
-                    break
-                assert time.monotonic() < deadline, "payment.received waited for a sweep that never came"
-                time.sleep(0.2)
-            assert db_session.scalar(select(Invoice.status).where(Invoice.id == invoice.id)) == "paid"
+    deadline = time.monotonic() + 30
+    with app.app_context():
+        while True:
             db_session.remove()
-    finally:
-        _kill(worker)
-        app.extensions["db_engine"].dispose()
-        drop()
+            receipts = db_session.scalar(
+                select(func.count()).select_from(Message).where(Message.template == "payment_received")
+            )
+            if receipts:
+                break
+            assert time.monotonic() < deadline, "payment.received waited for a sweep that never came"
+            time.sleep(0.2)
+        assert db_session.scalar(select(Invoice.status).where(Invoice.id == invoice.id)) == "paid"
+        db_session.remove()
