@@ -74,7 +74,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from bench import pg, report
-from bench.cpuwatch import TICKS, parts_table, processes, spent_by_process, system_ticks
+from bench.cpuwatch import TICKS, parts_table, processes, service_part, spent_by_process, system_ticks
 from bench.server import HOST, Gunicorn, WorkerSettings
 from bench.submit import percentile
 
@@ -608,15 +608,7 @@ class CpuSplit:
             return self.sessions[session]
         if session == self.bench_session:
             return "bench process (client threads)"
-        if cmd.startswith("postgres:") or "/postgres " in cmd:
-            if BENCH_DB in cmd:
-                return "PostgreSQL backends"
-            if "(" not in cmd and "[local]" not in cmd:
-                return "PostgreSQL background"
-            return "other"
-        if "redis-server" in cmd:
-            return "Redis"
-        return "other"
+        return service_part(cmd, BENCH_DB)
 
     def start(self) -> CpuSplit:
         self._procs0, self._sys0, self._t0 = processes(), system_ticks(), time.perf_counter()

@@ -142,3 +142,17 @@ def parts_table(used: dict[str, int], total: int, count: int, per: str) -> dict[
                 f"cpu_ms_per_{per}": round(ticks / TICKS * 1000 / count, 3) if count else None}
         for group, ticks in sorted(used.items(), key=lambda kv: -kv[1])
     }
+
+
+def service_part(cmd: str, bench_db: str) -> str:
+    """The part of a shared service a process is: PostgreSQL's backends of the bench
+    database or its background processes, Redis; "other" for anything else."""
+    if cmd.startswith("postgres:") or "/postgres " in cmd:
+        if bench_db in cmd:
+            return "PostgreSQL backends"
+        if "(" not in cmd and "[local]" not in cmd:
+            return "PostgreSQL background"
+        return "other"
+    if "redis-server" in cmd:
+        return "Redis"
+    return "other"

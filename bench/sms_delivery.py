@@ -61,7 +61,7 @@ from typing import Any
 import psycopg
 
 from bench import pg
-from bench.cpuwatch import TICKS, parts_table, processes, spent_by_process, system_ticks
+from bench.cpuwatch import TICKS, parts_table, processes, service_part, spent_by_process, system_ticks
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -328,15 +328,7 @@ class CpuSplit:
             return "emulator process"
         if session in self.worker_sessions:
             return "Celery worker"
-        if cmd.startswith("postgres:") or "/postgres " in cmd:
-            if BENCH_DB in cmd:
-                return "PostgreSQL backends"
-            if "(" not in cmd and "[local]" not in cmd:
-                return "PostgreSQL background"
-            return "other"
-        if "redis-server" in cmd:
-            return "Redis"
-        return "other"
+        return service_part(cmd, BENCH_DB)
 
     def start(self) -> None:
         self._procs0, self._sys0, self._t0 = processes(), system_ticks(), time.perf_counter()
