@@ -3,6 +3,7 @@ transaction per test. SQLite by default; PostgreSQL/Redis when DATABASE_URL/REDI
 from __future__ import annotations
 
 import itertools
+import shutil
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ from core.orders import states
 from core.orders.services import Actor, change_status, submit_order
 from core.ids import edrpou_check_digit, rnokpp_check_digit
 from core.staff.models import StaffUser
+from emulators.mailbox import self_signed_cert
 
 PASSWORD = "correct-horse-42"
 _PASSWORD_HASH = hash_password(PASSWORD)
@@ -261,3 +263,11 @@ def confirmed_order(app: Any, db: Any, make_product: Any, make_staff: Any) -> Ca
 
     make.manager = manager  # type: ignore[attr-defined]
     return make
+
+
+@pytest.fixture(scope="session")
+def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 (the SMTP tests' STARTTLS and SMTPS)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed: no certificate for the TLS tests")
+    return self_signed_cert(tmp_path_factory.mktemp("tls"))

@@ -1,7 +1,6 @@
 """The mailbox emulator over real SMTP, spoken with plain smtplib (not our sender)."""
 from __future__ import annotations
 
-import shutil
 import smtplib
 import ssl
 from collections.abc import Iterator
@@ -9,17 +8,10 @@ from email.message import EmailMessage
 
 import pytest
 
-from emulators.mailbox import Mailbox, create_web_app, self_signed_cert, start_mailbox
+from emulators.mailbox import Mailbox, create_web_app, start_mailbox
 
 LOGIN, PASSWORD = "portal", "s3cret-pass"
 PDF = b"%PDF-1.4\n" + bytes(range(256)) + b"\n%%EOF\n"
-
-
-@pytest.fixture(scope="module")
-def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is not installed: no certificate for the TLS tests")
-    return self_signed_cert(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """SmtpSender against the local mailbox over real SMTP: what arrives, and how failures are named."""
 from __future__ import annotations
 
-import shutil
 import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -10,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from emulators.mailbox import Mailbox, self_signed_cert, start_mailbox
+from emulators.mailbox import Mailbox, start_mailbox
 from notify.channel import ChannelError
 from notify.email.interface import Attachment, SmtpSettings
 from notify.email.sender import SmtpSender
@@ -20,13 +19,6 @@ LOGIN, PASSWORD = "portal", "s3cret-pass"
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 HTML = "<p>Рахунок <b>№ 42</b> на суму 1 250,00 грн.</p>"
 TEXT = "Рахунок № 42 на суму 1 250,00 грн.\nСплатити: https://opt.example/p/abc\n"
-
-
-@pytest.fixture(scope="module")
-def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is not installed: no certificate for the TLS tests")
-    return self_signed_cert(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
