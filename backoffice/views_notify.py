@@ -104,6 +104,7 @@ def edit_template(event: str, channel: str, language: str) -> Any:
     spec = BY_KEY[event]
     subject, body = template_text(db_session, event, channel, language)
     form = TemplateForm(subject=subject, body=body)
+    result = None
     if form.validate_on_submit():
         result = preview(db_session, spec, channel, language, form.subject.data or "", form.body.data)
         if result.error:
@@ -119,7 +120,7 @@ def edit_template(event: str, channel: str, language: str) -> Any:
             db_session.commit()
             flash(gettext("Шаблон збережено."), "ok")
             return redirect(url_for("backoffice.edit_template", event=event, channel=channel, language=language))
-    shown = preview(db_session, spec, channel, language, form.subject.data or "", form.body.data or "")
+    shown = result or preview(db_session, spec, channel, language, form.subject.data or "", form.body.data or "")
     return render_template("backoffice/notify_template.html", spec=spec, channel=channel, language=language,
                            form=form, preview=shown, action_form=ActionForm()), (400 if form.errors else 200)
 

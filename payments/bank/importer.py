@@ -168,13 +168,13 @@ def _insert_payments(
         match = matches[line.fingerprint]
         rows.append({
             "id": payment_id, "source": SOURCE, "external_id": line.fingerprint, "company_id": match.company_id,
-            "checkout_id": None, "statement_id": statement_id, "status": SUCCEEDED, "provider_status": "",
-            "amount": line.amount, "currency": "UAH", "paid_on": line.doc_date, "payer_name": line.payer_name[:300],
+            "statement_id": statement_id, "status": SUCCEEDED,
+            "amount": line.amount, "paid_on": line.doc_date, "payer_name": line.payer_name[:300],
             "payer_tax_id": _tax_id(line), "purpose": line.purpose, "needs_review": bool(match.review_reason),
             "review_reason": match.review_reason,
             "details": {"doc_number": line.doc_number, "payer_account": line.payer_account},
         })
-        history.append({"payment_id": payment_id, "from_status": None, "to_status": SUCCEEDED, "provider_status": "",
+        history.append({"payment_id": payment_id, "from_status": None, "to_status": SUCCEEDED,
                         "actor_name": actor, "note": RULE_NOTES.get(match.rule, "")})
         payments.append(NewPayment(payment_id, SOURCE, line.fingerprint, match.company_id, line.amount))
     insert_rows(session, Payment, rows)
