@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from backoffice.forms import DecimalTextField, _strip, options
+from backoffice.forms import AllocateByNumberForm, DecimalTextField, _strip, options
 
 
 class ReasonForm(FlaskForm):
@@ -46,6 +46,13 @@ class RefundForm(FlaskForm):
     amount = DecimalTextField(_l("Сума, грн (порожньо — усе, що лишилося)"), validators=[Optional()])
     reason = TextAreaField(_l("Причина"), filters=[_strip],
                            validators=[DataRequired(_l("Вкажіть причину повернення.")), Length(max=1000)])
+
+
+class AllocateByNumberWithReasonForm(AllocateByNumberForm):
+    """Allocation to a typed invoice number; the reason is asked only when the invoice is
+    another company's than the payer's (the service decides, and who may)."""
+
+    reason = TextAreaField(_l("Чому на рахунок іншого клієнта"), filters=[_strip], validators=[Length(max=1000)])
 
 
 def as_dict(form: FlaskForm) -> dict[str, Any]:

@@ -15,13 +15,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from backoffice import bp
 from backoffice.access import PAYMENT_HANDLERS, STATEMENT_IMPORTERS
 from backoffice.forms import (
-    AllocateByNumberForm,
     AllocateToInvoiceForm,
     PaymentHandledForm,
     PaymentQueueFilterForm,
     StatementUploadForm,
 )
-from backoffice.forms_money import RefundForm
+from backoffice.forms_money import AllocateByNumberWithReasonForm, RefundForm
 from backoffice.helpers import commit_or_report, current_page, paginate
 from core.auth import staff_required
 from core.customers.models import Company
@@ -30,7 +29,14 @@ from core.errors import DomainError
 from core.staff.models import StaffUser
 from core.web import put_error
 from payments.bank.importer import import_statement
-from payments.bank.matching import allocate_by_staff, find_invoice, mark_handled, suggestions, suggestions_for
+from payments.bank.matching import (
+    OTHER_COMPANY_ALLOCATORS,
+    allocate_by_staff,
+    find_invoice,
+    mark_handled,
+    suggestions,
+    suggestions_for,
+)
 from payments.models import Allocation, BankStatement, Payment, Refund
 from payments.refunds import REFUNDERS, request_refund
 
@@ -112,7 +118,8 @@ def render_payment(payment: Payment, code: int = 200, **forms: Any) -> Any:
             status_labels=PAYMENT_STATUS_LABELS,
             suggestions=suggestions(db_session, payment) if payment.unallocated > 0 else [],
             allocate_form=forms.get("allocate_form") or AllocateToInvoiceForm(formdata=None),
-            number_form=forms.get("number_form") or AllocateByNumberForm(formdata=None),
+            number_form=forms.get("number_form") or AllocateByNumberWithReasonForm(formdata=None),
+            other_company_allocators=OTHER_COMPANY_ALLOCATORS,
             handled_form=forms.get("handled_form") or PaymentHandledForm(formdata=None),
             refund_form=forms.get("refund_form") or RefundForm(formdata=None),
             refunds=list(db_session.scalars(select(Refund).where(Refund.payment_id == payment.id).order_by(Refund.id))),
@@ -161,14 +168,14 @@ def payment_allocate(payment_id: int) -> Any:
 @bp.post("/payments/<int:payment_id>/allocate-number")
 @staff_required(*PAYMENT_HANDLERS)
 def payment_allocate_number(payment_id: int) -> Any:
-    form = AllocateByNumberForm()
+    form = AllocateByNumberWithReasonForm()
 
     def allocate_typed(payment: Payment) -> Allocation:
         invoice = find_invoice(db_session, form.number.data)
         try:
-            return allocate_by_staff(db_session, payment, invoice.id, form.amount.data, current_user)
-        except DomainError as exc:  # about the invoice typed: show it under the number
-            raise DomainError(exc.message, field="number") from None
+            return allocate_by_staff(db_session, payment, invoice.id, form.amount.data, current_user, form.reason.data or "")
+        except DomainError as exc:  # about the invoice typed (or the reason): show it under that field
+            raise DomainError(exc.message, field="reason" if exc.field == "reason" else "number") from None
 
     return _act(payment_id, form, "number_form", allocate_typed, _allocated_message)
 

@@ -74,9 +74,15 @@ def locked_invoices(session: Session, invoice_ids: set[int]) -> dict[int, Invoic
     return found
 
 
-def allocate(session: Session, payment: Payment, invoice_id: int, amount: Decimal, actor_name: str) -> Allocation:
-    """Settle up to `amount` of an invoice from a payment's unallocated money."""
-    return allocate_many(session, [(payment, invoice_id, amount)], actor_name)[0]
+def allocate(
+    session: Session, payment: Payment, invoice_id: int, amount: Decimal, actor_name: str, other_company_reason: str = ""
+) -> Allocation:
+    """Settle up to `amount` of an invoice from a payment's unallocated money.
+    With `other_company_reason` the invoice may be another company's than the payer's
+    (a parent paying for its branch, a payer who got the number wrong): the reason is
+    kept on the allocation and the payment stays the payer's."""
+    items = [(payment, invoice_id, amount)]
+    return allocate_many(session, items, actor_name, other_company_reason=other_company_reason)[0]
 
 
 def allocate_many(
@@ -84,6 +90,7 @@ def allocate_many(
     items: Sequence[tuple[Payment, int, Decimal]],
     actor_name: str,
     locked: dict[int, Invoice] | None = None,
+    other_company_reason: str = "",
 ) -> list[Allocation]:
     """`allocate` for many (payment, invoice, at most this much), in this order: one
     locking read (none when the caller holds the locks), one flush."""
@@ -93,11 +100,13 @@ def allocate_many(
     for payment, invoice_id, wanted in items:
         invoice = invoices.get(invoice_id)
         available = left.setdefault(id(payment), payment.unallocated)
-        amount = _checked_amount(invoice, payment.status, payment.company_id,
+        payer = None if other_company_reason else payment.company_id  # None: any company's invoice
+        amount = _checked_amount(invoice, payment.status, payer,
                                  {a.invoice_id for a in payment.allocations}, available, wanted)
         left[id(payment)] = available - amount
-        payment.company_id = invoice.company_id
-        allocation = Allocation(invoice_id=invoice.id, amount=amount, allocated_by=actor_name)
+        if payment.company_id is None:
+            payment.company_id = invoice.company_id
+        allocation = Allocation(invoice_id=invoice.id, amount=amount, allocated_by=actor_name, note=other_company_reason)
         payment.allocations.append(allocation)
         invoice.paid_amount += amount
         completes = invoice.paid_amount == invoice.amount

@@ -211,6 +211,8 @@ class Allocation(Base):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
     amount: Mapped[Decimal]
     allocated_by: Mapped[str] = mapped_column(String(200))
+    # Why a person sent the money to an invoice of a company other than the payer's.
+    note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reversed_at: Mapped[datetime | None]
 

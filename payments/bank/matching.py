@@ -269,6 +269,10 @@ def suggestions(session: Session, payment: Payment, limit: int = 5) -> list[Sugg
 # --- what a person does in the queue -----------------------------------------------------
 
 
+# Money sent to the wrong company's invoice is the accounts' business, not every salesperson's.
+OTHER_COMPANY_ALLOCATORS = ("accountant", "head_of_sales")
+
+
 def find_invoice(session: Session, typed: str) -> Invoice:
     """The invoice a person typed, by its full number ("2026-00042", "2026/42")."""
     numbers = invoice_numbers(typed.strip())
@@ -282,15 +286,29 @@ def find_invoice(session: Session, typed: str) -> Invoice:
 
 
 def allocate_by_staff(
-    session: Session, payment: Payment, invoice_id: int, amount: Decimal | None, staff: StaffUser
+    session: Session, payment: Payment, invoice_id: int, amount: Decimal | None, staff: StaffUser,
+    other_company_reason: str = "",
 ) -> Allocation:
     """Settle an invoice from the payment's unallocated money (all of it unless `amount`).
     The payment leaves the queue once nothing is left unallocated; its status does not
-    change, so no status history is written: the allocation row says who and when, and
-    review_reason keeps why it had waited."""
-    if session.get(Invoice, invoice_id) is None:
+    change, so no status history is written: the allocation row says who, when and (for
+    another company's invoice) why, and review_reason keeps why it had waited."""
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None:
         raise DomainError(gettext("Рахунок не знайдено."))
-    allocation = allocate(session, payment, invoice_id, payment.unallocated if amount is None else amount, staff.full_name)
+    reason = other_company_reason.strip()
+    if payment.company_id is None or invoice.company_id == payment.company_id:
+        reason = ""
+    elif not staff.has_role(*OTHER_COMPANY_ALLOCATORS):
+        raise DomainError(gettext(
+            "Рахунок № %(number)s належить іншому клієнту. Зарахувати платіж на рахунок іншого клієнта "
+            "може бухгалтер або керівник продажів.", number=invoice.number))
+    elif not reason:
+        raise DomainError(gettext(
+            "Рахунок № %(number)s належить іншому клієнту (%(company)s): вкажіть, чому платіж іде на нього.",
+            number=invoice.number, company=invoice.company.name), field="reason")
+    allocation = allocate(session, payment, invoice_id, payment.unallocated if amount is None else amount, staff.full_name,
+                          other_company_reason=reason)
     if payment.unallocated == ZERO:
         payment.needs_review = False
     session.flush()

@@ -220,17 +220,51 @@ def test_one_click_allocation_settles_the_invoice_and_clears_the_flag(client, db
     assert payment.id not in listed(client.get("/staff/payments/queue"))
 
 
-def test_a_typed_invoice_of_another_company_is_refused(client, db, as_staff, customer, other, open_invoice, imported):
+def test_a_manager_cannot_allocate_to_another_companys_invoice(client, db, as_staff, customer, other, open_invoice, imported):
     theirs = open_invoice(other)
     (payment,) = imported(doc("500.00", "Аванс", customer.company))  # known payer, no open invoices
-    as_staff("accountant")
+    as_staff("manager")
+    page = text(client.get(f"/staff/payments/{payment.id}"))
+    assert 'name="reason"' not in page and "може бухгалтер або керівник продажів" in page
 
-    answer = client.post(f"/staff/payments/{payment.id}/allocate-number", data={"number": theirs.number})
+    answer = client.post(f"/staff/payments/{payment.id}/allocate-number",
+                         data={"number": theirs.number, "reason": "Платить за філію"})
 
     assert answer.status_code == 400
-    assert "Рахунок належить іншому клієнту." in text(answer)
+    assert f"Рахунок № {theirs.number} належить іншому клієнту." in text(answer)
     db.expire_all()
     assert theirs.status == "open" and payment.needs_review and payment.allocations == []
+
+
+@pytest.mark.parametrize("role", ["accountant", "head_of_sales"])
+def test_an_accountant_allocates_to_any_companys_invoice_with_a_reason(
+    client, db, as_staff, customer, other, open_invoice, imported, role
+):
+    theirs = open_invoice(other, "300.00")
+    (payment,) = imported(doc("500.00", "Аванс", customer.company))  # known payer, no open invoices
+    person = as_staff(role, full_name="Ольга Облік")
+    assert 'name="reason"' in text(client.get(f"/staff/payments/{payment.id}"))
+
+    for reason in ("", "   "):
+        refused = client.post(f"/staff/payments/{payment.id}/allocate-number", data={"number": theirs.number, "reason": reason})
+        assert refused.status_code == 400
+        assert f"Рахунок № {theirs.number} належить іншому клієнту (ТОВ «Інший Клієнт»): вкажіть" in text(refused)
+    db.expire_all()
+    assert theirs.status == "open" and payment.allocations == []
+
+    answer = client.post(f"/staff/payments/{payment.id}/allocate-number",
+                         data={"number": theirs.number, "reason": " Материнська компанія платить за філію "})
+
+    assert answer.status_code == 302
+    db.expire_all()
+    assert theirs.status == "paid" and payment.unallocated == Decimal("200.00") and payment.needs_review
+    assert payment.company_id == customer.company_id  # the money is still the payer's
+    (allocation,) = payment.allocations
+    assert (allocation.allocated_by, allocation.note) == (person.full_name, "Материнська компанія платить за філію")
+    event = db.scalars(select(OutboxEvent).where(OutboxEvent.topic == "payment.received")).one()
+    assert event.payload["company_id"] == other.company_id
+    page = text(client.get(f"/staff/payments/{payment.id}"))
+    assert "ТОВ «Інший Клієнт»: Материнська компанія платить за філію" in page
 
 
 @pytest.mark.parametrize(
