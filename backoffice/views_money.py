@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
@@ -16,7 +17,7 @@ from backoffice.forms import ActionForm
 from backoffice.forms_money import ConfirmClaimForm, PromotionForm, ReasonForm, as_dict
 from backoffice.helpers import commit_or_report, current_page, get_or_404, paginate
 from core.auth import staff_required
-from core.customers.models import Company
+from core.customers.models import Company, User
 from core.db import db_session
 from core.orders.models import Promotion
 from core.orders.services import kyiv_today
@@ -90,8 +91,33 @@ def collections() -> Any:
     mine = request.args.get("mine") == "y"
     if mine:
         stmt = stmt.where(CollectionTask.manager_id == current_user.id)
-    return render_template("backoffice/collections.html", page=paginate(stmt, current_page()), mine=mine,
-                           form=ReasonForm())
+    page = paginate(stmt, current_page())
+    return render_template("backoffice/collections.html", page=page, mine=mine, form=ReasonForm(),
+                           phones=numbers_to_call([task.company for task in page.items]))
+
+
+def numbers_to_call(companies: list[Company]) -> dict[int, tuple[str, str]]:
+    """company id -> (E.164 for the tel: link, the number as people read it): the company
+    card's phone, else its owner's (the first active owner with a phone)."""
+    found = {company.id: company.phone for company in companies if company.phone}
+    missing = [company.id for company in companies if company.id not in found]
+    if missing:
+        owners = db_session.execute(
+            select(User.company_id, User.phone)
+            .where(User.company_id.in_(missing), User.role == "owner", User.phone.is_not(None),
+                   User.is_active_flag.is_(True))
+            .order_by(User.id)
+        )
+        for company_id, phone in owners:
+            found.setdefault(company_id, phone)
+    return {company_id: (phone, _readable(phone)) for company_id, phone in found.items()}
+
+
+def _readable(phone: str) -> str:
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(phone, "UA"), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return phone
 
 
 @bp.post("/collections/<int:task_id>/close")

@@ -23,11 +23,11 @@ from core.orders import states
 from core.orders.models import Order
 from core.orders.services import KYIV, Actor, change_status, kyiv_today
 from core.staff.models import StaffUser
-from core.web import channel_label, status_label
+from core.web import channel_label, format_uah, status_label
 from payments.invoice_document import invoice_pdf as invoice_pdf_file
 from payments.models import Invoice
 from payments.invoices import invoices_of_order
-from payments.receivables import company_balance, debts_by_company, decide_hold
+from payments.receivables import company_balance, debts_by_company, decide_hold, head_release_threshold, may_release
 
 
 def sales_staff_choices() -> list[tuple[int, str]]:
@@ -108,12 +108,40 @@ def load_order(order_id: int, for_update: bool = False) -> Order:
     return order
 
 
+def heads_of_sales() -> str:
+    names = db_session.scalars(
+        select(StaffUser.full_name)
+        .where(StaffUser.role == "head_of_sales", StaffUser.is_active_flag.is_(True))
+        .order_by(StaffUser.full_name)
+    )
+    return ", ".join(names)
+
+
+def status_actions(order: Order, staff: StaffUser) -> tuple[list[str], list[str]]:
+    """The moves this person may make now, and why each move the table allows is not
+    offered. The services refuse the same moves; this only spares a button that fails."""
+    offered, withheld = [], []
+    for target in states.next_statuses(order.status, "staff"):
+        if target == states.ASSEMBLING and order.released_at is None:
+            withheld.append(gettext("Чекає оплати за умовами клієнта: комплектувати ще не можна."))
+        elif order.status == states.ON_HOLD and target == states.CONFIRMED and not may_release(order, staff):
+            withheld.append(gettext(
+                "Замовлення понад %(amount)s відпускає лише керівник відділу продажів (%(names)s).",
+                amount=format_uah(head_release_threshold()), names=heads_of_sales() or "—",
+            ))
+        else:
+            offered.append(target)
+    return offered, withheld
+
+
 def render_order(order: Order, status_form: StatusChangeForm | None = None, code: int = 200) -> Any:
+    offered, withheld = status_actions(order, current_user)
     return (
         render_template(
             "backoffice/order.html",
             order=order,
-            next_statuses=states.next_statuses(order.status, "staff"),
+            next_statuses=offered,
+            withheld_reasons=withheld,
             status_form=status_form or StatusChangeForm(),
             invoices=invoices_of_order(db_session, order.id),
             balance=company_balance(db_session, order.company) if order.status == states.ON_HOLD else None,
@@ -132,7 +160,7 @@ def holds() -> Any:
         current_page(),
     )
     debts = debts_by_company(db_session, [o.company_id for o in page.items], kyiv_today())
-    return render_template("backoffice/holds.html", page=page, debts=debts)
+    return render_template("backoffice/holds.html", page=page, debts=debts, may_release=may_release)
 
 
 @bp.get("/orders/<int:order_id>")

@@ -112,6 +112,15 @@ def _check_credit_at_submit(session: Session, order: Order, previous: str | None
         hold_order(session, order, reason)
 
 
+def head_release_threshold() -> Decimal:
+    """CREDIT_RELEASE_HEAD_ABOVE: a held order above it is the head of sales' decision."""
+    return Decimal(current_app.config["CREDIT_RELEASE_HEAD_ABOVE"])
+
+
+def may_release(order: Order, staff: StaffUser) -> bool:
+    return order.total <= head_release_threshold() or staff.has_role("head_of_sales")
+
+
 def decide_hold(session: Session, order: Order, staff: StaffUser, release: bool, reason: str) -> None:
     """A manager releases a held order (it is confirmed) or cancels it, with a reason.
     Above CREDIT_RELEASE_HEAD_ABOVE only the head of sales may release."""
@@ -120,9 +129,8 @@ def decide_hold(session: Session, order: Order, staff: StaffUser, release: bool,
     reason = reason.strip()
     if not reason:
         raise DomainError(gettext("Вкажіть причину рішення."), field="reason")
-    threshold = Decimal(current_app.config["CREDIT_RELEASE_HEAD_ABOVE"])
-    if release and order.total > threshold and not staff.has_role("head_of_sales"):
+    if release and not may_release(order, staff):
         raise DomainError(
-            gettext("Замовлення понад %(amount)s грн відпускає керівник відділу продажів.", amount=threshold)
+            gettext("Замовлення понад %(amount)s грн відпускає керівник відділу продажів.", amount=head_release_threshold())
         )
     change_status(session, order, states.CONFIRMED if release else states.CANCELLED, Actor.of(staff), reason)
