@@ -1,6 +1,7 @@
 """Staff are offered only what they may do now, see real history, and can call a debtor."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -60,6 +61,7 @@ def test_a_small_hold_is_released_by_any_manager(app, db, make_company, make_use
     manager = _staff(app, make_staff, "manager")
     page = _page(manager, f"/staff/orders/{held.id}")
     assert 'value="confirmed"' in page and 'data-test="withheld"' not in page
+    assert re.search(r'<input[^>]*name="note"[^>]*required', page)  # a credit decision takes a reason
     assert 'data-test="head-releases"' not in _page(manager, "/staff/holds")
 
 
@@ -69,6 +71,7 @@ def test_assembling_is_offered_only_once_the_order_is_released(app, db, customer
     manager = _staff(app, make_staff, "manager")
     page = _page(manager, f"/staff/orders/{order.id}")
     assert 'value="assembling"' not in page and 'value="cancelled"' in page
+    assert not re.search(r'<input[^>]*name="note"[^>]*required', page)
     assert 'data-test="withheld"' in page and "комплектувати ще не можна" in page
 
     (invoice,) = invoices_of(db, order)
