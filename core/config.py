@@ -27,7 +27,10 @@ def _flag(name: str, default: bool) -> bool:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    # Signing keys have no defaults here: production sets them, the embedded demo
+    # (EMBEDDED_DEMO=1, set by `make demo`) makes its own in instance/ (core/signing_keys.py).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    EMBEDDED_DEMO = _flag("EMBEDDED_DEMO", False)
     SQLALCHEMY_DATABASE_URI = sqlalchemy_url(os.environ.get("DATABASE_URL"))
     SQL_ECHO = _flag("SQL_ECHO", False)
     REDIS_URL = os.environ.get("REDIS_URL") or None
@@ -63,8 +66,8 @@ class Config:
 
     # Payments. LiqPay's base URL is configurable so the same client talks to LiqPay
     # or to the local emulator (`make demo` starts one and points this at it).
-    LIQPAY_PUBLIC_KEY = os.environ.get("LIQPAY_PUBLIC_KEY", "sandbox_i00000000001")
-    LIQPAY_PRIVATE_KEY = os.environ.get("LIQPAY_PRIVATE_KEY", "sandbox_demo-private-key")
+    LIQPAY_PUBLIC_KEY = os.environ.get("LIQPAY_PUBLIC_KEY") or None
+    LIQPAY_PRIVATE_KEY = os.environ.get("LIQPAY_PRIVATE_KEY") or None  # verifies LiqPay's callbacks
     LIQPAY_BASE_URL = os.environ.get("LIQPAY_BASE_URL", "https://www.liqpay.ua")
     # A card payment still undecided after this long is asked about (lost callbacks).
     LIQPAY_RECONCILE_AFTER_MINUTES = int(os.environ.get("LIQPAY_RECONCILE_AFTER_MINUTES", "15"))
@@ -121,7 +124,9 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     LOGIN_RATE_LIMIT = "10000 per minute"  # the rate-limit test sets its own
     OUTBOX_DISPATCH = "inline"
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = "test-only-secret-key-of-the-test-suite"
+    LIQPAY_PUBLIC_KEY = "sandbox_i00000000001"
+    LIQPAY_PRIVATE_KEY = "sandbox_test-private-key"
     # Each test builds its own catalog; the cache has tests of its own that switch it on.
     CATALOG_CACHE_SECONDS = 0.0
     # Tests run at any hour; the quiet-hours tests set their own window.
