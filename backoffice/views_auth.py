@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from backoffice import bp
 from backoffice.forms import ActionForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
-from core.auth import check_password, limiter, read_password_token
+from core.auth import check_password, end_sessions, limiter, read_password_token
 from core.customers.services import request_password_reset, set_password
 from core.db import db_session
 from core.errors import DomainError
@@ -43,6 +43,9 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     if ActionForm().validate_on_submit():
+        if current_user.is_authenticated:
+            end_sessions(current_user)  # a copy of the cookie (another device, a thief) is out too
+            db_session.commit()
         logout_user()
     return redirect(url_for("backoffice.login"))
 

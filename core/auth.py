@@ -47,14 +47,31 @@ _CUSTOMER_WITH_COMPANY = (
 )
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | StaffUser | None:
-    kind, _, raw_id = user_id.partition(":")
+def load_user(ref: str) -> User | StaffUser | None:
+    """The user a reference names (`c:<id>` a customer, `s:<id>` staff), active or not."""
+    kind, _, raw_id = ref.partition(":")
     if not raw_id.isdigit():
         return None
     if kind == "c":
         return db_session.scalar(_CUSTOMER_WITH_COMPANY, {"user_id": int(raw_id)})
     return db_session.get(StaffUser, int(raw_id)) if kind == "s" else None
+
+
+@login_manager.user_loader
+def load_session_user(session_id: str) -> User | StaffUser | None:
+    """The user of a session or remember-me cookie, while that login still stands: the id
+    carries the user's session version (`get_id`), which `end_sessions` moves on."""
+    ref, _, version = session_id.rpartition(":")
+    user = load_user(ref)
+    if user is None or not user.is_active or str(user.session_version) != version:
+        return None
+    return user
+
+
+def end_sessions(user: User | StaffUser) -> None:
+    """Every session and remember-me cookie issued to the user so far stops opening anything
+    (logging out, a new password, access switched off). The caller flushes and commits."""
+    user.session_version = (user.session_version or 0) + 1
 
 
 @login_manager.unauthorized_handler
@@ -109,7 +126,7 @@ def _password_fingerprint(user: User | StaffUser) -> str:
 
 
 def make_password_token(user: User | StaffUser, purpose: str = "reset") -> str:
-    return _serializer(purpose).dumps({"u": user.get_id(), "f": _password_fingerprint(user)})
+    return _serializer(purpose).dumps({"u": user.ref, "f": _password_fingerprint(user)})
 
 
 def read_password_token(token: str, purpose: str = "reset") -> User | StaffUser | None:
@@ -125,7 +142,15 @@ def read_password_token(token: str, purpose: str = "reset") -> User | StaffUser 
     return user
 
 
+def match_remember_cookie(config: Any) -> None:
+    """The remember-me cookie opens as much as the session cookie: it is sent and shielded
+    from scripts whenever the session cookie is."""
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    config["REMEMBER_COOKIE_HTTPONLY"] = config["SESSION_COOKIE_HTTPONLY"]
+
+
 def init_auth(app: Any) -> None:
+    match_remember_cookie(app.config)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     limiter.init_app(app)

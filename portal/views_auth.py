@@ -7,7 +7,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
-from core.auth import check_password, find_customer_by_login, limiter, read_password_token
+from core.auth import check_password, end_sessions, find_customer_by_login, limiter, read_password_token
 from core.customers.invitations import INVITE_PURPOSE
 from core.customers.services import request_password_reset, set_password
 from core.db import db_session
@@ -35,6 +35,9 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
+    if current_user.is_authenticated:
+        end_sessions(current_user)  # a copy of the cookie (another device, a thief) is out too
+        db_session.commit()
     logout_user()
     return redirect(url_for("portal.login"))
 

@@ -96,3 +96,91 @@ def test_login_is_rate_limited(app, client, customer):
         limiter.reset()
     assert codes[:10] == [400] * 10
     assert codes[10] == 429
+
+
+# --- #10.3: an ended login stays ended -------------------------------------------------
+
+
+def _cookies(client):
+    return {name: client.get_cookie(name).value for name in ("session", "remember_token") if client.get_cookie(name)}
+
+
+def _replayed(app, cookies):
+    """A fresh browser holding only the copied cookies (another device, or a thief)."""
+    other = app.test_client()
+    for name, value in cookies.items():
+        other.set_cookie(name, value)
+    return other
+
+
+def _remembered_login(client, customer):
+    response = client.post("/login", data={"login": customer.email, "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    return _cookies(client)
+
+
+def test_logging_out_ends_the_session_and_the_remember_me_cookie_everywhere(app, client, customer):
+    copied = _remembered_login(client, customer)
+    assert set(copied) == {"session", "remember_token"}
+    assert _replayed(app, copied).get("/").status_code == 200  # a copy works while the login stands
+    only_remember = {"remember_token": copied["remember_token"]}
+    assert _replayed(app, only_remember).get("/").status_code == 200
+
+    assert client.post("/logout").status_code == 302
+    for cookies in (copied, {"session": copied["session"]}, only_remember):
+        response = _replayed(app, cookies).get("/")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert login(client, customer.email).status_code == 302  # logging in again is fine
+    assert client.get("/").status_code == 200
+
+
+def test_a_password_reset_ends_every_session_of_the_user(app, client, customer):
+    from core.auth import make_password_token
+
+    copied = _remembered_login(client, customer)
+    with app.test_request_context():
+        token = make_password_token(customer)
+    response = app.test_client().post(f"/reset/{token}", data={"password": "new-password-1", "confirm": "new-password-1"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+    assert _replayed(app, {"remember_token": copied["remember_token"]}).get("/").status_code == 302
+    assert login(client, customer.email, "new-password-1").status_code == 302
+
+
+def test_switching_a_user_off_ends_their_sessions_for_good(app, client, customer, make_staff):
+    copied = _remembered_login(client, customer)
+    staff = app.test_client()
+    admin = make_staff("admin")
+    assert login(staff, admin.email, staff=True).status_code == 302
+    base = f"/staff/companies/{customer.company_id}/users/{customer.id}"
+    assert staff.post(f"{base}/deactivate").status_code == 302
+    assert client.get("/").status_code == 302
+    assert staff.post(f"{base}/activate").status_code == 302
+    # Access switched back on: the cookies from before still open nothing.
+    for cookies in (copied, {"remember_token": copied["remember_token"]}):
+        assert _replayed(app, cookies).get("/").status_code == 302
+    assert login(client, customer.email).status_code == 302
+
+
+def test_a_disabled_users_cookie_opens_nothing(app, client, customer, db):
+    copied = _remembered_login(client, customer)
+    customer.is_active_flag = False  # switched off directly in the database, version untouched
+    db.flush()
+    assert _replayed(app, copied).get("/").status_code == 302
+
+
+def test_the_remember_me_cookie_is_as_guarded_as_the_session_cookie(app, client, customer):
+    from core.auth import match_remember_cookie
+
+    saved = {key: app.config[key] for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE",
+                                              "REMEMBER_COOKIE_HTTPONLY")}
+    app.config["SESSION_COOKIE_SECURE"] = True  # production behind HTTPS
+    match_remember_cookie(app.config)
+    try:
+        response = client.post("https://localhost/login",
+                               data={"login": customer.email, "password": PASSWORD, "remember": "y"})
+    finally:
+        app.config.update(saved)
+    set_cookies = {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
+    for name in ("session", "remember_token"):
+        assert "; Secure" in set_cookies[name] and "; HttpOnly" in set_cookies[name], set_cookies[name]
