@@ -54,8 +54,15 @@ class Config:
 
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Login and reset POSTs per address, and per account whatever the address. The
+    # account's windows are short: an attacker can keep one customer out only while
+    # attacking, and 15 minutes at most after.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;60 per hour")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per 15 minutes")
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", str(24 * 3600)))
+    # A reset request answers this long after it arrives, for a real account or nobody's
+    # alike (longer than sending the link takes), so its timing tells no one which it was.
+    PASSWORD_RESET_ANSWER_SECONDS = float(os.environ.get("PASSWORD_RESET_ANSWER_SECONDS", "0.25"))
 
     CATALOG_PAGE_SIZE = 50
     # How long a worker reuses a rendered catalog listing (per price type, language,
@@ -122,7 +129,9 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
-    LOGIN_RATE_LIMIT = "10000 per minute"  # the rate-limit test sets its own
+    LOGIN_RATE_LIMIT = "10000 per minute"  # the rate-limit tests set their own
+    LOGIN_ACCOUNT_RATE_LIMIT = "10000 per minute"
+    PASSWORD_RESET_ANSWER_SECONDS = 0.0  # the test of the reset's timing sets its own
     OUTBOX_DISPATCH = "inline"
     SECRET_KEY = "test-only-secret-key-of-the-test-suite"
     LIQPAY_PUBLIC_KEY = "sandbox_i00000000001"

@@ -180,3 +180,22 @@ def test_a_staff_password_reset_ends_their_sessions(app, client, db, make_staff)
     response = app.test_client().post(link, data={"password": "brand-new-pass-1", "confirm": "brand-new-pass-1"})
     assert response.status_code == 302
     assert client.get("/staff/").status_code == 302
+
+
+def test_staff_tries_spread_over_addresses_run_into_the_accounts_limit(app, client, make_staff):
+    admin, colleague = make_staff("admin"), make_staff("manager")
+    app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "5 per minute"
+    limiter.reset()
+    try:
+        codes = [client.post("/staff/login", data={"login": spelling, "password": "wrong"},
+                             environ_base={"REMOTE_ADDR": f"10.1.0.{n}"}).status_code
+                 for n, spelling in enumerate([admin.email, admin.email.upper()] * 3)]
+        right = client.post("/staff/login", data={"login": admin.email, "password": PASSWORD},
+                            environ_base={"REMOTE_ADDR": "10.1.0.99"})
+        other = login(client, colleague.email, staff=True).status_code
+    finally:
+        app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "10000 per minute"
+        limiter.reset()
+    assert codes == [400] * 5 + [429]
+    assert right.status_code == 429 and "Забагато спроб. Спробуйте ще раз через 1 хв." in right.get_data(as_text=True)
+    assert other == 302  # the colleague is not held up
