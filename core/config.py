@@ -54,6 +54,11 @@ class Config:
 
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Redis down must not lock everyone out: the limits are then counted in each process's
+    # memory (per gunicorn worker) until Redis answers again, and a dead Redis costs a
+    # request half a second at most.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     # Login and reset POSTs per address, and per account whatever the address. The
     # account's windows are short: an attacker can keep one customer out only while
     # attacking, and 15 minutes at most after.
