@@ -29,6 +29,9 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "chromium is missing: the browser test will be skipped (apt-get install chromium)"; fi; }
 
+# The embedded demo: no SECRET_KEY or LiqPay keys to set, it makes its own once and keeps
+# them in instance/signing-keys.json (core/signing_keys.py). Production never sets this.
+demo: export EMBEDDED_DEMO := 1
 demo: install i18n
 	@mkdir -p instance
 	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/$(DEMO_DB)} $(BIN)/flask --app wsgi db-upgrade

@@ -3,27 +3,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from backoffice import bp
 from backoffice.forms import ActionForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
-from core.auth import check_password, limiter, read_password_token
+from core.auth import (
+    check_password,
+    end_sessions,
+    even_out_answer_time,
+    find_staff_by_email,
+    read_password_token,
+    throttle_login_tries,
+    too_many_tries_message,
+)
 from core.customers.services import request_password_reset, set_password
 from core.db import db_session
 from core.errors import DomainError
-from core.staff.models import StaffUser
 from core.web import put_error, safe_next
 
 
-def find_staff_by_email(email: str) -> StaffUser | None:
-    return db_session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@throttle_login_tries
 def login() -> Any:
     if getattr(current_user, "kind", None) == "staff":
         return redirect(url_for("backoffice.index"))
@@ -43,21 +45,37 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     if ActionForm().validate_on_submit():
+        if current_user.is_authenticated:
+            end_sessions(current_user)  # a copy of the cookie (another device, a thief) is out too
+            db_session.commit()
         logout_user()
     return redirect(url_for("backoffice.login"))
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@throttle_login_tries
 def forgot_password() -> Any:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        even_out_answer_time()
         request_password_reset(db_session, find_staff_by_email(form.login.data))
         db_session.commit()
         # The same answer whether or not the address is ours.
         flash(gettext("Якщо такий працівник є, ми надіслали йому посилання для зміни пароля."), "ok")
         return redirect(url_for("backoffice.login"))
     return render_template("backoffice/forgot.html", form=form), (400 if form.errors else 200)
+
+
+@bp.errorhandler(429)
+def too_many_tries(_error: Exception) -> Any:
+    """Only the login and reset forms are throttled here: the answer is the form again,
+    saying why and for how long."""
+    if request.endpoint == "backoffice.forgot_password":
+        form, template = ForgotPasswordForm(), "backoffice/forgot.html"
+    else:
+        form, template = LoginForm(), "backoffice/login.html"
+    form.login.errors = [too_many_tries_message()]
+    return render_template(template, form=form), 429
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")

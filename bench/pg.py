@@ -14,6 +14,13 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "portal_bench"
+# The app refuses to start without real signing keys (core/signing_keys.py); these sign
+# nothing that leaves this machine. bench.callbacks puts LiqPay keys of its own on top.
+SIGNING_KEYS = {
+    "SECRET_KEY": "bench-fixed-secret-not-for-production-0123456789",
+    "LIQPAY_PUBLIC_KEY": "sandbox_bench",
+    "LIQPAY_PRIVATE_KEY": "sandbox_bench-private-key-not-for-production",
+}
 
 
 def admin_url() -> str:

@@ -20,6 +20,7 @@ _PRODUCT = re.compile(r'<li class="product"')
 
 
 def _app(database_url: str) -> Any:
+    from bench.pg import SIGNING_KEYS
     from core.app import create_app
     from core.config import Config
 
@@ -29,7 +30,10 @@ def _app(database_url: str) -> Any:
         RATELIMIT_ENABLED = False
         RATELIMIT_STORAGE_URI = "memory://"
         OUTBOX_DISPATCH = "inline"
-        SECRET_KEY = "bench-secret"
+        SECRET_KEY = SIGNING_KEYS["SECRET_KEY"]
+        # bench.profile_callbacks puts its LiqPay keys in the environment first.
+        LIQPAY_PUBLIC_KEY = Config.LIQPAY_PUBLIC_KEY or SIGNING_KEYS["LIQPAY_PUBLIC_KEY"]
+        LIQPAY_PRIVATE_KEY = Config.LIQPAY_PRIVATE_KEY or SIGNING_KEYS["LIQPAY_PRIVATE_KEY"]
 
     return create_app(BenchConfig)
 

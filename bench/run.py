@@ -149,7 +149,7 @@ def server_env(database_url: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         OUTBOX_DISPATCH="inline",
         RATELIMIT_ENABLED="0",
-        SECRET_KEY="bench-fixed-secret-not-for-production",
+        **pg.SIGNING_KEYS,
         SQL_ECHO="0",
         PYTHONUNBUFFERED="1",
     )

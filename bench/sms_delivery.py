@@ -854,7 +854,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         log(f"creating {BENCH_DB}, migrating")
         pg.create_database(BENCH_DB)
-        env = {**os.environ, "DATABASE_URL": url}
+        env = {**os.environ, **pg.SIGNING_KEYS, "DATABASE_URL": url}
         env.pop("REDIS_URL", None)
         pg.flask(["db-upgrade"], env, logs / "migrate.log")
         data = insert_messages(url, args.messages, args.seed)
@@ -873,10 +873,10 @@ def main(argv: list[str] | None = None) -> int:
 
         redis_client.flushdb()
         worker_env = {
-            **os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis_url, "OUTBOX_DISPATCH": "celery",
+            **os.environ, **pg.SIGNING_KEYS, "DATABASE_URL": url, "REDIS_URL": args.redis_url, "OUTBOX_DISPATCH": "celery",
             "ATOMPARK_BASE_URL": emulator.api_url, "ATOMPARK_PUBLIC_KEY": PUBLIC_KEY,
             "ATOMPARK_PRIVATE_KEY": PRIVATE_KEY, "SMS_SENDER": SENDER, "SMS_QUIET_HOURS": "",
-            "NOTIFY_LEASE_SECONDS": str(args.lease), "NOTIFY_PROVIDER_TIMEOUT": "2", "SECRET_KEY": "bench-sms-secret",
+            "NOTIFY_LEASE_SECONDS": str(args.lease), "NOTIFY_PROVIDER_TIMEOUT": "2",
         }
         if args.batch:
             worker_env["NOTIFY_BATCH"] = str(args.batch)

@@ -57,7 +57,9 @@ def _app(database_url: str) -> Any:
         SQLALCHEMY_DATABASE_URI = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
         REDIS_URL = None
         OUTBOX_DISPATCH = "inline"
-        SECRET_KEY = "bench-secret"
+        SECRET_KEY = pg.SIGNING_KEYS["SECRET_KEY"]
+        LIQPAY_PUBLIC_KEY = pg.SIGNING_KEYS["LIQPAY_PUBLIC_KEY"]
+        LIQPAY_PRIVATE_KEY = pg.SIGNING_KEYS["LIQPAY_PRIVATE_KEY"]
 
     return create_app(BenchConfig)
 
@@ -276,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"started": datetime.now(), "machine": machine(), "postgres": postgres_info(),
                                "code": code_state(), "problems": []}
     url = pg.bench_url(DB_NAME)
-    env = {**os.environ, "DATABASE_URL": url, "OUTBOX_DISPATCH": "inline"}
+    env = {**os.environ, **pg.SIGNING_KEYS, "DATABASE_URL": url, "OUTBOX_DISPATCH": "inline"}
     env.pop("REDIS_URL", None)
     seed_log = RESULTS / f"{results['started']:%Y%m%d-%H%M%S}-bank-seed.log.tmp"
     RESULTS.mkdir(exist_ok=True)

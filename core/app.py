@@ -21,6 +21,9 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config)
+    from core.signing_keys import ensure_signing_keys
+
+    ensure_signing_keys(app)  # before anything connects anywhere: no start without real keys
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES",
         ";".join(str(ROOT / pkg / "translations") for pkg in ("core", "payments", "notify", "portal", "backoffice")),

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_babel import gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -47,9 +50,9 @@ _CUSTOMER_WITH_COMPANY = (
 )
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | StaffUser | None:
-    kind, _, raw_id = user_id.partition(":")
+def load_user(ref: str) -> User | StaffUser | None:
+    """The user a reference names (`c:<id>` a customer, `s:<id>` staff), active or not."""
+    kind, _, raw_id = ref.partition(":")
     if not raw_id.isdigit():
         return None
     if kind == "c":
@@ -57,10 +60,76 @@ def load_user(user_id: str) -> User | StaffUser | None:
     return db_session.get(StaffUser, int(raw_id)) if kind == "s" else None
 
 
+@login_manager.user_loader
+def load_session_user(session_id: str) -> User | StaffUser | None:
+    """The user of a session or remember-me cookie, while that login still stands: the id
+    carries the user's session version (`get_id`), which `end_sessions` moves on."""
+    ref, _, version = session_id.rpartition(":")
+    user = load_user(ref)
+    if user is None or not user.is_active or str(user.session_version) != version:
+        return None
+    return user
+
+
+def end_sessions(user: User | StaffUser) -> None:
+    """Every session and remember-me cookie issued to the user so far stops opening anything
+    (logging out, a new password, access switched off). The caller flushes and commits."""
+    user.session_version = (user.session_version or 0) + 1
+
+
 @login_manager.unauthorized_handler
 def _unauthorized() -> Any:
     endpoint = "backoffice.login" if request.blueprint == "backoffice" else "portal.login"
     return redirect(url_for(endpoint, next=request.full_path))
+
+
+def login_account_key() -> str:
+    """The account a login or reset form names: its e-mail and its phone in any spelling
+    are one count. A login that is nobody's is counted as accounts are matched (e-mail
+    lower-cased, a phone in E.164). Empty for an empty field: the limit is then skipped."""
+    login = (request.form.get("login") or "").strip()
+    if not login:
+        return ""
+    account = find_staff_by_email(login) if request.blueprint == "backoffice" else find_customer_by_login(login)
+    if account is not None:
+        return f"account:{account.ref}"
+    return "login:" + (login.lower() if "@" in login else normalize_phone(login) or login.lower())
+
+
+def _per_address_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _per_account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def throttle_login_tries(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For the login and reset forms: POSTs are counted per address and per account, so
+    tries spread over many addresses still run into the account's own short window."""
+    view = limiter.limit(_per_account_limit, key_func=login_account_key, methods=["POST"])(view)
+    return limiter.limit(_per_address_limit, methods=["POST"])(view)
+
+
+def too_many_tries_message() -> str:
+    """What a throttled login or reset form says: why, and when to try again."""
+    breached = limiter.current_limit
+    seconds = breached.reset_at - time.time() if breached else 60
+    return gettext("Забагато спроб. Спробуйте ще раз через %(minutes)s хв.", minutes=max(1, math.ceil(seconds / 60)))
+
+
+def even_out_answer_time() -> None:
+    """A reset request for a real account writes a link and sends it; one for nobody does
+    nothing. Both answer PASSWORD_RESET_ANSWER_SECONDS after this call, the sending the
+    embedded default does after the view (the outbox relay) included, so the time of the
+    answer does not tell which it was."""
+    g.answer_not_before = time.monotonic() + current_app.config["PASSWORD_RESET_ANSWER_SECONDS"]
+
+
+def _hold_answer(_exc: BaseException | None) -> None:
+    not_before = g.pop("answer_not_before", None)
+    if not_before is not None:
+        time.sleep(max(0.0, not_before - time.monotonic()))
 
 
 def find_customer_by_login(login: str) -> User | None:
@@ -70,6 +139,10 @@ def find_customer_by_login(login: str) -> User | None:
         return db_session.scalar(select(User).where(User.email == login.lower()))
     phone = normalize_phone(login)
     return db_session.scalar(select(User).where(User.phone == phone)) if phone else None
+
+
+def find_staff_by_email(email: str) -> StaffUser | None:
+    return db_session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
 
 
 def customer_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -109,7 +182,7 @@ def _password_fingerprint(user: User | StaffUser) -> str:
 
 
 def make_password_token(user: User | StaffUser, purpose: str = "reset") -> str:
-    return _serializer(purpose).dumps({"u": user.get_id(), "f": _password_fingerprint(user)})
+    return _serializer(purpose).dumps({"u": user.ref, "f": _password_fingerprint(user)})
 
 
 def read_password_token(token: str, purpose: str = "reset") -> User | StaffUser | None:
@@ -125,7 +198,17 @@ def read_password_token(token: str, purpose: str = "reset") -> User | StaffUser 
     return user
 
 
+def match_remember_cookie(config: Any) -> None:
+    """The remember-me cookie opens as much as the session cookie: it is sent and shielded
+    from scripts whenever the session cookie is."""
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    config["REMEMBER_COOKIE_HTTPONLY"] = config["SESSION_COOKIE_HTTPONLY"]
+
+
 def init_auth(app: Any) -> None:
+    match_remember_cookie(app.config)
+    # Registered before the outbox's relay, so it runs after it (Flask runs teardowns last first).
+    app.teardown_request(_hold_answer)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     limiter.init_app(app)

@@ -27,7 +27,10 @@ def _flag(name: str, default: bool) -> bool:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    # Signing keys have no defaults here: production sets them, the embedded demo
+    # (EMBEDDED_DEMO=1, set by `make demo`) makes its own in instance/ (core/signing_keys.py).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    EMBEDDED_DEMO = _flag("EMBEDDED_DEMO", False)
     SQLALCHEMY_DATABASE_URI = sqlalchemy_url(os.environ.get("DATABASE_URL"))
     SQL_ECHO = _flag("SQL_ECHO", False)
     REDIS_URL = os.environ.get("REDIS_URL") or None
@@ -51,8 +54,20 @@ class Config:
 
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Redis down must not lock everyone out: the limits are then counted in each process's
+    # memory (per gunicorn worker) until Redis answers again, and a dead Redis costs a
+    # request half a second at most.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    # Login and reset POSTs per address, and per account whatever the address. The
+    # account's windows are short: an attacker can keep one customer out only while
+    # attacking, and 15 minutes at most after.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;60 per hour")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per 15 minutes")
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", str(24 * 3600)))
+    # A reset request answers this long after it arrives, for a real account or nobody's
+    # alike (longer than sending the link takes), so its timing tells no one which it was.
+    PASSWORD_RESET_ANSWER_SECONDS = float(os.environ.get("PASSWORD_RESET_ANSWER_SECONDS", "0.25"))
 
     CATALOG_PAGE_SIZE = 50
     # How long a worker reuses a rendered catalog listing (per price type, language,
@@ -63,8 +78,8 @@ class Config:
 
     # Payments. LiqPay's base URL is configurable so the same client talks to LiqPay
     # or to the local emulator (`make demo` starts one and points this at it).
-    LIQPAY_PUBLIC_KEY = os.environ.get("LIQPAY_PUBLIC_KEY", "sandbox_i00000000001")
-    LIQPAY_PRIVATE_KEY = os.environ.get("LIQPAY_PRIVATE_KEY", "sandbox_demo-private-key")
+    LIQPAY_PUBLIC_KEY = os.environ.get("LIQPAY_PUBLIC_KEY") or None
+    LIQPAY_PRIVATE_KEY = os.environ.get("LIQPAY_PRIVATE_KEY") or None  # verifies LiqPay's callbacks
     LIQPAY_BASE_URL = os.environ.get("LIQPAY_BASE_URL", "https://www.liqpay.ua")
     # A card payment still undecided after this long is asked about (lost callbacks).
     LIQPAY_RECONCILE_AFTER_MINUTES = int(os.environ.get("LIQPAY_RECONCILE_AFTER_MINUTES", "15"))
@@ -119,9 +134,13 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
-    LOGIN_RATE_LIMIT = "10000 per minute"  # the rate-limit test sets its own
+    LOGIN_RATE_LIMIT = "10000 per minute"  # the rate-limit tests set their own
+    LOGIN_ACCOUNT_RATE_LIMIT = "10000 per minute"
+    PASSWORD_RESET_ANSWER_SECONDS = 0.0  # the test of the reset's timing sets its own
     OUTBOX_DISPATCH = "inline"
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = "test-only-secret-key-of-the-test-suite"
+    LIQPAY_PUBLIC_KEY = "sandbox_i00000000001"
+    LIQPAY_PRIVATE_KEY = "sandbox_test-private-key"
     # Each test builds its own catalog; the cache has tests of its own that switch it on.
     CATALOG_CACHE_SECONDS = 0.0
     # Tests run at any hour; the quiet-hours tests set their own window.

@@ -3,11 +3,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
-from core.auth import check_password, find_customer_by_login, limiter, read_password_token
+from core.auth import (
+    check_password,
+    end_sessions,
+    even_out_answer_time,
+    find_customer_by_login,
+    read_password_token,
+    throttle_login_tries,
+    too_many_tries_message,
+)
 from core.customers.invitations import INVITE_PURPOSE
 from core.customers.services import request_password_reset, set_password
 from core.db import db_session
@@ -18,7 +26,7 @@ from portal.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@throttle_login_tries
 def login() -> Any:
     if current_user.is_authenticated and getattr(current_user, "kind", None) == "customer":
         return redirect(url_for("portal.catalog"))
@@ -26,7 +34,9 @@ def login() -> Any:
     if form.validate_on_submit():
         user = find_customer_by_login(form.login.data)
         # One message for "no such user", "wrong password" and "disabled": no hints to guessers.
-        if user is not None and user.is_active and check_password(user.password_hash, form.password.data):
+        # The hash is verified in every case, so the time of the answer gives no hint either.
+        password_ok = check_password(user.password_hash if user else None, form.password.data)
+        if user is not None and user.is_active and password_ok:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) if request.args.get("next") else url_for("portal.catalog"))
         form.password.errors.append(gettext("Невірний логін або пароль."))
@@ -35,20 +45,36 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
+    if current_user.is_authenticated:
+        end_sessions(current_user)  # a copy of the cookie (another device, a thief) is out too
+        db_session.commit()
     logout_user()
     return redirect(url_for("portal.login"))
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@throttle_login_tries
 def forgot_password() -> Any:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        even_out_answer_time()
         request_password_reset(db_session, find_customer_by_login(form.login.data))
         db_session.commit()
         flash(gettext("Якщо такий користувач є, ми надіслали йому посилання для зміни пароля."), "ok")
         return redirect(url_for("portal.login"))
     return render_template("portal/forgot.html", form=form)
+
+
+@bp.errorhandler(429)
+def too_many_tries(_error: Exception) -> Any:
+    """Only the login and reset forms are throttled here: the answer is the form again,
+    saying why and for how long."""
+    if request.endpoint == "portal.forgot_password":
+        form, template = ForgotPasswordForm(), "portal/forgot.html"
+    else:
+        form, template = LoginForm(), "portal/login.html"
+    form.login.errors = [too_many_tries_message()]
+    return render_template(template, form=form), 429
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

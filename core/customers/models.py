@@ -79,6 +79,8 @@ class User(UserMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str] = mapped_column(String(5), default="uk")
     is_active_flag: Mapped[bool] = mapped_column("is_active", default=True)
+    # Part of every session's id: moving it on ends all sessions (core.auth.end_sessions).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when the cabinet was created for them and the invitation sent; they are
     # "activated" once they have chosen a password.
@@ -88,8 +90,14 @@ class User(UserMixin, Base):
 
     kind = "customer"
 
-    def get_id(self) -> str:
+    @property
+    def ref(self) -> str:
+        """Names the user in links and events (core.auth.load_user)."""
         return f"c:{self.id}"
+
+    def get_id(self) -> str:
+        """Flask-Login's id in the session and remember-me cookies (core.auth.load_session_user)."""
+        return f"{self.ref}:{self.session_version or 0}"
 
     @property
     def is_active(self) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import outbox
-from core.auth import hash_password, make_password_token
+from core.auth import end_sessions, hash_password, make_password_token
 from core.customers.models import COMPANY_KINDS, CUSTOMER_ROLES, PAYMENT_TERMS, Company, DeliveryPoint, User
 from core.errors import DomainError
 from core.ids import edrpou_is_valid, rnokpp_is_valid
@@ -149,6 +149,7 @@ def set_password(session: Session, user: User | StaffUser, password: str, confir
     if password != confirm:
         raise DomainError(gettext("Паролі не збігаються."), "confirm")
     user.password_hash = hash_password(password)
+    end_sessions(user)  # whoever held a session on the old password is out
     session.flush()
 
 
@@ -162,7 +163,7 @@ def request_password_reset(session: Session, user: User | StaffUser | None) -> N
         session,
         "user.password_reset_requested",
         {
-            "user": user.get_id(),
+            "user": user.ref,
             "recipient": user.email or user.phone,
             "locale": getattr(user, "locale", "uk"),
             "link": link,
@@ -174,6 +175,8 @@ def request_password_reset(session: Session, user: User | StaffUser | None) -> N
 def set_customer_user_active(session: Session, user: User, active: bool) -> None:
     """Staff switch portal access off and on; the user's history stays."""
     user.is_active_flag = active
+    if not active:
+        end_sessions(user)  # switched back on later, the old cookies still open nothing
     session.flush()
 
 

@@ -30,12 +30,20 @@ class StaffUser(UserMixin, Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     is_active_flag: Mapped[bool] = mapped_column("is_active", default=True)
+    # Part of every session's id: moving it on ends all sessions (core.auth.end_sessions).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     kind = "staff"
 
-    def get_id(self) -> str:
+    @property
+    def ref(self) -> str:
+        """Names the staff member in links and events (core.auth.load_user)."""
         return f"s:{self.id}"
+
+    def get_id(self) -> str:
+        """Flask-Login's id in the session and remember-me cookies (core.auth.load_session_user)."""
+        return f"{self.ref}:{self.session_version or 0}"
 
     @property
     def is_active(self) -> bool:

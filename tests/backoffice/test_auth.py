@@ -145,3 +145,57 @@ def test_staff_login_is_rate_limited(app, client, make_staff):
         app.config["LOGIN_RATE_LIMIT"] = "10000 per minute"
         limiter.reset()
     assert codes == [400, 400, 400, 429] and right == 429 and page == 200
+
+
+# --- #10.3: an ended login stays ended -------------------------------------------------
+
+
+def _copy_of(app, client):
+    """A fresh browser holding copies of the client's login cookies."""
+    other = app.test_client()
+    for name in ("session", "remember_token"):
+        if client.get_cookie(name):
+            other.set_cookie(name, client.get_cookie(name).value)
+    return other
+
+
+def test_staff_logout_ends_every_copy_of_the_login(app, client, db, make_staff):
+    admin = make_staff("admin")
+    response = client.post("/staff/login", data={"login": admin.email, "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    before = _copy_of(app, client)
+    assert before.get("/staff/").status_code == 200
+    assert client.post("/staff/logout").status_code == 302
+    response = _copy_of(app, before).get("/staff/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/staff/login")
+    before.delete_cookie("session")  # the remember-me cookie alone
+    assert before.get("/staff/").status_code == 302
+
+
+def test_a_staff_password_reset_ends_their_sessions(app, client, db, make_staff):
+    admin = make_staff("admin")
+    assert login(client, admin.email, staff=True).status_code == 302
+    with app.test_request_context():
+        link = f"/staff/reset/{make_password_token(admin)}"
+    response = app.test_client().post(link, data={"password": "brand-new-pass-1", "confirm": "brand-new-pass-1"})
+    assert response.status_code == 302
+    assert client.get("/staff/").status_code == 302
+
+
+def test_staff_tries_spread_over_addresses_run_into_the_accounts_limit(app, client, make_staff):
+    admin, colleague = make_staff("admin"), make_staff("manager")
+    app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "5 per minute"
+    limiter.reset()
+    try:
+        codes = [client.post("/staff/login", data={"login": spelling, "password": "wrong"},
+                             environ_base={"REMOTE_ADDR": f"10.1.0.{n}"}).status_code
+                 for n, spelling in enumerate([admin.email, admin.email.upper()] * 3)]
+        right = client.post("/staff/login", data={"login": admin.email, "password": PASSWORD},
+                            environ_base={"REMOTE_ADDR": "10.1.0.99"})
+        other = login(client, colleague.email, staff=True).status_code
+    finally:
+        app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "10000 per minute"
+        limiter.reset()
+    assert codes == [400] * 5 + [429]
+    assert right.status_code == 429 and "Забагато спроб. Спробуйте ще раз через 1 хв." in right.get_data(as_text=True)
+    assert other == 302  # the colleague is not held up

@@ -13,6 +13,7 @@ own downloaded builds are never used. Without it the tests are skipped.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -96,10 +97,19 @@ def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _drop_postgres_database(admin_url, name)
 
 
+# The server is started as production is: it refuses to start without real signing keys.
+SIGNING_KEYS = {
+    "SECRET_KEY": secrets.token_hex(32),
+    "LIQPAY_PUBLIC_KEY": "sandbox_e2e",  # sandbox: the emulator's test payments count as paid
+    "LIQPAY_PRIVATE_KEY": "sandbox_" + secrets.token_urlsafe(24),
+}
+
+
 def _server_env(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("REDIS_URL", None)  # no broker: the server relays its outbox inline
     env.update(
+        SIGNING_KEYS,
         DATABASE_URL=database_url,
         OUTBOX_DISPATCH="inline",
         RATELIMIT_ENABLED="0",

@@ -60,7 +60,9 @@ def _separate_database(tmp_path: Path) -> tuple[str, callable]:
 
 
 def _start_worker(url: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": REDIS_URL, "OUTBOX_DISPATCH": "celery"}
+    # The test's own keys: the worker verifies the LiqPay notices the test signs.
+    keys = {name: getattr(TestConfig, name) for name in ("SECRET_KEY", "LIQPAY_PUBLIC_KEY", "LIQPAY_PRIVATE_KEY")}
+    env = {**os.environ, **keys, "DATABASE_URL": url, "REDIS_URL": REDIS_URL, "OUTBOX_DISPATCH": "celery"}
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "wsgi:celery", "worker", "--concurrency", "2", "--pool", "prefork",
          "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "-Q", "celery"],

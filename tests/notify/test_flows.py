@@ -96,7 +96,7 @@ def test_every_event_is_wired_and_renders_in_both_languages(db, ctx, cafe):
         if "user_id" in payload:
             payload["user_id"] = owner.id
         if "user" in payload:
-            payload["user"] = owner.get_id()
+            payload["user"] = owner.ref
         messages = planned(db, event(db, spec.topic, payload))
         mine = [m for m in messages if m.template == spec.key]
         assert mine, spec.key
