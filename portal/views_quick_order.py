@@ -13,7 +13,7 @@ from core.db import db_session
 from core.errors import DomainError
 from core.orders import cart as carts
 from core.orders.quick_order import QuickOrderResult, parse_text, parse_xlsx
-from core.money import parse_decimal
+from core.money import read_quantity
 from portal import bp
 from portal.forms import QuickOrderConfirmForm, QuickOrderTextForm, QuickOrderUploadForm
 
@@ -78,10 +78,12 @@ def _confirmed_items(raw: str) -> list[tuple[int, Decimal]] | None:
     items = []
     for pair in raw.split()[:2000]:
         product_id, _, quantity_text = pair.partition(":")
-        quantity = parse_decimal(quantity_text)
-        if not product_id.isdigit() or quantity is None or quantity <= 0:
+        if not product_id.isdigit():
             return None
-        items.append((int(product_id), quantity))
+        try:
+            items.append((int(product_id), read_quantity(quantity_text)))
+        except DomainError:
+            return None
     return items or None
 
 

@@ -1,6 +1,8 @@
+import re
 import io
 from decimal import Decimal
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -98,3 +100,60 @@ def test_a_500_line_form_is_checked(logged_in, make_product):
         "/quick-order/upload", data={"file": (_xlsx(rows), "big.xlsx")}, content_type="multipart/form-data"
     ).get_data(as_text=True)
     assert "Додати 500 позицій у кошик" in html
+
+
+def _checked(client, text):
+    response = client.post("/quick-order/text", data={"lines": text})
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_skus_match_whatever_their_case_spaces_and_hyphens_and_lines_are_understood(logged_in, customer, make_product, db):
+    product = make_product("Кава мелена", sku="CF-10905")
+    lines = [
+        "cf-10905 3", "CF10905 3", "cf 10905 3", "CF-10905, 3", "CF-10905 3 шт", "CF-10905\t3", "CF-10905;3",
+        "cf-10905 x 3", "CF‑10905 3шт.",
+    ]
+    status, html = _checked(logged_in, "\n".join(lines))
+    assert status == 200 and "bad-lines" not in html, html
+    assert f"Додати {len(lines)} позицій у кошик" in html
+    confirm = re.search(r'name="items" type="hidden" value="([^"]+)"', html).group(1)
+    assert set(confirm.split()) == {f"{product.id}:3.000"}
+
+
+def test_an_excel_form_finds_skus_in_any_spelling(logged_in, make_product):
+    make_product(sku="CF-10905")
+    upload = _xlsx([("Артикул", "Кількість"), ("cf 10905", 2), ("CF10905", "1")])
+    html = logged_in.post(
+        "/quick-order/upload", data={"file": (upload, "o.xlsx")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert "Додати 2 позицій у кошик" in html
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("0,5", "0.5"), ("0.5", "0.5"), (" 0,5 ", "0.5"), ("1 000", "1000")])
+def test_pasted_weighed_quantities_with_a_decimal_comma(logged_in, make_product, typed, expected):
+    product = make_product("Сир твердий", sku="CH-1", unit="кг", pack="0.5")
+    status, html = _checked(logged_in, f"CH-1 {typed}")
+    assert status == 200 and "bad-lines" not in html, html
+    assert f'value="{product.id}:{Decimal(expected) * 1:.3f}"' in html
+
+
+@pytest.mark.parametrize("typed", ["abc", "-1", "0", "1e9", "1e2", "NaN"])
+def test_pasted_bad_quantities_are_listed_and_nothing_is_added(logged_in, customer, make_product, db, typed):
+    make_product("Сир твердий", sku="CH-1", unit="кг", pack="0.5")
+    status, html = _checked(logged_in, f"CH-1 {typed}")
+    assert status == 200 and f"Невірна кількість «{typed}»." in html
+    assert "confirm-quick" not in html and _cart(db, customer) == {}
+
+
+def test_excel_quantities_as_text_with_a_comma_or_as_numbers(logged_in, make_product):
+    product = make_product("Сир твердий", sku="CH-1", unit="кг", pack="0.5")
+    other = make_product("Сир м'який", sku="CH-2", unit="кг", pack="0.5")
+    upload = _xlsx([("Артикул", "Кількість"), ("CH-1", "0,5"), ("CH-2", 1.5), ("CH-1", " 0,5 "), ("CH-2", "1 000"),
+                    ("CH-1", "abc"), ("CH-1", -1), ("CH-1", 0), ("CH-1", 1e9), ("CH-1", "NaN")])
+    html = logged_in.post(
+        "/quick-order/upload", data={"file": (upload, "o.xlsx")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert "Додати 4 позицій у кошик" in html
+    confirm = re.search(r'name="items" type="hidden" value="([^"]+)"', html).group(1).split()
+    assert confirm == [f"{product.id}:0.500", f"{other.id}:1.500", f"{product.id}:0.500", f"{other.id}:1000.000"]
+    assert all(f'data-row="{row}"' in html for row in range(6, 11))
