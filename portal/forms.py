@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from core.errors import DomainError
 from core.money import parse_decimal, read_quantity
+from core.uploads import WithinUploadLimit
 
 
 class LoginForm(FlaskForm):
@@ -74,7 +75,10 @@ class QuickOrderTextForm(FlaskForm):
 
 
 class QuickOrderUploadForm(FlaskForm):
-    file = FileField(_l("Файл Excel (.xlsx)"), validators=[FileRequired(_l("Оберіть файл."))])
+    file = FileField(
+        _l("Файл Excel (.xlsx)"),
+        validators=[FileRequired(_l("Оберіть файл.")), WithinUploadLimit("ORDER_FORM_MAX_MB")],
+    )
 
 
 class QuickOrderConfirmForm(FlaskForm):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -14,6 +14,7 @@ from core.errors import DomainError
 from core.orders import cart as carts
 from core.orders.quick_order import QuickOrderResult, parse_text, parse_xlsx
 from core.money import read_quantity
+from core.spreadsheets import XlsxLimits
 from portal import bp
 from portal.forms import QuickOrderConfirmForm, QuickOrderTextForm, QuickOrderUploadForm
 
@@ -67,7 +68,9 @@ def quick_order_upload() -> Any:
         form.file.errors.append(gettext("Потрібен файл Excel у форматі .xlsx."))
         return _page(status=400, upload_form=form)
     try:
-        result = parse_xlsx(db_session, current_user.company.price_type_id, upload.stream)
+        result = parse_xlsx(
+            db_session, current_user.company.price_type_id, upload.stream, XlsxLimits.from_config(current_app.config)
+        )
     except DomainError as exc:
         form.file.errors.append(exc.message)
         return _page(status=400, upload_form=form)

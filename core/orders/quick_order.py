@@ -6,13 +6,11 @@ and every bad line with its row number and reason, for the customer to confirm.
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
 from flask_babel import gettext
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +18,7 @@ from core.catalog.models import Price, Product
 from core.catalog.services import snap_to_pack
 from core.errors import DomainError
 from core.money import read_quantity
+from core.spreadsheets import XlsxLimits, iter_rows, open_first_sheet
 from core.textkeys import sku_key
 
 MAX_ROWS = 2000
@@ -157,19 +156,12 @@ def _find_columns(values: tuple[Any, ...]) -> tuple[int, int] | None:
     return (sku_col, qty_col) if sku_col is not None and qty_col is not None else None
 
 
-def parse_xlsx(session: Session, price_type_id: int, stream: IO[bytes]) -> QuickOrderResult:
+def parse_xlsx(session: Session, price_type_id: int, stream: IO[bytes], limits: XlsxLimits) -> QuickOrderResult:
     """Find the SKU and quantity columns by their headers, wherever they stand."""
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise DomainError(
-            gettext("Файл не вдалося прочитати як Excel (.xlsx). Якщо це старий формат .xls, збережіть його як .xlsx.")
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        columns = None
-        rows: list[tuple[int, str, str]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+    columns = None
+    rows: list[tuple[int, str, str]] = []
+    with open_first_sheet(stream, limits) as sheet:
+        for number, values in iter_rows(sheet, limits):
             if columns is None:
                 columns = _find_columns(values)
                 if columns is None and number >= HEADER_SEARCH_ROWS:
@@ -183,8 +175,6 @@ def parse_xlsx(session: Session, price_type_id: int, stream: IO[bytes]) -> Quick
             rows.append((number, sku, quantity))
             if len(rows) > MAX_ROWS:
                 break
-    finally:
-        workbook.close()
     if columns is None:
         raise DomainError(
             gettext("У файлі не знайдено колонок «Артикул» і «Кількість». Додайте заголовки в першому рядку таблиці.")
