@@ -37,6 +37,7 @@ from core.money import parse_decimal
 from core.orders.services import kyiv_today
 from core.orders.states import STATUSES
 from core.phones import normalize_phone
+from core.uploads import WithinUploadLimit
 
 # Good enough to catch typos; the real proof is the password link arriving.
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -342,7 +343,8 @@ class PriceTypeForm(FlaskForm):
 
 class StatementUploadForm(FlaskForm):
     file = FileField(
-        _l("Файл виписки (1С «Клієнт-банк» .txt або CSV)"), validators=[FileRequired(_l("Оберіть файл виписки."))]
+        _l("Файл виписки (1С «Клієнт-банк» .txt або CSV)"),
+        validators=[FileRequired(_l("Оберіть файл виписки.")), WithinUploadLimit("BANK_STATEMENT_MAX_MB")],
     )
 
 

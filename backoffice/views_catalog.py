@@ -13,13 +13,13 @@ from backoffice import bp
 from backoffice.access import CATALOG_EDITORS
 from backoffice.forms import PriceTypeForm, ProductForm, SearchForm, product_numbers_form
 from backoffice.helpers import commit_or_report, current_page, get_or_404, paginate
-from backoffice.search import like_escape
 from core.auth import staff_required
 from core.catalog import services
 from core.catalog.models import Price, PriceType, Product, Stock, Warehouse
 from core.catalog.services import CategoryNode
 from core.db import db_session
 from core.errors import DomainError
+from core.textkeys import uk_sort_key
 from core.web import put_error
 
 MAX_SEARCH_TERMS = 8
@@ -33,8 +33,8 @@ def products() -> Any:
     if form.validate() and form.q.data:
         # search_text is already case-folded (Cyrillic too), so plain LIKE works on every database.
         for term in services.search_key(form.q.data).split()[:MAX_SEARCH_TERMS]:
-            stmt = stmt.where(Product.search_text.like(f"%{like_escape(term)}%", escape="\\"))
-    page = paginate(stmt.order_by(Product.name, Product.id), current_page())
+            stmt = stmt.where(services.word_occurs(term))
+    page = paginate(stmt.order_by(Product.name_sort, Product.id), current_page())
     return render_template("backoffice/products.html", form=form, page=page)
 
 
@@ -46,7 +46,7 @@ def category_choices() -> list[tuple[int, str]]:
         parent = by_id.get(category.parent_id) if category.parent_id else None
         return f"{path(parent)} / {category.name}" if parent else category.name
 
-    return sorted(((category.id, path(category)) for category in categories), key=lambda choice: choice[1])
+    return sorted(((category.id, path(category)) for category in categories), key=lambda choice: uk_sort_key(choice[1]))
 
 
 def _product_values(form: ProductForm) -> dict[str, Any]:

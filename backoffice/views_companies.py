@@ -35,7 +35,7 @@ def companies() -> Any:
     if form.validate() and form.q.data:
         term = form.q.data
         stmt = stmt.where(or_(contains(Company.name, term), Company.tax_id.startswith(term, autoescape=True)))
-    page = paginate(stmt.order_by(Company.name, Company.id), current_page())
+    page = paginate(stmt.order_by(Company.name_sort, Company.id), current_page())
     return render_template("backoffice/companies.html", form=form, page=page)
 
 

@@ -37,7 +37,7 @@ def new_order() -> Any:
                 select(Company)
                 .where(Company.is_active.is_(True))
                 .where(or_(contains(Company.name, term), Company.tax_id.startswith(term, autoescape=True)))
-                .order_by(Company.name)
+                .order_by(Company.name_sort, Company.id)
                 .limit(COMPANY_PICK_LIMIT)
             )
         )

@@ -49,8 +49,21 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    # Excel order forms are far smaller; a month's bank statement of 10,000 lines is ~5 MB.
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Upload limits in MB: each form refuses a larger file, and its page states the same number.
+    # A month's bank statement of 10,000 lines is ~5 MB; an order form of 2,000 lines ~0.1 MB.
+    ORDER_FORM_MAX_MB = int(os.environ.get("ORDER_FORM_MAX_MB", "5"))
+    BANK_STATEMENT_MAX_MB = int(os.environ.get("BANK_STATEMENT_MAX_MB", "10"))
+    # The whole request: the largest file above (a payment order is up to 4 MB), plus one MB
+    # for the other fields and the multipart framing. Larger bodies are refused unread.
+    MAX_CONTENT_LENGTH = (max(ORDER_FORM_MAX_MB, BANK_STATEMENT_MAX_MB, 4) + 1) * 1024 * 1024
+    # An uploaded .xlsx is refused before it is parsed when its archive declares more than
+    # this much data, a member packed tighter than this ratio, or this many members; and
+    # reading stops with a refusal after this many rows (empty ones count) or columns.
+    XLSX_MAX_UNPACKED_MB = int(os.environ.get("XLSX_MAX_UNPACKED_MB", "50"))
+    XLSX_MAX_RATIO = int(os.environ.get("XLSX_MAX_RATIO", "100"))
+    XLSX_MAX_MEMBERS = 200
+    XLSX_MAX_ROWS = int(os.environ.get("XLSX_MAX_ROWS", "10000"))
+    XLSX_MAX_COLUMNS = 64
 
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"

@@ -1,7 +1,12 @@
-"""Money is Decimal, always two places, rounded half up as Ukrainian accounting does."""
+"""Money is Decimal, always two places, rounded half up as Ukrainian accounting does; typed quantities are read here too."""
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask_babel import gettext
+
+from core.errors import DomainError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -30,3 +35,31 @@ def parse_decimal(text: str) -> Decimal | None:
     except InvalidOperation:
         return None
     return value if value.is_finite() else None
+
+
+# What a person types as a quantity: digits with a comma or a dot, spaces (also the
+# no-break kinds a spreadsheet copies) between thousands. No sign, no exponent, no NaN:
+# "1e9" or "-1" in a quantity field is a typo, never an order.
+_GROUPING = re.compile(r"[ \u00a0\u202f]+")
+_PLAIN_QUANTITY = re.compile(r"\d+(?:[.,]\d+)?|[.,]\d+")
+MAX_QUANTITY = Decimal("100000")
+QUANTITY_PLACES = 3  # Numeric(12, 3): grams of a kilogram
+
+
+def read_quantity(text: str, *, allow_zero: bool = False) -> Decimal:
+    """The one reader of typed quantities (catalog, cart, quick order, Excel, staff order entry).
+
+    "0,5", "0.5", " 0,5 " and "1 000" are read; anything else raises DomainError with the reason.
+    Zero is allowed only where it means "remove" (the cart).
+    """
+    cleaned = _GROUPING.sub("", text.strip())
+    if not _PLAIN_QUANTITY.fullmatch(cleaned):
+        raise DomainError(gettext("Вкажіть кількість числом, наприклад 2 або 0,5."), field="quantity")
+    value = Decimal(cleaned.replace(",", "."))
+    if value == 0 and not allow_zero:
+        raise DomainError(gettext("Кількість має бути більшою за нуль."), field="quantity")
+    if value > MAX_QUANTITY:
+        raise DomainError(gettext("Кількість завелика: не більше 100 000."), field="quantity")
+    if value != value.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
+        raise DomainError(gettext("Кількість — не більше трьох знаків після коми."), field="quantity")
+    return value

@@ -143,7 +143,8 @@ def init_web(app: Any) -> None:
 
     @app.errorhandler(413)
     def too_large(_e: Any) -> Any:
-        return _error_page(413, gettext("Файл завеликий"), gettext("Максимальний розмір файлу — 5 МБ."))
+        largest = max(current_app.config["ORDER_FORM_MAX_MB"], current_app.config["BANK_STATEMENT_MAX_MB"])
+        return _error_page(413, gettext("Файл завеликий"), gettext("Максимальний розмір файлу — %(mb)s МБ.", mb=largest))
 
     @app.errorhandler(429)
     def too_many(_e: Any) -> Any:

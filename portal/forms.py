@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -20,7 +19,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from core.money import parse_decimal
+from core.errors import DomainError
+from core.money import parse_decimal, read_quantity
+from core.uploads import WithinUploadLimit
 
 
 class LoginForm(FlaskForm):
@@ -39,24 +40,21 @@ class ResetPasswordForm(FlaskForm):
 
 
 class QuantityField(StringField):
-    """A quantity typed with a comma or a dot; kept as Decimal."""
+    """A quantity typed with a comma or a dot ("0,5" kg); zero means "remove from the cart"."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         self.data = None
         if valuelist:
             self.raw = valuelist[0]
-            self.data = parse_decimal(valuelist[0])
-            if self.data is None:
-                raise ValueError(_l("Вкажіть кількість числом."))
+            try:
+                self.data = read_quantity(valuelist[0], allow_zero=True)
+            except DomainError as exc:
+                raise ValueError(exc.message) from None
 
 
 class CartLineForm(FlaskForm):
     product_id = IntegerField(validators=[InputRequired()])
     quantity = QuantityField(_l("Кількість"), validators=[InputRequired(_l("Вкажіть кількість."))])
-
-    def validate_quantity(self, field: QuantityField) -> None:
-        if field.data is not None and (field.data < 0 or field.data > Decimal("100000")):
-            raise ValidationError(_l("Кількість має бути від 0 до 100 000."))
 
 
 class CheckoutForm(FlaskForm):
@@ -77,7 +75,10 @@ class QuickOrderTextForm(FlaskForm):
 
 
 class QuickOrderUploadForm(FlaskForm):
-    file = FileField(_l("Файл Excel (.xlsx)"), validators=[FileRequired(_l("Оберіть файл."))])
+    file = FileField(
+        _l("Файл Excel (.xlsx)"),
+        validators=[FileRequired(_l("Оберіть файл.")), WithinUploadLimit("ORDER_FORM_MAX_MB")],
+    )
 
 
 class QuickOrderConfirmForm(FlaskForm):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -13,7 +13,8 @@ from core.db import db_session
 from core.errors import DomainError
 from core.orders import cart as carts
 from core.orders.quick_order import QuickOrderResult, parse_text, parse_xlsx
-from core.money import parse_decimal
+from core.money import read_quantity
+from core.spreadsheets import XlsxLimits
 from portal import bp
 from portal.forms import QuickOrderConfirmForm, QuickOrderTextForm, QuickOrderUploadForm
 
@@ -67,7 +68,9 @@ def quick_order_upload() -> Any:
         form.file.errors.append(gettext("Потрібен файл Excel у форматі .xlsx."))
         return _page(status=400, upload_form=form)
     try:
-        result = parse_xlsx(db_session, current_user.company.price_type_id, upload.stream)
+        result = parse_xlsx(
+            db_session, current_user.company.price_type_id, upload.stream, XlsxLimits.from_config(current_app.config)
+        )
     except DomainError as exc:
         form.file.errors.append(exc.message)
         return _page(status=400, upload_form=form)
@@ -78,10 +81,12 @@ def _confirmed_items(raw: str) -> list[tuple[int, Decimal]] | None:
     items = []
     for pair in raw.split()[:2000]:
         product_id, _, quantity_text = pair.partition(":")
-        quantity = parse_decimal(quantity_text)
-        if not product_id.isdigit() or quantity is None or quantity <= 0:
+        if not product_id.isdigit():
             return None
-        items.append((int(product_id), quantity))
+        try:
+            items.append((int(product_id), read_quantity(quantity_text)))
+        except DomainError:
+            return None
     return items or None
 
 

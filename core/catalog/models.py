@@ -4,9 +4,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.db import Base, Quantity, utcnow
+from core.textkeys import sku_key, sort_key_column, uk_sort_key
 
 
 class Category(Base):
@@ -15,16 +16,23 @@ class Category(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_sort: Mapped[str] = mapped_column(sort_key_column(200), default="", server_default="")
     sort_order: Mapped[int] = mapped_column(default=0)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id])
+
+    @validates("name")
+    def _keep_name_sort(self, _key: str, name: str) -> str:
+        self.name_sort = uk_sort_key(name)
+        return name
 
 
 class Product(Base):
     __tablename__ = "product"
     __table_args__ = (
-        # The catalog lists by name: an index walk for a page instead of sorting the table.
-        Index("ix_product_name_id", "name", "id"),
+        # The catalog lists in Ukrainian alphabetical order: an index walk for a page
+        # instead of sorting the table.
+        Index("ix_product_name_sort_id", "name_sort", "id"),
         # Search is "every word occurs anywhere": trigrams on PostgreSQL (a plain index on SQLite).
         Index(
             "ix_product_search_text_trgm",
@@ -36,7 +44,10 @@ class Product(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(40), unique=True)
+    # The SKU without case, spaces and hyphens: what quick order looks a typed SKU up by.
+    sku_key: Mapped[str] = mapped_column(String(40), index=True, default="", server_default="")
     name: Mapped[str] = mapped_column(String(300))
+    name_sort: Mapped[str] = mapped_column(sort_key_column(300), default="", server_default="")
     barcode: Mapped[str | None] = mapped_column(String(20), index=True)
     unit: Mapped[str] = mapped_column(String(10), default="шт")
     pack_multiple: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("1"))
@@ -44,11 +55,21 @@ class Product(Base):
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     onec_guid: Mapped[str | None] = mapped_column(String(36), unique=True)
-    # Case-folded name, SKU and barcode: SQLite's lower() knows only ASCII, and
-    # customers type Cyrillic in any case.
+    # Case-folded name, SKU (also as its key) and barcode: SQLite's lower() knows only
+    # ASCII, and customers type Cyrillic in any case.
     search_text: Mapped[str] = mapped_column(String(400), default="")
 
     category: Mapped[Category] = relationship()
+
+    @validates("sku")
+    def _keep_sku_key(self, _key: str, sku: str) -> str:
+        self.sku_key = sku_key(sku)
+        return sku
+
+    @validates("name")
+    def _keep_name_sort(self, _key: str, name: str) -> str:
+        self.name_sort = uk_sort_key(name)
+        return name
 
 
 class PriceType(Base):

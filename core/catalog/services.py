@@ -8,25 +8,41 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.catalog.models import Category, Price, PriceChange, PriceType, Product, Stock, Warehouse
 from core.errors import DomainError
+from core.textkeys import sku_key
 
 AVAILABILITY = ("in_stock", "low", "out")
+SEARCH_TEXT_LENGTH = 400  # Product.search_text
 
 
 def search_key(*parts: str | None) -> str:
     return " ".join(p for p in parts if p).casefold()
 
 
+def product_search_text(name: str, sku: str, barcode: str | None) -> str:
+    """What catalog search matches words against; the SKU's key lets "cf10905" find "CF-10905"."""
+    key = sku_key(sku)
+    # Cut to the column's size: only a 300-character name with the longest SKU gets there.
+    return search_key(name, sku, barcode, key if key != sku.casefold() else None)[:SEARCH_TEXT_LENGTH]
+
+
 def refresh_search_text(product: Product) -> None:
-    product.search_text = search_key(product.name, product.sku, product.barcode)
+    product.search_text = product_search_text(product.name, product.sku, product.barcode)
 
 
 def _like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def word_occurs(term: str) -> Any:
+    """The word occurs in the search text; a typed "cf-10905" also finds the SKU "CF10905"."""
+    variants = {term, sku_key(term)} - {""}
+    conditions = [Product.search_text.like(f"%{_like_escape(v)}%", escape="\\") for v in sorted(variants)]
+    return conditions[0] if len(conditions) == 1 else or_(*conditions)
 
 
 @dataclass(frozen=True)
@@ -65,7 +81,7 @@ class CategoryNode:
 def category_tree(session: Session) -> list[CategoryNode]:
     """All categories, ordered for display; plain rows, as every portal page reads them."""
     rows = session.execute(
-        select(Category.id, Category.parent_id, Category.name).order_by(Category.sort_order, Category.name)
+        select(Category.id, Category.parent_id, Category.name).order_by(Category.sort_order, Category.name_sort)
     )
     return [CategoryNode(*row) for row in rows]
 
@@ -119,14 +135,15 @@ def catalog_page(
     stmt = _listing_query(price_type_id)
     if category_ids:
         stmt = stmt.where(Product.category_id.in_(category_ids))
-    terms = query.casefold().split()
-    for term in terms[:8]:
-        stmt = stmt.where(Product.search_text.like(f"%{_like_escape(term)}%", escape="\\"))
+    for term in query.casefold().split()[:8]:
+        stmt = stmt.where(word_occurs(term))
     exact = query.strip()
     if exact:
-        stmt = stmt.order_by(case((Product.sku == exact, 0), (Product.barcode == exact, 0), else_=1))
+        stmt = stmt.order_by(
+            case((Product.sku == exact, 0), (Product.barcode == exact, 0), (Product.sku_key == sku_key(exact), 0), else_=1)
+        )
     page = max(page, 1)
-    stmt = stmt.order_by(Product.name, Product.id).offset((page - 1) * page_size).limit(page_size + 1)
+    stmt = stmt.order_by(Product.name_sort, Product.id).offset((page - 1) * page_size).limit(page_size + 1)
     result = session.execute(stmt).all()
     rows = [
         CatalogRow(
@@ -220,8 +237,11 @@ def save_product(
     # Quick order splits pasted lines on whitespace and ";": such an SKU could never be found.
     if any(ch.isspace() or ch == ";" for ch in sku):
         raise DomainError(gettext("Артикул не може містити пробілів і «;»."), "sku")
-    clash = session.scalar(select(Product.id).where(Product.sku == sku))
-    if clash is not None and (product is None or clash != product.id):
+    # "CF-1" and "cf 1" are one SKU to a customer typing it: never two products.
+    clashes = select(Product.id).where(Product.sku_key == sku_key(sku))
+    if product is not None:
+        clashes = clashes.where(Product.id != product.id)
+    if session.scalar(clashes.limit(1)) is not None:
         raise DomainError(gettext("Товар з таким артикулом вже є."), "sku")
     if not name or len(name) > 300:
         raise DomainError(gettext("Назва — від 1 до 300 символів."), "name")

@@ -10,11 +10,12 @@ from typing import NamedTuple
 from sqlalchemy.orm import Session
 
 from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
-from core.catalog.services import search_key
+from core.catalog.services import product_search_text
 from core.demo.assortment import CATALOG, Range, Size, Subcategory
 from core.bulk import insert_keyed, insert_rows
 from core.demo.identifiers import Unique, ean13, onec_guid
 from core.money import money
+from core.textkeys import sku_key, uk_sort_key
 
 # Code, name and the share of the retail price each price type pays.
 PRICE_TYPES = (
@@ -152,7 +153,9 @@ def _plan_products(rng: Random, leaves: list[tuple[Category, str, Subcategory]],
             barcode = None if by_weight or rng.random() < NO_BARCODE_SHARE else barcodes.draw(lambda: ean13(rng))
             row = {
                 "sku": sku,
+                "sku_key": sku_key(sku),
                 "name": candidate.name,
+                "name_sort": uk_sort_key(candidate.name),
                 "barcode": barcode,
                 "unit": candidate.size.unit,
                 "pack_multiple": Decimal(rng.choice(candidate.size.packs)),
@@ -160,7 +163,7 @@ def _plan_products(rng: Random, leaves: list[tuple[Category, str, Subcategory]],
                 "category_id": category.id,
                 "is_active": rng.random() >= INACTIVE_SHARE,
                 "onec_guid": onec_guid(rng),
-                "search_text": search_key(candidate.name, sku, barcode),
+                "search_text": product_search_text(candidate.name, sku, barcode),
             }
             planned.append(_Planned(row, candidate.size, prefix))
     return planned

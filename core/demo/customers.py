@@ -25,6 +25,7 @@ from core.demo.vocabulary import (
     transliterate,
 )
 from core.money import money
+from core.textkeys import uk_sort_key
 
 SOLE_PROPRIETOR_SHARE = 0.4
 # Sole proprietors are small shops and cafés: mostly retail prices, rarely key-account ones.
@@ -168,6 +169,7 @@ def random_company_plan(
     plan = CompanyPlan(
         company={
             "name": name,
+            "name_sort": uk_sort_key(name),
             "kind": kind,
             "tax_id": tax_id,
             "price_type_id": price_type_ids[price_code],

@@ -13,6 +13,7 @@ from core.customers.models import User
 from core.errors import DomainError
 from core.money import ZERO, money, vat_included
 from core.orders.models import CartItem
+from core.textkeys import uk_sort_key
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ def set_quantity(session: Session, user: User, product_id: int, requested: Decim
 
     A requested quantity of zero (not added) removes the line.
     """
+    if add and requested <= 0:
+        raise DomainError(gettext("Кількість має бути більшою за нуль."), field="quantity")
     item = session.get(CartItem, (user.id, product_id))
     if requested == 0 and not add:
         if item is not None:
@@ -99,7 +102,7 @@ def view_cart(session: Session, user: User) -> CartView:
     products = orderable_products(session, user.company.price_type_id, ids=quantities) if quantities else {}
     lines = sorted(
         (CartLine(products[pid], qty) for pid, qty in quantities.items() if pid in products),
-        key=lambda line: line.product.name,
+        key=lambda line: (uk_sort_key(line.product.name), line.product.id),
     )
     return CartView(lines=lines, unavailable=[pid for pid in quantities if pid not in products])
 

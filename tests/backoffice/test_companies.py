@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -340,3 +341,11 @@ def test_a_company_can_refuse_that_unnamed_bank_payments_pay_its_oldest_invoices
     assert client.post(f"/staff/companies/{company.id}/edit", data={**form, "pay_oldest_first": "y"}).status_code == 302
     db.refresh(company)
     assert company.pay_oldest_first is True
+
+
+def test_the_companies_list_is_in_ukrainian_alphabet_order(client, as_staff, make_company):
+    as_staff("manager")
+    for name in ["Ґуава", "Гречка", "Іриски", "Їжак", "Йогурт", "Єнот", "Яблуко", "Ананас"]:
+        make_company(f"ФОП {name}")
+    html = client.get("/staff/companies", query_string={"q": "ФОП"}).get_data(as_text=True)
+    assert re.findall(r">ФОП (\w+)</a>", html) == ["Ананас", "Гречка", "Ґуава", "Єнот", "Іриски", "Їжак", "Йогурт", "Яблуко"]

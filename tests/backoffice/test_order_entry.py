@@ -150,3 +150,29 @@ def test_a_lawyer_cannot_enter_orders(client, db, as_staff, make_company):
     assert client.get(f"/staff/orders/new/{company.id}").status_code == 403
     assert client.post(f"/staff/orders/new/{company.id}", data={"lines": "A 1"}).status_code == 403
     assert order_count(db) == 0
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("0,5", "0.5"), ("0.5", "0.5"), (" 0,5 ", "0.5"), ("1 000", "1000")])
+def test_a_manager_types_weighed_goods_with_a_decimal_comma(client, db, phone_order, make_product, typed, expected):
+    make_product("Сир твердий", sku="CH-1", unit="кг", pack="0.5")
+    form = {**phone_order["form"], "lines": f"ch 1 {typed}\n"}
+    assert client.post(f"/staff/orders/new/{phone_order['company'].id}", data=form).status_code == 302
+    order = db.scalar(select(Order))
+    assert [(line.sku, line.quantity) for line in order.lines] == [("CH-1", Decimal(expected))]
+
+
+@pytest.mark.parametrize("typed", ["abc", "-1", "0", "1e9", "1e2", "NaN"])
+def test_a_manager_typing_a_bad_quantity_creates_nothing(client, db, phone_order, typed):
+    form = {**phone_order["form"], "lines": f"TEA-1 {typed}\n", "accept_good_only": "y"}
+    response = client.post(f"/staff/orders/new/{phone_order['company'].id}", data=form)
+    assert response.status_code == 400 and f"Невірна кількість «{typed}»." in response.get_data(as_text=True)
+    assert order_count(db) == 0
+
+
+def test_companies_to_pick_are_in_ukrainian_alphabet_order(client, as_staff, make_company):
+    as_staff("manager")
+    for name in ["Ґуава", "Гречка", "Іриски", "Їжак", "Йогурт", "Єнот", "Яблуко", "Ананас"]:
+        make_company(f"{name} ТОВ")
+    html = client.get("/staff/orders/new", query_string={"q": "ТОВ"}).get_data(as_text=True)
+    shown = re.findall(r">(\w+) ТОВ<", html)
+    assert shown == ["Ананас", "Гречка", "Ґуава", "Єнот", "Іриски", "Їжак", "Йогурт", "Яблуко"]

@@ -366,3 +366,13 @@ def test_the_pages_speak_english_when_asked(client, db, as_staff, customer, open
     page = text(client.get(f"/staff/payments/{payment.id}"))
     assert f"Allocate to No. {invoice.number}" in page and "the purpose has the number" in page
     assert "Statement file" in text(client.get("/staff/payments/import"))
+
+
+def test_the_statement_size_limit_the_page_states_is_the_one_enforced(app, client, db, as_staff):
+    as_staff("accountant")
+    limit = app.config["BANK_STATEMENT_MAX_MB"]
+    assert f"до {limit} МБ" in text(client.get("/staff/payments/import"))
+    content = build_1c_statement([doc("1.00", "x")], OURS)
+    answer = upload(client, content + b"\r\n" * ((limit * 1024 * 1024 - len(content)) // 2 + 1))
+    assert answer.status_code == 400 and f"Файл завеликий: до {limit} МБ." in text(answer)
+    assert count(db, BankStatement) == 0

@@ -1,6 +1,8 @@
+import re
 from decimal import Decimal
 from urllib.parse import unquote
 
+import pytest
 from sqlalchemy import select
 
 from core.orders.models import CartItem
@@ -83,3 +85,49 @@ def test_back_after_adding_never_leaves_the_site(logged_in, make_product):
         "/cart/add", data={"product_id": product.id, "quantity": "1"}, headers={"Referer": "http://localhost/?q=кава&page=2"}
     )
     assert unquote(same_site.headers["Location"]) == "/?q=кава&page=2"
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("0,5", "0.5"), ("0.5", "0.5"), (" 0,5 ", "0.5"), ("1 000", "1000")])
+def test_weighed_goods_are_added_and_set_with_a_decimal_comma(logged_in, customer, make_product, db, typed, expected):
+    product = make_product("Сир твердий", unit="кг", pack="0.5")
+    response = logged_in.post(
+        "/cart/add", data={"product_id": product.id, "quantity": typed}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 200, response.get_json()
+    assert _cart(db, customer) == {product.id: Decimal(expected)}
+    logged_in.post("/cart/set", data={"product_id": product.id, "quantity": "3"})
+    logged_in.post("/cart/set", data={"product_id": product.id, "quantity": typed})
+    assert _cart(db, customer) == {product.id: Decimal(expected)}
+
+
+@pytest.mark.parametrize("typed", ["abc", "-1", "1e9", "1e2", "NaN", "0,0001"])
+def test_bad_quantities_in_the_cart_change_nothing(logged_in, customer, make_product, db, typed):
+    product = make_product()
+    logged_in.post("/cart/add", data={"product_id": product.id, "quantity": "2"})
+    for url in ("/cart/add", "/cart/set"):
+        response = logged_in.post(
+            url, data={"product_id": product.id, "quantity": typed}, headers={"Accept": "application/json"}
+        )
+        assert response.status_code == 400 and response.get_json()["message"], (url, typed)
+    assert logged_in.post(
+        "/cart/add", data={"product_id": product.id, "quantity": "0"}, headers={"Accept": "application/json"}
+    ).status_code == 400
+    assert _cart(db, customer) == {product.id: Decimal("2")}
+
+
+def test_the_cart_quantity_field_keeps_a_decimal_comma_on_a_phone(logged_in, make_product):
+    # An <input type=number> shows "0,5" as empty in most phone browsers: the order then fails.
+    product = make_product("Сир твердий", sku="CH-1", unit="кг", pack="0.5")
+    logged_in.post("/cart/add", data={"product_id": product.id, "quantity": "0,5"})
+    html = logged_in.get("/cart").get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="quantity"[^>]*>', html).group(0)
+    assert 'type="text"' in field and 'inputmode="decimal"' in field and 'value="0,5"' in field
+
+
+def test_cart_lines_are_in_ukrainian_alphabet_order(logged_in, make_product):
+    names = ["Ґуава", "Гречка", "Іриски", "Їжак", "Йогурт", "Єнот", "Яблуко", "Ананас"]
+    for number, name in enumerate(names):
+        logged_in.post("/cart/add", data={"product_id": make_product(name, sku=f"AB-{number}").id, "quantity": "1"})
+    html = logged_in.get("/cart").get_data(as_text=True)
+    shown = re.findall(r'<td class="main">([^<]+)<br>', html)
+    assert shown == ["Ананас", "Гречка", "Ґуава", "Єнот", "Іриски", "Їжак", "Йогурт", "Яблуко"]

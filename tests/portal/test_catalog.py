@@ -1,3 +1,5 @@
+import re
+
 
 import pytest
 from sqlalchemy import event
@@ -88,3 +90,60 @@ def test_a_page_past_the_end_is_empty_not_an_error(logged_in, make_product):
     make_product(sku="CF-1")
     response = logged_in.get("/?page=99")
     assert response.status_code == 200 and "Нічого не знайдено" in response.get_data(as_text=True)
+
+
+UKRAINIAN_ORDER = ["Ананас", "Гречка", "Ґуава", "Єнот", "Іриски", "Їжак", "Йогурт", "Яблуко"]
+
+
+def test_the_add_to_cart_field_keeps_a_decimal_comma_on_a_phone(logged_in, make_product):
+    make_product("Сир твердий", sku="CH-1", unit="кг", pack="0.5")
+    html = logged_in.get("/").get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="quantity"[^>]*>', html).group(0)
+    assert 'type="text"' in field and 'inputmode="decimal"' in field and 'value="0,5"' in field
+
+
+@pytest.mark.parametrize("query", ["cf-10905", "CF10905", "cf 10905", "CF‑10905", "10905"])
+def test_a_sku_is_found_whatever_its_case_spaces_and_hyphens(logged_in, make_product, query):
+    make_product("Кава мелена Еспресо", sku="CF-10905")
+    make_product("Какао", sku="CF-20001")
+    html = logged_in.get("/", query_string={"q": query}).get_data(as_text=True)
+    assert 'data-sku="CF-10905"' in html and 'data-sku="CF-20001"' not in html
+
+
+def test_a_sku_typed_with_a_hyphen_finds_one_stored_without(logged_in, make_product):
+    make_product("Чай зелений", sku="TE500")
+    assert 'data-sku="TE500"' in logged_in.get("/", query_string={"q": "te-500"}).get_data(as_text=True)
+
+
+def test_the_listing_is_in_ukrainian_alphabet_order(logged_in, make_product):
+    for number, name in enumerate(["Ґуава", "Гречка", "Іриски", "Їжак", "Йогурт", "Єнот", "Яблуко", "Ананас"]):
+        make_product(name, sku=f"AB-{number}")
+    html = logged_in.get("/").get_data(as_text=True)
+    assert re.findall(r'<div class="name">([^<]+)</div>', html) == UKRAINIAN_ORDER
+
+
+def test_categories_are_in_ukrainian_alphabet_order(db, make_product):
+    from core.catalog.services import category_tree
+
+    db.add_all(Category(name=name) for name in ["Ґуава", "Гречка", "Іриски", "Їжак", "Йогурт", "Єнот", "Яблуко", "Ананас"])
+    db.flush()
+    names = [c.name for c in category_tree(db) if c.name in UKRAINIAN_ORDER]
+    assert names == UKRAINIAN_ORDER
+
+
+def test_the_listing_walks_the_sort_key_index_on_postgresql(app, db, make_product):
+    from sqlalchemy import text
+
+    from core.catalog.services import _listing_query
+    from core.catalog.models import Product
+
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("the plan is PostgreSQL's")
+    make_product("Кава", sku="CF-1")
+    db.execute(text("SET LOCAL enable_seqscan = off"))
+    stmt = _listing_query(1).order_by(Product.name_sort, Product.id).limit(51)
+    compiled = stmt.compile(dialect=db.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    plan = "\n".join(row[0] for row in db.execute(text(f"EXPLAIN {compiled}")))
+    # The order comes from the index (its "C" collation is the key's order), never from sorting the table.
+    assert "ix_product_name_sort_id" in plan
+    assert not any(line.strip().startswith("Sort") for line in plan.splitlines())
