@@ -17,7 +17,7 @@ from core.catalog.services import product_search_text
 from core.textkeys import sku_key, sort_key_column, uk_sort_key
 
 revision = '0011'
-down_revision = '0006'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
