@@ -23,6 +23,7 @@ from core.bulk import insert_rows
 from core.customers.models import Company
 from core.db import reserve_ids
 from core.errors import DomainError
+from core.ids import tax_id_is_valid
 from core.staff.models import StaffUser
 from payments.allocation import LockedInvoice, NewPayment, allocate_rows, locked_invoice_rows
 from payments.bank.formats import StatementFormatError, StatementLine, parse_statement
@@ -109,8 +110,9 @@ def import_statement(session: Session, content: bytes, filename: str, staff: Sta
 
 
 def _tax_id(line: StatementLine) -> str:
-    # Only an ЄДРПОУ (8) or РНОКПП (10) names a company; a bank's odd code would not fit the column.
-    return line.payer_tax_id if len(line.payer_tax_id) in (8, 10) else ""
+    # Only a valid ЄДРПОУ or РНОКПП names a payer: ten digits may as well be a Russian
+    # ИНН, and a bank's odd code would not fit the column.
+    return line.payer_tax_id if tax_id_is_valid(line.payer_tax_id) else ""
 
 
 def _chunks(values: list[str]) -> Iterator[list[str]]:
