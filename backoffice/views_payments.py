@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -29,7 +29,7 @@ from core.db import db_session, is_postgres
 from core.errors import DomainError
 from core.staff.models import StaffUser
 from core.web import put_error
-from payments.bank.importer import import_statement
+from payments.bank.importer import import_statement, our_accounts
 from payments.bank.matching import allocate_by_staff, find_invoice, mark_handled, suggestions, suggestions_for
 from payments.models import Allocation, BankStatement, Payment, Refund
 from payments.refunds import REFUNDERS, request_refund
@@ -64,7 +64,10 @@ def bank_import() -> Any:
         .order_by(BankStatement.imported_at.desc(), BankStatement.id.desc())
         .limit(RECENT_STATEMENTS)
     ).all()
-    return render_template("backoffice/bank_import.html", form=form, result=result, recent=recent), code
+    return render_template(
+        "backoffice/bank_import.html", form=form, result=result, recent=recent,
+        our_accounts=sorted(our_accounts(current_app.config)),
+    ), code
 
 
 @bp.get("/payments/queue")

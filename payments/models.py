@@ -129,6 +129,9 @@ class BankStatement(Base):
     lines_matched: Mapped[int] = mapped_column(default=0)
     imported_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # SHA-256 of the file's bytes: the same file twice is recognised and refused
+    # (unique, so two uploads racing with one file cannot both be taken).
+    content_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class Payment(Base):

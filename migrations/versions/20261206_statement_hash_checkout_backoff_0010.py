@@ -1,0 +1,30 @@
+"""statement file hash, checkout reconciliation backoff
+
+Revision ID: 0010
+Revises: 0006
+Create Date: 2026-12-06
+
+Statements imported before keep no hash: only files imported from now on are
+recognised when uploaded again (their lines were never imported twice anyway).
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0010'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('bank_statement', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('content_sha256', sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_bank_statement_content_sha256'), ['content_sha256'])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('bank_statement', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_bank_statement_content_sha256'), type_='unique')
+        batch_op.drop_column('content_sha256')
