@@ -3,6 +3,7 @@ to a person, and one payment with what can be done about it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -25,16 +26,17 @@ from backoffice.forms_money import RefundForm
 from backoffice.helpers import commit_or_report, current_page, paginate
 from core.auth import staff_required
 from core.customers.models import Company
-from core.db import db_session, is_postgres
+from core.db import db_session, is_postgres, utcnow
 from core.errors import DomainError
 from core.staff.models import StaffUser
 from core.web import put_error
 from payments.bank.importer import import_statement, our_accounts
 from payments.bank.matching import allocate_by_staff, find_invoice, mark_handled, suggestions, suggestions_for
-from payments.models import Allocation, BankStatement, Payment, Refund
+from payments.models import Allocation, BankStatement, CardCheckout, CardCheckoutItem, Payment, Refund
 from payments.refunds import REFUNDERS, request_refund
 
 RECENT_STATEMENTS = 10
+UNANSWERED_SHOWN, UNANSWERED_SHOWN_FOR = 20, timedelta(days=30)
 QUEUE_SUGGESTIONS = 3
 PAYMENT_STATUS_LABELS = {
     "pending": _l("очікує"), "succeeded": _l("надійшов"), "failed": _l("не пройшов"), "reversed": _l("повернено"),
@@ -85,7 +87,18 @@ def payments_queue() -> Any:
         stmt = stmt.join(Company, Company.id == Payment.company_id).where(Company.manager_id == current_user.id)
     page = paginate(stmt.order_by(Payment.created_at.desc(), Payment.id.desc()), current_page())
     suggested = suggestions_for(db_session, page.items, QUEUE_SUGGESTIONS)
-    return render_template("backoffice/payments_queue.html", form=form, page=page, suggested=suggested)
+    # Card payments reconciliation gave up on without a final word: only LiqPay's own
+    # cabinet can tell whether money came, so a person looks them up there.
+    unanswered = db_session.scalars(
+        select(CardCheckout)
+        .where(CardCheckout.lapsed == "unknown", CardCheckout.lapsed_at > utcnow() - UNANSWERED_SHOWN_FOR)
+        .options(joinedload(CardCheckout.company), selectinload(CardCheckout.items).joinedload(CardCheckoutItem.invoice))
+        .order_by(CardCheckout.lapsed_at.desc())
+        .limit(UNANSWERED_SHOWN)
+    ).all()
+    return render_template(
+        "backoffice/payments_queue.html", form=form, page=page, suggested=suggested, unanswered=unanswered
+    )
 
 
 def load_payment(payment_id: int, for_update: bool = False) -> Payment:

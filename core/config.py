@@ -71,6 +71,10 @@ class Config:
     LIQPAY_BASE_URL = os.environ.get("LIQPAY_BASE_URL", "https://www.liqpay.ua")
     # A card payment still undecided after this long is asked about (lost callbacks).
     LIQPAY_RECONCILE_AFTER_MINUTES = int(os.environ.get("LIQPAY_RECONCILE_AFTER_MINUTES", "15"))
+    # Each later question waits twice as long as the one before, up to this many hours;
+    # after this many days a checkout without a final word is given up (shown to staff).
+    LIQPAY_RECONCILE_MAX_HOURS = float(os.environ.get("LIQPAY_RECONCILE_MAX_HOURS", "6"))
+    LIQPAY_RECONCILE_DAYS = int(os.environ.get("LIQPAY_RECONCILE_DAYS", "7"))
     # A known payer's bank transfer that names no invoice pays its oldest open ones first.
     BANK_AUTO_ALLOCATE_OLDEST = _flag("BANK_AUTO_ALLOCATE_OLDEST", True)
     PREPAYMENT_DUE_DAYS = int(os.environ.get("PREPAYMENT_DUE_DAYS", "3"))

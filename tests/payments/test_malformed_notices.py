@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from core import outbox
 from core.outbox import OutboxEvent
 from emulators.http import serve_in_thread
-from payments.card import NOTICE_TOPIC, reconcile, start_checkout
+from payments.card import NOTICE_TOPIC, start_checkout
+from payments.liqpay.tasks import reconcile_card_payments
 from payments.models import Payment
 from tests.payments.conftest import invoices_of
 
@@ -119,7 +120,7 @@ def answering(app: Any) -> Any:
 def test_reconciliation_applies_the_same_checks_to_status_answers(app, db, checkout, answering, field, value):
     answering.update(body_with(checkout.reference, field, value))
     with app.test_request_context():
-        assert reconcile(db) == 0
+        assert reconcile_card_payments(db) == 0
     assert liqpay_payments(db) == 0
     db.expire_all()
     assert checkout.settled_at is None and all(item.invoice.status == "open" for item in checkout.items)
