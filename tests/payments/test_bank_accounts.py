@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from core.errors import DomainError
 from payments.bank.importer import import_statement
 from payments.bank.samples import build_1c_statement, build_csv_statement, iban
-from payments.models import Allocation, BankStatement, Payment
+from payments.models import Allocation, BankStatement, Payment, PaymentStatusChange
 from tests.conftest import login
 from tests.payments.conftest import invoices_of
 
@@ -143,3 +145,49 @@ def test_a_statement_of_another_account_is_refused_on_the_page(app, db, customer
     assert answer.status_code == 400 and f"Це виписка рахунку {THEIRS}, а він не наш" in answer.get_data(as_text=True)
     db.expire_all()
     assert invoice.status == "open" and totals(db) == (0, 0, 0)
+
+
+def test_one_file_uploaded_twice_at_once_is_imported_once(app, db):
+    """Two sessions on PostgreSQL import the same file together: the second waits on the
+    file's unique hash, then is refused as already imported."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer at a time: the second upload simply comes after the first")
+    engine = app.extensions["db_engine"]
+    number = f"race-{threading.get_ident()}-{id(db)}"
+    content = build_1c_statement([{"number": number, "date": date(2026, 11, 21), "amount": Decimal("42.00"),
+                                   "payer_name": "ТОВ «Хтось»", "payer_account": iban("305299", "26001055500009"),
+                                   "purpose": "Внесок"}], OURS)
+    first_inserted, outcomes = threading.Event(), {}
+
+    def upload(name: str) -> None:
+        with app.test_request_context(), Session(engine) as session:
+            if name == "second":
+                first_inserted.wait(5)
+            try:
+                result = import_statement(session, content, f"{name}.txt", None)
+                outcomes[name] = result.lines_new
+                if name == "first":
+                    first_inserted.set()
+                    time.sleep(0.5)  # the second is now waiting on the hash
+                session.commit()
+            except DomainError as exc:
+                outcomes[name] = exc.message
+            finally:
+                first_inserted.set()
+
+    threads = [threading.Thread(target=upload, args=(name,)) for name in ("first", "second")]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert outcomes["first"] == 1
+        assert "Цю виписку вже імпортовано" in outcomes["second"] and "first.txt" in outcomes["second"]
+    finally:
+        with Session(engine) as cleanup:
+            statement_ids = select(BankStatement.id).where(BankStatement.filename.in_(("first.txt", "second.txt")))
+            payment_ids = select(Payment.id).where(Payment.statement_id.in_(statement_ids))
+            cleanup.execute(delete(PaymentStatusChange).where(PaymentStatusChange.payment_id.in_(payment_ids)))
+            cleanup.execute(delete(Payment).where(Payment.id.in_(payment_ids)))
+            cleanup.execute(delete(BankStatement).where(BankStatement.id.in_(statement_ids)))
+            cleanup.commit()
