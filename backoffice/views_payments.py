@@ -3,9 +3,10 @@ to a person, and one payment with what can be done about it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,11 +25,11 @@ from backoffice.forms_money import AllocateByNumberWithReasonForm, RefundForm
 from backoffice.helpers import commit_or_report, current_page, paginate
 from core.auth import staff_required
 from core.customers.models import Company
-from core.db import db_session, is_postgres
+from core.db import db_session, is_postgres, utcnow
 from core.errors import DomainError
 from core.staff.models import StaffUser
 from core.web import put_error
-from payments.bank.importer import import_statement
+from payments.bank.importer import import_statement, our_accounts
 from payments.bank.matching import (
     OTHER_COMPANY_ALLOCATORS,
     allocate_by_staff,
@@ -37,10 +38,11 @@ from payments.bank.matching import (
     suggestions,
     suggestions_for,
 )
-from payments.models import Allocation, BankStatement, Payment, Refund
+from payments.models import Allocation, BankStatement, CardCheckout, CardCheckoutItem, Payment, Refund
 from payments.refunds import REFUNDERS, request_refund
 
 RECENT_STATEMENTS = 10
+UNANSWERED_SHOWN, UNANSWERED_SHOWN_FOR = 20, timedelta(days=30)
 QUEUE_SUGGESTIONS = 3
 PAYMENT_STATUS_LABELS = {
     "pending": _l("очікує"), "succeeded": _l("надійшов"), "failed": _l("не пройшов"), "reversed": _l("повернено"),
@@ -70,7 +72,10 @@ def bank_import() -> Any:
         .order_by(BankStatement.imported_at.desc(), BankStatement.id.desc())
         .limit(RECENT_STATEMENTS)
     ).all()
-    return render_template("backoffice/bank_import.html", form=form, result=result, recent=recent), code
+    return render_template(
+        "backoffice/bank_import.html", form=form, result=result, recent=recent,
+        our_accounts=sorted(our_accounts(current_app.config)),
+    ), code
 
 
 @bp.get("/payments/queue")
@@ -88,7 +93,18 @@ def payments_queue() -> Any:
         stmt = stmt.join(Company, Company.id == Payment.company_id).where(Company.manager_id == current_user.id)
     page = paginate(stmt.order_by(Payment.created_at.desc(), Payment.id.desc()), current_page())
     suggested = suggestions_for(db_session, page.items, QUEUE_SUGGESTIONS)
-    return render_template("backoffice/payments_queue.html", form=form, page=page, suggested=suggested)
+    # Card payments reconciliation gave up on without a final word: only LiqPay's own
+    # cabinet can tell whether money came, so a person looks them up there.
+    unanswered = db_session.scalars(
+        select(CardCheckout)
+        .where(CardCheckout.lapsed == "unknown", CardCheckout.lapsed_at > utcnow() - UNANSWERED_SHOWN_FOR)
+        .options(joinedload(CardCheckout.company), selectinload(CardCheckout.items).joinedload(CardCheckoutItem.invoice))
+        .order_by(CardCheckout.lapsed_at.desc())
+        .limit(UNANSWERED_SHOWN)
+    ).all()
+    return render_template(
+        "backoffice/payments_queue.html", form=form, page=page, suggested=suggested, unanswered=unanswered
+    )
 
 
 def load_payment(payment_id: int, for_update: bool = False) -> Payment:

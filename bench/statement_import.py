@@ -299,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
             db_session.remove()
         pg.analyze(DB_NAME)
         docs, kinds = statement_docs(rng, invoices, companies, today)
-        content = build_1c_statement(docs, "UA893004650000026002012345678")
+        # A statement of our own account: the importer refuses any other.
+        content = build_1c_statement(docs, app.config["SUPPLIER_IBAN"])
         results.update(companies=len(companies), kinds=dict(kinds), file_bytes=len(content))
         log(f"{len(invoices)} invoices; statement of {len(docs)} lines, {len(content) / 1e6:.1f} MB")
         results["busy_before"] = wait_for_quiet(args.wait_quiet)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from core.config import ROOT, Config
+from core.config import ROOT, Config, check_payment_settings
 
 csrf = CSRFProtect()
 
@@ -24,6 +24,7 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
     from core.signing_keys import ensure_signing_keys
 
     ensure_signing_keys(app)  # before anything connects anywhere: no start without real keys
+    check_payment_settings(app.config)
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES",
         ";".join(str(ROOT / pkg / "translations") for pkg in ("core", "payments", "notify", "portal", "backoffice")),

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
+
+from core.ids import edrpou_is_valid, iban_is_valid, iban_list
 
 ROOT = Path(__file__).resolve().parent.parent
 load_dotenv(ROOT / ".env")
@@ -96,6 +99,10 @@ class Config:
     LIQPAY_BASE_URL = os.environ.get("LIQPAY_BASE_URL", "https://www.liqpay.ua")
     # A card payment still undecided after this long is asked about (lost callbacks).
     LIQPAY_RECONCILE_AFTER_MINUTES = int(os.environ.get("LIQPAY_RECONCILE_AFTER_MINUTES", "15"))
+    # Each later question waits twice as long as the one before, up to this many hours;
+    # after this many days a checkout without a final word is given up (shown to staff).
+    LIQPAY_RECONCILE_MAX_HOURS = float(os.environ.get("LIQPAY_RECONCILE_MAX_HOURS", "6"))
+    LIQPAY_RECONCILE_DAYS = int(os.environ.get("LIQPAY_RECONCILE_DAYS", "7"))
     # A known payer's bank transfer that names no invoice pays its oldest open ones first.
     BANK_AUTO_ALLOCATE_OLDEST = _flag("BANK_AUTO_ALLOCATE_OLDEST", True)
     PREPAYMENT_DUE_DAYS = int(os.environ.get("PREPAYMENT_DUE_DAYS", "3"))
@@ -138,10 +145,34 @@ class Config:
     SUPPLIER_NAME = os.environ.get("SUPPLIER_NAME", "ТОВ «Оптовик Демо»")
     SUPPLIER_TAX_ID = os.environ.get("SUPPLIER_TAX_ID", "43210989")
     SUPPLIER_VAT_ID = os.environ.get("SUPPLIER_VAT_ID", "432109826543")
-    SUPPLIER_IBAN = os.environ.get("SUPPLIER_IBAN", "UA213052990000026007233566001")
+    SUPPLIER_IBAN = os.environ.get("SUPPLIER_IBAN", "UA743052990000026007233566001")
+    # Our accounts, comma-separated: a bank statement of any other account is refused.
+    # SUPPLIER_IBAN (the one invoices name) is always one of them.
+    OUR_IBANS = os.environ.get("OUR_IBANS") or SUPPLIER_IBAN
     SUPPLIER_BANK = os.environ.get("SUPPLIER_BANK", "АТ КБ «ПриватБанк»")
     SUPPLIER_ADDRESS = os.environ.get("SUPPLIER_ADDRESS", "04071, м. Київ, вул. Нижній Вал, 17")
     SUPPLIER_PHONE = os.environ.get("SUPPLIER_PHONE", "+380443334455")
+
+
+class ConfigError(RuntimeError):
+    """A setting the app must not start with; the message names the variable to fix."""
+
+
+def check_payment_settings(config: Any) -> None:
+    """Requisites that fail their checksum would print a mistyped account on every
+    invoice and refuse every statement of our real one: better not to start at all."""
+    problems = []
+    if not iban_is_valid(config["SUPPLIER_IBAN"]):
+        problems.append(f"SUPPLIER_IBAN={config['SUPPLIER_IBAN']!r} is not a valid IBAN")
+    problems += [f"OUR_IBANS lists {value!r}, not a valid IBAN" for value in iban_list(config["OUR_IBANS"])
+                 if not iban_is_valid(value)]
+    if not edrpou_is_valid(config["SUPPLIER_TAX_ID"]):
+        problems.append(f"SUPPLIER_TAX_ID={config['SUPPLIER_TAX_ID']!r} is not a valid ЄДРПОУ")
+    if problems:
+        raise ConfigError(
+            "Refusing to start: " + "; ".join(problems)
+            + ". Set them in the environment (or .env): an IBAN has its check digits (UA + 27 characters)."
+        )
 
 
 class TestConfig(Config):
@@ -158,3 +189,5 @@ class TestConfig(Config):
     CATALOG_CACHE_SECONDS = 0.0
     # Tests run at any hour; the quiet-hours tests set their own window.
     SMS_QUIET_HOURS = ""
+    # The statements the tests build are of this account (payments.bank.samples.iban("300465", "26002012345678")).
+    OUR_IBANS = f"{Config.SUPPLIER_IBAN},UA303004650000026002012345678"

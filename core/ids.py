@@ -1,42 +1,49 @@
-"""Ukrainian tax identifiers: ЄДРПОУ (legal entities, 8 digits) and РНОКПП (people, 10 digits)."""
+"""Requisites: ЄДРПОУ (legal entities, 8 digits), РНОКПП (people, 10 digits) and IBANs.
+
+The checks are python-stdnum's, a maintained library, not our own arithmetic. The
+codes are taken exactly as stored: stdnum would also read " 1234 5678" by dropping
+the spaces and "１２３４５６７８" by folding full-width digits, but neither is what we store.
+"""
 from __future__ import annotations
 
-
-def _weighted(digits: list[int], weights: list[int]) -> int:
-    return sum(d * w for d, w in zip(digits, weights))
+from stdnum import iban
+from stdnum.ua import edrpou, rntrc
 
 
 def edrpou_is_valid(code: str) -> bool:
-    if len(code) != 8 or not code.isdigit():
-        return False
-    digits = [int(c) for c in code]
-    number = int(code)
-    weights = [1, 2, 3, 4, 5, 6, 7] if number < 30_000_000 or number > 60_000_000 else [7, 1, 2, 3, 4, 5, 6]
-    check = _weighted(digits[:7], weights) % 11
-    if check == 10:
-        check = _weighted(digits[:7], [w + 2 for w in weights]) % 11
-        if check == 10:
-            check = 0
-    return check == digits[7]
-
-
-RNOKPP_WEIGHTS = [-1, 5, 7, 9, 4, 6, 10, 5, 7]
+    return len(code) == 8 and code.isascii() and edrpou.is_valid(code)
 
 
 def rnokpp_is_valid(code: str) -> bool:
-    if len(code) != 10 or not code.isdigit():
-        return False
-    digits = [int(c) for c in code]
-    return _weighted(digits[:9], RNOKPP_WEIGHTS) % 11 % 10 == digits[9]
+    """Ten digits alone prove nothing: a Russian ИНН (7707083893) has them too, so the
+    check digit decides."""
+    return len(code) == 10 and code.isascii() and rntrc.is_valid(code)
+
+
+def tax_id_is_valid(code: str) -> bool:
+    """An ЄДРПОУ or a РНОКПП, as a payer's code on a bank statement may be either."""
+    return edrpou_is_valid(code) or rnokpp_is_valid(code)
 
 
 def edrpou_check_digit(first_seven: str) -> int:
-    """The check digit that makes `first_seven` a valid ЄДРПОУ (used by demo data)."""
-    for digit in range(10):
-        if edrpou_is_valid(first_seven + str(digit)):
-            return digit
-    raise ValueError(f"no check digit completes {first_seven}")
+    """The check digit that makes `first_seven` a valid ЄДРПОУ (demo data, test fixtures)."""
+    return int(edrpou.calc_check_digit(first_seven))
 
 
 def rnokpp_check_digit(first_nine: str) -> int:
-    return _weighted([int(c) for c in first_nine], RNOKPP_WEIGHTS) % 11 % 10
+    return int(rntrc.calc_check_digit(first_nine))
+
+
+def compact_iban(value: str) -> str:
+    """The IBAN as stored and compared: no spaces, upper case ("UA21 3052 ..." -> "UA213052...")."""
+    return iban.compact(value)
+
+
+def iban_is_valid(value: str) -> bool:
+    """Check digits and the country's format (Ukraine: 29 characters, МФО then the account)."""
+    return iban.is_valid(value)
+
+
+def iban_list(text: str) -> list[str]:
+    """Comma-separated IBANs (a setting) as compact IBANs; blanks are skipped."""
+    return [compact_iban(part) for part in text.split(",") if part.strip()]

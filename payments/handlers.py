@@ -1,12 +1,17 @@
 """Outbox handlers of the payments package."""
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy.orm import Session
 
 from core.outbox import OutboxEvent, handler
 from payments.card import NOTICE_TOPIC, liqpay_client, record_notice
+from payments.liqpay.interface import MalformedNotice
 from payments.models import Refund
 from payments.refunds import carry_out
+
+log = logging.getLogger(__name__)
 
 
 @handler(NOTICE_TOPIC)
@@ -14,7 +19,13 @@ def apply_liqpay_notice(session: Session, outbox_event: OutboxEvent) -> None:
     """A callback's notice, verified when it came and again here (the row is ours, but a
     signature costs microseconds and keeps this handler safe on its own)."""
     client = liqpay_client()
-    notice = client.parse_callback(outbox_event.payload["data"], outbox_event.payload["signature"])
+    try:
+        notice = client.parse_callback(outbox_event.payload["data"], outbox_event.payload["signature"])
+    except MalformedNotice as exc:
+        # Stored before the callback checked this much: no retry makes it right, so the
+        # event ends here (changing nothing) instead of waiting out every attempt.
+        log.warning("LiqPay notice of event %s refused as malformed: %s", outbox_event.id, exc.description)
+        return
     record_notice(session, notice, client.sandbox)
 
 

@@ -96,6 +96,17 @@ class CardCheckout(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set once LiqPay reports a final outcome; until then reconciliation may ask.
     settled_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Reconciliation asks about a checkout without a final word less and less often
+    # (payments.card.next_check_after) and gives up after LIQPAY_RECONCILE_DAYS.
+    status_checks: Mapped[int] = mapped_column(default=0)
+    next_check_at: Mapped[datetime | None]
+    # What LiqPay said when last asked: its status, "payment_not_found", or why asking failed.
+    last_answer: Mapped[str] = mapped_column(String(40), default="")
+    # Given up without a final word (set with lapsed_at): "expired" when LiqPay never saw a
+    # payment (the customer left the card page), "unknown" when it never said how one
+    # ended or could not be asked; staff see these on the payments queue.
+    lapsed: Mapped[str] = mapped_column(String(10), default="")
+    lapsed_at: Mapped[datetime | None] = mapped_column(index=True)
 
     company: Mapped[Company] = relationship()
     items: Mapped[list[CardCheckoutItem]] = relationship(
@@ -129,6 +140,9 @@ class BankStatement(Base):
     lines_matched: Mapped[int] = mapped_column(default=0)
     imported_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # SHA-256 of the file's bytes: the same file twice is recognised and refused
+    # (unique, so two uploads racing with one file cannot both be taken).
+    content_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class Payment(Base):

@@ -41,8 +41,11 @@ class StatementLine:
 class Statement:
     format: str  # "1c" | "csv"
     encoding: str
-    account: str  # our account from the 1C header, '' for CSV
+    account: str  # our account: the 1C header's, a CSV's receiver column; '' if the file names none
     lines: list[StatementLine]
+    # Every account the file says it is a statement of (1C: header and sections; CSV:
+    # the receiver column). The importer takes the file only if all are ours.
+    accounts: tuple[str, ...] = ()
 
 
 class StatementFormatError(Exception):
@@ -192,7 +195,10 @@ def _parse_1c(content: str, encoding: str) -> Statement:
     if not accounts:
         raise StatementFormatError(None, _("у заголовку виписки немає нашого рахунку (РасчСчет)"))
     ours = set(accounts)
-    return Statement("1c", encoding, accounts[0], [_document(start, doc, ours, lines) for start, doc in docs])
+    return Statement(
+        "1c", encoding, accounts[0], [_document(start, doc, ours, lines) for start, doc in docs],
+        tuple(dict.fromkeys(accounts)),
+    )
 
 
 def _read_1c(lines: list[str]) -> tuple[list[str], list[tuple[int, Document]]]:
@@ -330,7 +336,13 @@ _CSV_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("номер документа", "номер", "№ документа", "№", "doc number", "document number"),
     ),
 }
-_CSV_OPTIONAL = {"payer_account": ("рахунок платника", "iban платника", "payer account", "payer iban")}
+_CSV_OPTIONAL = {
+    "payer_account": ("рахунок платника", "iban платника", "payer account", "payer iban"),
+    # Our account the money came to: what makes the file a statement of one of ours.
+    "receiver_account": (
+        "рахунок отримувача", "iban отримувача", "наш рахунок", "receiver account", "receiver iban", "our account",
+    ),
+}
 
 
 def _header_key(cell: str) -> str:
@@ -367,6 +379,7 @@ def _parse_csv(text: str, encoding: str) -> Statement:
     columns: dict[str, int] | None = None
     width = 0
     result: list[StatementLine] = []
+    accounts: dict[str, None] = {}
     consumed = 0
     while True:
         start = consumed + 1
@@ -387,9 +400,11 @@ def _parse_csv(text: str, encoding: str) -> Statement:
                 start, _("очікувалося колонок: %(expected)s, а є: %(found)s", expected=width, found=len(row))
             )
         result.append(_csv_row(start, row, columns))
+        if "receiver_account" in columns and (account := account_id(row[columns["receiver_account"]])):
+            accounts[account] = None
     if columns is None:
         raise StatementFormatError(None, _("файл порожній"))
-    return Statement("csv", encoding, "", result)
+    return Statement("csv", encoding, next(iter(accounts), ""), result, tuple(accounts))
 
 
 def _csv_row(start: int, row: list[str], columns: dict[str, int]) -> StatementLine:

@@ -1,5 +1,6 @@
 """A bank statement file -> one BankStatement, a Payment per new incoming line, and the
-allocations the matching rules find. All or nothing: a bad file stores nothing.
+allocations the matching rules find. All or nothing: a bad file stores nothing, and
+neither does a statement of an account that is not ours or a file imported before.
 
 Whatever the length of the file, the statements it costs are a fixed handful: the
 reads before the inserts (fingerprints already known, companies by payer tax id, the
@@ -10,11 +11,14 @@ bench/statement_import.py measures it).
 """
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
+from flask_babel import format_datetime, gettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,9 +27,10 @@ from core.bulk import insert_rows
 from core.customers.models import Company
 from core.db import reserve_ids
 from core.errors import DomainError
+from core.ids import compact_iban, iban_list, tax_id_is_valid
 from core.staff.models import StaffUser
 from payments.allocation import LockedInvoice, NewPayment, allocate_rows, locked_invoice_rows
-from payments.bank.formats import StatementFormatError, StatementLine, parse_statement
+from payments.bank.formats import Statement, StatementFormatError, StatementLine, parse_statement
 from payments.bank.matching import RULE_NOTES, InvoiceFacts, Match, Matcher, invoice_numbers
 from payments.models import OPEN, SUCCEEDED, BankStatement, Invoice, Payment, PaymentStatusChange
 
@@ -54,6 +59,9 @@ def import_statement(session: Session, content: bytes, filename: str, staff: Sta
         parsed = parse_statement(content, filename)
     except StatementFormatError as error:
         raise DomainError(str(error), field="file") from None
+    _refuse_foreign_accounts(parsed, our_accounts(current_app.config))
+    digest = hashlib.sha256(content).hexdigest()
+    _refuse_imported_file(session, digest)
     actor = staff.full_name if staff else SYSTEM_ACTOR
     incoming = [line for line in parsed.lines if line.incoming]
     first_of: dict[str, StatementLine] = {}
@@ -63,12 +71,17 @@ def import_statement(session: Session, content: bytes, filename: str, staff: Sta
 
     statement = BankStatement(
         filename=filename[:255], file_format=parsed.format, account=parsed.account[:40],
-        lines_total=len(parsed.lines), imported_by_staff_id=staff.id if staff else None,
+        lines_total=len(parsed.lines), imported_by_staff_id=staff.id if staff else None, content_sha256=digest,
     )
-    session.add(statement)
     # The statement's INSERT comes first: on SQLite it takes the write lock, so no other
-    # import changes the invoices between reading them below and paying them.
-    session.flush()
+    # import changes the invoices between reading them below and paying them. Two
+    # uploads of one file meet at its unique hash: the second waits, then is refused.
+    try:
+        with session.begin_nested():
+            session.add(statement)
+    except IntegrityError:
+        _refuse_imported_file(session, digest)
+        raise
 
     fresh = _not_yet_imported(session, unique)
     companies, oldest_first, invoices = _load_book(session, fresh)
@@ -108,9 +121,41 @@ def import_statement(session: Session, content: bytes, filename: str, staff: Sta
     )
 
 
+def our_accounts(config: Any) -> set[str]:
+    """The accounts whose statements we import: OUR_IBANS, and always SUPPLIER_IBAN."""
+    return {*iban_list(config["OUR_IBANS"]), compact_iban(config["SUPPLIER_IBAN"])}
+
+
+def _refuse_foreign_accounts(parsed: Statement, ours: set[str]) -> None:
+    """Another firm's statement would book its customers' money against our invoices."""
+    if not parsed.accounts:
+        raise DomainError(gettext(
+            "У виписці не вказано, чий це рахунок: у файлі 1С потрібен рядок «РасчСчет=», у CSV — колонка "
+            "«Рахунок отримувача» з нашим IBAN. Нічого не імпортовано."
+        ), field="file")
+    foreign = [account for account in parsed.accounts if account not in ours]
+    if foreign:
+        raise DomainError(gettext(
+            "Це виписка рахунку %(account)s, а він не наш: імпортуються лише виписки наших рахунків "
+            "(%(ours)s). Нічого не імпортовано.",
+            account=", ".join(foreign), ours=", ".join(sorted(ours)),
+        ), field="file")
+
+
+def _refuse_imported_file(session: Session, digest: str) -> None:
+    earlier = session.scalar(select(BankStatement).where(BankStatement.content_sha256 == digest))
+    if earlier is not None:
+        raise DomainError(gettext(
+            "Цю виписку вже імпортовано %(when)s (файл «%(name)s»): повторний імпорт нічого не додає. "
+            "Нічого не змінено.",
+            when=format_datetime(earlier.imported_at, "dd.MM.yyyy HH:mm"), name=earlier.filename,
+        ), field="file")
+
+
 def _tax_id(line: StatementLine) -> str:
-    # Only an ЄДРПОУ (8) or РНОКПП (10) names a company; a bank's odd code would not fit the column.
-    return line.payer_tax_id if len(line.payer_tax_id) in (8, 10) else ""
+    # Only a valid ЄДРПОУ or РНОКПП names a payer: ten digits may as well be a Russian
+    # ИНН, and a bank's odd code would not fit the column.
+    return line.payer_tax_id if tax_id_is_valid(line.payer_tax_id) else ""
 
 
 def _chunks(values: list[str]) -> Iterator[list[str]]:

@@ -103,13 +103,19 @@ CSV_HEADERS = {
 }
 
 
+RECEIVER_HEADER = {"uk": "Рахунок отримувача", "en": "receiver_account"}
+
+
 def build_csv_statement(
-    rows: Iterable[dict[str, Any]], encoding: str = "utf-8", delimiter: str = ";", header: str = "uk"
+    rows: Iterable[dict[str, Any]], encoding: str = "utf-8", delimiter: str = ";", header: str = "uk",
+    our_account: str | None = None,
 ) -> bytes:
-    """Ukrainian headers write dd.mm.yyyy and decimal commas, English ones ISO dates and dots."""
+    """Ukrainian headers write dd.mm.yyyy and decimal commas, English ones ISO dates and dots.
+    With `our_account`, a receiver column names it on every row (`receiver_account` of a row overrides)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS[header])
+    receiver = (RECEIVER_HEADER[header],) if our_account is not None else ()
+    writer.writerow(CSV_HEADERS[header] + receiver)
     for row in rows:
         day = row["date"]
         if isinstance(day, date):
@@ -117,5 +123,5 @@ def build_csv_statement(
         writer.writerow((
             row.get("number", ""), day, _amount(row["amount"], comma=header == "uk"), row.get("payer_name", ""),
             row.get("payer_tax_id", ""), row.get("purpose", ""),
-        ))
+        ) + ((row.get("receiver_account", our_account),) if receiver else ()))
     return buffer.getvalue().encode(encoding)

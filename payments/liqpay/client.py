@@ -10,6 +10,7 @@ import hmac
 import json
 import warnings
 from base64 import b64encode
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,8 +22,8 @@ from liqpy.constants import CHECKOUT_ENDPOINT, REQUEST_ENDPOINT
 from liqpy.dev import LiqpyWarning
 from liqpy.util.convert import from_milliseconds
 
-from core.money import CENT, money
-from payments.liqpay.interface import CheckoutForm, LiqpayError, LiqpayNotice, SignatureError
+from core.money import CENT
+from payments.liqpay.interface import CheckoutForm, LiqpayError, LiqpayNotice, MalformedNotice, SignatureError
 
 
 class _ExactAmounts(Encoder):
@@ -148,12 +149,61 @@ def _whole_cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT)
 
 
-def _money(value: Any) -> Decimal:
-    # str() first: LiqPay sends floats (150.5), and Decimal(float) would keep the binary noise.
+# The most a Money column (Numeric(14, 2)) holds; a larger "amount" is not a payment.
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def _amount(value: Any, field: str) -> Decimal:
+    """A positive, finite amount in whole cents, or MalformedNotice saying why not."""
+    # bool is an int to Python, but `true` is no amount; str() first: LiqPay sends floats
+    # (150.5), and Decimal(float) would keep the binary noise.
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise MalformedNotice(f"{field} {value!r} is not a number")
     try:
-        return money(str(value))
+        amount = Decimal(str(value).strip())
     except InvalidOperation:
-        raise LiqpayError("bad_response", f"{value!r} is not an amount") from None
+        raise MalformedNotice(f"{field} {value!r} is not a number") from None
+    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
+        raise MalformedNotice(f"{field} {value!r} is not a positive amount up to {MAX_AMOUNT}")
+    if amount != amount.quantize(CENT):
+        raise MalformedNotice(f"{field} {value!r} has fractions of a cent")
+    return amount.quantize(CENT)
+
+
+def _text(fields: dict[str, Any], key: str, longest: int) -> str:
+    value = fields.get(key)
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not 0 < len(str(value).strip()) <= longest:
+        raise MalformedNotice(f"{key} {value!r} is missing, not text or longer than {longest}")
+    return str(value).strip()
+
+
+def _payment_id(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() or len(str(value)) > 20:
+        raise MalformedNotice(f"payment_id {value!r} is not a payment number")
+    return int(value)
+
+
+def _currency(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not (len(value) == 3 and value.isascii() and value.isalpha()):
+        raise MalformedNotice(f"currency {value!r} is not a currency code")
+    return value.upper()
+
+
+def _end_date(value: Any) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return from_milliseconds(value)
+    except (OverflowError, OSError, ValueError):
+        raise MalformedNotice(f"end_date {value!r} is not a time") from None
+
+
+def _optional_text(value: Any) -> str | None:
+    return str(value) if value is not None else None
 
 
 def _refused(body: dict[str, Any]) -> LiqpayError:
@@ -161,25 +211,27 @@ def _refused(body: dict[str, Any]) -> LiqpayError:
 
 
 def _notice(body: dict[str, Any], **fallback: Any) -> LiqpayNotice:
+    """Every field the payment depends on is checked here, in memory: the callback
+    refuses a malformed notice before storing it, and the handler and reconciliation,
+    which read notices through the same function, refuse one that is already stored."""
     fields = fallback | {key: value for key, value in body.items() if value is not None}
     missing = {"order_id", "status", "amount"} - fields.keys()
     if missing:
-        raise LiqpayError("bad_response", f"LiqPay's answer lacks {sorted(missing)}")
-    end_date = fields.get("end_date")
-    err_code = fields.get("err_code")
+        raise MalformedNotice(f"the notice lacks {sorted(missing)}")
     refund_amount = fields.get("refund_amount")
     return LiqpayNotice(
-        payment_id=int(fields["payment_id"]) if "payment_id" in fields else None,
-        order_id=str(fields["order_id"]),
-        status=str(fields["status"]),
-        amount=_money(fields["amount"]),
-        currency=str(fields.get("currency", "")),
+        payment_id=_payment_id(fields.get("payment_id")),
+        order_id=_text(fields, "order_id", 255),
+        # Stored as the payment's provider_status, a column of 20.
+        status=_text(fields, "status", 20),
+        amount=_amount(fields["amount"], "amount"),
+        currency=_currency(fields.get("currency")),
         description=str(fields.get("description", "")),
         raw=body,
-        err_code=str(err_code) if err_code is not None else None,
-        err_description=fields.get("err_description"),
-        paytype=fields.get("paytype"),
-        sender_card_mask=fields.get("sender_card_mask2"),
-        end_date=from_milliseconds(end_date) if isinstance(end_date, (int, float)) else None,
-        refund_amount=_money(refund_amount) if refund_amount is not None else None,
+        err_code=_optional_text(fields.get("err_code")),
+        err_description=_optional_text(fields.get("err_description")),
+        paytype=_optional_text(fields.get("paytype")),
+        sender_card_mask=_optional_text(fields.get("sender_card_mask2")),
+        end_date=_end_date(fields.get("end_date")),
+        refund_amount=_amount(refund_amount, "refund_amount") if refund_amount is not None else None,
     )

@@ -60,3 +60,12 @@ class LiqpayError(Exception):
         super().__init__(f"LiqPay {code}: {description}")
         self.code = code
         self.description = description
+
+
+class MalformedNotice(LiqpayError):
+    """A notice (callback or answer) that verifies but cannot be a payment: no order,
+    no status, an amount that is not a positive number of whole cents. Asking again or
+    applying it later never makes it right, so it is refused for good."""
+
+    def __init__(self, description: str):
+        super().__init__("malformed", description)

@@ -1,6 +1,14 @@
 import pytest
 
-from core.ids import edrpou_check_digit, edrpou_is_valid, rnokpp_check_digit, rnokpp_is_valid
+from core.ids import (
+    compact_iban,
+    edrpou_check_digit,
+    edrpou_is_valid,
+    iban_is_valid,
+    iban_list,
+    rnokpp_check_digit,
+    rnokpp_is_valid,
+)
 
 
 @pytest.mark.parametrize("code", ["00032129", "14360570", "32855961", "40075815"])
@@ -30,3 +38,29 @@ def test_rnokpp_check_digit(first):
 @pytest.mark.parametrize("code", ["", "123", "12345678901", "12345678a0"])
 def test_malformed_rnokpp(code):
     assert not rnokpp_is_valid(code)
+
+
+def test_a_russian_inn_is_not_a_rnokpp():
+    # 7707083893 is a valid Russian ИНН of a legal entity (Сбербанк): ten digits, wrong check digit for us.
+    assert not rnokpp_is_valid("7707083893")
+
+
+@pytest.mark.parametrize("code", ["４３２１０９８９", "4321098⁹", "4321 0989", " 43210989"])
+def test_only_ascii_digits_as_stored_make_an_edrpou(code):
+    # str.isdigit() takes full-width and superscript digits; the library does not.
+    assert not edrpou_is_valid(code)
+
+
+@pytest.mark.parametrize("code", ["１７５９０１３７７６", "175901377⁶"])
+def test_only_ascii_digits_make_a_rnokpp(code):
+    assert not rnokpp_is_valid(code)
+
+
+def test_ibans():
+    assert iban_is_valid("UA743052990000026007233566001")
+    assert iban_is_valid("UA74 3052 9900 0002 6007 2335 6600 1")
+    assert compact_iban("ua74 3052 9900 0002 6007 2335 6600 1") == "UA743052990000026007233566001"
+    assert not iban_is_valid("UA213052990000026007233566001")  # the old default: its check digits fail
+    assert not iban_is_valid("UA74305299000002600723356600")  # one character short
+    assert iban_list(" UA743052990000026007233566001 , ,DE89 3704 0044 0532 0130 00") == [
+        "UA743052990000026007233566001", "DE89370400440532013000"]

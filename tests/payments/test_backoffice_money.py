@@ -126,7 +126,7 @@ def test_a_refund_is_asked_for_on_the_payment_page_and_a_refusal_is_recorded(app
     accountant, person = _staff(app, make_staff, "accountant")
     assert 'data-test="refunds"' in accountant.get(f"/staff/payments/{payment.id}").get_data(as_text=True)
     too_much = accountant.post(f"/staff/payments/{payment.id}/refund", data={"amount": "301", "reason": "Брак"})
-    assert too_much.status_code == 400 and "від 0,01 до 300.00" in too_much.get_data(as_text=True)
+    assert too_much.status_code == 400 and "від 0,01 до 300,00" in too_much.get_data(as_text=True)
     assert db.query(Refund).count() == 0
     done = accountant.post(f"/staff/payments/{payment.id}/refund", data={"amount": "100,00", "reason": "Брак партії"})
     assert done.status_code == 302

@@ -41,7 +41,7 @@ def doc(amount: str, purpose: str, payer: Any = None, **fields: Any) -> dict[str
 
 
 def run(db: Any, docs: list[dict[str, Any]], staff: Any = None, fmt: str = "1c", encoding: str = "cp1251") -> Any:
-    content = build_1c_statement(docs, OURS, encoding) if fmt == "1c" else build_csv_statement(docs, encoding)
+    content = build_1c_statement(docs, OURS, encoding) if fmt == "1c" else build_csv_statement(docs, encoding, our_account=OURS)
     result = import_statement(db, content, f"statement.{'txt' if fmt == '1c' else 'csv'}", staff)
     db.expire_all()
     return result
@@ -99,7 +99,7 @@ def test_a_statement_in_either_format_and_encoding_pays_the_invoice_it_names(
     assert (result.lines_matched, result.lines_to_review, result.lines_outgoing_skipped) == (1, 1, len(docs) - 2)
     statement = db.get(BankStatement, result.statement.id)
     assert (statement.file_format, statement.lines_new, statement.lines_matched) == (fmt, 2, 1)
-    assert statement.imported_by_staff_id == accountant.id and statement.account == ("" if fmt == "csv" else OURS)
+    assert statement.imported_by_staff_id == accountant.id and statement.account == OURS
     assert invoice.status == "paid" and invoice.paid_amount == Decimal("300.00")
     payment = payment_of(db, paying)
     assert (payment.source, payment.status, payment.amount, payment.paid_on) == ("bank", "succeeded", Decimal("300.00"), date(2026, 11, 20))
@@ -121,18 +121,20 @@ def test_reimporting_the_same_file_or_an_overlapping_one_adds_nothing_twice(db, 
     invoice = invoice_for(customer)
     first = [doc("300.00", f"Оплата рах. {invoice.number}", customer.company), doc("10.00", "Внесок", None)]
     run(db, first)
-    before = {model: count(db, model) for model in (Payment, Allocation, OutboxEvent)}
+    before = {model: count(db, model) for model in (Payment, Allocation, OutboxEvent, BankStatement)}
 
-    again = run(db, first)
-    assert (again.lines_new, again.lines_duplicate, again.lines_matched, again.lines_to_review) == (0, 2, 0, 0)
+    with pytest.raises(DomainError, match="Цю виписку вже імпортовано .* повторний імпорт нічого не додає"):
+        run(db, first)
     assert {model: count(db, model) for model in before} == before
 
+    reexported = run(db, first, encoding="utf-8")  # another export: other bytes, the same documents
+    assert (reexported.lines_new, reexported.lines_duplicate, reexported.lines_matched) == (0, 2, 0)
     later = doc("20.00", "Ще один внесок", None)
-    overlapping = run(db, [*first, later], encoding="utf-8")  # another export: other bytes, the same documents
+    overlapping = run(db, [*first, later], encoding="utf-8")
     assert (overlapping.lines_new, overlapping.lines_duplicate) == (1, 2)
     assert count(db, Payment) == before[Payment] + 1
     assert invoice.paid_amount == Decimal("300.00")
-    assert count(db, BankStatement) == 3  # every import is on record, even one that added nothing
+    assert count(db, BankStatement) == 3  # a new file is on record even when it added nothing
 
 
 def test_the_same_document_twice_in_one_file_is_one_payment(db, ctx):
@@ -401,11 +403,11 @@ def test_a_known_payer_without_open_invoices(db, ctx, customer):
 
 def test_an_unknown_payer_code_waits_in_the_queue(db, ctx, customer, invoice_for):
     invoice_for(customer)
-    paying = doc("300.00", "Оплата за товар", None, payer_tax_id="38457219")
+    paying = doc("300.00", "Оплата за товар", None, payer_tax_id="38457218")
     run(db, [paying])
     payment = payment_of(db, paying)
     assert payment.needs_review and payment.company_id is None and payment.allocations == []
-    assert payment.review_reason == "Платника з ЄДРПОУ 38457219 немає серед контрагентів, номера рахунку в призначенні немає"
+    assert payment.review_reason == "Платника з ЄДРПОУ 38457218 немає серед контрагентів, номера рахунку в призначенні немає"
 
 
 def test_matcher_alone_keeps_track_of_what_each_invoice_still_owes():

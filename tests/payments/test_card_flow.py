@@ -15,7 +15,8 @@ from core.orders import states
 from core.orders.services import Actor, change_status
 from core.outbox import OutboxEvent
 from notify.models import Message
-from payments.card import liqpay_client, reconcile
+from payments.card import liqpay_client
+from payments.liqpay.tasks import reconcile_card_payments
 from payments.models import Allocation, Payment
 from tests.payments.conftest import (
     CARD_DECLINED,
@@ -160,8 +161,8 @@ def test_a_lost_callback_is_recovered_by_the_reconciliation_job(live, db, app, c
     app.config["LIQPAY_RECONCILE_AFTER_MINUTES"] = 0
     try:
         with app.test_request_context():
-            assert reconcile(db) == 1
-            assert reconcile(db) == 0  # settled: not asked again
+            assert reconcile_card_payments(db) == 1
+            assert reconcile_card_payments(db) == 0  # settled: not asked again
     finally:
         app.config["LIQPAY_RECONCILE_AFTER_MINUTES"] = 15
     db.expire_all()
