@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -174,6 +175,8 @@ def record_notice(session: Session, notice: LiqpayNotice, sandbox: bool) -> Paym
         _settle(checkout)
         _allocate_card_payment(session, payment, notice, checkout)
     elif target == FAILED:
+        # The code, not LiqPay's English text, is what the customer's reason is made from.
+        payment.details = {**payment.details, "err_code": notice.err_code or ""}
         _settle(checkout)
         _tell_payment_failed(session, payment, checkout, note)
     return payment
@@ -189,6 +192,7 @@ def _tell_payment_failed(session: Session, payment: Payment, checkout: CardCheck
         "payment_id": payment.id, "company_id": checkout.company_id, "amount": str(payment.amount),
         "numbers": [invoice.number for invoice in invoices],
         "pay_token": invoices[0].pay_token if len(invoices) == 1 else None, "reason": reason,
+        "err_code": payment.details.get("err_code", ""),
     })
 
 
@@ -244,6 +248,34 @@ def _write_off_discount(session: Session, checkout: CardCheckout, item: CardChec
     allocation.set_payment_status(discount, SUCCEEDED, ACTOR)
     session.flush()
     allocation.allocate(session, discount, item.invoice_id, item.discount, ACTOR)
+
+
+@dataclass(frozen=True)
+class CheckoutOutcome:
+    """What the customer coming back from LiqPay is told: "paid", "declined" (with
+    LiqPay's err_code) or "waiting" (the browser came back before the bank's word)."""
+
+    state: str
+    err_code: str = ""
+
+
+def checkout_outcome(session: Session, checkout: CardCheckout) -> CheckoutOutcome:
+    attempts = list(session.scalars(
+        select(Payment).where(Payment.checkout_id == checkout.id, Payment.source == "liqpay").order_by(Payment.id)
+    ))
+    if any(p.status == SUCCEEDED for p in attempts) or all(item.invoice.outstanding <= 0 for item in checkout.items):
+        return CheckoutOutcome("paid")
+    if attempts and attempts[-1].status == FAILED:
+        return CheckoutOutcome("declined", _err_code(attempts[-1]))
+    return CheckoutOutcome("waiting")
+
+
+def _err_code(payment: Payment) -> str:
+    """Stored since payments kept it; older failures have it as the first word of the history note."""
+    if "err_code" in payment.details:
+        return payment.details["err_code"]
+    notes = [h.note for h in payment.history if h.to_status == FAILED and h.note]
+    return notes[-1].split()[0] if notes else ""
 
 
 def checkouts_to_reconcile(session: Session, limit: int = 200) -> list[CardCheckout]:
