@@ -92,6 +92,26 @@ def invoices_pay() -> Any:
     return _to_liqpay(current_user.company, chosen)
 
 
+@bp.post("/invoices/pay-open")
+@customer_required
+def invoices_pay_open() -> Any:
+    """One press pays every overdue invoice (scope "overdue", the balance's button) or
+    every open one (scope "all"): straight to LiqPay, no ticking on a long page."""
+    scope = request.form.get("scope", "overdue")
+    if not PayLinkForm().validate_on_submit() or scope not in ("overdue", "all"):
+        flash(gettext("Форма застаріла. Оновіть сторінку і спробуйте ще раз."), "error")
+        return redirect(url_for("portal.invoices"))
+    query = select(Invoice).where(Invoice.company_id == current_user.company_id, Invoice.status == OPEN)
+    if scope == "overdue":
+        query = query.where(Invoice.due_on < kyiv_today())
+    chosen = list(db_session.scalars(query.order_by(Invoice.due_on, Invoice.id)))
+    if not chosen:
+        flash(gettext("Простроченої заборгованості немає.") if scope == "overdue"
+              else gettext("Відкритих рахунків немає."), "ok")
+        return redirect(url_for("portal.invoices"))
+    return _to_liqpay(current_user.company, chosen)
+
+
 @bp.get("/invoices/checkout/<reference>")
 @customer_required
 def checkout_result(reference: str) -> Any:

@@ -19,10 +19,11 @@ from core.outbox import OutboxEvent
 from notify.models import Message
 from payments.card import liqpay_client, reconcile
 from payments.liqpay.declines import decline_reason
-from payments.models import Allocation, Payment
+from payments.models import Allocation, CardCheckout, Payment
 from tests.payments.conftest import (
     CARD_DECLINED,
     CARD_DELAYED,
+    backdate,
     checkout_payload,
     eventually,
     invoices_of,
@@ -294,3 +295,57 @@ def test_a_decline_reason_is_english_for_an_english_customer(app):
     with app.test_request_context(), force_locale("en"):
         assert decline_reason("9851") == "the card has expired"
         assert decline_reason("whatever") == "the bank declined the payment"
+
+
+# --- Paying from a phone: the pay action at the top, "pay overdue" goes to LiqPay (#10.14) ---
+
+def _checkout_of(db, reference):
+    db.expire_all()
+    return db.query(CardCheckout).filter_by(reference=reference).one()
+
+
+def test_pay_overdue_from_the_balance_starts_a_checkout_of_the_overdue_invoices(live, db, customer, confirmed_order, browser):
+    (late,), (later,), (current,) = (invoices_of(db, confirmed_order(customer, lines)) for lines in
+                                      ((("100.00", "3"),), (("50.00", "2"),), (("10.00", "1"),)))
+    backdate(db, late, 30)
+    backdate(db, later, 20)
+    client = browser(customer)
+    for page in ("/cart", "/invoices"):
+        html = client.get(page).text
+        button = html.index('data-test="pay-overdue"')
+        assert 'action="/invoices/pay-open"' in html[:button] and 'value="overdue"' in html[button - 80:button]
+        assert "400,00" in html[button:button + 200].replace("\xa0", " ")
+
+    answer = client.post("/invoices/pay-open", data={"scope": "overdue"})
+    assert answer.status_code == 200 and "data-autosubmit" in answer.text
+    asked = checkout_payload(liqpay_form(answer.text))
+    assert asked["amount"] == "400.00"
+    checkout = _checkout_of(db, asked["order_id"])
+    assert {item.invoice_id for item in checkout.items} == {late.id, later.id} and checkout.amount == Decimal("400.00")
+    live.pay(liqpay_form(answer.text))
+    db.expire_all()
+    assert (late.status, later.status, current.status) == ("paid", "paid", "open")
+
+
+def test_the_invoices_page_puts_the_total_and_pay_buttons_before_the_list(live, db, customer, confirmed_order, browser):
+    invoices = [invoices_of(db, confirmed_order(customer))[0] for _ in range(3)]
+    client = browser(customer)
+    html = client.get("/invoices").text
+    assert html.index('data-test="paybar"') < html.index("<tbody>") < html.index(f"№ {invoices[0].number}")
+    bar = html[html.index('data-test="paybar"'):html.index("<tbody>")]
+    assert "900,00" in bar.replace("\xa0", " ") and 'value="all"' in bar and 'formaction="/invoices/pay-open"' in bar
+
+    answer = client.post("/invoices/pay-open", data={"scope": "all"})
+    asked = checkout_payload(liqpay_form(answer.text))
+    assert asked["amount"] == "900.00"
+    assert {i.invoice_id for i in _checkout_of(db, asked["order_id"]).items} == {i.id for i in invoices}
+
+
+@pytest.mark.parametrize("scope", ["everything", "", "overdue"])
+def test_pay_open_with_nothing_to_pay_or_a_bad_scope_starts_nothing(live, db, customer, confirmed_order, browser, scope):
+    confirmed_order(customer)  # open, not overdue
+    client = browser(customer)
+    answer = client.post("/invoices/pay-open", data={"scope": scope} if scope else {})
+    assert answer.status_code == 302 and answer.headers["location"].endswith("/invoices")
+    db.expire_all()
+    assert db.query(CardCheckout).filter_by(company_id=customer.company_id).count() == 0
