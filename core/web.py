@@ -16,6 +16,7 @@ from sqlalchemy import text
 from core import outbox
 from core.db import db_session
 from core.errors import DomainError
+from core.reasons import reason_text
 
 bp = Blueprint("core", __name__)
 
@@ -132,6 +133,7 @@ def init_web(app: Any) -> None:
     app.jinja_env.filters["qty"] = format_quantity
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["channel_label"] = channel_label
+    app.jinja_env.globals["reason_text"] = lambda code, params, stored: reason_text(code, params, stored, format_uah)
 
     @app.errorhandler(403)
     def forbidden(_e: Any) -> Any:
