@@ -29,6 +29,15 @@ ORDER_STATUS_LABELS = {
     "delivered": _l("Доставлене"),
     "cancelled": _l("Скасоване"),
 }
+# Units of measure as the catalog stores them (Ukrainian abbreviations) -> as a page shows them.
+UNIT_LABELS = {
+    "шт": _l("шт"),
+    "кг": _l("кг"),
+    "г": _l("г"),
+    "л": _l("л"),
+    "уп": _l("уп"),
+    "ящ": _l("ящ"),
+}
 CHANNEL_LABELS = {
     "portal": _l("Портал"),
     "phone": _l("Телефон"),
@@ -77,6 +86,11 @@ def format_quantity(value: Decimal | None) -> str:
         return ""
     text = format(value.normalize(), "f")
     return text.replace(".", ",")
+
+
+def unit_label(unit: str) -> Any:
+    """The unit in the reader's language; one staff typed that we do not know stays as typed."""
+    return UNIT_LABELS.get(unit, unit)
 
 
 def status_label(status: str) -> Any:
@@ -131,6 +145,7 @@ def init_web(app: Any) -> None:
     app.register_blueprint(bp)
     app.jinja_env.filters["uah"] = format_uah
     app.jinja_env.filters["qty"] = format_quantity
+    app.jinja_env.filters["unit"] = unit_label
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["channel_label"] = channel_label
     app.jinja_env.globals["reason_text"] = lambda code, params, stored: reason_text(code, params, stored, format_uah)
