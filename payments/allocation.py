@@ -22,6 +22,7 @@ from core.bulk import insert_rows
 from core.db import utcnow
 from core.errors import DomainError
 from core.money import money
+from core.reasons import Reason
 from payments.invoices import after_invoices_paid, set_invoice_status
 from payments.receivables import release_paid_holds
 from payments.models import (
@@ -287,6 +288,10 @@ def reverse(session: Session, payment: Payment, actor_name: str, provider_status
     )
 
 
-def flag_for_review(payment: Payment, reason: str) -> None:
+def flag_for_review(payment: Payment, reason: Reason | str) -> None:
+    """Into the exceptions queue; a Reason is kept as its code too, told in the reader's language."""
     payment.needs_review = True
-    payment.review_reason = reason
+    if isinstance(reason, Reason):
+        payment.review_reason, payment.review_code, payment.review_params = reason.text, reason.code, reason.params
+    else:
+        payment.review_reason, payment.review_code, payment.review_params = reason, "", None

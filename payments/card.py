@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from core.money import money
 from core.orders.models import Promotion
 from core.orders.promotions import ONLINE_PAYMENT, active_promotion, discount_of
 from core.orders.services import kyiv_today
+from core.reasons import Reason, register
 from payments import allocation
 from payments.liqpay.client import LiqpayClient
 from payments.liqpay.interface import FAILED as LIQPAY_FAILED
@@ -34,6 +36,11 @@ ACTOR = "LiqPay"
 # A verified callback waiting to be applied (payments.handlers).
 NOTICE_TOPIC = "liqpay.notice"
 log = logging.getLogger(__name__)
+# Why a card payment waits for a person (core.reasons: stored as codes, told in the reader's language).
+UNKNOWN_CHECKOUT, AMOUNT_MISMATCH, PAID_BY_ANOTHER = "card.unknown_checkout", "card.amount_mismatch", "card.paid_by_another"
+register(UNKNOWN_CHECKOUT, _l("Оплата з невідомим номером замовлення LiqPay"))
+register(AMOUNT_MISMATCH, _l("Сума або валюта не збігається: очікували %(expected)s, отримали %(received)s"))
+register(PAID_BY_ANOTHER, _l("Рахунки вже оплачені іншим платежем: залишок %(left)s грн"))
 
 
 def liqpay_client() -> LiqpayClient:
@@ -204,12 +211,10 @@ def _settle(checkout: CardCheckout | None) -> None:
 def _allocate_card_payment(session: Session, payment: Payment, notice: LiqpayNotice, checkout: CardCheckout | None) -> None:
     """The money goes where the checkout said, unless it is not what was asked for."""
     if checkout is None:
-        allocation.flag_for_review(payment, "Оплата з невідомим номером замовлення LiqPay")
+        allocation.flag_for_review(payment, Reason(UNKNOWN_CHECKOUT))
     elif notice.currency != checkout.currency or notice.amount != checkout.amount:
-        allocation.flag_for_review(
-            payment, f"Сума або валюта не збігається: очікували {checkout.amount} {checkout.currency}, "
-            f"отримали {notice.amount} {notice.currency}"
-        )
+        allocation.flag_for_review(payment, Reason(AMOUNT_MISMATCH, {
+            "expected": f"{checkout.amount} {checkout.currency}", "received": f"{notice.amount} {notice.currency}"}))
     else:
         plan = [(item.invoice_id, item.amount) for item in checkout.items]
         left = allocation.allocate_in_order(session, payment, plan, ACTOR)
@@ -217,7 +222,7 @@ def _allocate_card_payment(session: Session, payment: Payment, notice: LiqpayNot
             if item.discount and any(a.invoice_id == item.invoice_id for a in payment.allocations):
                 _write_off_discount(session, checkout, item)
         if left > 0:
-            allocation.flag_for_review(payment, f"Рахунки вже оплачені іншим платежем: залишок {left} грн")
+            allocation.flag_for_review(payment, Reason(PAID_BY_ANOTHER, {"left": str(left)}))
 
 
 def _take_back_discounts(session: Session, payment: Payment) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from flask_babel import force_locale
 
 from core.orders import states
+from core.reasons import reason_text
 from core.orders.services import Actor, change_status
 from core.outbox import OutboxEvent
 from notify.models import Message
@@ -188,6 +189,12 @@ def test_an_amount_that_differs_from_the_checkout_lands_in_the_exception_queue(l
     payment = db.query(Payment).filter_by(external_id="77123").one()
     assert payment.status == "succeeded" and payment.needs_review and "30.00" in payment.review_reason
     assert payment.allocations == [] and invoice.status == "open"
+    # #10.21: the reason is a code, told in the reader's language.
+    assert (payment.review_code, payment.review_params) == (
+        "card.amount_mismatch", {"expected": "300.00 UAH", "received": "30.00 UAH"})
+    with app.test_request_context(), force_locale("en"):
+        assert reason_text(payment.review_code, payment.review_params, payment.review_reason) == (
+            "The amount or currency does not match: expected 300.00 UAH, received 30.00 UAH")
 
 
 def test_several_invoices_paid_together_from_the_cabinet(live, db, customer, confirmed_order, browser):
