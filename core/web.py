@@ -16,6 +16,7 @@ from sqlalchemy import text
 from core import outbox
 from core.db import db_session
 from core.errors import DomainError
+from core.reasons import reason_text
 
 bp = Blueprint("core", __name__)
 
@@ -27,6 +28,15 @@ ORDER_STATUS_LABELS = {
     "shipped": _l("Відвантажене"),
     "delivered": _l("Доставлене"),
     "cancelled": _l("Скасоване"),
+}
+# Units of measure as the catalog stores them (Ukrainian abbreviations) -> as a page shows them.
+UNIT_LABELS = {
+    "шт": _l("шт"),
+    "кг": _l("кг"),
+    "г": _l("г"),
+    "л": _l("л"),
+    "уп": _l("уп"),
+    "ящ": _l("ящ"),
 }
 CHANNEL_LABELS = {
     "portal": _l("Портал"),
@@ -76,6 +86,11 @@ def format_quantity(value: Decimal | None) -> str:
         return ""
     text = format(value.normalize(), "f")
     return text.replace(".", ",")
+
+
+def unit_label(unit: str) -> Any:
+    """The unit in the reader's language; one staff typed that we do not know stays as typed."""
+    return UNIT_LABELS.get(unit, unit)
 
 
 def status_label(status: str) -> Any:
@@ -130,8 +145,10 @@ def init_web(app: Any) -> None:
     app.register_blueprint(bp)
     app.jinja_env.filters["uah"] = format_uah
     app.jinja_env.filters["qty"] = format_quantity
+    app.jinja_env.filters["unit"] = unit_label
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["channel_label"] = channel_label
+    app.jinja_env.globals["reason_text"] = lambda code, params, stored: reason_text(code, params, stored, format_uah)
 
     @app.errorhandler(403)
     def forbidden(_e: Any) -> Any:

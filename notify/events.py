@@ -13,12 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from core.customers.models import Company, User
 from core.orders.models import Order
 from core.web import public_url
+from payments.liqpay.declines import decline_reason
 
 Context = dict[str, Any]
 ContextBuilder = Callable[[Session, dict[str, Any], str], Context]
@@ -112,7 +114,16 @@ def _payment_received(session: Session, p: dict[str, Any], lang: str) -> Context
 def _payment_failed(session: Session, p: dict[str, Any], lang: str) -> Context:
     return {**_common(session, p), "amount": money_text(p["amount"], lang),
             "invoice_numbers": ", ".join(p.get("numbers", [])), "pay_link": _pay_link(p.get("pay_token")),
-            "reason": p.get("reason", "")}
+            "reason": _decline_reason(p, lang)}
+
+
+def _decline_reason(p: dict[str, Any], lang: str) -> str:
+    """LiqPay's err_code told in the recipient's language; events raised before the code
+    was carried keep LiqPay's own words."""
+    if "err_code" not in p:
+        return p.get("reason", "")
+    with force_locale(lang):
+        return decline_reason(p["err_code"])
 
 
 def _reminder(session: Session, p: dict[str, Any], lang: str) -> Context:

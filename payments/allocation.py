@@ -3,7 +3,8 @@
 Every payment status change goes through `set_payment_status` (history row, transition
 table); every allocation raises `payment.received`, every reversal `payment.reversed`.
 Invoice rows are locked before their paid amount changes, so two payments arriving at
-once for one invoice never both see it unpaid.
+once for one invoice never both see it unpaid. An invoice paid in full may release its
+order (terms met) and orders held for overdue debt (payments.receivables).
 """
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from core.bulk import insert_rows
 from core.db import utcnow
 from core.errors import DomainError
 from core.money import money
+from core.reasons import Reason
 from payments.invoices import after_invoices_paid, set_invoice_status
+from payments.receivables import release_paid_holds
 from payments.models import (
     FAILED, OPEN, PAID, PENDING, REVERSED, SUCCEEDED, Allocation, Invoice, InvoiceStatusChange, Payment, PaymentStatusChange,
 )
@@ -121,7 +124,9 @@ def allocate_many(
         [_received(payment.id, payment.source, invoice, allocation.amount, completes)
          for allocation, invoice, payment, completes in done],
     )
-    after_invoices_paid(session, [invoice for _, invoice, _, completes in done if completes])
+    paid = [invoice for _, invoice, _, completes in done if completes]
+    after_invoices_paid(session, paid)
+    release_paid_holds(session, {invoice.company_id for invoice in paid})
     return [allocation for allocation, *_ in done]
 
 
@@ -235,6 +240,7 @@ def allocate_rows(
     outbox.emit_rows(session, "payment.received", received)
     _forget_stale(session, touched)
     after_invoices_paid(session, _with_orders(session, paid))
+    release_paid_holds(session, {invoices[invoice_id].company_id for invoice_id in paid})
     return len(allocations)
 
 
@@ -291,6 +297,10 @@ def reverse(session: Session, payment: Payment, actor_name: str, provider_status
     )
 
 
-def flag_for_review(payment: Payment, reason: str) -> None:
+def flag_for_review(payment: Payment, reason: Reason | str) -> None:
+    """Into the exceptions queue; a Reason is kept as its code too, told in the reader's language."""
     payment.needs_review = True
-    payment.review_reason = reason
+    if isinstance(reason, Reason):
+        payment.review_reason, payment.review_code, payment.review_params = reason.text, reason.code, reason.params
+    else:
+        payment.review_reason, payment.review_code, payment.review_params = reason, "", None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,6 +24,7 @@ from core.money import money
 from core.orders.models import Promotion
 from core.orders.promotions import ONLINE_PAYMENT, active_promotion, discount_of
 from core.orders.services import kyiv_today
+from core.reasons import Reason, register
 from payments import allocation
 from payments.liqpay.client import LiqpayClient
 from payments.liqpay.interface import FAILED as LIQPAY_FAILED
@@ -35,6 +38,11 @@ NOTICE_TOPIC = "liqpay.notice"
 # The status API's answer for an order LiqPay has no payment for.
 NOT_FOUND = "payment_not_found"
 log = logging.getLogger(__name__)
+# Why a card payment waits for a person (core.reasons: stored as codes, told in the reader's language).
+UNKNOWN_CHECKOUT, AMOUNT_MISMATCH, PAID_BY_ANOTHER = "card.unknown_checkout", "card.amount_mismatch", "card.paid_by_another"
+register(UNKNOWN_CHECKOUT, _l("Оплата з невідомим номером замовлення LiqPay"))
+register(AMOUNT_MISMATCH, _l("Сума або валюта не збігається: очікували %(expected)s, отримали %(received)s"))
+register(PAID_BY_ANOTHER, _l("Рахунки вже оплачені іншим платежем: залишок %(left)s грн"))
 
 
 def liqpay_client() -> LiqpayClient:
@@ -176,6 +184,8 @@ def record_notice(session: Session, notice: LiqpayNotice, sandbox: bool) -> Paym
         _settle(checkout)
         _allocate_card_payment(session, payment, notice, checkout)
     elif target == FAILED:
+        # The code, not LiqPay's English text, is what the customer's reason is made from.
+        payment.details = {**payment.details, "err_code": notice.err_code or ""}
         _settle(checkout)
         _tell_payment_failed(session, payment, checkout, note)
     return payment
@@ -191,6 +201,7 @@ def _tell_payment_failed(session: Session, payment: Payment, checkout: CardCheck
         "payment_id": payment.id, "company_id": checkout.company_id, "amount": str(payment.amount),
         "numbers": [invoice.number for invoice in invoices],
         "pay_token": invoices[0].pay_token if len(invoices) == 1 else None, "reason": reason,
+        "err_code": payment.details.get("err_code", ""),
     })
 
 
@@ -202,12 +213,10 @@ def _settle(checkout: CardCheckout | None) -> None:
 def _allocate_card_payment(session: Session, payment: Payment, notice: LiqpayNotice, checkout: CardCheckout | None) -> None:
     """The money goes where the checkout said, unless it is not what was asked for."""
     if checkout is None:
-        allocation.flag_for_review(payment, "Оплата з невідомим номером замовлення LiqPay")
+        allocation.flag_for_review(payment, Reason(UNKNOWN_CHECKOUT))
     elif notice.currency != checkout.currency or notice.amount != checkout.amount:
-        allocation.flag_for_review(
-            payment, f"Сума або валюта не збігається: очікували {checkout.amount} {checkout.currency}, "
-            f"отримали {notice.amount} {notice.currency}"
-        )
+        allocation.flag_for_review(payment, Reason(AMOUNT_MISMATCH, {
+            "expected": f"{checkout.amount} {checkout.currency}", "received": f"{notice.amount} {notice.currency}"}))
     else:
         plan = [(item.invoice_id, item.amount) for item in checkout.items]
         left = allocation.allocate_in_order(session, payment, plan, ACTOR)
@@ -215,7 +224,7 @@ def _allocate_card_payment(session: Session, payment: Payment, notice: LiqpayNot
             if item.discount and any(a.invoice_id == item.invoice_id for a in payment.allocations):
                 _write_off_discount(session, checkout, item)
         if left > 0:
-            allocation.flag_for_review(payment, f"Рахунки вже оплачені іншим платежем: залишок {left} грн")
+            allocation.flag_for_review(payment, Reason(PAID_BY_ANOTHER, {"left": str(left)}))
 
 
 def _take_back_discounts(session: Session, payment: Payment) -> None:
@@ -246,6 +255,34 @@ def _write_off_discount(session: Session, checkout: CardCheckout, item: CardChec
     allocation.set_payment_status(discount, SUCCEEDED, ACTOR)
     session.flush()
     allocation.allocate(session, discount, item.invoice_id, item.discount, ACTOR)
+
+
+@dataclass(frozen=True)
+class CheckoutOutcome:
+    """What the customer coming back from LiqPay is told: "paid", "declined" (with
+    LiqPay's err_code) or "waiting" (the browser came back before the bank's word)."""
+
+    state: str
+    err_code: str = ""
+
+
+def checkout_outcome(session: Session, checkout: CardCheckout) -> CheckoutOutcome:
+    attempts = list(session.scalars(
+        select(Payment).where(Payment.checkout_id == checkout.id, Payment.source == "liqpay").order_by(Payment.id)
+    ))
+    if any(p.status == SUCCEEDED for p in attempts) or all(item.invoice.outstanding <= 0 for item in checkout.items):
+        return CheckoutOutcome("paid")
+    if attempts and attempts[-1].status == FAILED:
+        return CheckoutOutcome("declined", _err_code(attempts[-1]))
+    return CheckoutOutcome("waiting")
+
+
+def _err_code(payment: Payment) -> str:
+    """Stored since payments kept it; older failures have it as the first word of the history note."""
+    if "err_code" in payment.details:
+        return payment.details["err_code"]
+    notes = [h.note for h in payment.history if h.to_status == FAILED and h.note]
+    return notes[-1].split()[0] if notes else ""
 
 
 def due_for_reconciliation(session: Session, limit: int = 200) -> list[tuple[int, str]]:

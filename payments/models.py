@@ -176,6 +176,9 @@ class Payment(Base):
     # The exceptions queue: money we could not (or must not) allocate by ourselves.
     needs_review: Mapped[bool] = mapped_column(default=False)
     review_reason: Mapped[str] = mapped_column(Text, default="")
+    # The same reason as a code and its parameters (core.reasons), told in the reader's language.
+    review_code: Mapped[str] = mapped_column(String(40), default="")
+    review_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -8,17 +8,18 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.customers.models import Company
 from core.errors import DomainError
 from core.money import ZERO, money
 from core.orders import signals, states
-from core.orders.models import Order
-from core.orders.services import Actor, change_status, hold_order, kyiv_today
+from core.orders.models import Order, OrderStatusChange
+from core.orders.services import Actor, change_status, hold_order, kyiv_today, release_hold
+from core.reasons import Reason, register
 from core.staff.models import StaffUser
-from payments.documents.formatting import money_uk
 from payments.models import OPEN, Invoice
 
 AGING_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, None))
@@ -93,21 +94,47 @@ def aging(session: Session, company_id: int, today: date | None = None) -> list[
     return list(zip(labels, totals))
 
 
-def credit_breach(balance: Balance) -> str | None:
-    """Why an order of a company in this state needs a manager, or None."""
-    if balance.overdue > 0:
-        return f"Прострочена заборгованість {money_uk(balance.overdue)} грн"
-    if balance.uses_credit and balance.exposure > balance.credit_limit:
-        return (f"Перевищено кредитний ліміт {money_uk(balance.credit_limit)} грн "
-                f"(борг і замовлення: {money_uk(balance.exposure)} грн)")
+# Why an order waits for a manager, kept as a code (core.reasons) and told in the reader's language.
+OVERDUE, OVER_LIMIT, OVERDUE_AND_OVER_LIMIT, DEBT_PAID = (
+    "credit.overdue", "credit.over_limit", "credit.overdue_over_limit", "credit.debt_paid",
+)
+HELD_FOR_OVERDUE = (OVERDUE, OVERDUE_AND_OVER_LIMIT)
+register(OVERDUE, _l("Прострочена заборгованість %(overdue)s"), money=("overdue",))
+register(OVER_LIMIT, _l("Перевищено кредитний ліміт %(limit)s (борг і замовлення: %(exposure)s)"),
+         money=("limit", "exposure"))
+register(OVERDUE_AND_OVER_LIMIT, _l("Прострочена заборгованість %(overdue)s; перевищено кредитний ліміт %(limit)s "
+                                    "(борг і замовлення: %(exposure)s)"), money=("overdue", "limit", "exposure"))
+register(DEBT_PAID, _l("Прострочену заборгованість сплачено: замовлення підтверджено автоматично"))
+# Holds written before reasons had codes: their sentence tells an overdue hold.
+LEGACY_OVERDUE_NOTE = "Прострочена заборгованість"
+
+
+def credit_hold(balance: Balance) -> Reason | None:
+    """Why an order of a company in this state needs a manager (every cause, with the
+    amounts), or None."""
+    overdue = balance.overdue > 0
+    over_limit = balance.uses_credit and balance.exposure > balance.credit_limit
+    amounts = {"overdue": str(balance.overdue), "limit": str(balance.credit_limit), "exposure": str(balance.exposure)}
+    if overdue and over_limit:
+        return Reason(OVERDUE_AND_OVER_LIMIT, amounts)
+    if overdue:
+        return Reason(OVERDUE, {"overdue": amounts["overdue"]})
+    if over_limit:
+        return Reason(OVER_LIMIT, {"limit": amounts["limit"], "exposure": amounts["exposure"]})
     return None
+
+
+def credit_breach(balance: Balance) -> str | None:
+    """`credit_hold` as the Ukrainian sentence the order history stores."""
+    reason = credit_hold(balance)
+    return reason.text if reason else None
 
 
 @signals.order_status_changed.connect
 def _check_credit_at_submit(session: Session, order: Order, previous: str | None, actor: Actor) -> None:
     if previous is not None or order.status != states.SUBMITTED:
         return
-    reason = credit_breach(company_balance(session, order.company))
+    reason = credit_hold(company_balance(session, order.company))
     if reason:
         hold_order(session, order, reason)
 
@@ -119,6 +146,33 @@ def head_release_threshold() -> Decimal:
 
 def may_release(order: Order, staff: StaffUser) -> bool:
     return order.total <= head_release_threshold() or staff.has_role("head_of_sales")
+
+
+def hold_of(order: Order) -> OrderStatusChange | None:
+    """The history row that put the order on hold (the latest, should there be several)."""
+    return next((h for h in reversed(order.history) if h.to_status == states.ON_HOLD), None)
+
+
+def held_for_overdue(hold: OrderStatusChange) -> bool:
+    return hold.reason_code in HELD_FOR_OVERDUE or (not hold.reason_code and hold.note.startswith(LEGACY_OVERDUE_NOTE))
+
+
+def release_paid_holds(session: Session, company_ids: set[int]) -> None:
+    """Paying the overdue debt is what an overdue hold waited for: such orders are
+    confirmed at once, without a manager, unless the company is still in breach (over
+    its limit, or other invoices overdue). An order held only for the limit stays a
+    manager's decision. Called in the transaction that applied the money."""
+    if not company_ids:
+        return
+    held = session.scalars(
+        select(Order).where(Order.company_id.in_(company_ids), Order.status == states.ON_HOLD)
+        .options(selectinload(Order.history), joinedload(Order.company)).order_by(Order.id)
+    )
+    for order in held:
+        hold = hold_of(order)
+        # Re-read per order: a release invoices the order and so moves its sum into the debt.
+        if hold is not None and held_for_overdue(hold) and credit_hold(company_balance(session, order.company)) is None:
+            release_hold(session, order, Reason(DEBT_PAID))
 
 
 def decide_hold(session: Session, order: Order, staff: StaffUser, release: bool, reason: str) -> None:

@@ -20,11 +20,12 @@ from core.errors import DomainError
 from core.orders.services import kyiv_today
 from core.web import format_uah, public_url, put_error
 from core.orders.promotions import ONLINE_PAYMENT, active_promotion
-from payments.card import card_discount, checkout_form, start_checkout
+from payments.card import CheckoutOutcome, card_discount, checkout_form, checkout_outcome, start_checkout
 from payments.claims import submit_claim
 from payments.documents import render_statement_pdf, render_statement_xlsx
 from payments.invoice_document import invoice_pdf as invoice_pdf_file
-from payments.models import OPEN, Invoice
+from payments.liqpay.declines import decline_reason
+from payments.models import OPEN, CardCheckout, CardCheckoutItem, Invoice
 from payments.receivables import aging, company_balance
 from payments.statement_of_account import build_statement
 from portal import bp
@@ -33,6 +34,7 @@ from portal.helpers import back_within_site
 
 PAY_LINK_DAYS = 120
 RECENT_CLOSED = 20  # a pay link older than this sends the customer to the cabinet
+WAIT_SECONDS, WAIT_LOOKS = 3, 20  # the page waiting for the bank looks again for about a minute
 
 
 def _own_invoice(invoice_id: int) -> Invoice:
@@ -87,14 +89,83 @@ def invoices_pay() -> Any:
     )
     if len(chosen) != len(set(form.invoice_ids())):
         abort(404)
-    return _to_liqpay(current_user.company, chosen, public_url("portal.invoices_paid"))
+    return _to_liqpay(current_user.company, chosen)
 
 
-@bp.get("/invoices/paid")
+@bp.post("/invoices/pay-open")
 @customer_required
-def invoices_paid() -> Any:
-    flash(gettext("Дякуємо! Щойно банк підтвердить оплату, рахунки позначаться оплаченими."), "ok")
-    return redirect(url_for("portal.invoices"))
+def invoices_pay_open() -> Any:
+    """One press pays every overdue invoice (scope "overdue", the balance's button) or
+    every open one (scope "all"): straight to LiqPay, no ticking on a long page."""
+    scope = request.form.get("scope", "overdue")
+    if not PayLinkForm().validate_on_submit() or scope not in ("overdue", "all"):
+        flash(gettext("Форма застаріла. Оновіть сторінку і спробуйте ще раз."), "error")
+        return redirect(url_for("portal.invoices"))
+    query = select(Invoice).where(Invoice.company_id == current_user.company_id, Invoice.status == OPEN)
+    if scope == "overdue":
+        query = query.where(Invoice.due_on < kyiv_today())
+    chosen = list(db_session.scalars(query.order_by(Invoice.due_on, Invoice.id)))
+    if not chosen:
+        flash(gettext("Простроченої заборгованості немає.") if scope == "overdue"
+              else gettext("Відкритих рахунків немає."), "ok")
+        return redirect(url_for("portal.invoices"))
+    return _to_liqpay(current_user.company, chosen)
+
+
+@bp.get("/invoices/checkout/<reference>")
+@customer_required
+def checkout_result(reference: str) -> Any:
+    """Where LiqPay sends the browser back: paid, declined (why, and try again) or, when
+    the browser is faster than the bank's callback, a page that looks again by itself."""
+    checkout = _own_checkout(reference)
+    outcome = checkout_outcome(db_session, checkout)
+    page = render_template("portal/pay_result.html", checkout=checkout, form=PayLinkForm(), **_told(outcome))
+    return _with_refresh(page, outcome)
+
+
+@bp.post("/invoices/checkout/<reference>/again")
+@customer_required
+def checkout_again(reference: str) -> Any:
+    """A new checkout for what the declined one was to pay and is still open."""
+    checkout = _own_checkout(reference)
+    if not PayLinkForm().validate_on_submit():
+        return redirect(url_for("portal.checkout_result", reference=reference))
+    still_open = [item.invoice for item in checkout.items if item.invoice.outstanding > 0]
+    if not still_open:
+        return redirect(url_for("portal.invoices"))
+    return _to_liqpay(current_user.company, still_open)
+
+
+def _own_checkout(reference: str) -> CardCheckout:
+    checkout = db_session.scalar(
+        select(CardCheckout).where(CardCheckout.reference == reference, CardCheckout.company_id == current_user.company_id)
+    )
+    if checkout is None:
+        abort(404)
+    return checkout
+
+
+def _told(outcome: CheckoutOutcome | None) -> dict[str, Any]:
+    """What the page says of the checkout: the outcome, a decline's reason in the
+    customer's language, and whether a waiting page still looks again by itself."""
+    declined = outcome is not None and outcome.state == "declined"
+    return {"outcome": outcome, "reason": decline_reason(outcome.err_code) if declined else "",
+            "still_looking": _looks() < WAIT_LOOKS}
+
+
+def _looks() -> int:
+    """How many times the waiting page has looked already (its own query parameter)."""
+    return max(request.args.get("look", type=int) or 0, 0)
+
+
+def _with_refresh(page: str, outcome: CheckoutOutcome) -> Any:
+    """While the bank has not answered, the page reloads itself every few seconds for
+    about a minute; after that it says we will let the customer know."""
+    looks = _looks()
+    if outcome.state != "waiting" or looks >= WAIT_LOOKS:
+        return page
+    again = url_for(request.endpoint, **{**request.view_args, **request.args.to_dict(), "look": looks + 1})
+    return page, 200, {"Refresh": f"{WAIT_SECONDS}; url={again}"}
 
 
 @bp.get("/invoices/<int:invoice_id>.pdf")
@@ -109,14 +180,20 @@ def _pdf_response(invoice: Invoice) -> Any:
     return pdf, 200, {"Content-Type": "application/pdf", "Content-Disposition": f'inline; filename="{name}"'}
 
 
-def _to_liqpay(company: Company, chosen: list[Invoice], result_url: str) -> Any:
-    """Start a checkout and hand the browser a self-submitting form to LiqPay."""
+def _to_liqpay(company: Company, chosen: list[Invoice], pay_token: str | None = None) -> Any:
+    """Start a checkout and hand the browser a self-submitting form to LiqPay. LiqPay
+    sends the browser back to the page of this very checkout (the pay link's page for
+    a pay link), which tells how it ended."""
     try:
         checkout = start_checkout(db_session, company, chosen)
     except DomainError as exc:
         db_session.rollback()
         flash(exc.message, "error")
         return redirect(back_within_site("portal.invoices"))
+    if pay_token:
+        result_url = public_url("portal.pay_link", token=pay_token, checkout=checkout.reference)
+    else:
+        result_url = public_url("portal.checkout_result", reference=checkout.reference)
     form = checkout_form(checkout, result_url)
     db_session.commit()
     return render_template("portal/pay_redirect.html", checkout=checkout, liqpay=form)
@@ -146,7 +223,8 @@ def pay_link(token: str) -> Any:
     invoice = _link_invoice(token)
     promotion = active_promotion(db_session, ONLINE_PAYMENT, kyiv_today())
     discount = card_discount(invoice, promotion)
-    return render_template(
+    outcome = _link_outcome(invoice, request.args.get("checkout", ""))
+    page = render_template(
         "portal/pay_link.html",
         invoice=invoice,
         state=_link_state(invoice),
@@ -154,7 +232,20 @@ def pay_link(token: str) -> Any:
         supplier=current_app.config["SUPPLIER_NAME"],
         promotion=promotion if discount else None,
         to_pay=invoice.outstanding - discount,
+        **_told(outcome),
     )
+    return _with_refresh(page, outcome) if outcome else page
+
+
+def _link_outcome(invoice: Invoice, reference: str) -> CheckoutOutcome | None:
+    """The checkout LiqPay came back from, if it is one of this invoice's."""
+    if not reference:
+        return None
+    checkout = db_session.scalar(
+        select(CardCheckout).join(CardCheckoutItem)
+        .where(CardCheckout.reference == reference, CardCheckoutItem.invoice_id == invoice.id)
+    )
+    return checkout_outcome(db_session, checkout) if checkout else None
 
 
 @bp.post("/pay/<token>")
@@ -162,7 +253,7 @@ def pay_link_checkout(token: str) -> Any:
     invoice = _link_invoice(token)
     if not PayLinkForm().validate_on_submit() or _link_state(invoice) != "payable":
         return redirect(url_for("portal.pay_link", token=token))
-    return _to_liqpay(invoice.company, [invoice], public_url("portal.pay_link", token=token, done=1))
+    return _to_liqpay(invoice.company, [invoice], pay_token=token)
 
 
 @bp.get("/pay/<token>.pdf")

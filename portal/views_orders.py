@@ -17,6 +17,7 @@ from core.orders import states
 from core.orders.models import Order
 from core.orders.services import Actor, change_status, repeat_lines
 from payments.invoices import invoices_of_order
+from payments.receivables import company_balance, hold_of
 from portal import bp
 from portal.forms import OrderPageForm
 
@@ -64,7 +65,22 @@ def order_detail(order_id: int) -> Any:
         form=OrderPageForm(),
         can_cancel=can_cancel,
         invoices=invoices_of_order(db_session, order.id),
+        hold=_hold_explained(order),
     )
+
+
+def _hold_explained(order: Order) -> dict[str, Any] | None:
+    """Why the order waits (as written when it was held) and what the customer can do
+    now: pay the overdue debt (then it is confirmed by itself, unless over the limit
+    too) or wait for the manager's decision on the limit."""
+    if order.status != states.ON_HOLD:
+        return None
+    balance = company_balance(db_session, current_user.company)
+    return {
+        "row": hold_of(order),
+        "overdue": balance.overdue,
+        "over_limit": balance.uses_credit and balance.exposure > balance.credit_limit,
+    }
 
 
 @bp.post("/orders/<int:order_id>/repeat")

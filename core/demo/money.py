@@ -12,7 +12,7 @@ Everything follows the rules of the services, which the tests hold side by side:
   them: one status row, allocations up to what the invoice owes, the invoice's "paid" row
   and the order's release when its terms are met. Bank lines go through the importer's own
   Matcher, so the queue shows its reasons word for word.
-- the credit check at submit is payments.receivables.credit_breach over the company's
+- the credit check at submit is payments.receivables.credit_hold over the company's
   balance at that moment.
 Like the order history, none of it raises outbox events: its news belongs to the past.
 """
@@ -38,6 +38,7 @@ from core.demo.customers import DemoCompany
 from core.demo.identifiers import edrpou
 from core.money import ZERO, money
 from core.orders.services import KYIV
+from core.reasons import Reason
 from payments.bank.formats import fingerprint
 from payments.bank.matching import RULE_NOTES, InvoiceFacts, Matcher
 from payments.bank.samples import iban
@@ -60,7 +61,7 @@ from payments.models import (
     Payment,
     PaymentStatusChange,
 )
-from payments.receivables import CREDIT_TERMS, Balance, credit_breach
+from payments.receivables import CREDIT_TERMS, Balance, credit_hold
 
 LIQPAY = "LiqPay"  # payments.card.ACTOR
 INVOICE_ISSUER = "Система"  # payments.invoices.issue_invoice
@@ -239,6 +240,7 @@ class PaymentRec:
     external_id: str = ""
     needs_review: bool = False
     review_reason: str = ""
+    review_columns: dict = field(default_factory=lambda: {"review_code": "", "review_params": None})
     allocations: list[tuple[InvoiceRec, Decimal]] = field(default_factory=list)
     # card
     checkout_reference: str = ""
@@ -344,7 +346,7 @@ class Ledger:
 
     # --- orders ----------------------------------------------------------------------
 
-    def breach(self, order: OrderMoney) -> str | None:
+    def breach(self, order: OrderMoney) -> Reason | None:
         """payments.receivables' check at submit, over the company's books at that moment
         (the new order already counts, as the service flushes it first)."""
         moment = order.submitted_at
@@ -370,7 +372,7 @@ class Ledger:
             credit_limit=company.credit_limit, debt=money(debt), overdue=money(overdue),
             uninvoiced=money(uninvoiced), uses_credit=company.payment_terms in CREDIT_TERMS,
         )
-        return credit_breach(balance)
+        return credit_hold(balance)
 
     def oldest_overdue_days(self, order: OrderMoney) -> int:
         moment = order.submitted_at
@@ -824,6 +826,7 @@ class Ledger:
                 )
             payment.company = company_of.get(match.company_id) if match.company_id else None
             payment.needs_review, payment.review_reason = bool(match.review_reason), match.review_reason
+            payment.review_columns = match.review_columns
             payment.note = RULE_NOTES.get(match.rule, "")
 
     def _write_statements(self, session: Session, payments: list[PaymentRec]) -> dict[date, int]:
@@ -886,5 +889,6 @@ def _payment_row(payment: PaymentRec, statement_id: int | None, checkout_id: int
         "provider_status": payment.provider_status, "amount": payment.amount, "currency": "UAH",
         "paid_on": payment.paid_on, "payer_name": payment.payer_name[:300], "payer_tax_id": payment.payer_tax_id,
         "purpose": payment.purpose, "needs_review": payment.needs_review, "review_reason": payment.review_reason,
+        **payment.review_columns,
         "details": payment.details, "created_at": payment.at, "updated_at": payment.at,
     }

@@ -37,6 +37,7 @@ from core.money import ZERO, money, vat_included
 from core.orders import cart, states
 from core.orders.models import Order, OrderLine, OrderStatusChange
 from core.orders.services import KYIV, SYSTEM
+from core.reasons import Reason
 from core.staff.models import StaffUser
 
 HISTORY_DAYS = 180
@@ -106,6 +107,7 @@ class _Move:
     # The payment terms are met (release_for_shipment): a history row without a status change.
     release: bool = False
     invoice: InvoiceRec | None = None  # the note names its number where it says "{}"
+    reason: Reason | None = None  # a system hold's reason as a code (core.reasons); the note is its sentence
 
 
 ONE_C = _Actor(SYSTEM.kind, SYSTEM.name, SYSTEM.department)
@@ -244,7 +246,7 @@ class _Play:
         cancel_after = None
         if reason:
             # payments.receivables: the order waits for a manager instead of being refused.
-            happen(_Move(states.ON_HOLD, draft.created, CREDIT_CONTROL, reason))
+            happen(_Move(states.ON_HOLD, draft.created, CREDIT_CONTROL, reason.text, reason=reason))
             decided = _during_work(rng, draft.created + timedelta(minutes=rng.randint(20, 480)))
             if rng.random() < 0.5:  # the manager first gives the customer a day or three to pay
                 decided = _during_work(rng, decided + timedelta(days=rng.randint(1, 3)))
@@ -446,6 +448,8 @@ def _history_row(order_id: int, previous: str | None, move: _Move) -> dict:
         "actor_name": move.actor.name,
         "department": move.actor.department,
         "note": move.note.format(move.invoice.number) if move.invoice else move.note,
+        "reason_code": move.reason.code if move.reason else "",
+        "reason_params": move.reason.params if move.reason else None,
     }
 
 

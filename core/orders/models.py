@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, cast, select
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, cast, select
 from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column, relationship
 from sqlalchemy.sql.functions import aggregate_strings
 
@@ -145,5 +146,9 @@ class OrderStatusChange(Base):
     actor_name: Mapped[str] = mapped_column(String(200))
     department: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
+    # A system move's reason as a code and its parameters (core.reasons), told in the
+    # reader's language; `note` keeps the Ukrainian sentence. Empty for people's notes.
+    reason_code: Mapped[str] = mapped_column(String(40), default="")
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     order: Mapped[Order] = relationship(back_populates="history")

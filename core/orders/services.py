@@ -20,6 +20,7 @@ from core.money import ZERO, money, vat_included
 from core.orders import signals, states
 from core.orders.promotions import ONLINE_ORDER, active_promotion, discount_of
 from core.orders.models import CHANNELS, Order, OrderLine, OrderStatusChange
+from core.reasons import Reason
 from core.staff.models import StaffUser
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -42,6 +43,7 @@ class Actor:
 
 
 SYSTEM = Actor("system", "1C", "system")
+CREDIT_CONTROL = Actor("system", "Кредитний контроль", "accounting")
 
 
 def kyiv_today(now: datetime | None = None) -> date:
@@ -58,7 +60,8 @@ def _event_payload(order: Order, status: str) -> dict:
     }
 
 
-def _move(session: Session, order: Order, current: str | None, target: str, actor: Actor, note: str) -> None:
+def _move(session: Session, order: Order, current: str | None, target: str, actor: Actor, note: str,
+          reason: Reason | None = None) -> None:
     try:
         states.check_transition(current, target, actor.kind)
     except states.TransitionNotAllowed:
@@ -71,7 +74,9 @@ def _move(session: Session, order: Order, current: str | None, target: str, acto
             actor_kind=actor.kind,
             actor_name=actor.name,
             department=actor.department,
-            note=note,
+            note=reason.text if reason else note,
+            reason_code=reason.code if reason else "",
+            reason_params=reason.params if reason else None,
         )
     )
     session.flush()
@@ -86,9 +91,15 @@ def change_status(session: Session, order: Order, target: str, actor: Actor, not
     _move(session, order, order.status, target, actor, note)
 
 
-def hold_order(session: Session, order: Order, reason: str) -> None:
+def hold_order(session: Session, order: Order, reason: Reason) -> None:
     """Put a just-submitted order in the managers' exception queue instead of refusing it."""
-    _move(session, order, order.status, states.ON_HOLD, Actor("system", "Кредитний контроль", "accounting"), reason)
+    _move(session, order, order.status, states.ON_HOLD, CREDIT_CONTROL, "", reason)
+
+
+def release_hold(session: Session, order: Order, reason: Reason) -> None:
+    """The cause of the hold is gone (the overdue debt is paid): the order is confirmed
+    without waiting for a manager."""
+    _move(session, order, states.ON_HOLD, states.CONFIRMED, CREDIT_CONTROL, "", reason)
 
 
 def release_for_shipment(session: Session, order: Order, note: str) -> None:

@@ -20,8 +20,9 @@ TRANSITIONS: dict[tuple[str | None, str], frozenset[str]] = {
     (SUBMITTED, CONFIRMED): frozenset({"staff", "system"}),
     (SUBMITTED, CANCELLED): frozenset({"customer", "staff", "system"}),
     (SUBMITTED, ON_HOLD): frozenset({"system"}),
-    # Releasing a hold is a manager's decision to take the order: it confirms it.
-    (ON_HOLD, CONFIRMED): frozenset({"staff"}),
+    # Releasing a hold is a manager's decision to take the order: it confirms it. The
+    # system releases an order held only for overdue debt once that debt is paid.
+    (ON_HOLD, CONFIRMED): frozenset({"staff", "system"}),
     (ON_HOLD, CANCELLED): frozenset({"customer", "staff"}),
     (CONFIRMED, ASSEMBLING): frozenset({"staff", "system"}),
     (CONFIRMED, CANCELLED): frozenset({"staff", "system"}),

@@ -216,7 +216,7 @@ def _insert_payments(
             "statement_id": statement_id, "status": SUCCEEDED,
             "amount": line.amount, "paid_on": line.doc_date, "payer_name": line.payer_name[:300],
             "payer_tax_id": _tax_id(line), "purpose": line.purpose, "needs_review": bool(match.review_reason),
-            "review_reason": match.review_reason,
+            "review_reason": match.review_reason, **match.review_columns,
             "details": {"doc_number": line.doc_number, "payer_account": line.payer_account},
         })
         history.append({"payment_id": payment_id, "from_status": None, "to_status": SUCCEEDED,

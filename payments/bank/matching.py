@@ -24,7 +24,8 @@ The rules, tried in this order for every incoming line of a statement:
    over all of them stays unallocated and goes to the queue.
 4. Anything else waits in the queue with the reason written down.
 
-Review reasons are stored text, written in Ukrainian like the rest of the records.
+Review reasons are codes with parameters (core.reasons), told in the reader's language;
+the Ukrainian sentence is stored beside them like the rest of the records.
 The rules run over data loaded once per statement (`Matcher`), not per line.
 """
 from __future__ import annotations
@@ -37,6 +38,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -45,6 +47,7 @@ from core.db import utcnow
 from core.errors import DomainError
 from core.money import ZERO
 from core.orders.services import kyiv_today
+from core.reasons import Reason, register
 from core.staff.models import StaffUser
 from payments.allocation import allocate
 from payments.models import OPEN, SUCCEEDED, Allocation, Invoice, Payment
@@ -97,12 +100,39 @@ class InvoiceFacts:
         return cls(invoice.id, invoice.year, invoice.seq, invoice.company_id, invoice.due_on, invoice.outstanding)
 
 
+NO_PAYER, UNKNOWN_PAYER, NOTHING_OPEN, NO_EXACT_AMOUNT = (
+    "bank.no_payer", "bank.unknown_payer", "bank.nothing_open", "bank.no_exact_amount",
+)
+PAID_ALREADY, OTHER_PAYER, SEVERAL_COMPANIES, OVERPAID = (
+    "bank.paid_already", "bank.other_payer", "bank.several_companies", "bank.overpaid",
+)
+register(NO_PAYER, _l("ЄДРПОУ платника не вказано, номера рахунку в призначенні немає"))
+register(UNKNOWN_PAYER, _l("Платника з ЄДРПОУ %(tax_id)s немає серед контрагентів, номера рахунку в призначенні немає"))
+register(NOTHING_OPEN, _l("У контрагента немає відкритих рахунків: аванс або помилковий платіж"))
+register(NO_EXACT_AMOUNT, _l("Сума не збігається з жодним відкритим рахунком: автоматичний розподіл вимкнено"))
+register(PAID_ALREADY, _l("Рахунок № %(numbers)s з призначення вже не чекає оплати: можлива повторна оплата"))
+register(OTHER_PAYER, _l("Платник (ЄДРПОУ %(tax_id)s) — інший контрагент, ніж у рахунку № %(numbers)s"))
+register(SEVERAL_COMPANIES, _l("Рахунки № %(numbers)s належать різним контрагентам"))
+register(OVERPAID, _l("Переплата: %(remaining)s грн не розподілено після оплати рахунку № %(numbers)s"))
+
+
 @dataclass(frozen=True)
 class Match:
     company_id: int | None  # the payer's company, or the company of the invoices paid
     plan: tuple[tuple[int, Decimal], ...]  # (invoice id, amount) to allocate, in this order
     rule: str  # NUMBER / AMOUNT / OLDEST, '' when no rule allocated anything
-    review_reason: str  # '' when no person needs to look at the payment
+    review: Reason | None  # None when no person needs to look at the payment
+
+    @property
+    def review_reason(self) -> str:
+        """The review reason as the Ukrainian sentence stored with the payment."""
+        return self.review.text if self.review else ""
+
+    @property
+    def review_columns(self) -> dict:
+        """The payment's review_code and review_params."""
+        return {"review_code": self.review.code if self.review else "",
+                "review_params": self.review.params if self.review else None}
 
 
 class Matcher:
@@ -128,32 +158,28 @@ class Matcher:
             return self._by_number(amount, payer, payer_tax_id, named)
         if payer is None:
             if not payer_tax_id:
-                return Match(None, (), "", "ЄДРПОУ платника не вказано, номера рахунку в призначенні немає")
-            return Match(
-                None, (), "", f"Платника з ЄДРПОУ {payer_tax_id} немає серед контрагентів, номера рахунку в призначенні немає"
-            )
+                return Match(None, (), "", Reason(NO_PAYER))
+            return Match(None, (), "", Reason(UNKNOWN_PAYER, {"tax_id": payer_tax_id}))
         owed = [i for i in self.open_of_company.get(payer, ()) if self.left[i.id] > 0]
         if not owed:
-            return Match(payer, (), "", "У контрагента немає відкритих рахунків: аванс або помилковий платіж")
+            return Match(payer, (), "", Reason(NOTHING_OPEN))
         exact = [i for i in owed if self.left[i.id] == amount]
         if len(exact) == 1:
             return self._planned(payer, AMOUNT, amount, exact)
         if payer not in self.oldest_first:
-            return Match(payer, (), "", "Сума не збігається з жодним відкритим рахунком: автоматичний розподіл вимкнено")
+            return Match(payer, (), "", Reason(NO_EXACT_AMOUNT))
         return self._planned(payer, OLDEST, amount, owed)
 
     def _by_number(self, amount: Decimal, payer: int | None, payer_tax_id: str, named: list[InvoiceFacts]) -> Match:
         numbers = ", ".join(i.number for i in named)
         owed = [i for i in named if self.left[i.id] > 0]
         if not owed:
-            return Match(payer, (), "", f"Рахунок № {numbers} з призначення вже не чекає оплати: можлива повторна оплата")
+            return Match(payer, (), "", Reason(PAID_ALREADY, {"numbers": numbers}))
         owners = {i.company_id for i in owed}
         if payer is not None and owners != {payer}:
-            return Match(
-                payer, (), "", f"Платник (ЄДРПОУ {payer_tax_id}) — інший контрагент, ніж у рахунку № {numbers}"
-            )
+            return Match(payer, (), "", Reason(OTHER_PAYER, {"tax_id": payer_tax_id, "numbers": numbers}))
         if len(owners) > 1:
-            return Match(None, (), "", f"Рахунки № {numbers} належать різним контрагентам")
+            return Match(None, (), "", Reason(SEVERAL_COMPANIES, {"numbers": numbers}))
         return self._planned(owners.pop(), NUMBER, amount, owed)
 
     def _planned(self, company_id: int, rule: str, amount: Decimal, invoices: list[InvoiceFacts]) -> Match:
@@ -166,10 +192,10 @@ class Matcher:
             plan.append((invoice.id, take))
             self.left[invoice.id] -= take
             remaining -= take
-        reason = ""
+        reason = None
         if remaining > 0:
             paid = ", ".join(self.invoices[invoice_id].number for invoice_id, _ in plan)
-            reason = f"Переплата: {remaining} грн не розподілено після оплати рахунку № {paid}"
+            reason = Reason(OVERPAID, {"remaining": str(remaining), "numbers": paid})
         return Match(company_id, tuple(plan), rule, reason)
 
 

@@ -546,8 +546,9 @@ def test_credit_holds_read_as_the_service_writes_them(db: Session, with_money: d
             states.SUBMITTED, "system", "Кредитний контроль", "accounting"
         )
         amount = r"\d{1,3}(?:\u00a0\d{3})*,\d\d"  # 12 345,60, as invoices print money
-        assert re.fullmatch(rf"Прострочена заборгованість {amount} грн|Перевищено кредитний ліміт {amount} грн "
-                            rf"\(борг і замовлення: {amount} грн\)", hold.note), hold.note
+        limit = rf"еревищено кредитний ліміт {amount} грн \(борг і замовлення: {amount} грн\)"
+        assert re.fullmatch(rf"Прострочена заборгованість {amount} грн(; п{limit})?|П{limit}", hold.note), hold.note
+        assert hold.reason_code.startswith("credit.") and hold.reason_params
         order = hold.order
         decision = next((h for h in order.history if h.from_status == states.ON_HOLD), None)
         if decision is None:

@@ -11,16 +11,21 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from flask_babel import force_locale
+
 from core.orders import states
+from core.reasons import reason_text
 from core.orders.services import Actor, change_status
 from core.outbox import OutboxEvent
 from notify.models import Message
 from payments.card import liqpay_client
+from payments.liqpay.declines import decline_reason
 from payments.liqpay.tasks import reconcile_card_payments
-from payments.models import Allocation, Payment
+from payments.models import Allocation, CardCheckout, Payment
 from tests.payments.conftest import (
     CARD_DECLINED,
     CARD_DELAYED,
+    backdate,
     checkout_payload,
     eventually,
     invoices_of,
@@ -123,6 +128,8 @@ def test_a_declined_card_is_a_failed_attempt_and_the_invoice_stays_open(live, db
     assert [h.to_status for h in payment.history] == ["failed"]
     told = db.query(Message).filter(Message.template == "payment_failed", Message.recipient == customer.email).one()
     assert invoice.pay_token in told.body
+    # The reason in the customer's language, not LiqPay's English description.
+    assert "перевищено ліміт картки" in told.body and "exceeded" not in told.body
 
 
 def test_a_delayed_payment_is_pending_then_paid(live, db, customer, confirmed_order, portal_server):
@@ -183,6 +190,12 @@ def test_an_amount_that_differs_from_the_checkout_lands_in_the_exception_queue(l
     payment = db.query(Payment).filter_by(external_id="77123").one()
     assert payment.status == "succeeded" and payment.needs_review and "30.00" in payment.review_reason
     assert payment.allocations == [] and invoice.status == "open"
+    # #10.21: the reason is a code, told in the reader's language.
+    assert (payment.review_code, payment.review_params) == (
+        "card.amount_mismatch", {"expected": "300.00 UAH", "received": "30.00 UAH"})
+    with app.test_request_context(), force_locale("en"):
+        assert reason_text(payment.review_code, payment.review_params, payment.review_reason) == (
+            "The amount or currency does not match: expected 300.00 UAH, received 30.00 UAH")
 
 
 def test_several_invoices_paid_together_from_the_cabinet(live, db, customer, confirmed_order, browser):
@@ -206,3 +219,141 @@ def test_another_companys_invoice_is_not_found(live, db, customer, make_company,
     assert client.get(f"/invoices/{foreign.id}.pdf").status_code == 404
     assert client.post("/invoices/pay", data={"invoice": [own.id, foreign.id]}).status_code == 404
     assert client.get(f"/invoices/{own.id}.pdf").headers["content-type"] == "application/pdf"
+
+
+# --- Coming back from LiqPay: paid, declined (why, try again) or waiting (#10.13) ---
+
+def test_a_declined_card_says_why_in_ukrainian_and_a_retry_pays(live, db, customer, confirmed_order, portal_server):
+    order = confirmed_order(customer)
+    (invoice,) = invoices_of(db, order)
+    declined = live.pay(_pay_link_checkout(portal_server, invoice.pay_token), card=CARD_DECLINED)
+    assert declined["redirect"].startswith(f"{portal_server}/pay/{invoice.pay_token}?checkout=")
+    back = httpx.get(declined["redirect"])
+    assert back.status_code == 200 and 'data-test="outcome-declined"' in back.text
+    assert "Банк відхилив оплату карткою" in back.text and "перевищено ліміт картки" in back.text
+    assert "Дякуємо" not in back.text and "Refresh" not in back.headers
+    assert "Спробувати ще раз" in back.text  # the pay button, now labelled as a retry
+
+    again = httpx.post(f"{portal_server}/pay/{invoice.pay_token}")
+    form = liqpay_form(again.text)
+    assert checkout_payload(form)["amount"] == "300.00"
+    assert checkout_payload(form)["order_id"] not in declined["redirect"]  # a new checkout
+    paid = live.pay(form)
+    back = httpx.get(paid["redirect"])
+    assert "Рахунок оплачено" in back.text and "outcome-declined" not in back.text
+    db.expire_all()
+    assert invoice.status == "paid"
+
+
+def test_the_cabinet_result_page_declines_then_retries_the_same_invoices(live, db, customer, confirmed_order, browser):
+    first, second = confirmed_order(customer), confirmed_order(customer, (("50.00", "2"),))
+    (a,), (b,) = invoices_of(db, first), invoices_of(db, second)
+    client = browser(customer)
+    declined = live.pay(liqpay_form(client.post("/invoices/pay", data={"invoice": [a.id, b.id]}).text), card=CARD_DECLINED)
+    reference = declined["order_id"]
+    assert declined["redirect"].endswith(f"/invoices/checkout/{reference}")
+    page = client.get(f"/invoices/checkout/{reference}")
+    assert page.status_code == 200 and "перевищено ліміт картки" in page.text and 'data-test="pay-again"' in page.text
+
+    retry = client.post(f"/invoices/checkout/{reference}/again")
+    form = liqpay_form(retry.text)
+    assert checkout_payload(form)["amount"] == "400.00" and checkout_payload(form)["order_id"] != reference
+    paid = live.pay(form)
+    page = client.get(f"/invoices/checkout/{paid['order_id']}")
+    assert 'data-test="outcome-paid"' in page.text and "pay-again" not in page.text
+    db.expire_all()
+    assert (a.status, b.status) == ("paid", "paid")
+
+
+def test_back_before_the_bank_answered_the_page_waits_and_looks_again(live, db, customer, confirmed_order, browser):
+    (invoice,) = invoices_of(db, confirmed_order(customer))
+    client = browser(customer)
+    lost = live.pay(liqpay_form(client.post("/invoices/pay", data={"invoice": [invoice.id]}).text), deliver_callback=False)
+    page = client.get(f"/invoices/checkout/{lost['order_id']}")
+    assert 'data-test="outcome-waiting"' in page.text and "Дякуємо" not in page.text
+    assert page.headers["Refresh"].startswith("3; url=") and "look=1" in page.headers["Refresh"]
+    last = client.get(f"/invoices/checkout/{lost['order_id']}?look=20")
+    assert "Refresh" not in last.headers and "повідомимо" in last.text
+
+
+def test_another_companys_checkout_is_not_found(live, db, customer, make_company, make_user, confirmed_order, browser):
+    stranger = make_user(make_company())
+    (foreign,) = invoices_of(db, confirmed_order(stranger))
+    declined = live.pay(liqpay_form(browser(stranger).post("/invoices/pay", data={"invoice": [foreign.id]}).text),
+                        card=CARD_DECLINED)
+    client = browser(customer)
+    assert client.get(f"/invoices/checkout/{declined['order_id']}").status_code == 404
+    assert client.post(f"/invoices/checkout/{declined['order_id']}/again").status_code == 404
+    # A pay link does not tell about a checkout of another invoice.
+    (own,) = invoices_of(db, confirmed_order(customer))
+    assert "outcome-" not in client.get(f"/pay/{own.pay_token}?checkout={declined['order_id']}").text
+
+
+@pytest.mark.parametrize("code, words", [
+    ("limit", "перевищено ліміт картки"), ("9851", "термін дії картки минув"), ("9859", "недостатньо коштів"),
+    ("frod", "ризиковим"), ("LIMIT ", "перевищено ліміт картки"), ("no_such_code", "банк відхилив платіж"),
+    ("", "банк відхилив платіж"), (None, "банк відхилив платіж"),
+])
+def test_liqpay_codes_become_short_ukrainian_reasons(app, code, words):
+    with app.test_request_context():
+        assert decline_reason(code) == words or words in decline_reason(code)
+
+
+def test_a_decline_reason_is_english_for_an_english_customer(app):
+    with app.test_request_context(), force_locale("en"):
+        assert decline_reason("9851") == "the card has expired"
+        assert decline_reason("whatever") == "the bank declined the payment"
+
+
+# --- Paying from a phone: the pay action at the top, "pay overdue" goes to LiqPay (#10.14) ---
+
+def _checkout_of(db, reference):
+    db.expire_all()
+    return db.query(CardCheckout).filter_by(reference=reference).one()
+
+
+def test_pay_overdue_from_the_balance_starts_a_checkout_of_the_overdue_invoices(live, db, customer, confirmed_order, browser):
+    (late,), (later,), (current,) = (invoices_of(db, confirmed_order(customer, lines)) for lines in
+                                      ((("100.00", "3"),), (("50.00", "2"),), (("10.00", "1"),)))
+    backdate(db, late, 30)
+    backdate(db, later, 20)
+    client = browser(customer)
+    for page in ("/cart", "/invoices"):
+        html = client.get(page).text
+        button = html.index('data-test="pay-overdue"')
+        assert 'action="/invoices/pay-open"' in html[:button] and 'value="overdue"' in html[button - 80:button]
+        assert "400,00" in html[button:button + 200].replace("\xa0", " ")
+
+    answer = client.post("/invoices/pay-open", data={"scope": "overdue"})
+    assert answer.status_code == 200 and "data-autosubmit" in answer.text
+    asked = checkout_payload(liqpay_form(answer.text))
+    assert asked["amount"] == "400.00"
+    checkout = _checkout_of(db, asked["order_id"])
+    assert {item.invoice_id for item in checkout.items} == {late.id, later.id} and checkout.amount == Decimal("400.00")
+    live.pay(liqpay_form(answer.text))
+    db.expire_all()
+    assert (late.status, later.status, current.status) == ("paid", "paid", "open")
+
+
+def test_the_invoices_page_puts_the_total_and_pay_buttons_before_the_list(live, db, customer, confirmed_order, browser):
+    invoices = [invoices_of(db, confirmed_order(customer))[0] for _ in range(3)]
+    client = browser(customer)
+    html = client.get("/invoices").text
+    assert html.index('data-test="paybar"') < html.index("<tbody>") < html.index(f"№ {invoices[0].number}")
+    bar = html[html.index('data-test="paybar"'):html.index("<tbody>")]
+    assert "900,00" in bar.replace("\xa0", " ") and 'value="all"' in bar and 'formaction="/invoices/pay-open"' in bar
+
+    answer = client.post("/invoices/pay-open", data={"scope": "all"})
+    asked = checkout_payload(liqpay_form(answer.text))
+    assert asked["amount"] == "900.00"
+    assert {i.invoice_id for i in _checkout_of(db, asked["order_id"]).items} == {i.id for i in invoices}
+
+
+@pytest.mark.parametrize("scope", ["everything", "", "overdue"])
+def test_pay_open_with_nothing_to_pay_or_a_bad_scope_starts_nothing(live, db, customer, confirmed_order, browser, scope):
+    confirmed_order(customer)  # open, not overdue
+    client = browser(customer)
+    answer = client.post("/invoices/pay-open", data={"scope": scope} if scope else {})
+    assert answer.status_code == 302 and answer.headers["location"].endswith("/invoices")
+    db.expire_all()
+    assert db.query(CardCheckout).filter_by(company_id=customer.company_id).count() == 0

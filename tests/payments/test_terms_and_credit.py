@@ -169,3 +169,125 @@ def test_allocation_refuses_what_it_must(ctx, db, customer, make_company, make_u
     with pytest.raises(DomainError):
         allocate(db, payment, invoice.id, Decimal("1"), "Бухгалтер")
     assert isinstance(invoice, Invoice)
+
+
+# --- Credit holds: the real reason, what to do, released when the overdue debt is paid (#10.16) ---
+
+def _hold(order):
+    return next(h for h in reversed(order.history) if h.to_status == "on_hold")
+
+
+def _limited(make_company, make_user, limit="500"):
+    return make_user(make_company(payment_terms="deferred", deferral_days=10, credit_limit=Decimal(limit)))
+
+
+def test_a_hold_names_every_cause_with_its_amounts(ctx, db, make_company, make_user, confirmed_order):
+    user = _limited(make_company, make_user)
+    backdate(db, invoices_of(db, confirmed_order(user))[0], 30)  # 300 overdue
+    held = confirmed_order(user)  # and 600 against a limit of 500
+    hold = _hold(held)
+    assert (hold.reason_code, hold.reason_params) == (
+        "credit.overdue_over_limit", {"overdue": "300.00", "limit": "500.00", "exposure": "600.00"})
+    assert hold.note == ("Прострочена заборгованість 300,00 грн; перевищено кредитний ліміт 500,00 грн "
+                         "(борг і замовлення: 600,00 грн)")
+
+
+def test_paying_the_overdue_debt_releases_an_order_held_for_it(ctx, db, customer, confirmed_order):
+    overdue = invoices_of(db, confirmed_order(customer))[0]
+    backdate(db, overdue, 40)
+    held = confirmed_order(customer)
+    assert held.status == "on_hold" and _hold(held).reason_code == "credit.overdue"
+    pay_by_hand(db, overdue, Decimal("100.00"))  # a part: still overdue
+    assert held.status == "on_hold"
+    pay_by_hand(db, overdue)
+    assert held.status == "confirmed" and len(invoices_of(db, held)) == 1  # confirmed, so invoiced
+    release = held.history[-1]
+    assert (release.actor_kind, release.actor_name, release.reason_code) == ("system", "Кредитний контроль", "credit.debt_paid")
+    assert "сплачено" in release.note
+
+
+def test_paying_the_overdue_debt_leaves_an_order_still_over_the_limit_to_the_manager(ctx, db, make_company, make_user, confirmed_order):
+    user = _limited(make_company, make_user)
+    overdue = invoices_of(db, confirmed_order(user))[0]
+    backdate(db, overdue, 30)
+    confirmed_order(user)  # held already (overdue): 300 more against the limit
+    held = confirmed_order(user)
+    pay_by_hand(db, overdue)
+    db.expire_all()
+    # Debt 0 now, but the two held orders are 600 against 500: the manager decides.
+    assert held.status == "on_hold"
+
+
+def test_an_order_held_only_for_the_limit_is_never_released_by_a_payment(ctx, db, make_company, make_user, confirmed_order):
+    user = _limited(make_company, make_user)
+    first = invoices_of(db, confirmed_order(user))[0]
+    held = confirmed_order(user)
+    assert _hold(held).reason_code == "credit.over_limit"
+    pay_by_hand(db, first)  # within the limit now, but the hold was the manager's to decide
+    assert held.status == "on_hold"
+
+
+def test_a_bank_statement_paying_the_overdue_invoice_releases_the_held_order(ctx, db, customer, confirmed_order):
+    from tests.payments.test_bank_import import doc, run
+
+    overdue = invoices_of(db, confirmed_order(customer))[0]
+    backdate(db, overdue, 40)
+    held = confirmed_order(customer)
+    run(db, [doc("300.00", f"Оплата за рахунком № {overdue.number}", customer.company)])
+    assert overdue.status == "paid" and held.status == "confirmed"
+    assert held.history[-1].reason_code == "credit.debt_paid"
+
+
+def test_the_order_page_says_why_it_waits_and_offers_to_pay_the_overdue(client, db, customer, confirmed_order):
+    backdate(db, invoices_of(db, confirmed_order(customer))[0], 40)
+    held = confirmed_order(customer)
+    db.commit()
+    login(client, customer.email)
+    page = client.get(f"/orders/{held.id}").get_data(as_text=True).replace("\xa0", " ").replace("\u202f", " ")
+    hold = page[page.index('data-test="hold"'):]
+    assert "Прострочена заборгованість 300,00" in hold and "підтвердиться автоматично" in hold
+    assert 'action="/invoices/pay-open"' in hold and 'value="overdue"' in hold
+    answer = client.post("/invoices/pay-open", data={"scope": "overdue"})
+    assert answer.status_code == 200 and "data-autosubmit" in answer.get_data(as_text=True)
+
+
+def test_the_order_page_of_a_limit_hold_says_the_manager_decides(client, db, make_company, make_user, confirmed_order):
+    user = _limited(make_company, make_user)
+    confirmed_order(user)
+    held = confirmed_order(user)
+    db.commit()
+    login(client, user.email)
+    page = client.get(f"/orders/{held.id}").get_data(as_text=True).replace("\xa0", " ").replace("\u202f", " ")
+    hold = page[page.index('data-test="hold"'):]
+    assert "Перевищено кредитний ліміт 500,00" in hold and "600,00" in hold and "підтвердить менеджер" in hold
+    assert "pay-overdue" not in hold
+
+
+# --- Reasons in English mode (#10.21) ---
+
+def test_hold_reasons_show_in_english_to_an_english_customer_and_staff(client, db, customer, confirmed_order, make_staff):
+    backdate(db, invoices_of(db, confirmed_order(customer))[0], 40)
+    held = confirmed_order(customer)
+    db.commit()
+    login(client, customer.email)
+    client.get("/lang/en")
+    page = client.get(f"/orders/{held.id}").get_data(as_text=True)
+    assert "Overdue debt" in page and "Прострочена заборгованість" not in page
+    staff = make_staff("manager")
+    db.commit()
+    login(client, staff.email, staff=True)
+    client.get("/lang/en")
+    for url in ("/staff/holds", f"/staff/orders/{held.id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "Overdue debt" in html and "Прострочена заборгованість" not in html, url
+
+
+def test_a_hold_written_before_reason_codes_shows_its_stored_sentence(client, db, customer, confirmed_order):
+    backdate(db, invoices_of(db, confirmed_order(customer))[0], 40)
+    held = confirmed_order(customer)
+    hold = _hold(held)
+    hold.reason_code, hold.reason_params, hold.note = "", None, "Прострочена заборгованість 300,00 грн"
+    db.commit()
+    login(client, customer.email)
+    client.get("/lang/en")
+    assert "Прострочена заборгованість 300,00 грн" in client.get(f"/orders/{held.id}").get_data(as_text=True)

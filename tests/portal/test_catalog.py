@@ -147,3 +147,22 @@ def test_the_listing_walks_the_sort_key_index_on_postgresql(app, db, make_produc
     # The order comes from the index (its "C" collation is the key's order), never from sorting the table.
     assert "ix_product_name_sort_id" in plan
     assert not any(line.strip().startswith("Sort") for line in plan.splitlines())
+
+
+def test_units_are_translated_on_english_pages(logged_in, make_product, confirmed_order, customer, db):
+    """#10.21: the catalog stores units in Ukrainian; an English reader sees English ones."""
+    make_product("Цукор", unit="кг")
+    make_product("Серветки", unit="уп")
+    make_product("Ящик води", unit="ящ")
+    make_product("Невідома одиниця", unit="бух")
+    order = confirmed_order(customer)
+    db.commit()
+    logged_in.get("/lang/en")
+    html = logged_in.get("/").get_data(as_text=True)
+    for english in ("/ kg", "/ pack", "/ box", "/ pcs"):
+        assert english in html
+    assert "/ кг" not in html and "/ уп" not in html and "/ шт" not in html
+    assert "/ бух" in html  # a unit staff typed that we do not know is shown as typed
+    assert " pcs</td>" in logged_in.get(f"/orders/{order.id}").get_data(as_text=True)
+    logged_in.get("/lang/uk")
+    assert "/ кг" in logged_in.get("/").get_data(as_text=True)

@@ -98,3 +98,16 @@ def test_order_history_repeat_and_cancel(logged_in, customer, make_product, db):
     assert order.status == "cancelled" and [h.to_status for h in order.history] == ["submitted", "cancelled"]
     again = logged_in.post(f"/orders/{order_id}/cancel", follow_redirects=True)
     assert "не можна змінити" in again.get_data(as_text=True)
+
+
+def test_right_after_checkout_a_held_order_says_why_and_what_to_do(logged_in, customer, make_product, confirmed_order, db):
+    """#10.16: the page the checkout lands on names the overdue amount and offers to pay it."""
+    from tests.payments.conftest import backdate, invoices_of
+
+    backdate(db, invoices_of(db, confirmed_order(customer))[0], 40)
+    db.commit()
+    _fill_cart(logged_in, make_product())
+    landed = logged_in.get(_checkout(logged_in, customer.company).headers["location"])
+    page = landed.get_data(as_text=True).replace("\xa0", " ").replace("\u202f", " ")
+    assert 'data-test="hold"' in page and "Прострочена заборгованість 300,00" in page
+    assert "Сплатіть прострочені 300,00" in page and 'data-test="pay-overdue"' in page
