@@ -2,6 +2,7 @@
 database, a trusted proxy, a real server on a database of its own)."""
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,7 +30,10 @@ def separate_app(suite_app: Flask, config: Any, *, own_sessions: bool = True) ->
     fixture's rolled-back transaction), only the configuration differs.
     """
     bound_before = db_session.session_factory.kw.get("bind")
-    app = create_app(config)
+    with warnings.catch_warnings():
+        # The test's own session (the `db` fixture) stays as it is, on purpose.
+        warnings.filterwarnings("ignore", message="At least one scoped session is already present")
+        app = create_app(config)
     _forget_broker_connections()
     if not own_sessions:
         db_session.remove()
