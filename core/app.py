@@ -34,8 +34,10 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
     db.init_db(app)
     import core.models  # noqa: F401  every mapped class, before anything queries
 
-    # 2. request infrastructure: language, CSRF, login, rate limits
-    from core import i18n
+    # 2. request infrastructure: headers and proxies, language, CSRF, login, rate limits
+    from core import headers, i18n
+
+    headers.init_headers(app)
 
     i18n.init_i18n(app)
     csrf.init_app(app)
