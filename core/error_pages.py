@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app, g, jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
@@ -69,8 +69,9 @@ def init_error_pages(app: Any) -> None:
 
     def database_unavailable(error: Exception) -> Any:
         log.error("database unavailable: %s", type(error).__name__, exc_info=error)
-        # The page must not ask the database again (for a logged-in user's language).
-        g.database_unavailable = True
+        # The page must not ask the database again: every template would look the
+        # visitor up (Flask-Login's `current_user`), so this request goes on as anonymous.
+        current_app.login_manager._update_request_context_with_user()
         return error_response(503)
 
     for error_class in DATABASE_UNAVAILABLE:

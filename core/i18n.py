@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, has_request_context, session
+from flask import current_app, has_request_context, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -21,8 +21,6 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
-    if g.get("database_unavailable"):  # the user's own language lives in the database
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and getattr(current_user, "locale", None) in languages:
         return current_user.locale
     # Deliberately not Accept-Language: staff and customers share devices and expect

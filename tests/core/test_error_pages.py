@@ -98,15 +98,16 @@ def test_an_in_page_script_gets_the_error_as_json(client: Any) -> None:
     assert response.get_json() == {"ok": False, "message": "Сторінку не знайдено. Такої сторінки немає або вона вам недоступна."}
 
 
+class WithoutDatabase(TestConfig):
+    # Nothing listens on the discard port: every connection is refused at once.
+    SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://portal@127.0.0.1:9/portal?connect_timeout=2"
+    REDIS_URL = None
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
 @pytest.fixture
 def app_without_database(app: Flask) -> Iterator[Flask]:
-    class Config(TestConfig):
-        # Nothing listens on the discard port: every connection is refused at once.
-        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://portal@127.0.0.1:9/portal?connect_timeout=2"
-        REDIS_URL = None
-        RATELIMIT_STORAGE_URI = "memory://"
-
-    with separate_app(app, Config) as dead:
+    with separate_app(app, WithoutDatabase) as dead:
         yield dead
 
 
@@ -119,3 +120,17 @@ def test_a_database_outage_shows_try_again_in_a_minute(app_without_database: Fla
     _in_english(client)
     _ours(client.post("/staff/login", data={"login": "admin@distributor.ua", "password": "whatever-42"}), 503,
           "Service temporarily unavailable", "Please try again in a minute.")
+
+
+def test_a_logged_in_visitor_also_gets_the_page_when_the_database_is_away(
+    app: Flask, logged_in: Any, make_staff: Any
+) -> None:
+    staff = app.test_client()
+    assert login(staff, make_staff("manager").email, staff=True).status_code == 302
+    # The same session cookies (both apps share the test SECRET_KEY), now with the database away.
+    with separate_app(app, WithoutDatabase) as dead:
+        for suite_client, page in ((logged_in, "/cart"), (staff, "/staff/")):
+            client = dead.test_client()
+            client.set_cookie("session", suite_client.get_cookie("session").value)
+            # Finding the user (and their language) needs the database: the page must not.
+            _ours(client.get(page), 503, "Сервіс тимчасово недоступний")
