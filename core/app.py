@@ -38,8 +38,10 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
     db.init_db(app)
     import core.models  # noqa: F401  every mapped class, before anything queries
 
-    # 2. request infrastructure: language, CSRF, login, rate limits
-    from core import i18n
+    # 2. request infrastructure: headers and proxies, language, CSRF, login, rate limits
+    from core import headers, i18n
+
+    headers.init_headers(app)
 
     i18n.init_i18n(app)
     csrf.init_app(app)
@@ -62,11 +64,12 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
 
     # 4. web: shared pages, the customer portal, provider callbacks, the backoffice
     from backoffice import bp as backoffice_bp
-    from core import web
+    from core import error_pages, web
     from payments.liqpay.callbacks import bp as payments_bp
     from portal import bp as portal_bp
 
     web.init_web(app)
+    error_pages.init_error_pages(app)
     app.register_blueprint(portal_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(backoffice_bp, url_prefix="/staff")

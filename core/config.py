@@ -42,6 +42,9 @@ class Config:
     OUTBOX_DISPATCH = os.environ.get("OUTBOX_DISPATCH") or ("celery" if REDIS_URL else "inline")
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # How many proxies of ours stand in front of the app (nginx: 1). Only then is the
+    # client's address taken from X-Forwarded-For; 0 believes no such header.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
     BABEL_DEFAULT_LOCALE = "uk"
     BABEL_DEFAULT_TIMEZONE = "Europe/Kyiv"

@@ -243,10 +243,11 @@ def dispatch_committed(app: Any) -> None:
         if unheard:
             settle_unheard(session, unheard)
         if app.config["OUTBOX_DISPATCH"] == "celery":
-            from core.celery import deliver_event
+            from core.celery import deliver_event, publish
 
             for event_id in ids:
-                deliver_event.delay(event_id)
+                if not publish(deliver_event, event_id):
+                    break  # the broker is away for the rest too; they stay pending for the sweep
             return
         for event_id in ids:
             try:
@@ -259,4 +260,9 @@ def dispatch_committed(app: Any) -> None:
 def init_outbox(app: Any) -> None:
     @app.teardown_request
     def _dispatch(_exc: BaseException | None) -> None:
-        dispatch_committed(app)
+        # The answer is decided and the events are committed: a failure here (the
+        # database gone since) is the sweep's to repair, never the visitor's error page.
+        try:
+            dispatch_committed(app)
+        except Exception:
+            log.exception("dispatching committed events failed; the sweep delivers them")

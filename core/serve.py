@@ -20,7 +20,7 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from core import jobs, outbox
 from core.db import db_session
@@ -36,6 +36,16 @@ TEST_CARDS = (
 # How long the delayed card stays in wait_accept: long enough to see the pending state.
 LIQPAY_DELAY_SECONDS = 3.0
 WILDCARD_HOSTS = {"0.0.0.0", "::", ""}
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler without its `Server: Werkzeug/x Python/y` header: the versions
+    of what we run are nobody's business."""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
 
 
 def _sweep_forever(app: Any, interval: float) -> None:
@@ -143,4 +153,6 @@ def serve_demo(host: str, port: int, liqpay_port: int | None, sweep_interval: fl
     click.echo("test cards: " + ", ".join(f"{card} {outcome}" for card, outcome in TEST_CARDS))
     click.echo(f"every SMS:  {inboxes['sms']}  (Atompark emulator)")
     click.echo(f"every mail: {inboxes['email']}  (local SMTP mailbox)")
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    run_simple(
+        host, port, app, threaded=True, use_reloader=False, use_debugger=False, request_handler=QuietRequestHandler
+    )

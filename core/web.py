@@ -1,4 +1,4 @@
-"""Pages every part shares: health, language switch, error pages."""
+"""Pages every part shares: health, language switch; the filters and globals of every template."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -6,9 +6,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, current_app, flash, has_request_context, jsonify, redirect, render_template, request, session, url_for,
+    Blueprint, current_app, flash, has_request_context, jsonify, redirect, request, session, url_for,
 )
-from flask_babel import gettext
 from flask_wtf import FlaskForm
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
@@ -137,10 +136,6 @@ def set_language(code: str) -> Any:
     return redirect(safe_next(request.args.get("next") or request.referrer and urlsplit(request.referrer).path))
 
 
-def _error_page(code: int, title: str, detail: str) -> Any:
-    return render_template("error.html", code=code, title=title, detail=detail), code
-
-
 def init_web(app: Any) -> None:
     app.register_blueprint(bp)
     app.jinja_env.filters["uah"] = format_uah
@@ -149,22 +144,3 @@ def init_web(app: Any) -> None:
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["channel_label"] = channel_label
     app.jinja_env.globals["reason_text"] = lambda code, params, stored: reason_text(code, params, stored, format_uah)
-
-    @app.errorhandler(403)
-    def forbidden(_e: Any) -> Any:
-        return _error_page(403, gettext("Немає доступу"), gettext("У вас немає прав на цю дію."))
-
-    @app.errorhandler(404)
-    def not_found(_e: Any) -> Any:
-        return _error_page(404, gettext("Сторінку не знайдено"), gettext("Такої сторінки немає або вона вам недоступна."))
-
-    @app.errorhandler(413)
-    def too_large(_e: Any) -> Any:
-        largest = max(current_app.config["ORDER_FORM_MAX_MB"], current_app.config["BANK_STATEMENT_MAX_MB"])
-        return _error_page(413, gettext("Файл завеликий"), gettext("Максимальний розмір файлу — %(mb)s МБ.", mb=largest))
-
-    @app.errorhandler(429)
-    def too_many(_e: Any) -> Any:
-        return _error_page(
-            429, gettext("Забагато спроб"), gettext("Забагато спроб входу. Зачекайте хвилину і спробуйте знову.")
-        )

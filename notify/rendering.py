@@ -16,6 +16,8 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from core.headers import allow_style_attribute
+
 # A message is a few hundred characters; nothing a template builds needs to be larger.
 MAX_BUILT_LENGTH = 10_000
 
@@ -95,6 +97,15 @@ def sms_size(text: str) -> SmsSize:
     return SmsSize(length, segments, unicode)
 
 
+# The e-mail layout's inline styles (mail clients drop <style>); the backoffice preview
+# shows them under the page's Content-Security-Policy, which allows exactly these.
+_BODY_STYLE = allow_style_attribute(
+    "font-family:Arial,sans-serif;font-size:15px;line-height:1.5;color:#1f2933;max-width:600px;margin:0 auto;padding:16px"
+)
+_RULE_STYLE = allow_style_attribute("border:none;border-top:1px solid #d9dee3")
+_FOOTER_STYLE = allow_style_attribute("font-size:12px;color:#6b7785")
+
+
 def email_html(body: str, title: str, footer: str) -> str:
     """The HTML part: the same words as the text part, paragraphs and links kept."""
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
@@ -102,10 +113,9 @@ def email_html(body: str, title: str, footer: str) -> str:
     return (
         '<!doctype html><html><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title></head>"
-        '<body style="font-family:Arial,sans-serif;font-size:15px;line-height:1.5;color:#1f2933;'
-        'max-width:600px;margin:0 auto;padding:16px">'
+        f'<body style="{_BODY_STYLE}">'
         f"{rendered}"
-        f'<hr style="border:none;border-top:1px solid #d9dee3"><p style="font-size:12px;color:#6b7785">'
+        f'<hr style="{_RULE_STYLE}"><p style="{_FOOTER_STYLE}">'
         f"{html.escape(footer)}</p></body></html>"
     )
 

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from core.celery import celery_app
+from core.celery import celery_app, publish
 from core.db import db_session, utcnow
 from core.jobs import periodic
 from notify import channels, delivery
@@ -52,7 +52,7 @@ def _anything_due(session: Session) -> bool:
 @event.listens_for(Session, "after_commit")
 def _kick_sender(session: Session) -> None:
     if session.info.pop("notify_queued", False) and current_app and current_app.config["OUTBOX_DISPATCH"] == "celery":
-        send_due_task.delay()
+        publish(send_due_task)  # without a broker, the periodic job sends them
 
 
 @periodic("notify.send", every_seconds=5)
