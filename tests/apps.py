@@ -11,7 +11,12 @@ from flask import Flask
 
 from core.app import create_app
 from core.celery import celery_app, init_celery
+from core.config import TestConfig
 from core.db import db_session
+
+# A process started by a test runs the production config, which refuses to start
+# without real keys: it gets the suite's own.
+SIGNING_ENV = {name: getattr(TestConfig, name) for name in ("SECRET_KEY", "LIQPAY_PUBLIC_KEY", "LIQPAY_PRIVATE_KEY")}
 
 
 def _forget_broker_connections() -> None:

@@ -24,7 +24,7 @@ from core.auth import limiter
 from core.config import ROOT, TestConfig
 from core.serve import QuietRequestHandler
 from notify.rendering import email_html
-from tests.apps import separate_app
+from tests.apps import SIGNING_ENV, separate_app
 from tests.conftest import login
 
 TEMPLATE_DIRS = [ROOT / "core" / "templates", ROOT / "portal" / "templates", ROOT / "backoffice" / "templates"]
@@ -110,7 +110,7 @@ def test_the_demo_server_names_no_software(app: Flask, db: Any) -> None:
 
 def test_gunicorn_with_our_config_names_no_software(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "SECRET_KEY": "x" * 64, "DATABASE_URL": f"sqlite:///{tmp_path}/g.db"}
+    env = {**os.environ, **SIGNING_ENV, "DATABASE_URL": f"sqlite:///{tmp_path}/g.db"}
     env.pop("REDIS_URL", None)
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}", "wsgi:app"],

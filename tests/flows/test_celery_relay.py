@@ -33,6 +33,7 @@ from notify.models import Message
 from payments.card import start_checkout
 from payments.invoices import invoices_of_order
 from payments.models import Invoice
+from tests.apps import SIGNING_ENV
 from tests.conftest import reset_schema, valid_edrpou
 
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -60,9 +61,8 @@ def _separate_database(tmp_path: Path) -> tuple[str, callable]:
 
 
 def _start_worker(url: str) -> subprocess.Popen:
-    # The test's own keys: the worker verifies the LiqPay notices the test signs.
-    keys = {name: getattr(TestConfig, name) for name in ("SECRET_KEY", "LIQPAY_PUBLIC_KEY", "LIQPAY_PRIVATE_KEY")}
-    env = {**os.environ, **keys, "DATABASE_URL": url, "REDIS_URL": REDIS_URL, "OUTBOX_DISPATCH": "celery"}
+    # The suite's keys: the worker verifies the LiqPay notices the test signs.
+    env = {**os.environ, **SIGNING_ENV, "DATABASE_URL": url, "REDIS_URL": REDIS_URL, "OUTBOX_DISPATCH": "celery"}
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "wsgi:celery", "worker", "--concurrency", "2", "--pool", "prefork",
          "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "-Q", "celery"],
