@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import delete, select
 
 from backoffice import bp
-from backoffice.access import COMPANY_EDITORS, MESSAGE_FIXERS, NOTIFY_EDITORS
+from backoffice.access import COMPANY_EDITORS, MESSAGE_FIXERS, MESSAGE_READERS, NOTIFY_EDITORS
 from backoffice.forms import ActionForm
 from backoffice.forms_notify import CompanyChannelsForm, ResendForm, TemplateForm
 from backoffice.helpers import current_page, get_or_404, paginate
@@ -27,7 +27,7 @@ from notify.reasons import reason
 
 
 @bp.get("/messages")
-@staff_required()
+@staff_required(*MESSAGE_READERS)
 def messages() -> Any:
     status, channel = request.args.get("status", ""), request.args.get("channel", "")
     stmt = select(Message).order_by(Message.created_at.desc(), Message.id.desc())
@@ -42,7 +42,7 @@ def messages() -> Any:
 
 
 @bp.route("/messages/<int:message_id>", methods=["GET", "POST"])
-@staff_required()
+@staff_required(*MESSAGE_READERS)
 def message_detail(message_id: int) -> Any:
     message = get_or_404(Message, message_id)
     form = ResendForm(recipient=message.recipient)

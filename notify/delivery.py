@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from notify.channel import ChannelError
 from notify.models import DELIVERED, FAILED, QUEUED, SENDING, SENT, Message
-from notify.planning import normalized_address, rewrite
+from notify.planning import holds_secrets, normalized_address, rewrite
 from notify.quiet_hours import next_allowed
 
 Send = Callable[[Session, Row], str]
@@ -84,7 +84,8 @@ def claim(session: Session, limits: Limits, now: datetime | None = None) -> list
     )
     rows = session.execute(
         select(Message.id, Message.channel, Message.recipient, Message.subject, Message.body, Message.attachments,
-               Message.attempts, Message.language, Message.template)
+               Message.attempts, Message.language, Message.template, Message.event_id, Message.created_at,
+               Message.claim)
         .where(Message.claim == token)
         .order_by(Message.id)
     ).all()
@@ -196,6 +197,10 @@ def resend(session: Session, message: Message, new_recipient: str | None = None)
     address, problem = normalized_address(message.channel, message.recipient if new_recipient is None else new_recipient)
     if problem:
         return problem[0]
+    if address != message.recipient and holds_secrets(message.template):
+        # A link that logs in or pays goes only where the event sent it: sent elsewhere
+        # by staff, it would hand them the account or the invoice.
+        return "secret_elsewhere"
     if address != message.recipient and message.event_id is not None and session.scalar(
         select(Message.id).where(Message.event_id == message.event_id, Message.channel == message.channel,
                                  Message.template == message.template, Message.recipient == address)
