@@ -109,7 +109,7 @@ def test_a_template_with_a_syntax_error_is_refused(client, db, as_staff):
 @pytest.mark.parametrize("body", [
     "{{ ''.__class__.__mro__ }}",
     "{{ cycler.__init__.__globals__ }}",
-    "{{ lipsum.__globals__['os'] }}",
+    "{{ joiner.__init__.__globals__['os'] }}",
     "{{ company.__class__.__base__.__subclasses__() }}",
     "{{ '{0.__class__}'.format(company) }}",
 ])
@@ -124,6 +124,25 @@ def test_a_template_reaching_out_of_the_sandbox_is_refused(client, db, as_staff,
     # The live preview refuses it too, and shows nothing of what it reached for.
     preview = client.post(f"{TEMPLATES}/order_confirmed/sms/uk/preview", data={"body": body}).get_json()
     assert preview["error"] and preview["body"] == "" and preview["characters"] is None
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ('{{ "x"|center(200000000) }}', "шаблон будує занадто довгий текст"),
+    ('{% for a in range(1000) %}{% for b in range(1000) %}{{ "x" * 1000 }}{% endfor %}{% endfor %}',
+     "повідомлення виходить занадто довгим"),
+])
+def test_a_template_that_would_cost_too_much_is_refused_in_words(client, db, as_staff, body, words):
+    as_staff("head_of_sales")
+    response = client.post(f"{TEMPLATES}/order_confirmed/email/uk", data={"subject": "Тема", "body": body})
+    assert response.status_code == 400
+    assert f"Шаблон не заповнюється: {words}" in text_of(response)
+    assert template_rows(db) == []
+    preview = client.post(f"{TEMPLATES}/order_confirmed/email/uk/preview", data={"body": body}).get_json()
+    assert words in preview["error"] and preview["body"] == ""
+    client.get("/lang/en")
+    english = client.post(f"{TEMPLATES}/order_confirmed/email/uk", data={"subject": "Тема", "body": body})
+    assert english.status_code == 400 and "The template does not fill in: " in text_of(english)
+    assert "шаблон" not in text_of(english).split("The template does not fill in: ", 1)[1][:80]
 
 
 def test_a_good_template_is_saved_and_used_by_the_next_message(app, client, db, as_staff, make_company):
