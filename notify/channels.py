@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from notify.atompark.client import AtomparkClient
 from notify.channel import ChannelError
 from notify.email.sender import Attachment, SmtpSender, SmtpSettings
+from notify.events import mask_secret_links
 from notify.planning import text_to_send
 from notify.rendering import RenderError, email_html
 from payments.invoice_document import invoice_pdf
@@ -67,6 +68,14 @@ def send(session: Session, row: Row) -> str:
             message_id=message_id_of(row.id, row.created_at, sender.settings.from_address),
         )
     raise ChannelError("unknown_channel", row.channel, permanent=True)
+
+
+def find_sent_sms(row: Row) -> list[str]:
+    """What Atompark received that could be this SMS: our sender, its phone and its text
+    (links with a secret compared masked, as the text is stored)."""
+    wanted = mask_secret_links(row.body)
+    return sms_client(current_app._get_current_object()).find_campaigns(
+        row.recipient, lambda body: mask_secret_links(body) == wanted)
 
 
 def message_id_of(message_id: int, created_at: datetime, from_address: str) -> str:

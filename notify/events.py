@@ -6,6 +6,7 @@ Producers not built yet (quotes, contracts) are wired by topic and payload alone
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,6 +31,7 @@ SecretsBuilder = Callable[[Session, dict[str, Any]], Context]
 # What staff see in place of a secret (a reset, invitation or pay link's token).
 SECRET_MASK = "••••••"
 _TOKEN_PLACEHOLDER = "0-secret-0"
+SECRET_ENDPOINTS = ("portal.reset_password", "backoffice.reset_password", "portal.accept_invitation", "portal.pay_link")
 
 OWNER_ACCOUNTANT = ("owner", "accountant")
 OWNER_BUYER = ("owner", "buyer")
@@ -88,6 +90,15 @@ def _common(session: Session, payload: dict[str, Any]) -> Context:
 def masked_link(endpoint: str) -> str:
     """The link as staff may read it: where it leads, without the token that opens it."""
     return public_url(endpoint, token=_TOKEN_PLACEHOLDER).replace(_TOKEN_PLACEHOLDER, SECRET_MASK)
+
+
+def mask_secret_links(text: str) -> str:
+    """`text` with the token of every reset, invitation and pay link masked, the way a
+    message is stored: what was sent can then be compared with what we kept."""
+    for endpoint in SECRET_ENDPOINTS:
+        prefix = masked_link(endpoint).removesuffix(SECRET_MASK)
+        text = re.sub(re.escape(prefix) + r"[^\s<>\"']+", lambda _: prefix + SECRET_MASK, text)
+    return text
 
 
 def _pay_link(token: str | None, *, reveal: bool = False) -> str:

@@ -494,3 +494,42 @@ def test_company_channels_of_a_missing_company_is_404(client, db, as_staff):
     as_staff("manager")
     assert client.post("/staff/companies/999999/notifications", data={"email": "y"}).status_code == 404
 
+
+
+def test_messages_in_doubt_are_counted_listed_and_resent_in_one_click(app, client, db, as_staff, providers):
+    as_staff("manager")
+    before = int(_card(client, "unknown-messages"))
+    doubt = message_row(db, channel="sms", status="unknown", recipient="+380670000301", error_code="outcome_unresolved",
+                        body="Замовлення 1 підтверджено")
+    message_row(db, channel="sms", status="sent", recipient="+380670000302")
+    db.commit()
+    assert int(_card(client, "unknown-messages")) == before + 1
+    page = text_of(client.get("/staff/messages?status=unknown"))
+    assert "+380670000301" in page and "+380670000302" not in page
+    assert "Невідомо, чи надіслано" in page and "провайдер не дав певної відповіді" in page
+    response = client.post(f"/staff/messages/{doubt.id}/resend")
+    assert response.status_code == 302 and response.headers["Location"] == "/staff/messages?status=unknown"
+    db.refresh(doubt)
+    assert (doubt.status, doubt.recipient, doubt.error_code) == ("queued", "+380670000301", "")
+    # Once queued it is no longer in doubt, and a second click changes nothing.
+    client.post(f"/staff/messages/{doubt.id}/resend")
+    assert "Повторно надіслати можна лише повідомлення з помилкою." in text_of(client.get("/staff/messages"))
+    with app.app_context():
+        assert tasks.send_now(db) == 1
+    assert [sms["phone"] for sms in providers.sms()] == ["380670000301"]
+
+
+@pytest.mark.parametrize("role", ["lawyer"])
+def test_a_role_without_the_log_cannot_resend_from_it(client, db, as_staff, role):
+    as_staff(role)
+    doubt = message_row(db, status="unknown", error_code="outcome_unresolved")
+    db.commit()
+    assert client.post(f"/staff/messages/{doubt.id}/resend").status_code == 403
+    db.refresh(doubt)
+    assert doubt.status == "unknown"
+
+
+def _card(client: Any, name: str) -> str:
+    page = client.get("/staff/").get_data(as_text=True)
+    card = page.split(f'data-test="{name}"', 1)[1]
+    return card.split('<div class="number">', 1)[1].split("<", 1)[0]
