@@ -147,11 +147,12 @@ def _record_sent(session: Session, row: Row, provider_id: str) -> int:
 
 
 def _release(session: Session, rows: list[Row]) -> None:
-    for row in rows:
-        session.execute(
-            update(Message).where(_held(row))
-            .values(status=QUEUED, claim=None, lease_until=None, attempts=Message.attempts - 1)
-        )
+    # One batch, one claim: what is still held under it goes back untried.
+    session.execute(
+        update(Message).where(Message.id.in_([row.id for row in rows]), Message.claim == rows[0].claim,
+                              Message.status == SENDING)
+        .values(status=QUEUED, claim=None, lease_until=None, attempts=Message.attempts - 1)
+    )
     session.commit()
 
 
