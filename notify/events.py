@@ -59,6 +59,9 @@ class EventSpec:
     # The context holds secrets (a link that logs in or pays) only masked; this gives the
     # real values, and only the sender calls it, at the moment a message goes out.
     secrets: SecretsBuilder | None = None
+    # The variables `secrets` fills: a template may only print them whole, as a word of
+    # their own, so no wording can carry a token somewhere else.
+    secret_variables: tuple[str, ...] = ()
 
 
 def money_text(value: str | Decimal, language: str) -> str:
@@ -214,14 +217,16 @@ _REMINDER_VARS = {**_COMMON_VARS, "invoice_number": _l("номер рахунк�
                   "due_date": _l("дата сплати"), "days": _l("днів до / після дати сплати"),
                   "pay_link": _l("посилання на оплату")}
 
+_PAY_LINK: dict[str, Any] = {"secrets": _pay_link_secret, "secret_variables": ("pay_link",)}
+
 SPECS: tuple[EventSpec, ...] = (
     EventSpec("invitation", "user.invited", _l("Запрошення до кабінету"), _invitation, audience="user",
-              secrets=_invitation_secret,
+              secrets=_invitation_secret, secret_variables=("link",),
               variables={**_COMMON_VARS, "name": _l("ім'я користувача"), "login": _l("логін (телефон або e-mail)"),
                          "link": _l("посилання для встановлення пароля"), "valid_days": _l("днів дії посилання")},
               sample={"user_id": None, "company_id": None, "login": "+380671234567", "valid_days": 14}),
     EventSpec("password_reset", "user.password_reset_requested", _l("Відновлення пароля"), _password_reset,
-              audience="user", quiet_hours=False, secrets=_password_reset_secret,
+              audience="user", quiet_hours=False, secrets=_password_reset_secret, secret_variables=("link",),
               variables={**_COMMON_VARS, "link": _l("посилання для зміни пароля"), "valid_hours": _l("годин дії")},
               sample={"user": None, "recipient": "", "valid_hours": 24}),
     EventSpec("order_confirmed", "order.confirmed", _l("Замовлення підтверджено"), _order_confirmed, roles=OWNER_BUYER,
@@ -230,7 +235,7 @@ SPECS: tuple[EventSpec, ...] = (
               sample={"order_id": None, "number": "000123", "company_id": None, "status": "confirmed",
                       "total": "12480.00"}),
     EventSpec("invoice_issued", "invoice.issued", _l("Виставлено рахунок (з посиланням на оплату і PDF)"),
-              _invoice_issued, attachments=lambda p: [{"invoice_pdf": p["invoice_id"]}], secrets=_pay_link_secret,
+              _invoice_issued, attachments=lambda p: [{"invoice_pdf": p["invoice_id"]}], **_PAY_LINK,
               variables={**_COMMON_VARS, "invoice_number": _l("номер рахунку"), "amount": _l("сума"),
                          "due_date": _l("сплатити до"), "pay_link": _l("посилання на оплату")},
               sample=_INVOICE_SAMPLE),
@@ -240,19 +245,19 @@ SPECS: tuple[EventSpec, ...] = (
                          "invoice_paid": _l("рахунок сплачено повністю (так/ні)")},
               sample={"payment_id": 1, "invoice_id": 1, "number": "2026-00042", "company_id": None,
                       "amount": "12480.00", "source": "liqpay", "invoice_paid": True}),
-    EventSpec("payment_failed", "payment.failed", _l("Оплата не пройшла"), _payment_failed, secrets=_pay_link_secret,
+    EventSpec("payment_failed", "payment.failed", _l("Оплата не пройшла"), _payment_failed, **_PAY_LINK,
               variables={**_COMMON_VARS, "amount": _l("сума"), "invoice_numbers": _l("номери рахунків"),
                          "pay_link": _l("посилання на оплату"), "reason": _l("причина від банку")},
               sample={"payment_id": 1, "company_id": None, "amount": "12480.00", "numbers": ["2026-00042"],
                       "pay_token": "sample-token", "reason": "Недостатньо коштів"}),
     EventSpec("invoice_due_soon", "invoice.reminder", _l("Нагадування: скоро дата сплати"), _reminder,
-              applies=_step("before"), secrets=_pay_link_secret, variables=_REMINDER_VARS,
+              applies=_step("before"), **_PAY_LINK, variables=_REMINDER_VARS,
               sample={**_REMINDER_SAMPLE, "days_past_due": -3}),
     EventSpec("invoice_due_today", "invoice.reminder", _l("Нагадування: сьогодні дата сплати"), _reminder,
-              applies=_step("due"), secrets=_pay_link_secret, variables=_REMINDER_VARS,
+              applies=_step("due"), **_PAY_LINK, variables=_REMINDER_VARS,
               sample={**_REMINDER_SAMPLE, "days_past_due": 0}),
     EventSpec("invoice_overdue", "invoice.reminder", _l("Рахунок прострочено"), _reminder,
-              applies=_step("after"), secrets=_pay_link_secret, variables=_REMINDER_VARS, sample=_REMINDER_SAMPLE),
+              applies=_step("after"), **_PAY_LINK, variables=_REMINDER_VARS, sample=_REMINDER_SAMPLE),
     EventSpec("prices_changed", "prices.changed", _l("Зміна цін (дайджест)"), _prices_changed, roles=OWNER_BUYER,
               marketing=True,
               variables={**_COMMON_VARS, "lines": _l("список змін: name, sku, old, new, up"), "count": _l("кількість змін")},

@@ -140,7 +140,17 @@ class Wording:
                 context = {**context, **self.spec.secrets(self.session, self.payload)}
             except LookupError as exc:
                 raise rendering.RenderError(str(exc)) from exc
-        return _one_line(rendering.render_text(subject, context)) if subject else "", rendering.render_text(body, context)
+        return render_checked(self.spec, subject, body, context)
+
+
+def render_checked(spec: EventSpec, subject: str, body: str, context: dict[str, Any]) -> tuple[str, str]:
+    """(subject, body) rendered; a secret link must stand whole in both, or RenderError."""
+    secrets = {name: str(context[name]) for name in spec.secret_variables if name in context}
+    title = _one_line(rendering.render_text(subject, context)) if subject else ""
+    text = rendering.render_text(body, context)
+    rendering.check_secrets_printed_whole(subject, title, secrets)
+    rendering.check_secrets_printed_whole(body, text, secrets)
+    return title, text
 
 
 def template_text(session: Session, event: str, channel: str, language: str) -> tuple[str, str]:

