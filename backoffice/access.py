@@ -23,6 +23,9 @@ COLLECTORS = ("manager", "head_of_sales", "accountant")
 PROMOTION_EDITORS = ("head_of_sales",)
 # Message wording and which events send anything: the head of sales owns what customers read.
 NOTIFY_EDITORS = ("head_of_sales",)
+# The message log is support work: sales and accounting answer "did my invoice arrive?".
+# The lawyer has no such questions (and the log is no place for curiosity).
+MESSAGE_READERS = ("manager", "head_of_sales", "accountant")
 # Whoever keeps a company's contacts can correct an address and send a failed message again.
 MESSAGE_FIXERS = ("manager", "head_of_sales", "accountant")
 REFUNDERS = refunds.REFUNDERS
@@ -53,7 +56,7 @@ NAV = (
     NavItem("backoffice.price_types", _l("Типи цін"), CATALOG_EDITORS),
     NavItem("backoffice.payments_queue", _l("Платежі до розбору"), PAYMENT_HANDLERS),
     NavItem("backoffice.outbox", _l("Черга подій"), OUTBOX_WATCHERS),
-    NavItem("backoffice.messages", _l("Повідомлення"), ANY_STAFF),
+    NavItem("backoffice.messages", _l("Повідомлення"), MESSAGE_READERS),
     NavItem("backoffice.notify_templates", _l("Шаблони повідомлень"), NOTIFY_EDITORS),
     NavItem("backoffice.invitations", _l("Запрошення"), COMPANY_EDITORS),
 )

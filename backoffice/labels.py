@@ -43,6 +43,7 @@ MESSAGE_STATUS_LABELS = {
     "sent": _l("Надіслано"),
     "delivered": _l("Доставлено"),
     "failed": _l("Помилка"),
+    "unknown": _l("Невідомо, чи надіслано"),
 }
 MESSAGE_CHANNEL_LABELS = {"sms": _l("SMS"), "email": _l("E-mail"), "log": _l("Журнал")}
 # Channels a manager can take an order through (the portal and 1C create their own).

@@ -15,6 +15,7 @@ from core.orders.models import Order
 from core.orders.services import KYIV, kyiv_today
 from core.outbox import FAILED, OutboxEvent
 from notify.models import FAILED as MESSAGE_FAILED
+from notify.models import UNKNOWN as MESSAGE_UNKNOWN
 from notify.models import Message
 
 
@@ -40,6 +41,10 @@ def index() -> Any:
         "failed_messages": db_session.scalar(
             select(func.count()).select_from(Message)
             .where(Message.status == MESSAGE_FAILED, Message.created_at >= utcnow() - timedelta(days=7))
+        ),
+        # Messages a dead worker left in doubt: each needs a look whatever its age.
+        "unknown_messages": db_session.scalar(
+            select(func.count()).select_from(Message).where(Message.status == MESSAGE_UNKNOWN)
         ),
     }
     return render_template("backoffice/index.html", counts=counts, today=kyiv_today())

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import delete, select
 
 from backoffice import bp
-from backoffice.access import COMPANY_EDITORS, MESSAGE_FIXERS, NOTIFY_EDITORS
+from backoffice.access import COMPANY_EDITORS, MESSAGE_FIXERS, MESSAGE_READERS, NOTIFY_EDITORS
 from backoffice.forms import ActionForm
 from backoffice.forms_notify import CompanyChannelsForm, ResendForm, TemplateForm
 from backoffice.helpers import current_page, get_or_404, paginate
@@ -20,14 +20,26 @@ from core.customers.models import Company
 from core.db import db_session
 from notify import delivery
 from notify.events import BY_KEY, SPECS
-from notify.models import CHANNELS, MESSAGE_STATUSES, CompanyNotifySettings, Message, MessageTemplate, NotifyRule
+from notify.models import (
+    CHANNELS,
+    FAILED,
+    MESSAGE_STATUSES,
+    UNKNOWN,
+    CompanyNotifySettings,
+    Message,
+    MessageTemplate,
+    NotifyRule,
+)
 from notify.planning import LANGUAGES, template_text
 from notify.preview import preview
 from notify.reasons import reason
 
+# Failed, or in doubt after a worker died: staff decide to send it (again).
+RESENDABLE = (FAILED, UNKNOWN)
+
 
 @bp.get("/messages")
-@staff_required()
+@staff_required(*MESSAGE_READERS)
 def messages() -> Any:
     status, channel = request.args.get("status", ""), request.args.get("channel", "")
     stmt = select(Message).order_by(Message.created_at.desc(), Message.id.desc())
@@ -37,12 +49,30 @@ def messages() -> Any:
         stmt = stmt.where(Message.channel == channel)
     return render_template(
         "backoffice/messages.html", page=paginate(stmt, current_page()), status=status, channel=channel,
-        statuses=MESSAGE_STATUSES, channels=CHANNELS, reason=reason, specs=BY_KEY,
+        statuses=MESSAGE_STATUSES, channels=CHANNELS, reason=reason, specs=BY_KEY, action_form=ActionForm(),
     )
 
 
+@bp.post("/messages/<int:message_id>/resend")
+@staff_required(*MESSAGE_FIXERS)
+def resend_message(message_id: int) -> Any:
+    """One click from the log: send a message in doubt (or failed) again, to the same address."""
+    message = get_or_404(Message, message_id)
+    back = url_for("backoffice.messages", status=message.status)
+    if not ActionForm().validate_on_submit():
+        flash(gettext("Форма застаріла. Оновіть сторінку і спробуйте ще раз."), "error")
+    elif message.status not in RESENDABLE:
+        flash(gettext("Повторно надіслати можна лише повідомлення з помилкою."), "error")
+    elif problem := delivery.resend(db_session, message):
+        flash(reason(problem), "error")
+    else:
+        db_session.commit()
+        flash(gettext("Повідомлення поставлено в чергу на відправлення."), "ok")
+    return redirect(back)
+
+
 @bp.route("/messages/<int:message_id>", methods=["GET", "POST"])
-@staff_required()
+@staff_required(*MESSAGE_READERS)
 def message_detail(message_id: int) -> Any:
     message = get_or_404(Message, message_id)
     form = ResendForm(recipient=message.recipient)
@@ -50,7 +80,7 @@ def message_detail(message_id: int) -> Any:
     if request.method == "POST":
         if not current_user.has_role(*MESSAGE_FIXERS):
             abort(403)
-        if message.status != "failed":
+        if message.status not in RESENDABLE:
             flash(gettext("Повторно надіслати можна лише повідомлення з помилкою."), "error")
         elif form.validate_on_submit():
             problem = delivery.resend(db_session, message, form.recipient.data)

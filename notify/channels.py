@@ -3,6 +3,8 @@ the delivery engine calls with a claimed message row."""
 from __future__ import annotations
 
 import threading
+from datetime import datetime
+from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app
@@ -13,7 +15,9 @@ from sqlalchemy.orm import Session
 from notify.atompark.client import AtomparkClient
 from notify.channel import ChannelError
 from notify.email.sender import Attachment, SmtpSender, SmtpSettings
-from notify.rendering import email_html
+from notify.events import mask_secret_links
+from notify.planning import text_to_send
+from notify.rendering import RenderError, email_html
 from payments.invoice_document import invoice_pdf
 from payments.models import Invoice
 
@@ -47,17 +51,39 @@ def email_sender(app: Any) -> SmtpSender:
 
 def send(session: Session, row: Row) -> str:
     app = current_app._get_current_object()
+    try:
+        subject, body = text_to_send(session, row)
+    except RenderError as exc:
+        raise ChannelError("template_error", str(exc), permanent=True) from exc
     if row.channel == "sms":
-        return sms_client(app).send_sms(row.recipient, row.body).campaign_id
+        return sms_client(app).send_sms(row.recipient, body).campaign_id
     if row.channel == "email":
         with force_locale(row.language):
             footer = gettext("Цей лист надіслано автоматично порталом замовлень %(supplier)s.",
                              supplier=app.config["SUPPLIER_NAME"])
-        return email_sender(app).send(
-            row.recipient, row.subject, row.body, email_html(row.body, row.subject, footer),
+        sender = email_sender(app)
+        return sender.send(
+            row.recipient, subject, body, email_html(body, subject, footer),
             attachments=lambda: _attachments(session, row.attachments or []),
+            message_id=message_id_of(row.id, row.created_at, sender.settings.from_address),
         )
     raise ChannelError("unknown_channel", row.channel, permanent=True)
+
+
+def find_sent_sms(row: Row) -> list[str]:
+    """What Atompark received that could be this SMS: our sender, its phone and its text
+    (links with a secret compared masked, as the text is stored)."""
+    wanted = mask_secret_links(row.body)
+    return sms_client(current_app._get_current_object()).find_campaigns(
+        row.recipient, lambda body: mask_secret_links(body) == wanted)
+
+
+def message_id_of(message_id: int, created_at: datetime, from_address: str) -> str:
+    """One Message-ID per message, whichever attempt sends it: a copy sent again after a
+    crash is then the same e-mail to every relay and mail client that has the first.
+    The creation time keeps ids apart across databases (a demo that was reset)."""
+    domain = parseaddr(from_address)[1].rpartition("@")[2] or "localhost"
+    return f"<notify.{message_id}.{int(created_at.timestamp())}@{domain}>"
 
 
 def _attachments(session: Session, wanted: list[dict[str, Any]]) -> list[Attachment]:

@@ -6,8 +6,15 @@ Its messages then go out one at a time in id order, each outcome committed befor
 the next is tried. So when a worker dies, the lease runs out on a batch whose first
 unfinished message is the only one whose fate is unknown (it may be on the wire);
 those after it were never tried and go back to the queue. The one in doubt is not
-sent again blindly — a second copy is worse than a question — it is failed as
-`outcome_unknown`, for staff to check and resend.
+sent again blindly — a second copy is worse than a question: an e-mail goes again under
+the same Message-ID (a mailbox that has the first keeps one), an SMS becomes `unknown`
+and the provider is asked whether it has it (yes: sent; no: queued again). What the
+provider cannot answer stays `unknown` (`outcome_unresolved`), in front of staff, with
+a resend button.
+
+Every outcome is written only while the worker still holds the claim (the batch's id,
+status `sending`): a worker whose lease ran out and whose batch was taken over cannot
+overwrite what the next one recorded.
 """
 from __future__ import annotations
 
@@ -24,13 +31,18 @@ from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from notify.channel import ChannelError
-from notify.models import DELIVERED, FAILED, QUEUED, SENDING, SENT, Message
-from notify.planning import normalized_address, rewrite
+from notify.models import DELIVERED, FAILED, QUEUED, SENDING, SENT, UNKNOWN, Message
+from notify.planning import holds_secrets, normalized_address, rewrite
 from notify.quiet_hours import next_allowed
 
 Send = Callable[[Session, Row], str]
+# Which of the provider's messages could be this one: ids of what it received.
+Lookup = Callable[[Row], list[str]]
 # Room for the clocks of two workers and a commit, between the last send and the lease's end.
 LEASE_MARGIN_SECONDS = 5.0
+# How long the provider is asked about a message in doubt before staff alone decide.
+LOOKUP_FOR = timedelta(hours=24)
+LOOKUP_RETRY = timedelta(minutes=5)
 log = logging.getLogger(__name__)
 
 
@@ -84,7 +96,8 @@ def claim(session: Session, limits: Limits, now: datetime | None = None) -> list
     )
     rows = session.execute(
         select(Message.id, Message.channel, Message.recipient, Message.subject, Message.body, Message.attachments,
-               Message.attempts, Message.language, Message.template)
+               Message.attempts, Message.language, Message.template, Message.event_id, Message.created_at,
+               Message.claim)
         .where(Message.claim == token)
         .order_by(Message.id)
     ).all()
@@ -110,19 +123,34 @@ def send_claimed(session: Session, rows: list[Row], send: Send, limits: Limits, 
             session.rollback()
             _record_failure(session, row, ChannelError("internal_error", f"{type(exc).__name__}: {exc}", permanent=False), limits)
         else:
-            session.execute(
-                update(Message).where(Message.id == row.id)
-                .values(status=SENT, provider_id=provider_id, sent_at=utcnow(), claim=None, lease_until=None,
-                        error_code="", last_error="")
-            )
-            sent += 1
+            sent += _record_sent(session, row, provider_id)
         session.commit()
     return sent
 
 
+def _held(row: Row) -> Any:
+    """The row as long as this worker's claim on it stands."""
+    return (Message.id == row.id) & (Message.claim == row.claim) & (Message.status == SENDING)
+
+
+def _record_sent(session: Session, row: Row, provider_id: str) -> int:
+    sent = {"status": SENT, "provider_id": provider_id, "sent_at": utcnow(), "claim": None, "lease_until": None,
+            "error_code": "", "last_error": ""}
+    if session.execute(update(Message).where(_held(row)).values(**sent)).rowcount:
+        return 1
+    # The lease ran out under us. If the sweep has the message in doubt, what we know
+    # settles it; if another worker has taken it since, its record stands.
+    settled = session.execute(update(Message).where(Message.id == row.id, Message.status == UNKNOWN).values(**sent))
+    log.warning("message %s was sent after its claim %s was lost (%s)", row.id, row.claim,
+                "settled the doubt" if settled.rowcount else "another worker holds it now")
+    return 0
+
+
 def _release(session: Session, rows: list[Row]) -> None:
+    # One batch, one claim: what is still held under it goes back untried.
     session.execute(
-        update(Message).where(Message.id.in_([row.id for row in rows]), Message.status == SENDING)
+        update(Message).where(Message.id.in_([row.id for row in rows]), Message.claim == rows[0].claim,
+                              Message.status == SENDING)
         .values(status=QUEUED, claim=None, lease_until=None, attempts=Message.attempts - 1)
     )
     session.commit()
@@ -137,7 +165,8 @@ def _record_failure(session: Session, row: Row, exc: ChannelError, limits: Limit
         if row.channel == "sms":
             retry_at = next_allowed(retry_at, limits.quiet_hours)
         values.update(status=QUEUED, next_attempt_at=retry_at)
-    session.execute(update(Message).where(Message.id == row.id).values(**values))
+    if not session.execute(update(Message).where(_held(row)).values(**values)).rowcount:
+        log.warning("message %s: outcome %s not recorded, claim %s was lost", row.id, exc.code, row.claim)
 
 
 def send_due(session: Session, send: Send, limits: Limits, budget_seconds: float = 20.0) -> int:
@@ -155,29 +184,86 @@ def send_due(session: Session, send: Send, limits: Limits, budget_seconds: float
 
 def recover_abandoned(session: Session, now: datetime | None = None) -> dict[str, int]:
     """Batches whose worker died: the first unfinished message of each is in doubt, the
-    rest were never tried."""
+    rest were never tried. An e-mail in doubt goes again (same Message-ID); an SMS in
+    doubt waits for the provider to be asked (`resolve_unknown`)."""
     now = now or utcnow()
     rows = session.execute(
-        select(Message.id, Message.claim).where(Message.status == SENDING, Message.lease_until < now).order_by(Message.id)
+        select(Message.id, Message.claim, Message.channel).where(Message.status == SENDING, Message.lease_until < now)
+        .order_by(Message.id)
     ).all()
-    in_doubt: dict[str, int] = {}
-    for message_id, token in rows:
-        in_doubt.setdefault(token, message_id)
-    doubtful = list(in_doubt.values())
-    untried = [message_id for message_id, _ in rows if message_id not in set(doubtful)]
-    if doubtful:
+    in_doubt: dict[str, Row] = {}
+    for row in rows:
+        in_doubt.setdefault(row.claim, row)
+    doubtful = {row.id for row in in_doubt.values()}
+    untried = [row.id for row in rows if row.id not in doubtful]
+    abandoned = (Message.status == SENDING) & (Message.lease_until < now)
+    emails = [row.id for row in in_doubt.values() if row.channel == "email"]
+    sms = [row.id for row in in_doubt.values() if row.channel != "email"]
+    if emails:
         session.execute(
-            update(Message).where(Message.id.in_(doubtful), Message.status == SENDING)
-            .values(status=FAILED, error_code="outcome_unknown", claim=None, lease_until=None,
+            update(Message).where(Message.id.in_(emails), abandoned)
+            .values(status=QUEUED, claim=None, lease_until=None, next_attempt_at=now, error_code="",
+                    last_error="the worker stopped while this e-mail was being handed over; sent again under "
+                               "the same Message-ID")
+        )
+    if sms:
+        # lease_until stays: whatever the provider received for us, it received before then.
+        session.execute(
+            update(Message).where(Message.id.in_(sms), abandoned)
+            .values(status=UNKNOWN, error_code="outcome_unknown", claim=None, next_attempt_at=now,
                     last_error="the worker stopped while this message was being handed to the provider")
         )
     if untried:
         session.execute(
-            update(Message).where(Message.id.in_(untried), Message.status == SENDING)
+            update(Message).where(Message.id.in_(untried), abandoned)
             .values(status=QUEUED, claim=None, lease_until=None, attempts=Message.attempts - 1)
         )
     session.commit()
     return {"in_doubt": len(doubtful), "requeued": len(untried)}
+
+
+def resolve_unknown(session: Session, lookup: Lookup, now: datetime | None = None) -> dict[str, int]:
+    """Ask the provider about each SMS in doubt: received (sent), not received (queued
+    again), or no clear answer (left to staff once asking stops making sense)."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(Message.id, Message.recipient, Message.body, Message.lease_until, Message.template)
+        .where(Message.status == UNKNOWN, Message.error_code == "outcome_unknown", Message.next_attempt_at <= now)
+        .order_by(Message.id).limit(100)
+    ).all()
+    session.rollback()
+    outcome = {"sent": 0, "requeued": 0, "unresolved": 0}
+    for row in rows:
+        doubt = (Message.id == row.id) & (Message.status == UNKNOWN)
+        try:
+            candidates = set(lookup(row))
+        except ChannelError as exc:
+            gave_up = row.lease_until is None or row.lease_until < now - LOOKUP_FOR
+            session.execute(update(Message).where(doubt).values(
+                next_attempt_at=now + LOOKUP_RETRY, last_error=f"asking the provider failed: {exc.detail}"[:2000],
+                **({"error_code": "outcome_unresolved"} if gave_up else {})))
+            outcome["unresolved"] += gave_up
+            session.commit()
+            continue
+        # A campaign already recorded for another message is not this one.
+        candidates -= set(session.scalars(select(Message.provider_id).where(Message.provider_id.in_(candidates))))
+        if len(candidates) == 1:
+            session.execute(update(Message).where(doubt).values(
+                status=SENT, provider_id=candidates.pop(), sent_at=row.lease_until or now, lease_until=None,
+                error_code="", last_error="the provider had it: sent before the worker stopped"))
+            outcome["sent"] += 1
+        elif not candidates:
+            session.execute(update(Message).where(doubt).values(
+                status=QUEUED, lease_until=None, next_attempt_at=now, error_code="",
+                last_error="the provider never received it: sent again"))
+            outcome["requeued"] += 1
+        else:
+            session.execute(update(Message).where(doubt).values(
+                error_code="outcome_unresolved",
+                last_error=f"the provider has {len(candidates)} messages like it: {', '.join(sorted(candidates))}"))
+            outcome["unresolved"] += 1
+        session.commit()
+    return outcome
 
 
 def mark_delivery(session: Session, message_id: int, status: str, at: datetime | None) -> None:
@@ -196,6 +282,10 @@ def resend(session: Session, message: Message, new_recipient: str | None = None)
     address, problem = normalized_address(message.channel, message.recipient if new_recipient is None else new_recipient)
     if problem:
         return problem[0]
+    if address != message.recipient and holds_secrets(message.template):
+        # A link that logs in or pays goes only where the event sent it: sent elsewhere
+        # by staff, it would hand them the account or the invoice.
+        return "secret_elsewhere"
     if address != message.recipient and message.event_id is not None and session.scalar(
         select(Message.id).where(Message.event_id == message.event_id, Message.channel == message.channel,
                                  Message.template == message.template, Message.recipient == address)

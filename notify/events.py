@@ -6,6 +6,7 @@ Producers not built yet (quotes, contracts) are wired by topic and payload alone
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,13 +18,22 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from core.auth import make_password_token
+from core.customers.invitations import INVITE_PURPOSE
 from core.customers.models import Company, User
 from core.orders.models import Order
+from core.staff.models import StaffUser
 from core.web import public_url
 from payments.liqpay.declines import decline_reason
 
 Context = dict[str, Any]
 ContextBuilder = Callable[[Session, dict[str, Any], str], Context]
+SecretsBuilder = Callable[[Session, dict[str, Any]], Context]
+
+# What staff see in place of a secret (a reset, invitation or pay link's token).
+SECRET_MASK = "••••••"
+_TOKEN_PLACEHOLDER = "0-secret-0"
+SECRET_ENDPOINTS = ("portal.reset_password", "backoffice.reset_password", "portal.accept_invitation", "portal.pay_link")
 
 OWNER_ACCOUNTANT = ("owner", "accountant")
 OWNER_BUYER = ("owner", "buyer")
@@ -48,6 +58,12 @@ class EventSpec:
     # For the template editor: variable -> what it holds.
     variables: dict[str, Any] = field(default_factory=dict)
     sample: dict[str, Any] = field(default_factory=dict)
+    # The context holds secrets (a link that logs in or pays) only masked; this gives the
+    # real values, and only the sender calls it, at the moment a message goes out.
+    secrets: SecretsBuilder | None = None
+    # The variables `secrets` fills: a template may only print them whole, as a word of
+    # their own, so no wording can carry a token somewhere else.
+    secret_variables: tuple[str, ...] = ()
 
 
 def money_text(value: str | Decimal, language: str) -> str:
@@ -76,18 +92,61 @@ def _common(session: Session, payload: dict[str, Any]) -> Context:
     }
 
 
-def _pay_link(token: str | None) -> str:
-    return public_url("portal.pay_link", token=token) if token else public_url("portal.invoices")
+def masked_link(endpoint: str) -> str:
+    """The link as staff may read it: where it leads, without the token that opens it."""
+    return public_url(endpoint, token=_TOKEN_PLACEHOLDER).replace(_TOKEN_PLACEHOLDER, SECRET_MASK)
+
+
+def mask_secret_links(text: str) -> str:
+    """`text` with the token of every reset, invitation and pay link masked, the way a
+    message is stored: what was sent can then be compared with what we kept."""
+    for endpoint in SECRET_ENDPOINTS:
+        prefix = masked_link(endpoint).removesuffix(SECRET_MASK)
+        text = re.sub(re.escape(prefix) + r"[^\s<>\"']+", lambda _: prefix + SECRET_MASK, text)
+    return text
+
+
+def _pay_link(token: str | None, *, reveal: bool = False) -> str:
+    if not token:
+        return public_url("portal.invoices")
+    return public_url("portal.pay_link", token=token) if reveal else masked_link("portal.pay_link")
+
+
+def _pay_link_secret(session: Session, p: dict[str, Any]) -> Context:
+    return {"pay_link": _pay_link(p.get("pay_token"), reveal=True)}
 
 
 def _invitation(session: Session, p: dict[str, Any], lang: str) -> Context:
     user = session.get(User, p["user_id"]) if p.get("user_id") else None
     return {**_common(session, p), "name": user.full_name if user else "", "login": p.get("login", ""),
-            "link": p["link"], "valid_days": p["valid_days"]}
+            "link": masked_link("portal.accept_invitation"), "valid_days": p["valid_days"]}
+
+
+def _invitation_secret(session: Session, p: dict[str, Any]) -> Context:
+    # Minted now rather than read from the event: a token is signed and bound to the
+    # password hash, so a fresh one is as good, and none needs to be stored anywhere.
+    user = session.get(User, p["user_id"]) if p.get("user_id") else None
+    if user is None:
+        raise LookupError(f"user {p.get('user_id')} of the invitation is gone")
+    return {"link": public_url("portal.accept_invitation", token=make_password_token(user, INVITE_PURPOSE))}
+
+
+def _reset_endpoint(p: dict[str, Any]) -> str:
+    return "backoffice.reset_password" if str(p.get("user", "")).startswith("s:") else "portal.reset_password"
 
 
 def _password_reset(session: Session, p: dict[str, Any], lang: str) -> Context:
-    return {**_common(session, p), "link": p["link"], "valid_hours": p["valid_hours"]}
+    return {**_common(session, p), "link": masked_link(_reset_endpoint(p)), "valid_hours": p["valid_hours"]}
+
+
+def _password_reset_secret(session: Session, p: dict[str, Any]) -> Context:
+    # The sender's own session, not the login loader's: the worker may hold no request.
+    kind, _, user_id = str(p.get("user", "")).partition(":")
+    model = {"c": User, "s": StaffUser}.get(kind)
+    user = session.get(model, int(user_id)) if model is not None and user_id.isdigit() else None
+    if user is None or not user.is_active:
+        raise LookupError(f"user {p.get('user')} of the reset is gone or disabled")
+    return {"link": public_url(_reset_endpoint(p), token=make_password_token(user))}
 
 
 def _order_confirmed(session: Session, p: dict[str, Any], lang: str) -> Context:
@@ -169,23 +228,25 @@ _REMINDER_VARS = {**_COMMON_VARS, "invoice_number": _l("номер рахунк�
                   "due_date": _l("дата сплати"), "days": _l("днів до / після дати сплати"),
                   "pay_link": _l("посилання на оплату")}
 
+_PAY_LINK: dict[str, Any] = {"secrets": _pay_link_secret, "secret_variables": ("pay_link",)}
+
 SPECS: tuple[EventSpec, ...] = (
     EventSpec("invitation", "user.invited", _l("Запрошення до кабінету"), _invitation, audience="user",
+              secrets=_invitation_secret, secret_variables=("link",),
               variables={**_COMMON_VARS, "name": _l("ім'я користувача"), "login": _l("логін (телефон або e-mail)"),
                          "link": _l("посилання для встановлення пароля"), "valid_days": _l("днів дії посилання")},
-              sample={"user_id": None, "company_id": None, "login": "+380671234567",
-                      "link": "https://portal.example/welcome/sample", "valid_days": 14}),
+              sample={"user_id": None, "company_id": None, "login": "+380671234567", "valid_days": 14}),
     EventSpec("password_reset", "user.password_reset_requested", _l("Відновлення пароля"), _password_reset,
-              audience="user", quiet_hours=False,
+              audience="user", quiet_hours=False, secrets=_password_reset_secret, secret_variables=("link",),
               variables={**_COMMON_VARS, "link": _l("посилання для зміни пароля"), "valid_hours": _l("годин дії")},
-              sample={"user": None, "recipient": "", "link": "https://portal.example/reset/sample", "valid_hours": 24}),
+              sample={"user": None, "recipient": "", "valid_hours": 24}),
     EventSpec("order_confirmed", "order.confirmed", _l("Замовлення підтверджено"), _order_confirmed, roles=OWNER_BUYER,
               variables={**_COMMON_VARS, "order_number": _l("номер замовлення"), "total": _l("сума"),
                          "delivery_date": _l("бажана дата доставки"), "order_url": _l("посилання на замовлення")},
               sample={"order_id": None, "number": "000123", "company_id": None, "status": "confirmed",
                       "total": "12480.00"}),
     EventSpec("invoice_issued", "invoice.issued", _l("Виставлено рахунок (з посиланням на оплату і PDF)"),
-              _invoice_issued, attachments=lambda p: [{"invoice_pdf": p["invoice_id"]}],
+              _invoice_issued, attachments=lambda p: [{"invoice_pdf": p["invoice_id"]}], **_PAY_LINK,
               variables={**_COMMON_VARS, "invoice_number": _l("номер рахунку"), "amount": _l("сума"),
                          "due_date": _l("сплатити до"), "pay_link": _l("посилання на оплату")},
               sample=_INVOICE_SAMPLE),
@@ -195,17 +256,19 @@ SPECS: tuple[EventSpec, ...] = (
                          "invoice_paid": _l("рахунок сплачено повністю (так/ні)")},
               sample={"payment_id": 1, "invoice_id": 1, "number": "2026-00042", "company_id": None,
                       "amount": "12480.00", "source": "liqpay", "invoice_paid": True}),
-    EventSpec("payment_failed", "payment.failed", _l("Оплата не пройшла"), _payment_failed,
+    EventSpec("payment_failed", "payment.failed", _l("Оплата не пройшла"), _payment_failed, **_PAY_LINK,
               variables={**_COMMON_VARS, "amount": _l("сума"), "invoice_numbers": _l("номери рахунків"),
                          "pay_link": _l("посилання на оплату"), "reason": _l("причина від банку")},
               sample={"payment_id": 1, "company_id": None, "amount": "12480.00", "numbers": ["2026-00042"],
                       "pay_token": "sample-token", "reason": "Недостатньо коштів"}),
     EventSpec("invoice_due_soon", "invoice.reminder", _l("Нагадування: скоро дата сплати"), _reminder,
-              applies=_step("before"), variables=_REMINDER_VARS, sample={**_REMINDER_SAMPLE, "days_past_due": -3}),
+              applies=_step("before"), **_PAY_LINK, variables=_REMINDER_VARS,
+              sample={**_REMINDER_SAMPLE, "days_past_due": -3}),
     EventSpec("invoice_due_today", "invoice.reminder", _l("Нагадування: сьогодні дата сплати"), _reminder,
-              applies=_step("due"), variables=_REMINDER_VARS, sample={**_REMINDER_SAMPLE, "days_past_due": 0}),
+              applies=_step("due"), **_PAY_LINK, variables=_REMINDER_VARS,
+              sample={**_REMINDER_SAMPLE, "days_past_due": 0}),
     EventSpec("invoice_overdue", "invoice.reminder", _l("Рахунок прострочено"), _reminder,
-              applies=_step("after"), variables=_REMINDER_VARS, sample=_REMINDER_SAMPLE),
+              applies=_step("after"), **_PAY_LINK, variables=_REMINDER_VARS, sample=_REMINDER_SAMPLE),
     EventSpec("prices_changed", "prices.changed", _l("Зміна цін (дайджест)"), _prices_changed, roles=OWNER_BUYER,
               marketing=True,
               variables={**_COMMON_VARS, "lines": _l("список змін: name, sku, old, new, up"), "count": _l("кількість змін")},

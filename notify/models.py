@@ -8,7 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import Base, utcnow
 
 QUEUED, SENDING, SENT, DELIVERED, FAILED = "queued", "sending", "sent", "delivered", "failed"
-MESSAGE_STATUSES = (QUEUED, SENDING, SENT, DELIVERED, FAILED)
+# A worker died while the message was on the wire: nobody knows yet whether it went.
+UNKNOWN = "unknown"
+MESSAGE_STATUSES = (QUEUED, SENDING, SENT, DELIVERED, FAILED, UNKNOWN)
 CHANNELS = ("sms", "email")
 
 
@@ -17,7 +19,9 @@ class Message(Base):
 
     `sending` is held under a lease by one worker; `claim` names the batch it was
     taken in, so after a crash the sweep can tell the one message that was on the
-    wire (its outcome unknown) from those never tried.
+    wire (its outcome unknown) from those never tried. An `unknown` message keeps the
+    end of that lease in `lease_until`: the provider is asked about what it received
+    before then, and `next_attempt_at` says when to ask.
     """
 
     __tablename__ = "message"

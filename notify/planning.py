@@ -130,11 +130,27 @@ class Wording:
             self._contexts[language] = self.spec.context(self.session, self.payload, language)
         return self._contexts[language]
 
-    def render(self, channel: str, language: str) -> tuple[str, str]:
-        """(subject, body); raises RenderError."""
+    def render(self, channel: str, language: str, *, reveal: bool = False) -> tuple[str, str]:
+        """(subject, body); raises RenderError. Secrets stay masked unless `reveal`: only
+        the text handed to a provider holds them, never what is stored or shown."""
         subject, body = self.text(channel, language)
         context = self.context(language)
-        return _one_line(rendering.render_text(subject, context)) if subject else "", rendering.render_text(body, context)
+        if reveal and self.spec.secrets is not None:
+            try:
+                context = {**context, **self.spec.secrets(self.session, self.payload)}
+            except LookupError as exc:
+                raise rendering.RenderError(str(exc)) from exc
+        return render_checked(self.spec, subject, body, context)
+
+
+def render_checked(spec: EventSpec, subject: str, body: str, context: dict[str, Any]) -> tuple[str, str]:
+    """(subject, body) rendered; a secret link must stand whole in both, or RenderError."""
+    secrets = {name: str(context[name]) for name in spec.secret_variables if name in context}
+    title = _one_line(rendering.render_text(subject, context)) if subject else ""
+    text = rendering.render_text(body, context)
+    rendering.check_secrets_printed_whole(subject, title, secrets)
+    rendering.check_secrets_printed_whole(body, text, secrets)
+    return title, text
 
 
 def template_text(session: Session, event: str, channel: str, language: str) -> tuple[str, str]:
@@ -179,6 +195,24 @@ def rewrite(session: Session, message: Message) -> tuple[str, str] | None:
         return Wording(session, spec, outbox_event.payload).render(message.channel, message.language)
     except rendering.RenderError:
         return None
+
+
+def holds_secrets(template: str) -> bool:
+    spec = BY_KEY.get(template)
+    return spec is not None and spec.secrets is not None
+
+
+def text_to_send(session: Session, message: Any) -> tuple[str, str]:
+    """(subject, body) as the provider gets them: the stored text, or for a message with a
+    secret the same wording rendered again from its event with the secret in it.
+    Raises RenderError when that no longer works (the user is gone, the template broke)."""
+    if not holds_secrets(message.template):
+        return message.subject, message.body
+    outbox_event = session.get(OutboxEvent, message.event_id) if message.event_id is not None else None
+    if outbox_event is None:
+        raise rendering.RenderError(f"the event of message {message.id} is gone")
+    return Wording(session, BY_KEY[message.template], outbox_event.payload).render(
+        message.channel, message.language, reveal=True)
 
 
 def _one_line(subject: str) -> str:

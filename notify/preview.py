@@ -12,6 +12,7 @@ from core.customers.models import Company
 from core.outbox import OutboxEvent
 from notify import rendering
 from notify.events import EventSpec
+from notify.planning import render_checked
 
 # How far back to look for an event the spec applies to (reminders share a topic).
 _RECENT_EVENTS = 50
@@ -43,9 +44,7 @@ def payload_for(session: Session, spec: EventSpec) -> tuple[dict[str, Any], str]
 def preview(session: Session, spec: EventSpec, channel: str, language: str, subject: str, body: str) -> Preview:
     payload, source = payload_for(session, spec)
     try:
-        context = spec.context(session, payload, language)
-        text = rendering.render_text(body, context)
-        title = rendering.render_text(subject, context) if subject else ""
+        title, text = render_checked(spec, subject, body, spec.context(session, payload, language))
     except (rendering.RenderError, KeyError, ValueError) as exc:
         return Preview("", "", "", None, source, str(exc))
     if channel == "sms":

@@ -58,6 +58,7 @@ def _kick_sender(session: Session) -> None:
 @periodic("notify.send", every_seconds=5)
 def send_job(session: Session) -> int:
     delivery.recover_abandoned(session)
+    delivery.resolve_unknown(session, channels.find_sent_sms)
     return send_now(session)
 
 

@@ -22,6 +22,12 @@ Protocol (as Atompark):
   "SENT" for the second half, then "DELIVERED", or "NOT_DELIVERED" for phones ending in
   0000. Dates are UTC, "0000-00-00 00:00:00" until they happen.
 - `getUserBalance` answers `{balance_currency, currency}`, always in UAH.
+- `getCampaignList` (`from`: how many to skip, `offset`: how many, at most 1000; the
+  paging words of Atompark's other list methods) answers parallel arrays id, from (the
+  sender), body (the text), status (0 pending, 2 in progress, 3 done), newest first.
+  sendSMS takes no id of the client's, so this is how a client finds out whether a
+  request it lost the answer to was received: by sender, text and then the phone in
+  getCampaignDeliveryStats.
 
 Test controls (not Atompark's):
 - `GET /_emulator/messages`: every accepted SMS as JSON, oldest first; as an HTML page,

@@ -9,9 +9,18 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 
 from emulators.atompark.ledger import FAILURE_MODES, Failure, Ledger
-from emulators.atompark.protocol import NOT_ENOUGH_MONEY, WRONG_CAMPAIGN_ID, ProtocolError, parse_send, verify
+from emulators.atompark.protocol import (
+    NOT_ENOUGH_MONEY,
+    SEND_FAILED,
+    WRONG_CAMPAIGN_ID,
+    ProtocolError,
+    parse_send,
+    verify,
+)
 
 CURRENCY = "UAH"
+# The most campaigns one getCampaignList answer holds (the emulator's own cap).
+MAX_LIST = 1000
 STATUS_WORDS = {"0": "у черзі", "SENT": "надіслано", "DELIVERED": "доставлено", "NOT_DELIVERED": "не доставлено"}
 
 
@@ -35,6 +44,12 @@ def create_app(
             raise ProtocolError(WRONG_CAMPAIGN_ID, repr(campaign_id))
         return ledger.delivery_stats(message)
 
+    def campaign_list(params: dict[str, str]) -> dict[str, Any]:
+        start, count = params.get("from", "0"), params.get("offset", "100")
+        if not (start.isdigit() and count.isdigit()):
+            raise ProtocolError(SEND_FAILED, "from and offset are whole numbers")
+        return ledger.campaign_list(int(start), min(int(count), MAX_LIST))
+
     def user_balance(params: dict[str, str]) -> dict[str, Any]:
         # The emulated account is kept in UAH and answers in UAH whatever `currency` asks:
         # there are no exchange rates here, and a client must check what it got.
@@ -43,6 +58,7 @@ def create_app(
     # Atompark takes method names in any case (its own SDKs post to "sendsms").
     methods: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
         "sendsms": send_sms, "getcampaigndeliverystats": delivery_stats, "getuserbalance": user_balance,
+        "getcampaignlist": campaign_list,
     }
 
     @app.route("/sms/3.0/<action>", methods=["GET", "POST"])

@@ -17,6 +17,8 @@ from emulators.atompark.protocol import DATETIME, NOT_ENOUGH_MONEY, ProtocolErro
 NO_DATE = "0000-00-00 00:00:00"
 UNDELIVERED_SUFFIX = "0000"
 FAILURE_MODES = ("no_money", "server_error", "timeout")
+# A campaign's status in getCampaignList (Atompark: 0 pending, 2 in progress, 3 done).
+_CAMPAIGN_STATUS = {"0": "0", "SENT": "2", "DELIVERED": "3", "NOT_DELIVERED": "3"}
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,19 @@ class Ledger:
             "text": message.sms.text, "encoding": message.sms.encoding, "segments": message.sms.segments,
             "price": str(message.price), "accepted_at": message.accepted_at.isoformat(), "status": status,
             "sent_at": sent_at.isoformat() if sent_at else None, "done_at": done_at.isoformat() if done_at else None,
+        }
+
+    def campaign_list(self, start: int, count: int) -> dict[str, list[Any]]:
+        """getCampaignList's parallel arrays (id, from = sender, body = text, status),
+        newest first, `count` of them from the `start`-th."""
+        with self._lock:
+            newest_first = list(self.messages.values())[::-1][start:start + count]
+        statuses = [_CAMPAIGN_STATUS[message.progress(self.delivery_delay)[0]] for message in newest_first]
+        return {
+            "id": [message.campaign_id for message in newest_first],
+            "from": [message.sms.sender for message in newest_first],
+            "body": [message.sms.text for message in newest_first],
+            "status": statuses,
         }
 
     def delivery_stats(self, message: Message) -> dict[str, list[str]]:

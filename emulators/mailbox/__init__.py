@@ -12,6 +12,8 @@ SMTP, as any relay speaks it:
 - Recipients whose local part starts with `reject` are refused for good at RCPT
   (`550 5.1.1`), those starting with `busy` for now (`451 4.2.1`); everyone else is
   accepted, and so is any message for them.
+- Like a mail client's inbox, it keeps one copy of a Message-ID per recipients: a second
+  copy is accepted (250) but not kept, and counted in `Mailbox.duplicates`.
 
 What arrived: `Mailbox.messages` (arrival order, parsed with the stdlib `email`:
 envelope sender and recipients, decoded subject and From, text and HTML parts,

@@ -26,6 +26,8 @@ class Mailbox:
         self._controller: Controller | None = None
         self._arrived = threading.Condition()
         self._messages: list[ReceivedMessage] = []
+        # Copies accepted but not kept (their Message-ID was there already).
+        self.duplicates = 0
         # Numbers keep counting across clear(), so a page's stale link never shows another e-mail.
         self._numbers = itertools.count(1)
 
@@ -41,6 +43,7 @@ class Mailbox:
     def clear(self) -> None:
         with self._arrived:
             self._messages.clear()
+            self.duplicates = 0
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[ReceivedMessage]:
         """The messages once there are at least `count`; TimeoutError if they do not come."""
@@ -62,6 +65,13 @@ class Mailbox:
     def _receive(self, mail_from: str, to: tuple[str, ...], raw: bytes, *, tls: bool, login: str | None) -> None:
         with self._arrived:
             message = parse(next(self._numbers), mail_from, to, raw, datetime.now(UTC), tls=tls, login=login)
+            # A mailbox shows a message once, however often it arrives: a copy with a
+            # Message-ID it already holds for the same recipients is the same e-mail.
+            if message.message_id is not None and any(
+                kept.message_id == message.message_id and kept.to == message.to for kept in self._messages
+            ):
+                self.duplicates += 1
+                return
             self._messages.append(message)
             self._arrived.notify_all()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import httpx
 from notify.atompark.interface import (
     PENDING,
     STATUSES,
+    Campaign,
     DeliveryReport,
     SmsAccepted,
     channel_error,
@@ -23,6 +25,7 @@ from notify.atompark.interface import (
 )
 
 VERSION = "3.0"
+LIST_PAGE = 100
 PROVIDER_TIME = "%Y-%m-%d %H:%M:%S"
 
 
@@ -81,6 +84,27 @@ class AtomparkClient:
                 done_at=None if status == PENDING else _provider_time(done_date),
             ))
         return reports
+
+    def campaigns(self, skip: int = 0, count: int = LIST_PAGE) -> list[Campaign]:
+        """Campaigns of the account, newest first (getCampaignList)."""
+        result = self._call("getCampaignList", **{"from": str(skip), "offset": str(count)})
+        columns = [result.get(name, []) for name in ("id", "from", "body")]
+        if not all(isinstance(column, list) for column in columns) or len({len(column) for column in columns}) > 1:
+            raise channel_error("provider_error", f"getCampaignList: not parallel arrays: {result!r:.200}")
+        return [Campaign(str(campaign_id), str(sender), str(body)) for campaign_id, sender, body in zip(*columns, strict=True)]
+
+    def find_campaigns(self, phone_e164: str, same_text: Callable[[str], bool], max_campaigns: int = 1000) -> list[str]:
+        """Ids of our sender's campaigns among the newest `max_campaigns` whose text passes
+        `same_text` and that went to this phone. sendSMS takes no id of ours, so this is
+        the only way to learn whether a request whose answer we lost was received."""
+        candidates: list[str] = []
+        for skip in range(0, max_campaigns, LIST_PAGE):
+            page = self.campaigns(skip, LIST_PAGE)
+            candidates += [c.campaign_id for c in page if c.sender == self.sender and same_text(c.body)]
+            if len(page) < LIST_PAGE:
+                break
+        return [campaign_id for campaign_id in candidates
+                if any(report.phone == phone_e164 for report in self.delivery_stats(campaign_id))]
 
     def balance(self, currency: str = "UAH") -> Decimal:
         result = self._call("getUserBalance", currency=currency)

@@ -72,6 +72,15 @@ class SmsAccepted:
 
 
 @dataclass(frozen=True)
+class Campaign:
+    """One campaign as getCampaignList lists it: its id, sender name and text."""
+
+    campaign_id: str
+    sender: str
+    body: str
+
+
+@dataclass(frozen=True)
 class DeliveryReport:
     """One phone of a campaign: `status` is PENDING, DELIVERED or UNDELIVERED; `done_at`
     (UTC) is when Atompark settled it, None while pending."""

@@ -216,3 +216,18 @@ def test_the_messages_page_lists_every_sms_newest_first(emulator: str) -> None:
 
 def test_an_unknown_method_is_not_found(emulator: str) -> None:
     assert http.post(f"{emulator}/sms/3.0/deleteCampaign", data=signed("deleteCampaign", id="1")).status_code == 404
+
+
+def test_the_campaign_list_finds_what_was_sent_newest_first_and_pages(emulator):
+    first = send(emulator, text="Перше")["result"]["id"]
+    second = send(emulator, text="Друге", phone="380671234500", sender="Other")["result"]["id"]
+    listed = call(emulator, "getCampaignList", signed("getCampaignList"))["result"]
+    assert listed["id"] == [second, first] and listed["from"] == ["Other", "OptMarket"]
+    assert listed["body"] == ["Друге", "Перше"] and set(listed["status"]) <= {"0", "2", "3"}
+    page = call(emulator, "getCampaignList", signed("getCampaignList", **{"from": "1", "offset": "1"}))["result"]
+    assert page["id"] == [first]
+    refused = call(emulator, "getCampaignList", signed("getCampaignList", offset="many"))
+    assert refused["code"] == "306"
+    # The sum covers the paging too.
+    forged = signed("getCampaignList", offset="1") | {"offset": "2"}
+    assert call(emulator, "getCampaignList", forged)["code"] == "-2"

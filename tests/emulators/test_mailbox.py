@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import time
 from collections.abc import Iterator
 from email.message import EmailMessage
+from email.utils import make_msgid
 
 import pytest
 
@@ -25,12 +27,14 @@ def trusting(cert: tuple[str, str]) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=cert[0])
 
 
-def letter(to: str = "buyer@shop.example", subject: str = "Рахунок № 42 до сплати") -> EmailMessage:
+def letter(
+    to: str = "buyer@shop.example", subject: str = "Рахунок № 42 до сплати", message_id: str | None = None
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = "ТОВ «Оптовик» <noreply@opt.example>"
     message["To"] = to
     message["Subject"] = subject
-    message["Message-ID"] = "<42@opt.example>"
+    message["Message-ID"] = message_id or make_msgid(domain="opt.example")
     message.set_content("Добрий день!\nСума: 1 250,00 грн.\n")
     message.add_alternative("<p>Добрий день!</p><p>Сума: <b>1 250,00 грн</b>.</p>\n", subtype="html")
     message.add_attachment(PDF, maintype="application", subtype="pdf", filename="рахунок-42.pdf")
@@ -40,7 +44,7 @@ def letter(to: str = "buyer@shop.example", subject: str = "Рахунок № 42
 def test_parses_what_it_accepts_on_a_port_of_its_own(mailbox: Mailbox) -> None:
     assert mailbox.host == "127.0.0.1" and mailbox.port > 0
     with smtplib.SMTP(mailbox.host, mailbox.port, timeout=5) as smtp:
-        smtp.send_message(letter(), "bounce@opt.example", ["buyer@shop.example"])
+        smtp.send_message(letter(message_id="<42@opt.example>"), "bounce@opt.example", ["buyer@shop.example"])
 
     [received] = mailbox.messages
     assert (received.number, received.mail_from, received.to) == (1, "bounce@opt.example", ("buyer@shop.example",))
@@ -120,6 +124,20 @@ def test_implicit_tls(cert: tuple[str, str]) -> None:
 def test_tls_options_need_a_certificate() -> None:
     with pytest.raises(ValueError):
         start_mailbox(implicit_tls=True)
+
+
+def test_a_message_id_it_holds_is_kept_once_per_recipient(mailbox: Mailbox) -> None:
+    with smtplib.SMTP(mailbox.host, mailbox.port, timeout=5) as smtp:
+        smtp.send_message(letter(message_id="<same@opt.example>"))
+        smtp.send_message(letter(message_id="<same@opt.example>", subject="Те саме ще раз"))  # accepted, not kept
+        smtp.send_message(letter(to="other@shop.example", message_id="<same@opt.example>"))
+        smtp.send_message(letter())
+    kept = mailbox.wait_for(3)
+    time.sleep(0.1)
+    assert [(m.to, m.subject) for m in mailbox.messages] == [
+        (("buyer@shop.example",), "Рахунок № 42 до сплати"), (("other@shop.example",), "Рахунок № 42 до сплати"),
+        (("buyer@shop.example",), "Рахунок № 42 до сплати")]
+    assert len(kept) == 3 and mailbox.duplicates == 1
 
 
 def test_wait_for_clear_and_stop(mailbox: Mailbox) -> None:

@@ -187,3 +187,17 @@ def test_one_client_is_shared_by_threads(client: AtomparkClient, emulator: str) 
     for thread in threads:
         thread.join()
     assert len(set(ids)) == 80 and len(recorded(emulator)) == 80
+
+
+def test_find_campaigns_looks_past_the_first_page_and_checks_sender_and_phone(client, emulator):
+    wanted = client.send_sms("+380671234567", "Замовлення 7 підтверджено").campaign_id
+    other_phone = client.send_sms("+380671234500", "Замовлення 7 підтверджено").campaign_id
+    connect(emulator, sender="OtherShop").send_sms("+380671234567", "Замовлення 7 підтверджено")
+    for number in range(100):  # newer campaigns push ours to the second page
+        client.send_sms("+380671234511", f"Інше {number}")
+    same_text = "Замовлення 7 підтверджено".__eq__
+    assert client.find_campaigns("+380671234567", same_text) == [wanted]
+    assert client.find_campaigns("+380671234500", same_text) == [other_phone]
+    assert client.find_campaigns("+380671234599", same_text) == []
+    # Looking only at the newest hundred, it is not there.
+    assert client.find_campaigns("+380671234567", same_text, max_campaigns=100) == []
