@@ -106,3 +106,14 @@ def test_cancelling_an_order_asks_first(logged_in, customer, make_product, db):
     assert "</details>" not in html[details_at:cancel_form_at]  # the posting button sits in the question
     assert "Так, скасувати" in html[cancel_form_at:html.index("</details>", cancel_form_at)]
     assert Tags(html).duplicate_ids() == []
+
+
+def test_quick_order_preview_repeats_no_id_and_its_confirm_still_works(logged_in, make_product, db):
+    make_product("Цукор білий 1 кг", sku="DG-A11", pack="1")
+    html = logged_in.post("/quick-order/text", data={"lines": "DG-A11 3"}).get_data(as_text=True)
+    page = Tags(html)
+    assert page.duplicate_ids() == []
+    (items,) = page.find("input", name="items")
+    answer = logged_in.post("/quick-order/confirm", data={"items": items["value"]})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/cart")
+    assert 'data-sku="DG-A11"' in logged_in.get("/cart").get_data(as_text=True)
