@@ -50,8 +50,12 @@ document.querySelectorAll("form[data-autosubmit]").forEach((form) => form.submit
 // After a failed submit the focus goes to the first field in error (it carries its error
 // text through aria-describedby), else to a form-level error (role=alert, tabindex=-1), so
 // the customer lands where the problem is and a screen reader says what it is.
+// Centred, not just scrolled to the edge: the label above and the button below stay in sight.
 const firstError = document.querySelector("[aria-invalid=true], [data-focus-error]");
-if (firstError) firstError.focus();
+if (firstError) {
+  firstError.focus({ preventScroll: true });
+  firstError.scrollIntoView({ block: "center" });
+}
 
 // The sticky bar's real height keeps focused elements and #fragments clear of it
 // (html { scroll-padding-top } in app.css).
