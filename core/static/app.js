@@ -66,6 +66,16 @@ const measureTopbar = () => {
 
 // A table wider than the screen scrolls inside its wrapper; a keyboard user can scroll it
 // only if the wrapper takes the focus, and a screen reader needs to know what it is.
+// Named by its caption, else by the heading it sits under, so two tables on a page differ.
+const headingBefore = (element) => {
+  for (let node = element; node && node.tagName !== "MAIN"; node = node.parentElement) {
+    for (let sibling = node.previousElementSibling; sibling; sibling = sibling.previousElementSibling) {
+      const heading = sibling.matches("h1, h2, h3") ? sibling : sibling.querySelector("h1, h2, h3");
+      if (heading) return heading.textContent.trim();
+    }
+  }
+  return "";
+};
 const markScrollableTables = () => {
   const label = document.querySelector("main")?.dataset.tableLabel || "";
   document.querySelectorAll(".table-wrap").forEach((wrap) => {
@@ -73,8 +83,8 @@ const markScrollableTables = () => {
     if (scrolls && !wrap.hasAttribute("tabindex")) {
       wrap.tabIndex = 0;
       wrap.setAttribute("role", "region");
-      const caption = wrap.querySelector("caption")?.textContent.trim();
-      if (!wrap.hasAttribute("aria-label")) wrap.setAttribute("aria-label", caption || label);
+      const name = wrap.querySelector("caption")?.textContent.trim() || headingBefore(wrap);
+      if (!wrap.hasAttribute("aria-label")) wrap.setAttribute("aria-label", name ? `${name}: ${label}` : label);
     }
   });
 };

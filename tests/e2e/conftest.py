@@ -256,6 +256,14 @@ class AccessibilityAudit:
     def watch(self, context: Any) -> None:
         context.on("page", lambda page: page.on("load", self.check))
 
+    def wait_for(self, page: Any, timeout_s: float = 30.0) -> None:
+        """Until the page as it is now has been audited: the audit runs beside the test, and a
+        test that moves on at once can leave a page before its audit reads it."""
+        deadline = time.monotonic() + timeout_s
+        while page.url not in self.audited:
+            assert time.monotonic() < deadline, f"{page.url} was not audited in {timeout_s:.0f} s"
+            page.wait_for_timeout(50)  # lets the load handler's audit run
+
     def check(self, page: Any) -> None:
         from axe_playwright_python.sync_playwright import Axe
         from playwright.sync_api import Error as PlaywrightError

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, LiveServer
+from tests.e2e.conftest import CHROMIUM, AccessibilityAudit, LiveServer
 from tests.e2e.steps import COMMON, PHONE, STAFF_LOGIN, TIMEOUT_MS, empty_cart, log_in, small_tap_targets
 
 pytestmark = [
@@ -127,3 +127,52 @@ def test_a_keyboard_and_a_finger_get_around_on_a_phone(browser: Any, live_server
         assert unfocusable == 0
     finally:
         phone.close()
+
+
+
+ADMIN_LOGIN = "admin@distributor.demo"  # sees every backoffice page
+# After the menu's pages, the first detail page of these kinds that they link to.
+CUSTOMER_DETAILS = (r"^/orders/\d+$",)
+STAFF_DETAILS = (r"^/staff/orders/\d+$", r"^/staff/companies/\d+$", r"^/staff/catalog/products/\d+$", r"^/staff/payments/\d+$")
+FIRST_LINK_JS = """pattern => [...document.querySelectorAll('main a[href]')]
+    .map((a) => a.getAttribute('href')).find((href) => new RegExp(pattern).test(href)) || null"""
+
+
+def _tour(page: Any, audit: AccessibilityAudit, details: tuple[str, ...]) -> None:
+    """The menu's pages and a detail page of each kind, each audited before the next."""
+    from playwright.sync_api import expect
+
+    menu = page.locator("header nav a")
+    expect(menu.first).to_be_attached()
+    wanted = list(details)
+    for href in dict.fromkeys(menu.evaluate_all("links => links.map((a) => a.getAttribute('href'))")):
+        page.goto(href)
+        audit.wait_for(page)
+        for pattern in list(wanted):
+            found = page.evaluate(FIRST_LINK_JS, pattern)
+            if found:
+                wanted.remove(pattern)
+                page.goto(found)
+                audit.wait_for(page)
+                page.goto(href)
+    assert not wanted, f"no page of the menu links to {wanted}"
+
+
+@pytest.mark.parametrize("viewport", [PHONE["viewport"], {"width": 1280, "height": 900}], ids=["phone", "desktop"])
+def test_every_menu_page_passes_axe(
+    browser: Any, live_server: LiveServer, accessibility_audit: AccessibilityAudit, viewport: dict[str, int]
+) -> None:
+    customer = browser.new_context(base_url=live_server.url, **(PHONE | {"viewport": viewport}), **COMMON)
+    try:
+        customer.set_default_timeout(TIMEOUT_MS)
+        page = customer.new_page()
+        log_in(page, CUSTOMER_LOGIN)
+        _tour(page, accessibility_audit, CUSTOMER_DETAILS)
+        for extra in ("/statement", "/no-such-page"):  # not in the menu; an error page is a page too
+            page.goto(extra)
+            accessibility_audit.wait_for(page)
+        office = customer.new_page()
+        log_in(office, ADMIN_LOGIN, staff=True)
+        _tour(office, accessibility_audit, STAFF_DETAILS)
+    finally:
+        customer.close()
