@@ -133,7 +133,10 @@ def test_a_keyboard_and_a_finger_get_around_on_a_phone(browser: Any, live_server
 ADMIN_LOGIN = "admin@distributor.demo"  # sees every backoffice page
 # After the menu's pages, the first detail page of these kinds that they link to.
 CUSTOMER_DETAILS = (r"^/orders/\d+$",)
-STAFF_DETAILS = (r"^/staff/orders/\d+$", r"^/staff/companies/\d+$", r"^/staff/catalog/products/\d+$", r"^/staff/payments/\d+$")
+STAFF_DETAILS = (
+    r"^/staff/orders/\d+$", r"^/staff/companies/\d+$", r"^/staff/catalog/products/\d+$", r"^/staff/payments/\d+$",
+    r"^/staff/notify/templates/[^/]+/sms/uk$",
+)
 FIRST_LINK_JS = """pattern => [...document.querySelectorAll('main a[href]')]
     .map((a) => a.getAttribute('href')).find((href) => new RegExp(pattern).test(href)) || null"""
 
