@@ -118,3 +118,9 @@ def test_quick_order_preview_repeats_no_id_and_its_confirm_still_works(logged_in
     answer = logged_in.post("/quick-order/confirm", data={"items": items["value"]})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/cart")
     assert 'data-sku="DG-A11"' in logged_in.get("/cart").get_data(as_text=True)
+
+
+def test_an_error_flashed_after_a_redirect_takes_the_focus(logged_in, db):
+    answer = logged_in.post("/quick-order/confirm", data={"items": "garbage"}, follow_redirects=True)
+    (error,) = Tags(answer.get_data(as_text=True)).find("div", role="alert")
+    assert error["tabindex"] == "-1" and "data-focus-error" in error
