@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint, current_app, flash, has_request_context, jsonify, redirect, request, session, url_for,
 )
+from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
@@ -16,6 +17,7 @@ from core import outbox
 from core.db import db_session
 from core.errors import DomainError
 from core.reasons import reason_text
+from core.money import money
 
 bp = Blueprint("core", __name__)
 
@@ -73,11 +75,20 @@ def healthz() -> Any:
     return jsonify(state), (200 if healthy else 503)
 
 
+NBSP = "\u00a0"
+
+
 def format_uah(value: Decimal | None) -> str:
-    """1234.5 -> "1 234,50 ₴": the way Ukrainian invoices write money."""
+    """1234.5 -> "1 234,50 грн" as Ukrainian invoices write money, "UAH 1,234.50" in English
+    (as notify.events.money_text and payments.documents.formatting write it). No-break spaces
+    throughout, so a narrow table cell never splits an amount."""
     if value is None:
         return "—"
-    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",") + "\u00a0₴"
+    grouped = f"{money(value):,.2f}"
+    locale = get_locale()
+    if locale is not None and locale.language == "en":
+        return f"UAH{NBSP}{grouped}"
+    return grouped.replace(",", NBSP).replace(".", ",") + f"{NBSP}грн"
 
 
 def format_quantity(value: Decimal | None) -> str:

@@ -9,32 +9,17 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import CHROMIUM, LiveServer
+from tests.e2e.steps import (
+    COMMON, CUSTOMER_COMPANY, CUSTOMER_LOGIN, DEMO_PASSWORD, PHONE, STAFF_LOGIN, TIMEOUT_MS, empty_cart,
+)
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (`make browser` installs it)"),
 ]
 
-# The logins and names the demo seed always creates (core/demo/well_known.py, core/demo/staff.py).
-CUSTOMER_LOGIN = "+380671234567"  # buyer@cafe.demo's phone: on a phone, people type their number
-CUSTOMER_COMPANY = "ТОВ «Кафе Демо»"
-STAFF_LOGIN = "manager1@distributor.demo"  # the manager the seed assigns to the cafe
-DEMO_PASSWORD = "demo12345"
 # Every demo catalog has coffee (core/demo/assortment.py: "Кава зернова ...", "Кава мелена ...").
 SEARCH_TERM = "кава"
-
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 3,
-    "is_mobile": True,
-    "has_touch": True,
-    "user_agent": (
-        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-        "Chrome/126.0.0.0 Mobile Safari/537.36"
-    ),
-}
-COMMON = {"locale": "uk-UA", "timezone_id": "Europe/Kyiv"}
-TIMEOUT_MS = 10_000
 
 
 def _no_horizontal_overflow(page: Any) -> bool:
@@ -62,21 +47,10 @@ def test_phone_customer_orders_and_backoffice_sees_it(browser: Any, live_server:
         badge = page.locator("[data-cart-count]")
         expect(badge).to_have_text(re.compile(r"^\d+$"))
 
-        # The seed leaves a half-made order in this cart: clear it the way a customer
-        # does (quantity 0, "Змінити"), so the order holds just what this test adds.
-        if badge.inner_text() != "0":
-            page.locator("[data-test=cart-link]").click()
-            expect(page).to_have_url(f"{base}/cart")
-            rows = page.locator("tr[data-sku]")
-            for left in range(rows.count(), 0, -1):
-                expect(rows).to_have_count(left)
-                rows.first.locator("input[name=quantity]").fill("0")
-                rows.first.get_by_role("button", name="Змінити").click()
-                expect(page.get_by_role("status").filter(has_text="Товар прибрано з кошика.")).to_be_visible()
-            expect(page.get_by_text("Кошик порожній.")).to_be_visible()
-            expect(badge).to_have_text("0")
-            page.get_by_role("link", name="Каталог", exact=True).click()
-            expect(page).to_have_url(f"{base}/")
+        # The seed leaves a half-made order in this cart: clear it, so the order holds just what this test adds.
+        empty_cart(page)
+        page.get_by_role("link", name="Каталог", exact=True).click()
+        expect(page).to_have_url(f"{base}/")
 
         # Search.
         search = page.get_by_role("searchbox", name="Пошук")
