@@ -28,7 +28,7 @@ from core.customers.models import Company
 from core.db import db_session, is_postgres, utcnow
 from core.errors import DomainError
 from core.staff.models import StaffUser
-from core.web import put_error
+from core.web import format_uah, put_error
 from payments.bank.importer import import_statement, our_accounts
 from payments.bank.matching import (
     OTHER_COMPANY_ALLOCATORS,
@@ -166,7 +166,7 @@ def _act(payment_id: int, form: Any, form_name: str, action: Callable[[Payment],
 
 def _allocated_message(allocation: Allocation) -> str:
     return gettext(
-        "Зараховано %(amount)s грн на рахунок № %(number)s.", amount=allocation.amount, number=allocation.invoice.number
+        "Зараховано %(amount)s на рахунок № %(number)s.", amount=format_uah(allocation.amount), number=allocation.invoice.number
     )
 
 
@@ -214,5 +214,5 @@ def payment_refund(payment_id: int) -> Any:
     return _act(
         payment_id, form, "refund_form",
         lambda payment: request_refund(db_session, payment, form.amount.data, form.reason.data, current_user),
-        lambda refund: gettext("Повернення %(amount)s грн передано в LiqPay.", amount=refund.amount),
+        lambda refund: gettext("Повернення %(amount)s передано в LiqPay.", amount=format_uah(refund.amount)),
     )

@@ -210,7 +210,7 @@ def test_one_click_allocation_settles_the_invoice_and_clears_the_flag(client, db
     answer = client.post(f"/staff/payments/{payment.id}/allocate", data={"invoice_id": invoice.id})
 
     assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/staff/payments/{payment.id}")
-    assert f"Зараховано 450.00 грн на рахунок № {invoice.number}." in text(client.get(answer.headers["Location"]))
+    assert f"Зараховано 450,00 грн на рахунок № {invoice.number}." in text(client.get(answer.headers["Location"]))
     db.expire_all()
     assert invoice.status == "paid" and not payment.needs_review and payment.unallocated == 0
     assert payment.company_id == customer.company_id

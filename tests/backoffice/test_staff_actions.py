@@ -42,7 +42,7 @@ def test_a_manager_is_not_offered_a_release_only_the_head_of_sales_may_make(
 
     page = _page(manager, f"/staff/orders/{held.id}")
     assert 'value="confirmed"' not in page and 'value="cancelled"' in page
-    assert "Замовлення понад 100,00 ₴ відпускає лише керівник відділу продажів (Наталія Савченко)." in page
+    assert "Замовлення понад 100,00 грн відпускає лише керівник відділу продажів (Наталія Савченко)." in page
     assert 'data-test="head-releases"' in _page(manager, "/staff/holds")
     # The server still refuses the move the page no longer offers.
     refused = manager.post(f"/staff/orders/{held.id}/status", data={"target": "confirmed", "note": "Знаю клієнта"})

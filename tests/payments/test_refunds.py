@@ -73,7 +73,7 @@ def test_more_than_is_left_is_refused_with_what_is_left(app, live, db, paid, mak
         with pytest.raises(DomainError) as refused:
             request_refund(db, payment, Decimal("100.00"), "Ще брак", accountant)
     message = refused.value.message.replace("\u202f", " ").replace("\u00a0", " ")
-    assert "Повернути можна від 0,01 до 50,00 ₴" in message and "уже повернено або чекає повернення 250,00 ₴" in message
+    assert "Повернути можна від 0,01 до 50,00 грн" in message and "уже повернено або чекає повернення 250,00 грн" in message
     assert refused.value.field == "amount"
     assert db.query(Refund).count() == 1
 
