@@ -16,4 +16,5 @@ from backoffice import (  # noqa: E402,F401
     views_order_entry,
     views_orders,
     views_payments,
+    views_staff,
 )

@@ -29,6 +29,8 @@ MESSAGE_READERS = ("manager", "head_of_sales", "accountant")
 # Whoever keeps a company's contacts can correct an address and send a failed message again.
 MESSAGE_FIXERS = ("manager", "head_of_sales", "accountant")
 REFUNDERS = refunds.REFUNDERS
+# Staff accounts (access switched off and on) are the admin's alone.
+STAFF_ADMINS = ("admin",)
 
 
 def may(user: Any, roles: tuple[str, ...]) -> bool:
@@ -59,6 +61,7 @@ NAV = (
     NavItem("backoffice.messages", _l("Повідомлення"), MESSAGE_READERS),
     NavItem("backoffice.notify_templates", _l("Шаблони повідомлень"), NOTIFY_EDITORS),
     NavItem("backoffice.invitations", _l("Запрошення"), COMPANY_EDITORS),
+    NavItem("backoffice.staff_users", _l("Працівники"), STAFF_ADMINS),
 )
 
 

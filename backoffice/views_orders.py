@@ -200,5 +200,5 @@ def invoice_pdf(invoice_id: int) -> Any:
     invoice = db_session.get(Invoice, invoice_id)
     if invoice is None:
         abort(404)
-    pdf, name = invoice_pdf_file(invoice)
+    pdf, name = invoice_pdf_file(invoice, pay_link_masked=True)
     return pdf, 200, {"Content-Type": "application/pdf", "Content-Disposition": f'inline; filename="{name}"'}

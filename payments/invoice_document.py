@@ -13,6 +13,9 @@ from payments.documents.formatting import money_uk
 from payments.models import Invoice
 
 KIND_LABELS = {"full": "", "advance": "Аванс", "remainder": "Доплата"}
+# What staff see in place of the pay link's token (the message log masks it the same way).
+PAY_TOKEN_MASK = "••••••"
+_TOKEN_PLACEHOLDER = "0-secret-0"
 
 
 def supplier_party() -> Party:
@@ -33,7 +36,7 @@ def buyer_party(company: Company) -> Party:
     return Party(name=company.name, tax_id=company.tax_id, address=address, phone=company.phone or "")
 
 
-def invoice_document(invoice: Invoice, pay_url: str | None) -> InvoiceDocument:
+def invoice_document(invoice: Invoice, pay_url: str | None, *, pay_url_masked: bool = False) -> InvoiceDocument:
     order = invoice.order
     if invoice.kind == "full" and order is not None:
         lines = [
@@ -58,6 +61,7 @@ def invoice_document(invoice: Invoice, pay_url: str | None) -> InvoiceDocument:
         kind_label=KIND_LABELS[invoice.kind],
         basis=f"Замовлення № {order.number}" if order else "",
         pay_url=pay_url if invoice.outstanding > 0 else None,
+        pay_url_masked=pay_url_masked,
         discount_note=_discount_note(order) if invoice.kind == "full" else None,
     )
 
@@ -74,7 +78,13 @@ def _percent(rate: Decimal) -> str:
     return f"{rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate.normalize()} %"
 
 
-def invoice_pdf(invoice: Invoice) -> tuple[bytes, str]:
-    """The invoice as PDF with its pay link printed on it, and a file name for it."""
-    pay_url = public_url("portal.pay_link", token=invoice.pay_token)
-    return render_invoice_pdf(invoice_document(invoice, pay_url)), f"rakhunok-{invoice.number}.pdf"
+def invoice_pdf(invoice: Invoice, *, pay_link_masked: bool = False) -> tuple[bytes, str]:
+    """The invoice as PDF with its pay link printed on it, and a file name for it. The
+    customer's copy (portal, e-mail) carries the working link; the staff copy shows it with
+    the token masked: the link pays without a login, so no staff member should hold it."""
+    if pay_link_masked:
+        pay_url = public_url("portal.pay_link", token=_TOKEN_PLACEHOLDER).replace(_TOKEN_PLACEHOLDER, PAY_TOKEN_MASK)
+    else:
+        pay_url = public_url("portal.pay_link", token=invoice.pay_token)
+    document = invoice_document(invoice, pay_url, pay_url_masked=pay_link_masked)
+    return render_invoice_pdf(document), f"rakhunok-{invoice.number}.pdf"

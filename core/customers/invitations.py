@@ -10,13 +10,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core import outbox
-from core.auth import make_password_token
 from core.customers.models import Company, User
 from core.customers.services import create_customer_user
 from core.db import utcnow
 from core.errors import DomainError
 from core.staff.models import StaffUser
-from core.web import public_url
 
 INVITE_PURPOSE = "invite"
 
@@ -57,7 +55,7 @@ def invite(session: Session, user: User) -> None:
         "user_id": user.id,
         "company_id": user.company_id,
         "login": user.email or user.phone,
-        "link": public_url("portal.accept_invitation", token=make_password_token(user, INVITE_PURPOSE)),
+        # No link: the sender mints the token when the message goes out, so none is stored.
         "valid_days": current_app.config["INVITATION_MAX_AGE"] // 86400,
     })
 

@@ -9,13 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import outbox
-from core.auth import end_sessions, hash_password, make_password_token
+from core.auth import end_sessions, hash_password
 from core.customers.models import COMPANY_KINDS, CUSTOMER_ROLES, PAYMENT_TERMS, Company, DeliveryPoint, User
 from core.errors import DomainError
 from core.ids import edrpou_is_valid, rnokpp_is_valid
 from core.phones import normalize_phone
 from core.staff.models import StaffUser
-from core.web import public_url
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -157,8 +156,8 @@ def request_password_reset(session: Session, user: User | StaffUser | None) -> N
     """Raise the reset-link event. Unknown logins do nothing, and say nothing different."""
     if user is None or not user.is_active:
         return
-    endpoint = "backoffice.reset_password" if user.kind == "staff" else "portal.reset_password"
-    link = public_url(endpoint, token=make_password_token(user))
+    # No link in the event: the sender mints the token when the message goes out, so no
+    # working link is ever stored (the outbox keeps its events).
     outbox.emit(
         session,
         "user.password_reset_requested",
@@ -166,7 +165,6 @@ def request_password_reset(session: Session, user: User | StaffUser | None) -> N
             "user": user.ref,
             "recipient": user.email or user.phone,
             "locale": getattr(user, "locale", "uk"),
-            "link": link,
             "valid_hours": current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
         },
     )

@@ -141,7 +141,7 @@ def _totals(pdf: DocumentPDF, doc: InvoiceDocument) -> None:
         pdf.set_font(FAMILY, "", 9)
         pdf.write(4.5, "Оплатити карткою: ")
         pdf.set_text_color(20, 70, 160)
-        pdf.write(4.5, doc.pay_url, link=doc.pay_url)
+        pdf.write(4.5, doc.pay_url, link="" if doc.pay_url_masked else doc.pay_url)
         pdf.set_text_color(0)
         pdf.ln(4.5)
 

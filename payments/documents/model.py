@@ -49,6 +49,8 @@ class InvoiceDocument:
     kind_label: str  # e.g. "Передоплата 50 %"; printed under the title when not empty
     basis: str  # e.g. "Замовлення № 000123"
     pay_url: str | None = None
+    # The staff copy prints the pay link with its token masked: shown, but not a link.
+    pay_url_masked: bool = False
     discount_note: str | None = None
 
 

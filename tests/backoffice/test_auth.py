@@ -4,8 +4,7 @@ from core.auth import check_password, limiter, make_password_token
 from core.outbox import OutboxEvent
 from notify.models import Message
 from tests.conftest import PASSWORD, login
-
-BASE = "http://127.0.0.1:5000"
+from tests.notify.conftest import delivered_link, provider_servers, providers  # noqa: F401  (the emulators)
 
 
 def test_staff_logs_in_with_email_and_password(client, db, make_staff):
@@ -69,19 +68,18 @@ def test_next_only_redirects_inside_the_site(client, db, make_staff):
     assert good.headers["Location"] == "/staff/orders"
 
 
-def _reset_link(db, email):
-    """The link as the e-mail carries it (the message log keeps it masked)."""
+def _reset_link(app, db, providers, email):
+    """The link as the e-mail carried it (the message log keeps it masked)."""
     message = db.scalar(select(Message).where(Message.recipient == email, Message.template == "password_reset"))
     assert message is not None
-    raised = db.get(OutboxEvent, message.event_id)
-    return message, raised.payload["link"].split(BASE, 1)[1]
+    return message, delivered_link(app, db, providers, email)
 
 
-def test_reset_link_is_masked_in_the_message_log_and_works_once(client, db, make_staff, as_staff):
+def test_reset_link_is_masked_in_the_message_log_and_works_once(app, client, db, make_staff, as_staff, providers):
     forgetful = make_staff("accountant")
     response = client.post("/staff/forgot", data={"login": forgetful.email})
     assert response.status_code == 302
-    message, link = _reset_link(db, forgetful.email)
+    message, link = _reset_link(app, db, providers, forgetful.email)
     assert link.startswith("/staff/reset/")
 
     # Staff see that a reset link went, never the link itself.
@@ -104,10 +102,10 @@ def test_reset_link_is_masked_in_the_message_log_and_works_once(client, db, make
     assert login(client, forgetful.email, "brand-new-pass-1", staff=True).status_code == 302
 
 
-def test_reset_with_mismatched_or_short_password_changes_nothing(client, db, make_staff):
+def test_reset_with_mismatched_or_short_password_changes_nothing(app, client, db, make_staff, providers):
     staff = make_staff("manager")
     client.post("/staff/forgot", data={"login": staff.email})
-    _, link = _reset_link(db, staff.email)
+    _, link = _reset_link(app, db, providers, staff.email)
     old_hash = staff.password_hash
     mismatch = client.post(link, data={"password": "brand-new-pass-1", "confirm": "brand-new-pass-2"})
     short = client.post(link, data={"password": "short", "confirm": "short"})

@@ -78,7 +78,7 @@ def test_every_staff_table_scrolls_inside_a_focusable_named_region(
     pages = [
         "/staff/orders", "/staff/holds", "/staff/collections", "/staff/companies", "/staff/catalog/products",
         "/staff/catalog/price-types", "/staff/payments/queue", "/staff/payments/import", "/staff/outbox",
-        "/staff/messages", "/staff/notify/templates", "/staff/invitations", "/staff/promotions",
+        "/staff/messages", "/staff/notify/templates", "/staff/invitations", "/staff/promotions", "/staff/staff-users",
         f"/staff/orders/{order.id}", f"/staff/companies/{held_company.id}", f"/staff/payments/{payment.id}",
     ]
     for url in pages:

@@ -18,7 +18,7 @@ ADMIN_LOGIN = "admin@distributor.demo"  # core/demo/staff.py: the admin sees eve
 LIST_PAGES = (
     "/staff/orders", "/staff/holds", "/staff/claims", "/staff/collections", "/staff/companies", "/staff/catalog/products",
     "/staff/catalog/price-types", "/staff/payments/queue", "/staff/payments/import", "/staff/outbox", "/staff/messages",
-    "/staff/notify/templates", "/staff/invitations", "/staff/promotions",
+    "/staff/notify/templates", "/staff/invitations", "/staff/promotions", "/staff/staff-users",
 )
 # On a phone a page wider than the screen is zoomed out, so innerWidth grows with it:
 # compare with the device's width instead.

@@ -40,7 +40,7 @@ def test_of_three_sms_in_doubt_the_two_atompark_got_are_sent_and_the_lost_one_go
     user = make_user(company, role="owner", email=None, phone="+380671230202")
     reset = planned(db, event(db, "user.password_reset_requested", {
         # user_id as well: planning then reads the user with the test's own session.
-        "user": user.ref, "user_id": user.id, "recipient": user.phone, "locale": "uk", "link": "-",
+        "user": user.ref, "user_id": user.id, "recipient": user.phone, "locale": "uk",
         "valid_hours": 24}))
     messages = [*reset, order_sms(db, make_company, "+380671230203"), order_sms(db, make_company, "+380671230204")]
     assert [m.channel for m in messages] == ["sms"] * 3
