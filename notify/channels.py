@@ -1,4 +1,4 @@
-"""The two real channels, built from config once per process, and the one `send`
+"""The two real channels, built from config once per process, and the one `prepare`
 the delivery engine calls with a claimed message row."""
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from notify.atompark.client import AtomparkClient
 from notify.channel import ChannelError
+from notify.delivery import Handover
 from notify.email.sender import Attachment, SmtpSender, SmtpSettings
 from notify.events import mask_secret_links
 from notify.planning import text_to_send
@@ -49,24 +50,27 @@ def email_sender(app: Any) -> SmtpSender:
     )
 
 
-def send(session: Session, row: Row) -> str:
+def prepare(session: Session, row: Row) -> Handover:
+    """Everything the claimed message needs from the database (its text, a secret link
+    minted again, invoice PDFs), read now; the returned hand-over then only talks to the
+    provider, so the caller can end its transaction first (see `delivery.send_claimed`)."""
     app = current_app._get_current_object()
     try:
         subject, body = text_to_send(session, row)
     except RenderError as exc:
         raise ChannelError("template_error", str(exc), permanent=True) from exc
     if row.channel == "sms":
-        return sms_client(app).send_sms(row.recipient, body).campaign_id
+        client = sms_client(app)
+        return lambda: client.send_sms(row.recipient, body).campaign_id
     if row.channel == "email":
         with force_locale(row.language):
             footer = gettext("Цей лист надіслано автоматично порталом замовлень %(supplier)s.",
                              supplier=app.config["SUPPLIER_NAME"])
         sender = email_sender(app)
-        return sender.send(
-            row.recipient, subject, body, email_html(body, subject, footer),
-            attachments=lambda: _attachments(session, row.attachments or []),
-            message_id=message_id_of(row.id, row.created_at, sender.settings.from_address),
-        )
+        html = email_html(body, subject, footer)
+        files = _attachments(session, row.attachments or [])
+        message_id = message_id_of(row.id, row.created_at, sender.settings.from_address)
+        return lambda: sender.send(row.recipient, subject, body, html, attachments=files, message_id=message_id)
     raise ChannelError("unknown_channel", row.channel, permanent=True)
 
 
@@ -87,7 +91,7 @@ def message_id_of(message_id: int, created_at: datetime, from_address: str) -> s
 
 
 def _attachments(session: Session, wanted: list[dict[str, Any]]) -> list[Attachment]:
-    # Built at send time from the record itself, so the stored message stays small.
+    # Built for each attempt from the record itself, so the stored message stays small.
     files = []
     for item in wanted:
         invoice = session.get(Invoice, item.get("invoice_pdf"))

@@ -35,7 +35,10 @@ from notify.models import DELIVERED, FAILED, QUEUED, SENDING, SENT, UNKNOWN, Mes
 from notify.planning import holds_secrets, normalized_address, rewrite
 from notify.quiet_hours import next_allowed
 
-Send = Callable[[Session, Row], str]
+# Hands one message to its provider and returns the provider's id for it; touches no database.
+Handover = Callable[[], str]
+# Reads what a claimed message needs from the database and returns its hand-over.
+Prepare = Callable[[Session, Row], Handover]
 # Which of the provider's messages could be this one: ids of what it received.
 Lookup = Callable[[Row], list[str]]
 # Room for the clocks of two workers and a commit, between the last send and the lease's end.
@@ -105,9 +108,17 @@ def claim(session: Session, limits: Limits, now: datetime | None = None) -> list
     return list(rows)
 
 
-def send_claimed(session: Session, rows: list[Row], send: Send, limits: Limits, claimed_at: float | None = None) -> int:
+def send_claimed(session: Session, rows: list[Row], prepare: Prepare, limits: Limits,
+                 claimed_at: float | None = None) -> int:
     """Send a claimed batch in order. A slow provider must not make the batch outlive its
-    lease: what is left when the deadline comes goes back to the queue, untried."""
+    lease: what is left when the deadline comes goes back to the queue, untried.
+
+    No transaction is open while a provider is talked to: a worker's transaction on
+    SQLite holds the database's write lock (BEGIN IMMEDIATE), and a relay slow up to its
+    timeout would make every writing request wait out the busy timeout and fail; on
+    PostgreSQL it would be an idle open transaction per worker. Each message's reading
+    ends before its hand-over, and its outcome is written in a transaction of its own.
+    """
     deadline = limits.sending_deadline(time.monotonic() if claimed_at is None else claimed_at)
     sent = 0
     for index, row in enumerate(rows):
@@ -115,7 +126,9 @@ def send_claimed(session: Session, rows: list[Row], send: Send, limits: Limits, 
             _release(session, rows[index:])
             break
         try:
-            provider_id = send(session, row)
+            hand_over = prepare(session, row)
+            session.commit()  # only read: this ends the transaction before the provider is called
+            provider_id = hand_over()
         except ChannelError as exc:
             _record_failure(session, row, exc, limits)
         except Exception as exc:  # our own bug or config (a PDF, the SMTP settings): retried, and visible
@@ -169,7 +182,7 @@ def _record_failure(session: Session, row: Row, exc: ChannelError, limits: Limit
         log.warning("message %s: outcome %s not recorded, claim %s was lost", row.id, exc.code, row.claim)
 
 
-def send_due(session: Session, send: Send, limits: Limits, budget_seconds: float = 20.0) -> int:
+def send_due(session: Session, prepare: Prepare, limits: Limits, budget_seconds: float = 20.0) -> int:
     """Send batches until nothing is due or the time budget is spent; returns how many went."""
     deadline = time.monotonic() + budget_seconds
     total = 0
@@ -178,7 +191,7 @@ def send_due(session: Session, send: Send, limits: Limits, budget_seconds: float
         rows = claim(session, limits)
         if not rows:
             break
-        total += send_claimed(session, rows, send, limits, claimed_at)
+        total += send_claimed(session, rows, prepare, limits, claimed_at)
     return total
 
 

@@ -32,7 +32,7 @@ def limits(app: Any) -> delivery.Limits:
 
 
 def send_now(session: Session, budget_seconds: float = TASK_BUDGET_SECONDS) -> int:
-    return delivery.send_due(session, channels.send, limits(current_app), budget_seconds)
+    return delivery.send_due(session, channels.prepare, limits(current_app), budget_seconds)
 
 
 @celery_app.task(name="notify.send_due")
@@ -75,7 +75,9 @@ def delivery_status_job(session: Session) -> int:
     ).all()
     session.rollback()
     client = channels.sms_client(current_app._get_current_object())
-    settled = 0
+    # Atompark is asked with no transaction open (a write lock on SQLite, an idle
+    # transaction on PostgreSQL, for up to 500 calls); the answers are written at the end.
+    settled = []
     for message_id, campaign_id in rows:
         try:
             reports = client.delivery_stats(campaign_id)
@@ -83,7 +85,8 @@ def delivery_status_job(session: Session) -> int:
             continue  # asked again next round
         final = [r for r in reports if r.status in ("delivered", "undelivered")]
         if final:
-            delivery.mark_delivery(session, message_id, final[0].status, final[0].done_at)
-            settled += 1
+            settled.append((message_id, final[0]))
+    for message_id, report in settled:
+        delivery.mark_delivery(session, message_id, report.status, report.done_at)
     session.commit()
-    return settled
+    return len(settled)

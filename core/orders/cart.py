@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from flask_babel import gettext
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core.catalog.services import Orderable, orderable_products, snap_to_pack
@@ -71,25 +73,40 @@ def _orderable(session: Session, user: User, product_id: int) -> Orderable:
 def set_quantity(session: Session, user: User, product_id: int, requested: Decimal, *, add: bool = False) -> SnapResult:
     """Put a quantity in the cart (or add to what is there), snapped to whole packs.
 
-    A requested quantity of zero (not added) removes the line.
+    A requested quantity of zero (not added) removes the line. Safe when requests of
+    the same user run at once (two tabs, a double tap): see `_locked_line`.
     """
     if add and requested <= 0:
         raise DomainError(gettext("Кількість має бути більшою за нуль."), field="quantity")
-    item = session.get(CartItem, (user.id, product_id))
     if requested == 0 and not add:
-        if item is not None:
-            session.delete(item)
-            session.flush()
+        session.execute(delete(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product_id))
         return SnapResult(ZERO, ZERO)
     product = _orderable(session, user, product_id)
-    wanted = requested + (item.quantity if add and item is not None else 0)
-    quantity = snap_to_pack(wanted, product.pack_multiple)
-    if item is None:
-        session.add(CartItem(user_id=user.id, product_id=product_id, quantity=quantity))
-    else:
-        item.quantity = quantity
+    # A bad quantity is refused before the line is written: a caller that goes on after
+    # a refusal (repeat an order) must find the cart as it was.
+    snap_to_pack(requested, product.pack_multiple)
+    line = _locked_line(session, user.id, product_id)
+    wanted = requested + (line.quantity if add else ZERO)
+    # Only an existing line can still be refused here (too much), and it is then unchanged.
+    line.quantity = snap_to_pack(wanted, product.pack_multiple)
     session.flush()
-    return SnapResult(quantity, wanted)
+    return SnapResult(line.quantity, wanted)
+
+
+def _locked_line(session: Session, user_id: int, product_id: int) -> CartItem:
+    """The user's line of this product, made empty if there is none, locked until the commit.
+
+    One statement inserts the line or locks the one there (an upsert), so concurrent
+    requests of the same product queue behind each other: none fails on the unique key,
+    and each adds to the quantity the previous one committed (a plain read-then-write
+    under READ COMMITTED would lose an add). SQLite serializes writers anyway.
+    """
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    upsert = insert(CartItem).values(user_id=user_id, product_id=product_id, quantity=ZERO)
+    # The conflict's "update" writes the quantity back as it is: what it is for is the row lock.
+    session.execute(upsert.on_conflict_do_update(
+        index_elements=[CartItem.user_id, CartItem.product_id], set_={"quantity": CartItem.quantity}))
+    return session.get_one(CartItem, (user_id, product_id), populate_existing=True)
 
 
 def add_lines(session: Session, user: User, lines: list[tuple[int, Decimal]]) -> None:

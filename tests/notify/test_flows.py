@@ -335,12 +335,12 @@ def test_a_batch_slowed_by_its_provider_gives_the_rest_back_before_its_lease_end
     providers.fail_sms("timeout", seconds=1.2)  # the first SMS takes 1.2 s, then goes through
     rows = delivery.claim(db, limits)
     assert len(rows) == 3
-    assert delivery.send_claimed(db, rows, tasks.channels.send, limits) == 1
+    assert delivery.send_claimed(db, rows, tasks.channels.prepare, limits) == 1
     statuses = dict(db.execute(select(Message.id, Message.status).where(Message.id.in_([r.id for r in rows]))).all())
     assert sorted(statuses.values()) == ["queued", "queued", "sent"]
     assert db.scalar(select(func.max(Message.attempts)).where(Message.status == "queued")) == 0
     # The rest go in the next batch, each once.
-    assert delivery.send_due(db, tasks.channels.send, limits, budget_seconds=5) == 2
+    assert delivery.send_due(db, tasks.channels.prepare, limits, budget_seconds=5) == 2
     # (An earlier test's timed-out SMS may still land in the emulator: only this test's phones count.)
     mine = sorted(s["phone"] for s in providers.sms() if s["phone"].startswith("38067123001"))
     assert mine == ["380671230011", "380671230012", "380671230013"]

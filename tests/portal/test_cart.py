@@ -131,3 +131,18 @@ def test_cart_lines_are_in_ukrainian_alphabet_order(logged_in, make_product):
     html = logged_in.get("/cart").get_data(as_text=True)
     shown = re.findall(r'<td class="main">([^<]+)<br>', html)
     assert shown == ["Ананас", "Гречка", "Ґуава", "Єнот", "Іриски", "Їжак", "Йогурт", "Яблуко"]
+
+
+def test_a_refused_add_leaves_the_cart_as_it_was_for_a_caller_that_goes_on(ctx, customer, make_product, db):
+    """Repeating an order skips a refused line and commits the rest: the refusal itself
+    must have written nothing (no empty line, no changed one)."""
+    from core.errors import DomainError
+    from core.orders.cart import set_quantity
+
+    new, there = make_product(), make_product()
+    set_quantity(db, customer, there.id, Decimal("99999"), add=True)
+    for product, quantity in ((new, Decimal("100001")), (there, Decimal("5"))):
+        with pytest.raises(DomainError, match="завелика"):
+            set_quantity(db, customer, product.id, quantity, add=True)
+    db.expire_all()
+    assert _cart(db, customer) == {there.id: Decimal("99999")}

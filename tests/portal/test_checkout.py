@@ -111,3 +111,23 @@ def test_right_after_checkout_a_held_order_says_why_and_what_to_do(logged_in, cu
     page = landed.get_data(as_text=True).replace("\xa0", " ").replace("\u202f", " ")
     assert 'data-test="hold"' in page and "Прострочена заборгованість 300,00" in page
     assert "Сплатіть прострочені 300,00" in page and 'data-test="pay-overdue"' in page
+
+
+def test_the_customer_sees_the_release_for_shipment_not_a_second_confirmation(
+        logged_in, customer, confirmed_order, db):
+    """#10.19: a history row that keeps the status is the release, as on the staff page."""
+    from core.orders.services import release_for_shipment
+
+    order = confirmed_order(customer)  # prepayment: confirmed, then released once paid
+    release_for_shipment(db, order, "")
+    db.commit()
+
+    def history(language, heading):
+        logged_in.get(f"/lang/{language}")
+        page = logged_in.get(f"/orders/{order.id}").get_data(as_text=True)
+        return page[page.index(f"<h2>{heading}</h2>"):]
+
+    ukrainian = history("uk", "Історія")
+    assert ukrainian.count("Підтверджене") == 1 and "Відпущено до відвантаження" in ukrainian
+    english = history("en", "History")
+    assert english.count("Confirmed") == 1 and "Released for shipment" in english
