@@ -16,7 +16,7 @@ from core.auth import (
     find_staff_by_email,
     read_password_token,
     throttle_login_tries,
-    too_many_tries_message,
+    throttled_form,
 )
 from core.customers.services import request_password_reset, set_password
 from core.db import db_session
@@ -68,14 +68,9 @@ def forgot_password() -> Any:
 
 @bp.errorhandler(429)
 def too_many_tries(_error: Exception) -> Any:
-    """Only the login and reset forms are throttled here: the answer is the form again,
-    saying why and for how long."""
-    if request.endpoint == "backoffice.forgot_password":
-        form, template = ForgotPasswordForm(), "backoffice/forgot.html"
-    else:
-        form, template = LoginForm(), "backoffice/login.html"
-    form.login.errors = [too_many_tries_message()]
-    return render_template(template, form=form), 429
+    return throttled_form(
+        "backoffice.forgot_password", (ForgotPasswordForm, "backoffice/forgot.html"), (LoginForm, "backoffice/login.html")
+    )
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")

@@ -10,7 +10,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -117,6 +117,16 @@ def too_many_tries_message() -> str:
     # reset_at is in whole seconds, so a fresh one-minute window can read as 60.4 s away.
     seconds = round(breached.reset_at - time.time()) if breached else 60
     return gettext("Забагато спроб. Спробуйте ще раз через %(minutes)s хв.", minutes=max(1, math.ceil(seconds / 60)))
+
+
+def throttled_form(forgot_endpoint: str, forgot: tuple[Any, str], login: tuple[Any, str]) -> Any:
+    """A blueprint's 429 answer: only its login and reset forms are throttled, so the
+    answer is that form again, saying why and for how long. `forgot` and `login` are
+    (form class, template)."""
+    form_class, template = forgot if request.endpoint == forgot_endpoint else login
+    form = form_class()
+    form.login.errors = [too_many_tries_message()]
+    return render_template(template, form=form), 429
 
 
 def even_out_answer_time() -> None:

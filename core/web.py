@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint, current_app, flash, has_request_context, jsonify, redirect, request, session, url_for,
 )
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text

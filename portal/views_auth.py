@@ -14,7 +14,7 @@ from core.auth import (
     find_customer_by_login,
     read_password_token,
     throttle_login_tries,
-    too_many_tries_message,
+    throttled_form,
 )
 from core.customers.invitations import INVITE_PURPOSE
 from core.customers.services import request_password_reset, set_password
@@ -67,14 +67,9 @@ def forgot_password() -> Any:
 
 @bp.errorhandler(429)
 def too_many_tries(_error: Exception) -> Any:
-    """Only the login and reset forms are throttled here: the answer is the form again,
-    saying why and for how long."""
-    if request.endpoint == "portal.forgot_password":
-        form, template = ForgotPasswordForm(), "portal/forgot.html"
-    else:
-        form, template = LoginForm(), "portal/login.html"
-    form.login.errors = [too_many_tries_message()]
-    return render_template(template, form=form), 429
+    return throttled_form(
+        "portal.forgot_password", (ForgotPasswordForm, "portal/forgot.html"), (LoginForm, "portal/login.html")
+    )
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

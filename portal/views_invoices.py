@@ -37,13 +37,16 @@ RECENT_CLOSED = 20  # a pay link older than this sends the customer to the cabin
 WAIT_SECONDS, WAIT_LOOKS = 3, 20  # the page waiting for the bank looks again for about a minute
 
 
-def _own_invoice(invoice_id: int) -> Invoice:
-    invoice = db_session.scalar(
-        select(Invoice).where(Invoice.id == invoice_id, Invoice.company_id == current_user.company_id)
-    )
-    if invoice is None:
+def _own(model: Any, condition: Any) -> Any:
+    """The customer's own row, or 404: another company's id looks like no id at all."""
+    row = db_session.scalar(select(model).where(condition, model.company_id == current_user.company_id))
+    if row is None:
         abort(404)
-    return invoice
+    return row
+
+
+def _own_invoice(invoice_id: int) -> Invoice:
+    return _own(Invoice, Invoice.id == invoice_id)
 
 
 @bp.get("/invoices")
@@ -137,12 +140,7 @@ def checkout_again(reference: str) -> Any:
 
 
 def _own_checkout(reference: str) -> CardCheckout:
-    checkout = db_session.scalar(
-        select(CardCheckout).where(CardCheckout.reference == reference, CardCheckout.company_id == current_user.company_id)
-    )
-    if checkout is None:
-        abort(404)
-    return checkout
+    return _own(CardCheckout, CardCheckout.reference == reference)
 
 
 def _told(outcome: CheckoutOutcome | None) -> dict[str, Any]:

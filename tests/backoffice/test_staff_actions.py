@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
-from core.orders.services import Actor, change_status
 from payments.dunning import run_ladder
 from payments.models import CollectionTask
 from tests.conftest import login
