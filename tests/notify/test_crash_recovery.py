@@ -51,7 +51,7 @@ def test_of_three_sms_in_doubt_the_two_atompark_got_are_sent_and_the_lost_one_go
         assert row.id == message.id
         if number < 2:
             # Its request reached Atompark (with the reset link minted for sending), then the worker died.
-            channels.send(db, row)
+            channels.prepare(db, row)()
     later = after_the_lease(limits)
     assert delivery.recover_abandoned(db, now=later) == {"in_doubt": 3, "requeued": 0}
     db.expire_all()
@@ -116,7 +116,7 @@ def test_an_email_in_doubt_goes_again_under_its_message_id_and_arrives_once(app,
     db.commit()
     limits = one_per_batch(app)
     [row] = delivery.claim(db, limits)
-    first_id = channels.send(db, row)  # the relay took it; the worker died before recording
+    first_id = channels.prepare(db, row)()  # the relay took it; the worker died before recording
     providers.mailbox.wait_for(1)
     assert delivery.recover_abandoned(db, now=after_the_lease(limits)) == {"in_doubt": 1, "requeued": 0}
     db.refresh(message)
@@ -142,11 +142,11 @@ def test_a_worker_that_lost_its_claim_does_not_overwrite_the_next_ones_record(ap
     assert [r.id for r in fresh] == [r.id for r in stale] and fresh[0].claim != stale[0].claim
 
     # A wakes up (its clock says it may still send) and finishes its old batch.
-    assert delivery.send_claimed(db, stale, channels.send, limits, claimed_at=time.monotonic()) == 0
+    assert delivery.send_claimed(db, stale, channels.prepare, limits, claimed_at=time.monotonic()) == 0
     db.refresh(message)
     assert (message.status, message.claim, message.provider_id) == ("sending", fresh[0].claim, None)
 
-    assert delivery.send_claimed(db, fresh, channels.send, limits) == 1
+    assert delivery.send_claimed(db, fresh, channels.prepare, limits) == 1
     db.refresh(message)
     last = providers.sms()[-1]
     assert (message.status, message.provider_id) == ("sent", str(last["campaign_id"]))
@@ -161,7 +161,7 @@ def test_a_late_success_settles_the_doubt_it_left(app, db, ctx, providers, make_
     db.refresh(message)
     assert message.status == "unknown"
     # The stalled worker's send went through after all: what it knows settles the question.
-    assert delivery.send_claimed(db, stale, channels.send, limits, claimed_at=time.monotonic()) == 0
+    assert delivery.send_claimed(db, stale, channels.prepare, limits, claimed_at=time.monotonic()) == 0
     db.refresh(message)
     assert (message.status, message.provider_id) == ("sent", str(providers.sms()[-1]["campaign_id"]))
     assert db.scalar(select(Message.claim).where(Message.id == message.id)) is None
