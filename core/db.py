@@ -4,6 +4,7 @@ Service functions only `flush()`; views and tasks own the commit.
 """
 from __future__ import annotations
 
+from select import select as select_sockets
 import threading
 import warnings
 from collections.abc import Callable
@@ -111,11 +112,24 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    # Pre-ping: a connection the server dropped (a restart, a failover, a proxy's idle
-    # timeout) is found out and replaced before a request uses it, instead of failing
-    # that request; it costs one short round trip per checkout. Recycling keeps idle
-    # connections from going stale in the first place.
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_recycle=1800, pool_size=5, max_overflow=10)
+    # Recycling keeps idle connections from going stale in the first place.
+    engine = create_engine(url, echo=echo, pool_recycle=1800, pool_size=5, max_overflow=10)
+    event.listen(engine, "checkout", _refuse_if_closed_by_server)
+    return engine
+
+
+def _refuse_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A connection the server dropped (a restart, a failover, an idle timeout) is
+    replaced before a request uses it. An idle connection has nothing to read unless the
+    server said goodbye (its FATAL notice, then EOF), so a look at the socket finds it
+    without pool_pre_ping's round trip on every checkout, which cost the cached catalog
+    page a tenth of its throughput. DisconnectionError makes the pool reconnect."""
+    try:
+        readable, _, _ = select_sockets([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError) as exc:
+        raise sa_exc.DisconnectionError("the connection's socket is gone") from exc
+    if readable:
+        raise sa_exc.DisconnectionError("the server closed the connection")
 
 
 def init_db(app: Any) -> Engine:

@@ -3,6 +3,7 @@ timeout) is noticed before use: the next request succeeds."""
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import psycopg
@@ -15,12 +16,15 @@ pytestmark = pytest.mark.skipif(
 
 
 def _terminate_the_apps_connections() -> int:
+    """Like a restart: the app's backends are gone (not merely signalled) when this returns."""
     admin_url = DATABASE_URL.replace("postgresql+psycopg://", "postgresql://")
+    others = " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        return len(conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchall())
+        terminated = len(conn.execute("SELECT pg_terminate_backend(pid)" + others).fetchall())
+        deadline = time.monotonic() + 10
+        while conn.execute("SELECT count(*)" + others).fetchone()[0] and time.monotonic() < deadline:
+            time.sleep(0.05)
+    return terminated
 
 
 def test_a_request_after_the_server_dropped_the_pooled_connections_succeeds(app: Any) -> None:
