@@ -3,6 +3,7 @@ the delivery engine calls with a claimed message row."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
@@ -19,7 +20,8 @@ from notify.email.sender import Attachment, SmtpSender, SmtpSettings
 from notify.events import mask_secret_links
 from notify.planning import text_to_send
 from notify.rendering import RenderError, email_html
-from payments.invoice_document import invoice_pdf
+from payments.documents import render_invoice_pdf
+from payments.invoice_document import invoice_pdf_source
 from payments.models import Invoice
 
 _lock = threading.Lock()
@@ -90,13 +92,14 @@ def message_id_of(message_id: int, created_at: datetime, from_address: str) -> s
     return f"<notify.{message_id}.{int(created_at.timestamp())}@{domain}>"
 
 
-def _attachments(session: Session, wanted: list[dict[str, Any]]) -> list[Attachment]:
-    # Built for each attempt from the record itself, so the stored message stays small.
-    files = []
+def _attachments(session: Session, wanted: list[dict[str, Any]]) -> Callable[[], list[Attachment]]:
+    """The files' sources are read now, inside the transaction; the PDFs are rendered by
+    the sender once the relay has let us in, so a relay that is down costs no rendering.
+    Built for each attempt from the record itself, so the stored message stays small."""
+    sources = []
     for item in wanted:
         invoice = session.get(Invoice, item.get("invoice_pdf"))
         if invoice is None:
             raise ChannelError("attachment_missing", f"invoice {item.get('invoice_pdf')}", permanent=True)
-        data, filename = invoice_pdf(invoice)
-        files.append(Attachment(filename, "application/pdf", data))
-    return files
+        sources.append(invoice_pdf_source(invoice))
+    return lambda: [Attachment(filename, "application/pdf", render_invoice_pdf(document)) for document, filename in sources]

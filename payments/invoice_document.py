@@ -82,9 +82,16 @@ def invoice_pdf(invoice: Invoice, *, pay_link_masked: bool = False) -> tuple[byt
     """The invoice as PDF with its pay link printed on it, and a file name for it. The
     customer's copy (portal, e-mail) carries the working link; the staff copy shows it with
     the token masked: the link pays without a login, so no staff member should hold it."""
+    document, filename = invoice_pdf_source(invoice, pay_link_masked=pay_link_masked)
+    return render_invoice_pdf(document), filename
+
+
+def invoice_pdf_source(invoice: Invoice, *, pay_link_masked: bool = False) -> tuple[InvoiceDocument, str]:
+    """What the PDF is made of, read from the database now; `render_invoice_pdf` turns it
+    into bytes later without touching the database (the e-mail sender renders it only
+    once the relay has let us in)."""
     if pay_link_masked:
         pay_url = public_url("portal.pay_link", token=_TOKEN_PLACEHOLDER).replace(_TOKEN_PLACEHOLDER, PAY_TOKEN_MASK)
     else:
         pay_url = public_url("portal.pay_link", token=invoice.pay_token)
-    document = invoice_document(invoice, pay_url, pay_url_masked=pay_link_masked)
-    return render_invoice_pdf(document), f"rakhunok-{invoice.number}.pdf"
+    return invoice_document(invoice, pay_url, pay_url_masked=pay_link_masked), f"rakhunok-{invoice.number}.pdf"

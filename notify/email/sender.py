@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from email import policy
@@ -37,12 +37,14 @@ class SmtpSender:
 
     def send(
         self, to: str, subject: str, text: str, html: str,
-        attachments: Sequence[Attachment] = (), message_id: str | None = None,
+        attachments: Sequence[Attachment] | Callable[[], Sequence[Attachment]] = (), message_id: str | None = None,
     ) -> str:
         """Send one e-mail to `to` (an address, or 'Name <address>'); returns its Message-ID.
 
-        The attachments come built: the delivery engine reads them (invoice PDFs) before it
-        ends its transaction, so no database lock is held while the relay answers.
+        `attachments` may be a function: it is called only once the relay has let us in,
+        so a relay that is down costs no PDF rendering on every retry. It must not touch
+        the database: the delivery engine reads what the files need before it ends its
+        transaction, and no lock is held while the relay answers.
         Pass the `message_id` of the first attempt when retrying: a relay or a mail client
         that already has it can then tell the copy for what it is.
         """
@@ -50,7 +52,8 @@ class SmtpSender:
         if "@" not in recipient or "\n" in to or "\r" in to:
             raise ChannelError("recipient_refused", f"not an e-mail address: {to!r}", permanent=True)
         message_id = message_id or make_msgid(domain=self._sender.rpartition("@")[2])
-        self._deliver(self._compose(to, subject, text, html, attachments, message_id), recipient)
+        files = attachments if callable(attachments) else lambda: attachments
+        self._deliver(lambda: self._compose(to, subject, text, html, files(), message_id), recipient)
         return message_id
 
     def _compose(
@@ -71,7 +74,7 @@ class SmtpSender:
             message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
         return message
 
-    def _deliver(self, message: EmailMessage, recipient: str) -> None:
+    def _deliver(self, compose: Callable[[], EmailMessage], recipient: str) -> None:
         settings = self.settings
         with _failures("connect"):
             if settings.security == "ssl":
@@ -87,6 +90,7 @@ class SmtpSender:
             if settings.username:
                 with _failures("login"):
                     smtp.login(settings.username, settings.password or "")
+            message = compose()
             with _failures("send"):
                 smtp.send_message(message, self._sender, [recipient])
             # The relay has taken the message: a failed goodbye must not become a retry

@@ -158,6 +158,23 @@ def test_a_closed_port_is_unreachable(mailboxes: Any) -> None:
     assert (error.code, error.permanent) == ("unreachable", False)
 
 
+def test_attachments_are_built_only_once_the_relay_lets_us_in(mailboxes: Any) -> None:
+    built: list[str] = []
+
+    def invoice() -> list[Attachment]:
+        built.append("pdf")
+        return [Attachment("рахунок-42.pdf", "application/pdf", PDF)]
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        with pytest.raises(ChannelError):
+            sender(mailboxes(), port=closed.getsockname()[1]).send("buyer@shop.example", "Тема", TEXT, HTML, invoice)
+    assert built == []  # a relay that is down costs no PDF
+    mailbox = mailboxes()
+    sender(mailbox).send("buyer@shop.example", "Тема", TEXT, HTML, invoice)
+    assert built == ["pdf"] and mailbox.wait_for(1)[0].attachments[0].data == PDF
+
+
 def test_a_server_that_never_answers_is_a_timeout(mailboxes: Any) -> None:
     # Listening, so the connection is made, but nobody ever sends the greeting.
     with socket.create_server(("127.0.0.1", 0)) as silent:
