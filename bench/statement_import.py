@@ -10,7 +10,8 @@
    from companies with several open invoices and match none of them (oldest due
    first), ~5 % from payers we do not know;
 4. `import_statement` + commit, timed, with every SQL statement counted on the engine;
-5. the same file again: it must add no payment, allocation or outbox event;
+5. the same lines again (in a file one line break longer, since the identical file is refused by
+   its hash): it must add no payment, allocation or outbox event;
 6. the figures printed and written to bench/results/<date>-issue3-statement.md;
    the database dropped (unless --keep-db), also when a step fails.
 
@@ -308,7 +309,9 @@ def main(argv: list[str] | None = None) -> int:
 
         results["first"] = measure(app, content, args.profile)
         log(f"first import: {results['first']['total_s']:.2f} s, {results['first']['statements']} statements")
-        results["again"] = measure(app, content)
+        # The identical file is refused at once by its hash (#10.10); the same lines in a
+        # file that differs (a trailing line break) go through the line-by-line dedup.
+        results["again"] = measure(app, content + b"\r\n")
         log(f"same file again: {results['again']['total_s']:.2f} s")
         before = {k: v for k, v in results["first"]["counts"].items() if k != "bank_statement"}
         after = {k: v for k, v in results["again"]["counts"].items() if k != "bank_statement"}
