@@ -93,16 +93,20 @@ class AtomparkClient:
             raise channel_error("provider_error", f"getCampaignList: not parallel arrays: {result!r:.200}")
         return [Campaign(str(campaign_id), str(sender), str(body)) for campaign_id, sender, body in zip(*columns, strict=True)]
 
-    def find_campaigns(self, phone_e164: str, same_text: Callable[[str], bool], max_campaigns: int = 1000) -> list[str]:
-        """Ids of our sender's campaigns among the newest `max_campaigns` whose text passes
-        `same_text` and that went to this phone. sendSMS takes no id of ours, so this is
-        the only way to learn whether a request whose answer we lost was received."""
+    def find_campaigns(self, phone_e164: str, same_text: Callable[[str], bool], max_campaigns: int = 20000) -> list[str]:
+        """Ids of our sender's campaigns whose text passes `same_text` and that went to
+        this phone. sendSMS takes no id of ours, so this is the only way to learn whether
+        a request whose answer we lost was received. The list is read to its end: "not
+        found" among only the newest campaigns would send a second SMS once other messages
+        pushed this one further back, so a list longer than `max_campaigns` is no answer."""
         candidates: list[str] = []
         for skip in range(0, max_campaigns, LIST_PAGE):
             page = self.campaigns(skip, LIST_PAGE)
             candidates += [c.campaign_id for c in page if c.sender == self.sender and same_text(c.body)]
             if len(page) < LIST_PAGE:
                 break
+        else:
+            raise channel_error("lookup_incomplete", f"getCampaignList: more than {max_campaigns} campaigns to look through")
         return [campaign_id for campaign_id in candidates
                 if any(report.phone == phone_e164 for report in self.delivery_stats(campaign_id))]
 

@@ -34,6 +34,7 @@ PERMANENT = {
     "provider_error": False,  # 5xx, an answer we cannot read, an error code we do not know
     "timeout": False,
     "unreachable": False,  # connection refused or reset
+    "lookup_incomplete": False,  # a campaign list too long to read through: asked again, then staff decide
 }
 
 # Atompark's error codes (API v3 code list: 300-306 sendSMS, 320-322 delivery stats).
