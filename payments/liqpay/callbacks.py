@@ -2,7 +2,8 @@
 
 The signature is checked before anything else; a bad one is refused with 400 and
 changes nothing, and so is a signed notice that cannot be a payment (no order, status
-or amount; an amount that is not a positive number of cents). A valid notice is stored as an outbox event and answered at once:
+or amount; an amount that is not a positive number of cents). A valid notice is stored
+as an outbox event and answered at once:
 applying it (the payment stored once per payment_id, the allocation, the order's
 release) is the relay's work — a Celery worker in production, the same request in the
 embedded default — so LiqPay never waits on our locks, and a notice that fails to

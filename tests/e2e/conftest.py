@@ -17,7 +17,6 @@ the page, so a new one cannot slip in unnoticed (see `AccessibilityAudit`).
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -33,6 +32,7 @@ from typing import Any
 import pytest
 
 from core.config import ROOT, sqlalchemy_url
+from tests.apps import SIGNING_ENV
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -101,19 +101,13 @@ def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _drop_postgres_database(admin_url, name)
 
 
-# The server is started as production is: it refuses to start without real signing keys.
-SIGNING_KEYS = {
-    "SECRET_KEY": secrets.token_hex(32),
-    "LIQPAY_PUBLIC_KEY": "sandbox_e2e",  # sandbox: the emulator's test payments count as paid
-    "LIQPAY_PRIVATE_KEY": "sandbox_" + secrets.token_urlsafe(24),
-}
-
-
 def _server_env(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("REDIS_URL", None)  # no broker: the server relays its outbox inline
     env.update(
-        SIGNING_KEYS,
+        # Started as production is, it refuses to start without real keys: the suite's own
+        # (sandbox LiqPay keys, so the emulator's test payments count as paid).
+        SIGNING_ENV,
         DATABASE_URL=database_url,
         OUTBOX_DISPATCH="inline",
         RATELIMIT_ENABLED="0",
