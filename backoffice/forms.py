@@ -30,11 +30,11 @@ from backoffice.labels import (
     STAFF_ORDER_CHANNELS,
 )
 from core.catalog.services import VAT_RATES
-from core.customers.models import Company
+from core.clock import kyiv_today
 from core.customers import services as customer_rules
+from core.customers.models import Company
 from core.errors import DomainError
 from core.money import parse_decimal
-from core.orders.services import kyiv_today
 from core.orders.states import STATUSES
 from core.phones import normalize_phone
 from core.uploads import WithinUploadLimit

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from backoffice import bp
 from core.auth import staff_required
-from core.db import db_session, utcnow
+from core.clock import KYIV, kyiv_today, utcnow
+from core.db import db_session
 from core.orders import states
 from core.orders.models import Order
-from core.orders.services import KYIV, kyiv_today
 from core.outbox import FAILED, OutboxEvent
 from notify.models import FAILED as MESSAGE_FAILED
 from notify.models import UNKNOWN as MESSAGE_UNKNOWN

@@ -17,10 +17,10 @@ from backoffice.forms import ActionForm
 from backoffice.forms_money import ConfirmClaimForm, PromotionForm, ReasonForm, as_dict
 from backoffice.helpers import commit_or_report, current_page, get_or_404, paginate
 from core.auth import staff_required
+from core.clock import kyiv_today
 from core.customers.models import Company, User
 from core.db import db_session
 from core.orders.models import Promotion
-from core.orders.services import kyiv_today
 from payments.claims import confirm_claim, matching_payments, reject_claim
 from payments.dunning import close_task
 from payments.models import CollectionTask, Invoice, Payment, PaymentClaim

@@ -16,18 +16,25 @@ from backoffice.forms import OrderFilterForm, StatusChangeForm
 from backoffice.helpers import current_page, paginate
 from backoffice.search import contains
 from core.auth import staff_required
+from core.clock import KYIV, kyiv_today
 from core.customers.models import Company
 from core.db import db_session, is_postgres
 from core.errors import DomainError
 from core.orders import states
 from core.orders.models import Order
-from core.orders.services import KYIV, Actor, change_status, kyiv_today
+from core.orders.services import Actor, change_status
 from core.staff.models import StaffUser
 from core.web import channel_label, format_uah, status_label
 from payments.invoice_document import invoice_pdf as invoice_pdf_file
-from payments.models import Invoice
 from payments.invoices import invoices_of_order
-from payments.receivables import company_balance, debts_by_company, decide_hold, head_release_threshold, may_release
+from payments.models import Invoice
+from payments.receivables import (
+    company_balance,
+    debts_by_company,
+    decide_hold,
+    head_release_threshold,
+    may_release,
+)
 
 
 def sales_staff_choices() -> list[tuple[int, str]]:

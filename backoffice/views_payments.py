@@ -24,8 +24,9 @@ from backoffice.forms import (
 from backoffice.forms_money import AllocateByNumberWithReasonForm, RefundForm
 from backoffice.helpers import commit_or_report, current_page, paginate
 from core.auth import staff_required
+from core.clock import utcnow
 from core.customers.models import Company
-from core.db import db_session, is_postgres, utcnow
+from core.db import db_session, is_postgres
 from core.errors import DomainError
 from core.staff.models import StaffUser
 from core.web import format_uah, put_error
@@ -38,7 +39,14 @@ from payments.bank.matching import (
     suggestions,
     suggestions_for,
 )
-from payments.models import Allocation, BankStatement, CardCheckout, CardCheckoutItem, Payment, Refund
+from payments.models import (
+    Allocation,
+    BankStatement,
+    CardCheckout,
+    CardCheckoutItem,
+    Payment,
+    Refund,
+)
 from payments.refunds import REFUNDERS, request_refund
 
 RECENT_STATEMENTS = 10

@@ -289,8 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         pg.flask(["db-upgrade"], env, seed_log)
         pg.flask(["seed-demo", "--products", "300", "--companies", "300", "--orders", "0"], env, seed_log)
         app = _app(url)
+        from core.clock import kyiv_today
         from core.db import db_session
-        from core.orders.services import kyiv_today
         from payments.bank.samples import build_1c_statement
 
         rng = random.Random(args.seed)

@@ -4,18 +4,27 @@ Service functions only `flush()`; views and tasks own the commit.
 """
 from __future__ import annotations
 
-from select import select as select_sockets
 import threading
 import warnings
 from collections.abc import Callable
 from datetime import datetime, timezone
-from functools import wraps
 from decimal import Decimal
+from functools import wraps
+from select import select as select_sockets
 from typing import Any
 
 from flask import has_app_context, has_request_context, request
 from flask.globals import app_ctx, request_ctx
-from sqlalchemy import DateTime, MetaData, Numeric, create_engine, event, func, select, text
+from sqlalchemy import (
+    DateTime,
+    MetaData,
+    Numeric,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
@@ -60,10 +69,6 @@ Quantity = Numeric(12, 3)
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), Decimal: Money}
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _session_scope() -> int:

@@ -16,11 +16,24 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, event, func, insert, inspect, select, update
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.bulk import insert_rows
-from core.db import Base, db_session, reserve_ids, utcnow
+from core.clock import utcnow
+from core.db import Base, db_session, reserve_ids
 
 log = logging.getLogger(__name__)
 

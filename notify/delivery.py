@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
-from core.db import utcnow
+from core.clock import utcnow
 from notify.channel import ChannelError
 from notify.models import DELIVERED, FAILED, QUEUED, SENDING, SENT, UNKNOWN, Message
 from notify.planning import holds_secrets, normalized_address, rewrite

@@ -16,14 +16,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.auth import load_user
+from core.clock import utcnow
 from core.customers.models import Company, User
-from core.db import utcnow
 from core.outbox import OutboxEvent
 from core.phones import normalize_phone
 from notify import rendering
 from notify.defaults import DEFAULTS
 from notify.events import BY_KEY, EventSpec, specs_for
-from notify.models import FAILED, QUEUED, CompanyNotifySettings, Message, MessageTemplate, NotifyRule
+from notify.models import (
+    FAILED,
+    QUEUED,
+    CompanyNotifySettings,
+    Message,
+    MessageTemplate,
+    NotifyRule,
+)
 from notify.quiet_hours import next_allowed
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from core import outbox
 from core.catalog.models import PriceChange, Product
+from core.clock import utcnow
 from core.customers.models import Company
-from core.db import utcnow
 from core.jobs import periodic
 from core.orders.models import Order, OrderLine
 from core.orders.states import CANCELLED

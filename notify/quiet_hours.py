@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-KYIV = ZoneInfo("Europe/Kyiv")
+from core.clock import KYIV
 
 
 def parse_window(spec: str) -> tuple[time, time]:

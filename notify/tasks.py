@@ -11,7 +11,8 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from core.celery import celery_app, publish
-from core.db import db_session, utcnow
+from core.clock import utcnow
+from core.db import db_session
 from core.jobs import periodic
 from notify import channels, delivery
 from notify.channel import ChannelError

@@ -19,15 +19,25 @@ from sqlalchemy.orm import Session
 
 from core import outbox
 from core.bulk import insert_rows
-from core.db import utcnow
+from core.clock import utcnow
 from core.errors import DomainError
 from core.money import money
 from core.reasons import Reason
 from payments.invoices import after_invoices_paid, set_invoice_status
-from payments.receivables import release_paid_holds
 from payments.models import (
-    FAILED, OPEN, PAID, PENDING, REVERSED, SUCCEEDED, Allocation, Invoice, InvoiceStatusChange, Payment, PaymentStatusChange,
+    FAILED,
+    OPEN,
+    PAID,
+    PENDING,
+    REVERSED,
+    SUCCEEDED,
+    Allocation,
+    Invoice,
+    InvoiceStatusChange,
+    Payment,
+    PaymentStatusChange,
 )
+from payments.receivables import release_paid_holds
 
 LOCK_CHUNK = 5000  # ids per locking query, well under any driver's parameter limit
 PAYMENT_TRANSITIONS = {

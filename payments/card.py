@@ -16,21 +16,29 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import outbox
+from core.clock import kyiv_today, utcnow
 from core.customers.models import Company
-from core.db import utcnow
 from core.errors import DomainError
-from core.web import public_url
 from core.money import money
 from core.orders.models import Promotion
 from core.orders.promotions import ONLINE_PAYMENT, active_promotion, discount_of
-from core.orders.services import kyiv_today
 from core.reasons import Reason, register
+from core.web import public_url
 from payments import allocation
 from payments.liqpay.client import LiqpayClient
 from payments.liqpay.interface import FAILED as LIQPAY_FAILED
 from payments.liqpay.interface import REVERSED as LIQPAY_REVERSED
 from payments.liqpay.interface import CheckoutForm, LiqpayNotice, is_success
-from payments.models import FAILED, OPEN, PENDING, SUCCEEDED, CardCheckout, CardCheckoutItem, Invoice, Payment
+from payments.models import (
+    FAILED,
+    OPEN,
+    PENDING,
+    SUCCEEDED,
+    CardCheckout,
+    CardCheckoutItem,
+    Invoice,
+    Payment,
+)
 
 ACTOR = "LiqPay"
 # A verified callback waiting to be applied (payments.handlers).

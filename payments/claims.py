@@ -9,11 +9,10 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core.clock import kyiv_today, utcnow
 from core.customers.models import Company, User
-from core.db import utcnow
 from core.errors import DomainError
 from core.money import money
-from core.orders.services import kyiv_today
 from core.staff.models import StaffUser
 from payments import allocation
 from payments.models import OPEN, SUCCEEDED, Invoice, Payment, PaymentClaim

@@ -15,9 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from core import outbox
-from core.db import utcnow
+from core.clock import kyiv_today, utcnow
 from core.jobs import periodic
-from core.orders.services import kyiv_today
 from payments.models import OPEN, CollectionTask, Invoice, InvoiceReminder
 
 

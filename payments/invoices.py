@@ -15,12 +15,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from core import outbox
+from core.clock import kyiv_today
 from core.customers.models import Company
 from core.money import money
 from core.orders import signals, states
 from core.orders.models import Order
-from core.orders.services import Actor, kyiv_today, release_for_shipment, release_many
-from payments.models import CANCELLED, OPEN, Invoice, InvoiceCounter, InvoiceStatusChange
+from core.orders.services import Actor, release_for_shipment, release_many
+from payments.models import (
+    CANCELLED,
+    OPEN,
+    Invoice,
+    InvoiceCounter,
+    InvoiceStatusChange,
+)
 
 
 def next_seq(session: Session, year: int) -> int:

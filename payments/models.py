@@ -5,11 +5,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.clock import utcnow
 from core.customers.models import Company
-from core.db import Base, utcnow
+from core.db import Base
 from core.orders.models import Order
 
 OPEN, PAID, CANCELLED = "open", "paid", "cancelled"

@@ -12,12 +12,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from core.clock import kyiv_today
 from core.customers.models import Company
 from core.errors import DomainError
 from core.money import ZERO, money
 from core.orders import signals, states
 from core.orders.models import Order, OrderStatusChange
-from core.orders.services import Actor, change_status, hold_order, kyiv_today, release_hold
+from core.orders.services import Actor, change_status, hold_order, release_hold
 from core.reasons import Reason, register
 from core.staff.models import StaffUser
 from payments.models import OPEN, Invoice

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import outbox
-from core.db import utcnow
+from core.clock import utcnow
 from core.errors import DomainError
 from core.money import money
 from core.staff.models import StaffUser

@@ -9,14 +9,14 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from core.auth import customer_required
+from core.clock import kyiv_today
+from core.customers.models import Company
 from core.db import db_session
 from core.errors import DomainError
 from core.orders import cart as carts
-from core.orders.services import Actor, submit_order
-from core.customers.models import Company
-from core.web import format_quantity, format_uah
 from core.orders.promotions import ONLINE_ORDER, active_promotion, discount_of
-from core.orders.services import kyiv_today
+from core.orders.services import Actor, submit_order
+from core.web import format_quantity, format_uah
 from payments.receivables import company_balance
 from portal import bp
 from portal.forms import CartLineForm, CheckoutForm

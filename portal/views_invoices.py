@@ -10,17 +10,23 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
 
 from core.auth import customer_required
+from core.clock import kyiv_today
 from core.customers.models import Company
 from core.db import db_session
 from core.errors import DomainError
-from core.orders.services import kyiv_today
-from core.web import format_uah, public_url, put_error
 from core.orders.promotions import ONLINE_PAYMENT, active_promotion
-from payments.card import CheckoutOutcome, card_discount, checkout_form, checkout_outcome, start_checkout
+from core.web import format_uah, public_url, put_error
+from payments.card import (
+    CheckoutOutcome,
+    card_discount,
+    checkout_form,
+    checkout_outcome,
+    start_checkout,
+)
 from payments.claims import submit_claim
 from payments.documents import render_statement_pdf, render_statement_xlsx
 from payments.invoice_document import invoice_pdf as invoice_pdf_file

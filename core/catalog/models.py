@@ -6,7 +6,8 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from core.db import Base, Quantity, utcnow
+from core.clock import utcnow
+from core.db import Base, Quantity
 from core.textkeys import sku_key, sort_key_column, uk_sort_key
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core import outbox
+from core.clock import utcnow
 from core.customers.models import Company, User
 from core.customers.services import create_customer_user
-from core.db import utcnow
 from core.errors import DomainError
 from core.staff.models import StaffUser
 

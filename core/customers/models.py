@@ -8,7 +8,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.catalog.models import PriceType
-from core.db import Base, utcnow
+from core.clock import utcnow
+from core.db import Base
 from core.staff.models import StaffUser
 from core.textkeys import sort_key_column, uk_sort_key
 

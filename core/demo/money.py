@@ -31,13 +31,13 @@ from flask import current_app, has_app_context
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
+from core.bulk import insert_keyed, insert_returning_ids, insert_rows
+from core.clock import KYIV
 from core.config import Config
 from core.customers.models import Company
-from core.bulk import insert_keyed, insert_returning_ids, insert_rows
 from core.demo.customers import DemoCompany
 from core.demo.identifiers import edrpou
 from core.money import ZERO, money
-from core.orders.services import KYIV
 from core.reasons import Reason
 from payments.bank.formats import fingerprint
 from payments.bank.matching import RULE_NOTES, InvoiceFacts, Matcher

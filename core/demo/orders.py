@@ -27,16 +27,25 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.customers.models import User
 from core.bulk import insert_keyed, insert_rows
+from core.clock import KYIV
+from core.customers.models import User
 from core.demo.catalog import DemoCatalog, DemoProduct
 from core.demo.customers import DemoCompany
-from core.demo.money import LATER, NEVER, InvoiceRec, Ledger, MoneyRules, OrderMoney, at_kyiv
+from core.demo.money import (
+    LATER,
+    NEVER,
+    InvoiceRec,
+    Ledger,
+    MoneyRules,
+    OrderMoney,
+    at_kyiv,
+)
 from core.demo.vocabulary import ORDER_COMMENTS
 from core.money import ZERO, money, vat_included
 from core.orders import cart, states
 from core.orders.models import Order, OrderLine, OrderStatusChange
-from core.orders.services import KYIV, SYSTEM
+from core.orders.services import SYSTEM
 from core.reasons import Reason
 from core.staff.models import StaffUser
 

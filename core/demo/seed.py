@@ -11,16 +11,26 @@ from sqlalchemy.orm import Session
 import core.models  # noqa: F401  every table, so a reset empties them all
 from core.auth import hash_password
 from core.catalog.models import Category, Price, Product, Stock, Warehouse
+from core.clock import kyiv_today, utcnow
 from core.customers.models import Company, DeliveryPoint, User
-from core.db import Base, utcnow
+from core.db import Base
 from core.demo.catalog import catalog_capacity, seed_catalog
-from core.demo.customers import Registries, await_cabinet, insert_companies, random_company_plan
+from core.demo.customers import (
+    Registries,
+    await_cabinet,
+    insert_companies,
+    random_company_plan,
+)
 from core.demo.identifiers import Unique
 from core.demo.orders import Showcase, fill_cart, seed_orders
 from core.demo.staff import seed_staff
-from core.demo.well_known import CAFE_DEMO, CAFE_SHOWCASE, FOP_SHOWCASE, well_known_plans
+from core.demo.well_known import (
+    CAFE_DEMO,
+    CAFE_SHOWCASE,
+    FOP_SHOWCASE,
+    well_known_plans,
+)
 from core.orders.models import CartItem, Order, OrderLine, OrderStatusChange
-from core.orders.services import kyiv_today
 from core.staff.models import StaffUser
 from payments.models import Allocation, BankStatement, CollectionTask, Invoice, Payment
 

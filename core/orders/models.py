@@ -4,13 +4,31 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, cast, select
-from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    cast,
+    select,
+)
+from sqlalchemy.orm import (
+    Mapped,
+    column_property,
+    deferred,
+    mapped_column,
+    relationship,
+)
 from sqlalchemy.sql.functions import aggregate_strings
 
 from core.catalog.models import Product
+from core.clock import utcnow
 from core.customers.models import Company, DeliveryPoint, User
-from core.db import Base, Quantity, utcnow
+from core.db import Base, Quantity
 from core.staff.models import StaffUser
 
 CHANNELS = ("portal", "phone", "viber", "email", "1c")

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 from sqlalchemy import select
@@ -13,17 +12,16 @@ from sqlalchemy.orm import Session
 
 from core import outbox
 from core.catalog.services import orderable_products, snap_to_pack
+from core.clock import kyiv_today, utcnow
 from core.customers.models import Company, DeliveryPoint, User
-from core.db import utcnow
 from core.errors import DomainError
 from core.money import ZERO, money, vat_included
 from core.orders import signals, states
-from core.orders.promotions import ONLINE_ORDER, active_promotion, discount_of
 from core.orders.models import CHANNELS, Order, OrderLine, OrderStatusChange
+from core.orders.promotions import ONLINE_ORDER, active_promotion, discount_of
 from core.reasons import Reason
 from core.staff.models import StaffUser
 
-KYIV = ZoneInfo("Europe/Kyiv")
 MAX_LINES = 500
 
 
@@ -44,10 +42,6 @@ class Actor:
 
 SYSTEM = Actor("system", "1C", "system")
 CREDIT_CONTROL = Actor("system", "Кредитний контроль", "accounting")
-
-
-def kyiv_today(now: datetime | None = None) -> date:
-    return (now or datetime.now(KYIV)).astimezone(KYIV).date()
 
 
 def _event_payload(order: Order, status: str) -> dict:

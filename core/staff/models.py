@@ -6,7 +6,8 @@ from flask_login import UserMixin
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, utcnow
+from core.clock import utcnow
+from core.db import Base
 
 STAFF_ROLES = ("manager", "head_of_sales", "lawyer", "accountant", "admin")
 

@@ -42,11 +42,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from core.clock import kyiv_today, utcnow
 from core.customers.models import Company
-from core.db import utcnow
 from core.errors import DomainError
 from core.money import ZERO
-from core.orders.services import kyiv_today
 from core.reasons import Reason, register
 from core.staff.models import StaffUser
 from payments.allocation import allocate

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from core.clock import kyiv_today
 from core.customers.models import DeliveryPoint
 from core.orders.models import Order
-from core.orders.services import kyiv_today
 
 
 def order_count(db):

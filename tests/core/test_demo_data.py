@@ -15,12 +15,13 @@ from core import demo
 from core.auth import check_password
 from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
 from core.catalog.services import availability
+from core.clock import kyiv_today
 from core.customers.models import Company, DeliveryPoint, User
 from core.ids import edrpou_is_valid, rnokpp_is_valid
 from core.money import money, vat_included
 from core.orders import states
 from core.orders.models import CartItem, Order, OrderLine, OrderStatusChange
-from core.orders.services import Actor, kyiv_today, submit_order
+from core.orders.services import Actor, submit_order
 from core.outbox import OutboxEvent
 from core.phones import normalize_phone
 from core.staff.models import StaffUser
@@ -37,7 +38,13 @@ from payments.models import (
     InvoiceCounter,
     Payment,
 )
-from payments.receivables import AGING_BUCKETS, CREDIT_TERMS, Balance, aging, credit_breach
+from payments.receivables import (
+    AGING_BUCKETS,
+    CREDIT_TERMS,
+    Balance,
+    aging,
+    credit_breach,
+)
 
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=timezone.utc)
 TODAY = kyiv_today(NOW)

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core import outbox
-from core.db import utcnow
+from core.clock import utcnow
 from core.outbox import OutboxDelivery, OutboxEvent
 
 calls: list[tuple[str, int]] = []

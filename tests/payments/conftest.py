@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.orders.services import kyiv_today
+from core.clock import kyiv_today
 from emulators.http import serve_in_thread
 from emulators.liqpay import create_app as create_liqpay
 from payments.allocation import allocate, set_payment_status

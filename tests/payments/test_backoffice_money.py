@@ -6,8 +6,8 @@ import io
 from datetime import timedelta
 from decimal import Decimal
 
+from core.clock import kyiv_today
 from core.orders.models import Promotion
-from core.orders.services import kyiv_today
 from payments.dunning import run_ladder
 from payments.models import CollectionTask, PaymentClaim
 from tests.conftest import login

@@ -11,13 +11,19 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, insert, select
 
+from core.clock import kyiv_today
 from core.errors import DomainError
 from core.outbox import OutboxEvent
-from payments.bank.importer import import_statement
-from core.orders.services import kyiv_today
 from payments.allocation import set_payment_status
 from payments.bank import parse_statement
-from payments.bank.matching import InvoiceFacts, Matcher, invoice_numbers, loose_numbers, suggestions
+from payments.bank.importer import import_statement
+from payments.bank.matching import (
+    InvoiceFacts,
+    Matcher,
+    invoice_numbers,
+    loose_numbers,
+    suggestions,
+)
 from payments.bank.samples import build_1c_statement, build_csv_statement, iban
 from payments.models import Allocation, BankStatement, Invoice, Payment
 from tests.payments.conftest import invoices_of

@@ -8,8 +8,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from core.clock import kyiv_today
 from core.errors import DomainError
-from core.orders.services import kyiv_today
 from core.outbox import OutboxEvent, deliver
 from payments.allocation import set_payment_status
 from payments.claims import confirm_claim, matching_payments, reject_claim

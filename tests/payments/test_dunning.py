@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.orders.services import kyiv_today
+from core.clock import kyiv_today
 from core.outbox import OutboxEvent
 from payments.dunning import run_ladder
 from payments.models import CollectionTask, InvoiceReminder

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.clock import kyiv_today
 from core.orders.models import Promotion
-from core.orders.services import kyiv_today
 from payments.card import start_checkout
 from payments.models import Payment
 from payments.promotion_report import promotion_reports

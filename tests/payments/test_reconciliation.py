@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core.db import utcnow
+from core.clock import utcnow
 from payments.card import next_check_after, start_checkout
 from payments.liqpay.tasks import reconcile_card_payments
 from tests.conftest import login

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from core.clock import kyiv_today
 from core.errors import DomainError
-from core.orders.services import kyiv_today
 from core.outbox import OutboxEvent, deliver
 from core.staff.models import StaffUser
 from payments.models import Payment, PaymentStatusChange, Refund

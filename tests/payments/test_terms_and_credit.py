@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from core.clock import kyiv_today
 from core.errors import DomainError
 from core.orders import states
-from core.orders.services import Actor, change_status, kyiv_today
+from core.orders.services import Actor, change_status
 from payments.allocation import allocate, set_payment_status
 from payments.invoices import next_seq
 from payments.models import Invoice, Payment
