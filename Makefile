@@ -18,8 +18,8 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 install: $(BIN)/.installed
 
 i18n: install
-	@for pkg in core payments notify portal backoffice; do \
-		if ls $$pkg/translations/*/LC_MESSAGES/*.po >/dev/null 2>&1; then $(BIN)/pybabel compile -d $$pkg/translations >/dev/null || exit 1; fi; \
+	@for dir in */translations; do \
+		if ls $$dir/*/LC_MESSAGES/*.po >/dev/null 2>&1; then $(BIN)/pybabel compile -d $$dir >/dev/null || exit 1; fi; \
 	done
 
 # Debian's chromium for the browser test; never a downloaded browser build.

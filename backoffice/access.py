@@ -1,11 +1,11 @@
 """Who may use which part of the backoffice. Admin passes every check (StaffUser.has_role)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask import current_app
 
+from core.features import NavEntry
 from payments import refunds
 
 # Empty tuple = any staff member.
@@ -39,31 +39,6 @@ def may(user: Any, roles: tuple[str, ...]) -> bool:
     return not roles or user.has_role(*roles)
 
 
-@dataclass(frozen=True)
-class NavItem:
-    endpoint: str
-    label: Any
-    roles: tuple[str, ...]
-
-
-NAV = (
-    NavItem("backoffice.orders", _l("Замовлення"), ANY_STAFF),
-    NavItem("backoffice.holds", _l("На погодженні"), COLLECTORS),
-    NavItem("backoffice.claims", _l("Заявки про оплату"), COLLECTORS),
-    NavItem("backoffice.collections", _l("Борги"), COLLECTORS),
-    NavItem("backoffice.promotions", _l("Акції"), PROMOTION_EDITORS),
-    NavItem("backoffice.new_order", _l("Нове замовлення"), ORDER_HANDLERS),
-    NavItem("backoffice.companies", _l("Контрагенти"), ANY_STAFF),
-    NavItem("backoffice.products", _l("Каталог"), CATALOG_EDITORS),
-    NavItem("backoffice.price_types", _l("Типи цін"), CATALOG_EDITORS),
-    NavItem("backoffice.payments_queue", _l("Платежі до розбору"), PAYMENT_HANDLERS),
-    NavItem("backoffice.outbox", _l("Черга подій"), OUTBOX_WATCHERS),
-    NavItem("backoffice.messages", _l("Повідомлення"), MESSAGE_READERS),
-    NavItem("backoffice.notify_templates", _l("Шаблони повідомлень"), NOTIFY_EDITORS),
-    NavItem("backoffice.invitations", _l("Запрошення"), COMPANY_EDITORS),
-    NavItem("backoffice.staff_users", _l("Працівники"), STAFF_ADMINS),
-)
-
-
-def nav_for(user: Any) -> list[NavItem]:
-    return [item for item in NAV if may(user, item.roles)]
+def nav_for(user: Any) -> list[NavEntry]:
+    """The staff menu of every enabled feature, as far as this person may see it."""
+    return [entry for entry in current_app.extensions["features"].nav() if may(user, entry.roles)]

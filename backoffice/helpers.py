@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Select
 
 from backoffice import access, labels
-from backoffice import bp
+from backoffice.blueprint import bp
 from core.db import db_session
 from core.errors import DomainError
 from core.web import put_error

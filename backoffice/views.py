@@ -7,7 +7,7 @@ from typing import Any
 from flask import render_template
 from sqlalchemy import func, select
 
-from backoffice import bp
+from backoffice.blueprint import bp
 from core.auth import staff_required
 from core.clock import KYIV, kyiv_today, utcnow
 from core.db import db_session

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
-from backoffice import bp
+from backoffice.blueprint import bp
 from backoffice.forms import ActionForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 from core.auth import (
     check_password,

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from backoffice import bp
+from backoffice.blueprint import bp
 from backoffice.access import CATALOG_EDITORS
 from backoffice.forms import PriceTypeForm, ProductForm, SearchForm, product_numbers_form
 from backoffice.helpers import commit_or_report, current_page, get_or_404, paginate

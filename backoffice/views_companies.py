@@ -8,7 +8,7 @@ from flask_babel import gettext
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice import bp
+from backoffice.blueprint import bp
 from backoffice.views_money import company_money
 from backoffice.access import COMPANY_EDITORS
 from backoffice.forms import ActionForm, CompanyForm, CustomerUserForm, DeliveryPointForm, SearchForm

@@ -11,8 +11,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from backoffice import bp
 from backoffice.access import COLLECTORS, PROMOTION_EDITORS
+from backoffice.blueprint import bp
 from backoffice.forms import ActionForm
 from backoffice.forms_money import ConfirmClaimForm, PromotionForm, ReasonForm, as_dict
 from backoffice.helpers import commit_or_report, current_page, get_or_404, paginate

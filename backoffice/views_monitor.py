@@ -7,8 +7,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext
 from sqlalchemy import case, select
 
-from backoffice import bp
 from backoffice.access import OUTBOX_WATCHERS
+from backoffice.blueprint import bp
 from backoffice.forms import ActionForm
 from backoffice.helpers import current_page, get_or_404, paginate
 from core import outbox

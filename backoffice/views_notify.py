@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import delete, select
 
-from backoffice import bp
+from backoffice.blueprint import bp
 from backoffice.access import COMPANY_EDITORS, MESSAGE_FIXERS, MESSAGE_READERS, NOTIFY_EDITORS
 from backoffice.forms import ActionForm
 from backoffice.forms_notify import CompanyChannelsForm, ResendForm, TemplateForm

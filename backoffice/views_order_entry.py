@@ -10,8 +10,8 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from backoffice import bp
 from backoffice.access import ORDER_HANDLERS
+from backoffice.blueprint import bp
 from backoffice.forms import PhoneOrderForm, SearchForm
 from backoffice.search import contains
 from core.auth import staff_required

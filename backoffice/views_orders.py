@@ -10,8 +10,8 @@ from flask_login import current_user
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice import bp
 from backoffice.access import COLLECTORS, ORDER_HANDLERS
+from backoffice.blueprint import bp
 from backoffice.forms import OrderFilterForm, StatusChangeForm
 from backoffice.helpers import current_page, paginate
 from backoffice.search import contains

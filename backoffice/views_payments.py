@@ -13,8 +13,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from backoffice import bp
 from backoffice.access import PAYMENT_HANDLERS, STATEMENT_IMPORTERS
+from backoffice.blueprint import bp
 from backoffice.forms import (
     AllocateToInvoiceForm,
     PaymentHandledForm,

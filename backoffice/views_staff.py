@@ -8,8 +8,8 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from backoffice import bp
 from backoffice.access import STAFF_ADMINS
+from backoffice.blueprint import bp
 from backoffice.forms import ActionForm
 from backoffice.helpers import get_or_404
 from core.auth import staff_required

@@ -1,15 +1,18 @@
-"""create_app: one fixed init order, the same for the web, the worker and the CLI."""
+"""create_app: one fixed init order, the same for the web, the worker and the CLI.
+
+The kernel's parts are wired here by name; the features come from `FEATURES` through
+the registry (core/features.py), each at the same steps: settings, models, events,
+pages, commands.
+"""
 from __future__ import annotations
 
 import logging
 from typing import Any
 
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 
-from core.config import ROOT, Config, check_payment_settings
-
-csrf = CSRFProtect()
+from core import features
+from core.config import ROOT, Config
 
 
 def create_app(config: type[Config] | Any = Config) -> Flask:
@@ -21,13 +24,18 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config)
+    registry = features.load(app.config["FEATURES"])
+    app.extensions["features"] = registry
+    features.apply_settings(app.config, registry)
+    if app.config["MAX_CONTENT_LENGTH"] is None:  # Flask's default: no limit at all
+        app.config["MAX_CONTENT_LENGTH"] = registry.max_upload_bytes(app.config)
     from core.signing_keys import ensure_signing_keys
 
-    ensure_signing_keys(app)  # before anything connects anywhere: no start without real keys
-    check_payment_settings(app.config)
+    ensure_signing_keys(app, registry.secrets())  # before anything connects anywhere: no start without real keys
+    features.check_settings(app.config, registry)
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES",
-        ";".join(str(ROOT / pkg / "translations") for pkg in ("core", "payments", "notify", "portal", "backoffice")),
+        ";".join([str(ROOT / "core" / "translations"), *filter(None, (f.translations for f in registry.features))]),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -36,43 +44,35 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
     from core import db
 
     db.init_db(app)
-    import core.models  # noqa: F401  every mapped class, before anything queries
+    import core.models  # noqa: F401  the kernel's mapped classes, before anything queries
+
+    features.import_modules(registry, "models")
 
     # 2. request infrastructure: headers and proxies, language, CSRF, login, rate limits
-    from core import headers, i18n
+    from core import auth, headers, i18n, web
 
     headers.init_headers(app)
-
     i18n.init_i18n(app)
-    csrf.init_app(app)
-    from core import auth
-
+    web.csrf.init_app(app)
     auth.init_auth(app)
 
-    # 3. events: outbox relay, Celery, and the packages that subscribe to events
+    # 3. events: outbox relay, Celery, and the features' handlers, tasks and periodic jobs
     from core import outbox
     from core.celery import init_celery
 
     outbox.init_outbox(app)
+    features.import_modules(registry, "handlers")
+    features.import_modules(registry, "tasks")
     init_celery(app)
-    import notify.handlers  # noqa: F401
-    import payments.invoices  # noqa: F401  issues invoices when an order is confirmed
-    import payments.receivables  # noqa: F401  credit check when an order is submitted
-    import payments.liqpay.tasks  # noqa: F401  periodic: ask LiqPay about lost callbacks
-    import payments.dunning  # noqa: F401  periodic: the reminder ladder
-    import payments.handlers  # noqa: F401  outbox: LiqPay notices applied, refunds through LiqPay
 
-    # 4. web: shared pages, the customer portal, provider callbacks, the backoffice
-    from backoffice import bp as backoffice_bp
-    from core import error_pages, web
-    from payments.liqpay.callbacks import bp as payments_bp
-    from portal import bp as portal_bp
+    # 4. web: shared pages, then each feature's blueprints
+    from core import error_pages
 
     web.init_web(app)
     error_pages.init_error_pages(app)
-    app.register_blueprint(portal_bp)
-    app.register_blueprint(payments_bp)
-    app.register_blueprint(backoffice_bp, url_prefix="/staff")
+    for feature in registry.features:
+        for mount in feature.blueprints:
+            app.register_blueprint(features.resolve(mount.blueprint), url_prefix=mount.url_prefix)
 
     # 5. command line
     from core import cli
@@ -80,4 +80,7 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
 
     cli.init_cli(app)
     app.cli.add_command(serve_demo)
+    for feature in registry.features:
+        for command in feature.commands:
+            app.cli.add_command(features.resolve(command))
     return app

@@ -6,7 +6,8 @@ attribute (tests/core/test_headers.py reads every template to keep it so). The o
 exception is the e-mail preview: an e-mail must carry its styles inline (mail clients
 drop <style>), and an iframe's srcdoc inherits the page's policy, so the layout's few
 fixed style attributes are allowed by their hashes ('unsafe-hashes'), nothing else.
-Forms may post to LiqPay's checkout (the pay page hands the browser a signed form).
+Forms may post where a feature says they must (Feature.form_targets: payments' LiqPay
+checkout, where the pay page hands the browser a signed form).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def _origin(url: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _policy(liqpay_base_url: str) -> str:
+def _policy(form_targets: tuple[str, ...]) -> str:
     style_src = " ".join(["'self'", *(["'unsafe-hashes'", *sorted(_style_attribute_hashes)] if _style_attribute_hashes else [])])
     return "; ".join([
         "default-src 'self'",
@@ -45,15 +46,16 @@ def _policy(liqpay_base_url: str) -> str:
         "img-src 'self' data:",
         "object-src 'none'",
         "base-uri 'none'",
-        f"form-action 'self' {_origin(liqpay_base_url)}",
+        " ".join(["form-action 'self'", *sorted({_origin(url) for url in form_targets})]),
         "frame-ancestors 'none'",
     ])
 
 
 def content_security_policy() -> str:
-    # LiqPay's address is read per response: the demo server points it at its emulator
+    # The targets are read per response: the demo server points them at its emulators
     # after the app is built.
-    return _policy(current_app.config["LIQPAY_BASE_URL"])
+    config = current_app.config
+    return _policy(tuple(config[name] for name in current_app.extensions["features"].form_targets()))
 
 
 def _secure(response: Response) -> Response:

@@ -6,20 +6,31 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, current_app, flash, has_request_context, jsonify, redirect, request, session, url_for,
+    Blueprint,
+    current_app,
+    flash,
+    has_request_context,
+    jsonify,
+    redirect,
+    request,
+    session,
+    url_for,
 )
 from flask_babel import get_locale
-from flask_wtf import FlaskForm
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 
 from core import outbox
 from core.db import db_session
 from core.errors import DomainError
-from core.reasons import reason_text
 from core.money import money
+from core.reasons import reason_text
 
 bp = Blueprint("core", __name__)
+# Every form posts with a token; a provider's callback (signed its own way) is exempt.
+csrf = CSRFProtect()
 
 ORDER_STATUS_LABELS = {
     "submitted": _l("Нове"),

@@ -4,9 +4,14 @@ from logging.config import fileConfig
 
 from alembic import context
 
-import core.models  # noqa: F401  registers every table on the metadata
+import core.models  # noqa: F401  the kernel's tables
+from core import features
 from core.config import Config
 from core.db import Base, make_engine
+
+# The schema holds every installed feature's tables, enabled or not: enabling one later
+# needs no migration, and disabling one loses no data.
+features.import_modules(features.load(features.installed_names()), "models")
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

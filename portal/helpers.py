@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from core.orders.cart import cart_at_login
 from core.web import safe_next
-from portal import bp
+from portal.blueprint import bp
 
 
 @bp.app_context_processor

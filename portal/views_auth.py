@@ -21,7 +21,7 @@ from core.customers.services import request_password_reset, set_password
 from core.db import db_session
 from core.errors import DomainError
 from core.web import safe_next
-from portal import bp
+from portal.blueprint import bp
 from portal.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm
 
 

@@ -18,7 +18,7 @@ from core.orders.promotions import ONLINE_ORDER, active_promotion, discount_of
 from core.orders.services import Actor, submit_order
 from core.web import format_quantity, format_uah
 from payments.receivables import company_balance
-from portal import bp
+from portal.blueprint import bp
 from portal.forms import CartLineForm, CheckoutForm
 from portal.helpers import answer, back_within_site
 

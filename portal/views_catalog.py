@@ -13,7 +13,8 @@ from core.catalog.services import CategoryNode, catalog_page, category_tree, des
 from core.db import autocommit, db_session
 from core.orders.cart import cart_at_login
 from core.web import format_quantity
-from portal import bp, page_cache
+from portal import page_cache
+from portal.blueprint import bp
 
 
 @bp.get("/")

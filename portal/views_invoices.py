@@ -34,7 +34,7 @@ from payments.liqpay.declines import decline_reason
 from payments.models import OPEN, CardCheckout, CardCheckoutItem, Invoice
 from payments.receivables import aging, company_balance
 from payments.statement_of_account import build_statement
-from portal import bp
+from portal.blueprint import bp
 from portal.forms import PayInvoicesForm, PayLinkForm, PaymentClaimForm, StatementForm
 from portal.helpers import back_within_site
 

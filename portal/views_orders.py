@@ -18,7 +18,7 @@ from core.orders.models import Order
 from core.orders.services import Actor, change_status, repeat_lines
 from payments.invoices import invoices_of_order
 from payments.receivables import company_balance, hold_of
-from portal import bp
+from portal.blueprint import bp
 from portal.forms import OrderPageForm
 
 PAGE_SIZE = 25

@@ -15,7 +15,7 @@ from core.orders import cart as carts
 from core.orders.quick_order import QuickOrderResult, parse_text, parse_xlsx
 from core.money import read_quantity
 from core.spreadsheets import XlsxLimits
-from portal import bp
+from portal.blueprint import bp
 from portal.forms import QuickOrderConfirmForm, QuickOrderTextForm, QuickOrderUploadForm
 
 

@@ -11,8 +11,8 @@ from flask import Flask
 
 from core.app import create_app
 from core.celery import celery_app, init_celery
-from core.config import TestConfig
 from core.db import db_session
+from tests.config import TestConfig
 
 # A process started by a test runs the production config, which refuses to start
 # without real keys: it gets the suite's own.

@@ -20,7 +20,8 @@ from core.auth import hash_password
 from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
 from core.catalog.services import refresh_search_text
 from core.cli import alembic_config
-from core.config import TestConfig, sqlalchemy_url
+from core.config import sqlalchemy_url
+from tests.config import TestConfig
 from core.customers.models import Company, DeliveryPoint, User
 from core.db import Base, db_session
 from core.orders import states

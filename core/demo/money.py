@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session
 
 from core.bulk import insert_keyed, insert_returning_ids, insert_rows
 from core.clock import KYIV
-from core.config import Config
 from core.customers.models import Company
 from core.demo.customers import DemoCompany
 from core.demo.identifiers import edrpou
@@ -62,6 +61,7 @@ from payments.models import (
     PaymentStatusChange,
 )
 from payments.receivables import CREDIT_TERMS, Balance, credit_hold
+from payments.settings import PaymentsSettings
 
 LIQPAY = "LiqPay"  # payments.card.ACTOR
 INVOICE_ISSUER = "Система"  # payments.invoices.issue_invoice
@@ -88,7 +88,7 @@ PARTIAL_PURPOSE = "Часткова оплата за рах. № {number} ві�
 def _setting(name: str) -> object:
     if has_app_context() and name in current_app.config:
         return current_app.config[name]
-    return getattr(Config, name)
+    return getattr(PaymentsSettings, name)
 
 
 @dataclass(frozen=True)

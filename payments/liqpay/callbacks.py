@@ -17,8 +17,8 @@ from typing import Any
 from flask import Blueprint, request
 
 from core import outbox
-from core.app import csrf
 from core.db import autocommit, db_session
+from core.web import csrf
 from payments.card import NOTICE_TOPIC, liqpay_client
 from payments.liqpay.interface import MalformedNotice, SignatureError
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from flask import Flask, abort
 
-from core.config import TestConfig
 from tests.apps import separate_app
+from tests.config import TestConfig
 from tests.conftest import login
 
 SECRET_DETAIL = "secret-detail-of-the-crash"

@@ -21,10 +21,11 @@ from flask import Flask, request
 from werkzeug.serving import make_server
 
 from core.auth import limiter
-from core.config import ROOT, TestConfig
+from core.config import ROOT
 from core.serve import QuietRequestHandler
 from notify.rendering import email_html
 from tests.apps import SIGNING_ENV, separate_app
+from tests.config import TestConfig
 from tests.conftest import login
 
 TEMPLATE_DIRS = [ROOT / "core" / "templates", ROOT / "portal" / "templates", ROOT / "backoffice" / "templates"]

@@ -20,7 +20,7 @@ import json, sys, time
 from core.app import create_app
 from core.auth import hash_password
 from core.catalog.models import PriceType
-from core.config import TestConfig
+from tests.config import TestConfig
 from core.customers.models import Company, User
 from core.db import db_session
 from tests.conftest import reset_schema, valid_edrpou

@@ -15,6 +15,8 @@ from flask.sessions import SecureCookieSessionInterface
 from core.app import create_app
 from core.config import Config
 from core.signing_keys import DEMO_KEYS_FILE, SigningKeyError, ensure_signing_keys
+from payments.feature import FEATURE as PAYMENTS
+from payments.settings import PaymentsSettings
 
 OLD_DEV_KEY = "dev-only-secret-change-me"
 GOOD_KEY = "k" * 64
@@ -40,8 +42,18 @@ def test_production_refuses_to_start_without_a_real_key_and_names_it(keys: dict,
 
 
 def test_the_config_has_no_key_of_its_own() -> None:
-    for name in ("SECRET_KEY", "LIQPAY_PUBLIC_KEY", "LIQPAY_PRIVATE_KEY"):
-        assert getattr(Config, name) == (os.environ.get(name) or None)
+    assert Config.SECRET_KEY == (os.environ.get("SECRET_KEY") or None)
+    for name in ("LIQPAY_PUBLIC_KEY", "LIQPAY_PRIVATE_KEY"):
+        assert getattr(PaymentsSettings, name) == (os.environ.get(name) or None)
+
+
+def test_a_feature_declares_its_own_keys() -> None:
+    """The kernel knows SECRET_KEY; payments brings LiqPay's, so an app without payments
+    needs (and invents) no LiqPay key."""
+    assert [secret.name for secret in PAYMENTS.secrets] == ["LIQPAY_PUBLIC_KEY", "LIQPAY_PRIVATE_KEY"]
+    app = create_app(type("NoPayments", (Config,), {"TESTING": False, "EMBEDDED_DEMO": False,
+                                                    "SECRET_KEY": GOOD_KEY, "FEATURES": ""}))
+    assert "LIQPAY_PRIVATE_KEY" not in app.config
 
 
 def _demo_app(instance: Path, **config: Any) -> Flask:
@@ -53,33 +65,33 @@ def _demo_app(instance: Path, **config: Any) -> Flask:
 
 def test_the_demo_makes_its_keys_once_per_instance_and_keeps_them_private(tmp_path: Path) -> None:
     first = _demo_app(tmp_path / "one")
-    ensure_signing_keys(first)
+    ensure_signing_keys(first, PAYMENTS.secrets)
     kept = tmp_path / "one" / DEMO_KEYS_FILE
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     assert len(first.config["SECRET_KEY"]) >= 32 and first.config["SECRET_KEY"] != OLD_DEV_KEY
     assert first.config["LIQPAY_PRIVATE_KEY"].startswith("sandbox_")  # the emulator's payments count as paid
 
     again = _demo_app(tmp_path / "one")
-    ensure_signing_keys(again)  # the next `make demo`: the same keys, so sessions and links survive
+    ensure_signing_keys(again, PAYMENTS.secrets)  # the next `make demo`: the same keys, so sessions and links survive
     assert (again.config["SECRET_KEY"], again.config["LIQPAY_PRIVATE_KEY"]) == (
         first.config["SECRET_KEY"], first.config["LIQPAY_PRIVATE_KEY"])
 
     other = _demo_app(tmp_path / "two")
-    ensure_signing_keys(other)
+    ensure_signing_keys(other, PAYMENTS.secrets)
     assert other.config["SECRET_KEY"] != first.config["SECRET_KEY"]
 
 
 def test_the_demo_takes_a_key_given_in_the_environment(tmp_path: Path) -> None:
     app = _demo_app(tmp_path, SECRET_KEY=GOOD_KEY)
-    ensure_signing_keys(app)
+    ensure_signing_keys(app, PAYMENTS.secrets)
     assert app.config["SECRET_KEY"] == GOOD_KEY
 
 
 def test_a_key_file_left_readable_by_others_is_closed(tmp_path: Path) -> None:
-    ensure_signing_keys(_demo_app(tmp_path))
+    ensure_signing_keys(_demo_app(tmp_path), PAYMENTS.secrets)
     kept = tmp_path / DEMO_KEYS_FILE
     kept.chmod(0o644)
-    ensure_signing_keys(_demo_app(tmp_path))
+    ensure_signing_keys(_demo_app(tmp_path), PAYMENTS.secrets)
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
 
 

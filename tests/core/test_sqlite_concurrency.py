@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
 from core.catalog.services import refresh_search_text
-from core.config import TestConfig
 from core.customers.models import Company, DeliveryPoint, User
 from core.db import make_engine
 from core.orders.models import CartItem
 from emulators.http import serve_in_thread
 from tests.apps import separate_app
+from tests.config import TestConfig
 from tests.conftest import _PASSWORD_HASH, PASSWORD, reset_schema, valid_edrpou
 
 CUSTOMERS = 10

@@ -14,12 +14,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from core.config import TestConfig
 from core.orders import states
 from core.orders.models import Order
 from core.orders.services import Actor, submit_order
 from core.outbox import PENDING, OutboxEvent
 from tests.apps import separate_app
+from tests.config import TestConfig
 from tests.conftest import login
 
 # Nothing listens on the discard port: the broker refuses every connection.

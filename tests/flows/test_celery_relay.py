@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 
 from core.app import create_app
 from core.auth import hash_password
-from core.config import ROOT, TestConfig, sqlalchemy_url
+from core.config import ROOT, sqlalchemy_url
+from tests.config import TestConfig
 from core.customers.models import Company, DeliveryPoint, User
 from core.catalog.models import Category, Price, PriceType, Product
 from core.catalog.services import refresh_search_text

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core import outbox
-from core.config import TestConfig
+from tests.config import TestConfig
 from core.customers.models import User
 from core.db import db_session
 from emulators.http import serve_in_thread

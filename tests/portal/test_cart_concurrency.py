@@ -12,10 +12,10 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.config import TestConfig
 from core.orders.models import CartItem
 from emulators.http import serve_in_thread
 from tests.apps import separate_app
+from tests.config import TestConfig
 from tests.conftest import PASSWORD
 from tests.own_database import own_database, seed_customers  # noqa: F401  (a fixture)
 
