@@ -40,5 +40,8 @@ def may(user: Any, roles: tuple[str, ...]) -> bool:
 
 
 def nav_for(user: Any) -> list[NavEntry]:
-    """The staff menu of every enabled feature, as far as this person may see it."""
-    return [entry for entry in current_app.extensions["features"].nav() if may(user, entry.roles)]
+    """The staff menu of every enabled feature, as far as this person may see it; an entry
+    of pages not mounted (their other feature is off) is left out."""
+    mounted = current_app.view_functions
+    return [entry for entry in current_app.extensions["features"].nav()
+            if entry.endpoint in mounted and may(user, entry.roles)]

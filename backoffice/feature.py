@@ -23,9 +23,14 @@ from core.features import Feature, Mount, NavEntry
 FEATURE = Feature(
     name="backoffice",
     description=__doc__,
-    # Its money pages work the payments feature's queues; its message pages, notify's.
-    requires=("payments", "notify"),
-    blueprints=(Mount("backoffice.routes:bp", url_prefix="/staff"),),
+    # Its money pages work the payments feature's queues; its message pages (notify's
+    # data) are mounted only when notify runs.
+    requires=("payments",),
+    blueprints=(
+        Mount("backoffice.routes:bp", url_prefix="/staff", login_endpoint="backoffice.login", staff=True),
+        Mount("backoffice.notify_routes:bp", url_prefix="/staff", when=("notify",),
+              login_endpoint="backoffice.login", staff=True),
+    ),
     nav=(
         NavEntry("backoffice.orders", _l("Замовлення"), ANY_STAFF, position=10),
         NavEntry("backoffice.holds", _l("На погодженні"), COLLECTORS, position=20),
@@ -38,9 +43,9 @@ FEATURE = Feature(
         NavEntry("backoffice.price_types", _l("Типи цін"), CATALOG_EDITORS, position=90),
         NavEntry("backoffice.payments_queue", _l("Платежі до розбору"), PAYMENT_HANDLERS, position=100),
         NavEntry("backoffice.outbox", _l("Черга подій"), OUTBOX_WATCHERS, position=110),
-        NavEntry("backoffice.messages", _l("Повідомлення"), MESSAGE_READERS, position=120),
-        NavEntry("backoffice.notify_templates", _l("Шаблони повідомлень"), NOTIFY_EDITORS, position=130),
-        NavEntry("backoffice.invitations", _l("Запрошення"), COMPANY_EDITORS, position=140),
+        NavEntry("staff_notify.messages", _l("Повідомлення"), MESSAGE_READERS, position=120),
+        NavEntry("staff_notify.notify_templates", _l("Шаблони повідомлень"), NOTIFY_EDITORS, position=130),
+        NavEntry("staff_notify.invitations", _l("Запрошення"), COMPANY_EDITORS, position=140),
         NavEntry("backoffice.staff_users", _l("Працівники"), STAFF_ADMINS, position=150),
     ),
 )

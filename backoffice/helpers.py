@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import Select
 
-from backoffice import access, labels
+from backoffice import access, labels, panels
 from backoffice.blueprint import bp
 from core.db import db_session
 from core.errors import DomainError
@@ -80,6 +80,7 @@ def backoffice_globals() -> dict[str, Any]:
         "nav_items": access.nav_for(current_user),
         "may": lambda roles: access.may(current_user, roles),
         "access": access,
+        "panels": panels,
         "labels": labels,
         "page_url": page_url,
         "fmt_when": _when,

@@ -7,7 +7,6 @@ from backoffice import (  # noqa: F401
     views_companies,
     views_money,
     views_monitor,
-    views_notify,
     views_order_entry,
     views_orders,
     views_payments,

@@ -12,7 +12,6 @@ from backoffice.blueprint import bp
 from backoffice.views_money import company_money
 from backoffice.access import COMPANY_EDITORS
 from backoffice.forms import ActionForm, CompanyForm, CustomerUserForm, DeliveryPointForm, SearchForm
-from backoffice.forms_notify import CompanyChannelsForm
 from backoffice.helpers import commit_or_report, current_page, get_or_404, paginate
 from backoffice.search import contains
 from backoffice.views_orders import sales_staff_choices
@@ -22,7 +21,6 @@ from core.customers import services
 from core.customers.models import Company, DeliveryPoint, User
 from core.db import db_session
 from core.orders.models import Order
-from notify.models import CompanyNotifySettings
 
 RECENT_ORDERS = 10
 
@@ -105,10 +103,6 @@ def render_card(
             point_form=point_form or DeliveryPointForm(formdata=None),
             user_form=user_form or CustomerUserForm(formdata=None),
             action_form=ActionForm(),
-            channels_form=CompanyChannelsForm(
-                formdata=None,
-                obj=db_session.get(CompanyNotifySettings, company.id) or CompanyNotifySettings(sms=True, email=True, marketing=True),
-            ),
             **company_money(company),
         ),
         code,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from datetime import timedelta
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import delete, select
+from markupsafe import Markup
+from sqlalchemy import delete, func, select
 
-from backoffice.blueprint import bp
+from backoffice.notify_blueprint import bp
 from backoffice.access import COMPANY_EDITORS, MESSAGE_FIXERS, MESSAGE_READERS, NOTIFY_EDITORS
 from backoffice.forms import ActionForm
 from backoffice.forms_notify import CompanyChannelsForm, ResendForm, TemplateForm
@@ -17,6 +20,7 @@ from backoffice.helpers import current_page, get_or_404, paginate
 from core.auth import staff_required
 from core.customers.invitations import activation_by_manager, invite_companies_without_users
 from core.customers.models import Company
+from core.clock import utcnow
 from core.db import db_session
 from notify import delivery
 from notify.events import BY_KEY, SPECS
@@ -58,7 +62,7 @@ def messages() -> Any:
 def resend_message(message_id: int) -> Any:
     """One click from the log: send a message in doubt (or failed) again, to the same address."""
     message = get_or_404(Message, message_id)
-    back = url_for("backoffice.messages", status=message.status)
+    back = url_for("staff_notify.messages", status=message.status)
     if not ActionForm().validate_on_submit():
         flash(gettext("Форма застаріла. Оновіть сторінку і спробуйте ще раз."), "error")
     elif message.status not in RESENDABLE:
@@ -93,7 +97,7 @@ def message_detail(message_id: int) -> Any:
             else:
                 db_session.commit()
                 flash(gettext("Повідомлення поставлено в чергу на відправлення."), "ok")
-                return redirect(url_for("backoffice.message_detail", message_id=message.id))
+                return redirect(url_for("staff_notify.message_detail", message_id=message.id))
     return render_template("backoffice/message.html", message=message, form=form, reason=reason,
                            spec=BY_KEY.get(message.template)), (400 if form.errors or refused else 200)
 
@@ -119,7 +123,7 @@ def toggle_rule(event: str, channel: str) -> Any:
         db_session.add(rule)
         db_session.commit()
         flash(gettext("Правило змінено."), "ok")
-    return redirect(url_for("backoffice.notify_templates"))
+    return redirect(url_for("staff_notify.notify_templates"))
 
 
 def _template_key(event: str, channel: str, language: str) -> None:
@@ -149,7 +153,7 @@ def edit_template(event: str, channel: str, language: str) -> Any:
             db_session.add(own)
             db_session.commit()
             flash(gettext("Шаблон збережено."), "ok")
-            return redirect(url_for("backoffice.edit_template", event=event, channel=channel, language=language))
+            return redirect(url_for("staff_notify.edit_template", event=event, channel=channel, language=language))
     shown = result or preview(db_session, spec, channel, language, form.subject.data or "", form.body.data or "")
     return render_template("backoffice/notify_template.html", spec=spec, channel=channel, language=language,
                            form=form, preview=shown, action_form=ActionForm()), (400 if form.errors else 200)
@@ -176,7 +180,7 @@ def reset_template(event: str, channel: str, language: str) -> Any:
             MessageTemplate.event == event, MessageTemplate.channel == channel, MessageTemplate.language == language))
         db_session.commit()
         flash(gettext("Повернуто стандартний текст."), "ok")
-    return redirect(url_for("backoffice.edit_template", event=event, channel=channel, language=language))
+    return redirect(url_for("staff_notify.edit_template", event=event, channel=channel, language=language))
 
 
 @bp.post("/companies/<int:company_id>/notifications")
@@ -195,6 +199,25 @@ def company_channels(company_id: int) -> Any:
             for error in errors:
                 flash(error, "error")
     return redirect(url_for("backoffice.company", company_id=company.id))
+
+
+def company_channels_panel(company: Company) -> Markup:
+    """The company card's section: which channels the company gets messages on."""
+    settings = db_session.get(CompanyNotifySettings, company.id) or CompanyNotifySettings(sms=True, email=True, marketing=True)
+    return Markup(render_template("backoffice/_company_channels.html", company=company,
+                                  channels_form=CompanyChannelsForm(formdata=None, obj=settings)))
+
+
+def message_cards() -> Markup:
+    """The dashboard's message cards. Rules send the routine; staff only see what failed
+    (the last week's, so the card does not count history nobody will act on) and what a
+    dead worker left in doubt (each needs a look whatever its age)."""
+    failed = db_session.scalar(
+        select(func.count()).select_from(Message)
+        .where(Message.status == FAILED, Message.created_at >= utcnow() - timedelta(days=7))
+    )
+    unknown = db_session.scalar(select(func.count()).select_from(Message).where(Message.status == UNKNOWN))
+    return Markup(render_template("backoffice/_message_cards.html", failed=failed, unknown=unknown))
 
 
 @bp.route("/invitations", methods=["GET", "POST"])

@@ -70,9 +70,10 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
 
     web.init_web(app)
     error_pages.init_error_pages(app)
-    for feature in registry.features:
-        for mount in feature.blueprints:
-            app.register_blueprint(features.resolve(mount.blueprint), url_prefix=mount.url_prefix)
+    for mount in registry.mounts():
+        blueprint = features.resolve(mount.blueprint)
+        app.register_blueprint(blueprint, url_prefix=mount.url_prefix)
+        auth.add_login_view(app, blueprint.name, mount.login_endpoint, staff=mount.staff)
 
     # 5. command line
     from core import cli

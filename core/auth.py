@@ -77,10 +77,35 @@ def end_sessions(user: User | StaffUser) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
+LOGIN_VIEWS = "auth.login_views"
+
+
+def add_login_view(app: Any, blueprint: str, endpoint: str | None, *, staff: bool) -> None:
+    """A feature's pages name their login page and whose accounts log in there; pages of
+    no feature (or one without a login) send a visitor to the first login declared."""
+    views = app.extensions.setdefault(LOGIN_VIEWS, {})
+    if endpoint is not None:
+        views[blueprint] = (endpoint, staff)
+        views.setdefault(None, (endpoint, staff))
+
+
+def _login_view() -> tuple[str, bool] | None:
+    views = current_app.extensions.get(LOGIN_VIEWS, {})
+    return views.get(request.blueprint) or views.get(None)
+
+
+def staff_side() -> bool:
+    """Whether this request is on staff pages (their login finds staff accounts)."""
+    view = _login_view()
+    return view is not None and view[1]
+
+
 @login_manager.unauthorized_handler
 def _unauthorized() -> Any:
-    endpoint = "backoffice.login" if request.blueprint == "backoffice" else "portal.login"
-    return redirect(url_for(endpoint, next=request.full_path))
+    view = _login_view()
+    if view is None:  # no login page in this app: nobody can log in to see it
+        abort(401)
+    return redirect(url_for(view[0], next=request.full_path))
 
 
 def login_account_key() -> str:
@@ -90,7 +115,7 @@ def login_account_key() -> str:
     login = (request.form.get("login") or "").strip()
     if not login:
         return ""
-    account = find_staff_by_email(login) if request.blueprint == "backoffice" else find_customer_by_login(login)
+    account = find_staff_by_email(login) if staff_side() else find_customer_by_login(login)
     if account is not None:
         return f"account:{account.ref}"
     return "login:" + (login.lower() if "@" in login else normalize_phone(login) or login.lower())

@@ -33,10 +33,17 @@ class NavEntry:
 
 @dataclass(frozen=True)
 class Mount:
-    """A blueprint, by dotted name (`portal:bp`), and where its URLs start."""
+    """A blueprint, by dotted name (`portal.routes:bp`), and where its URLs start; with
+    `when`, mounted only if those features are enabled too (a feature's pages about
+    another's data, such as the backoffice's message log)."""
 
     blueprint: str
     url_prefix: str | None = None
+    when: tuple[str, ...] = ()
+    # Where a visitor of these pages who must log in is sent: its pages are for staff or
+    # for customers (their login form finds the account among those).
+    login_endpoint: str | None = None
+    staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,10 @@ class Registry:
     def nav(self) -> list[NavEntry]:
         entries = [entry for feature in self.features for entry in feature.nav]
         return sorted(entries, key=lambda entry: entry.position)
+
+    def mounts(self) -> list[Mount]:
+        return [mount for feature in self.features for mount in feature.blueprints
+                if all(self.enabled(name) for name in mount.when)]
 
     def secrets(self) -> list[Secret]:
         return [secret for feature in self.features for secret in feature.secrets]

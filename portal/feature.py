@@ -11,6 +11,6 @@ FEATURE = Feature(
     # Its invoice, pay and statement pages are the payments feature's seen by the customer.
     requires=("payments",),
     settings=PortalSettings,
-    blueprints=(Mount("portal.routes:bp"),),
+    blueprints=(Mount("portal.routes:bp", login_endpoint="portal.login"),),
     upload_limits=("ORDER_FORM_MAX_MB",),
 )

@@ -41,8 +41,8 @@ def test_an_unknown_feature_stops_the_start_and_names_it() -> None:
 def test_a_feature_whose_requirement_is_left_out_stops_the_start() -> None:
     with pytest.raises(ConfigError, match="'portal' requires 'payments'"):
         load("portal")
-    with pytest.raises(ConfigError, match="'backoffice' requires 'notify'"):
-        load("payments portal backoffice")
+    with pytest.raises(ConfigError, match="'notify' requires 'payments'"):
+        load("notify backoffice")
 
 
 def test_without_the_backoffice_its_pages_and_menu_are_gone_and_the_portal_works(
@@ -93,3 +93,33 @@ def test_a_feature_brings_its_settings_and_the_app_config_wins(app: Flask) -> No
         assert "ATOMPARK_BASE_URL" not in lean.config
         assert "ORDER_FORM_MAX_MB" not in lean.config
         assert lean.config["MAX_CONTENT_LENGTH"] == (lean.config["BANK_STATEMENT_MAX_MB"] + 1) * 1024 * 1024
+
+
+def test_without_notify_the_backoffice_has_no_message_pages_cards_or_channels(
+    app: Flask, db: Any, make_staff: Any, make_company: Any
+) -> None:
+    make_staff("head_of_sales", email="head@example.com")
+    company = make_company()
+    db.commit()  # the other app's sessions share the test's connection, not its session
+    with app_with(app, "payments portal backoffice") as quiet:
+        assert "staff_notify" not in _rules(quiet) and "NOTIFY_BATCH" not in quiet.config
+        client = quiet.test_client()
+        login(client, "head@example.com", staff=True)
+        for url in ("/staff/messages", "/staff/notify/templates", "/staff/invitations"):
+            assert client.get(url).status_code == 404, url
+        dashboard = client.get("/staff/").get_data(as_text=True)
+        assert "/staff/messages" not in dashboard and 'data-test="failed-messages"' not in dashboard
+        assert "/staff/orders" in dashboard  # the menu keeps the backoffice's own entries
+        card = client.get(f"/staff/companies/{company.id}")
+        assert card.status_code == 200 and 'data-test="company-channels"' not in card.get_data(as_text=True)
+
+
+def test_with_notify_its_pages_carry_the_menu_and_the_card_shows_channels(
+    client: Any, db: Any, make_staff: Any, make_company: Any
+) -> None:
+    make_staff("head_of_sales", email="head@example.com")
+    company = make_company()
+    login(client, "head@example.com", staff=True)
+    messages = client.get("/staff/messages").get_data(as_text=True)
+    assert "/staff/notify/templates" in messages and "/staff/orders" in messages  # the backoffice's menu
+    assert 'data-test="company-channels"' in client.get(f"/staff/companies/{company.id}").get_data(as_text=True)
