@@ -57,10 +57,10 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
     auth.init_auth(app)
 
     # 3. events: outbox relay, Celery, and the features' handlers, tasks and periodic jobs
-    from core import outbox
+    from core import relay
     from core.celery import init_celery
 
-    outbox.init_outbox(app)
+    relay.init_relay(app)
     features.import_modules(registry, "handlers")
     features.import_modules(registry, "tasks")
     init_celery(app)
@@ -77,10 +77,8 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
 
     # 5. command line
     from core import cli
-    from core.serve import serve_demo
 
     cli.init_cli(app)
-    app.cli.add_command(serve_demo)
     for feature in registry.features:
         for command in feature.commands:
             app.cli.add_command(features.resolve(command))

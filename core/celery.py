@@ -64,20 +64,3 @@ def publish(task: Task, *args: Any) -> bool:
         log.error("broker unavailable, %s%r left to the sweep: %s: %s", task.name, args, type(exc).__name__, exc)
         return False
     return True
-
-
-@celery_app.task(name="outbox.deliver")
-def deliver_event(event_id: int) -> None:
-    from core import outbox
-
-    outbox.deliver(db_session(), event_id, celery_app.flask_app.config["OUTBOX_MAX_ATTEMPTS"])
-    # What the handlers raised (a LiqPay notice raises payment.received ...) goes on at once.
-    outbox.dispatch_committed(celery_app.flask_app)
-
-
-@celery_app.task(name="outbox.sweep")
-def sweep_outbox() -> None:
-    from core import outbox
-
-    outbox.sweep(db_session(), celery_app.flask_app.config["OUTBOX_MAX_ATTEMPTS"])
-    outbox.dispatch_committed(celery_app.flask_app)

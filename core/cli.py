@@ -1,15 +1,14 @@
 """Command line: `flask --app wsgi <command>`."""
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from core import demo, outbox
+from core import relay
 from core.config import ROOT
 from core.customers.invitations import invite_companies_without_users
 from core.customers.models import CUSTOMER_ROLES, Company
@@ -34,38 +33,6 @@ def init_cli(app: Any) -> None:
         (ROOT / "instance").mkdir(exist_ok=True)
         command.upgrade(alembic_config(app.config["SQLALCHEMY_DATABASE_URI"]), "head")
         click.echo("schema is at head")
-
-    @app.cli.command("seed-demo")
-    @click.option("--products", default=3000, show_default=True, type=click.IntRange(1, demo.catalog_capacity()))
-    @click.option("--companies", default=300, show_default=True, type=click.IntRange(1, 1000))
-    @click.option("--orders", default=3000, show_default=True, type=click.IntRange(0, 100_000))
-    @click.option(
-        "--seed", default=42, show_default=True, help="The same seed gives the same data, dated back from today."
-    )
-    @click.option("--reset", is_flag=True, help="Empty every table first: all existing data is lost.")
-    @click.option("--if-empty", is_flag=True, help="Skip quietly (exit 0) when the database has data.")
-    def seed_demo(products: int, companies: int, orders: int, seed: int, reset: bool, if_empty: bool) -> None:
-        """Fill a migrated database with a HoReCa wholesaler's demo data."""
-        session = db_session()
-        found = {name: count for name, count in demo.existing_data(session).items() if count}
-        if found and not reset:
-            listing = ", ".join(f"{count} {name}" for name, count in found.items())
-            if if_empty:
-                click.echo(f"the database already has data ({listing}); no demo data added")
-                return
-            raise click.ClickException(
-                f"the database already has data ({listing}); run with --reset to replace all of it with demo data"
-            )
-        started = time.perf_counter()
-        if reset:
-            demo.clear_database(session)
-        summary = demo.seed_demo(session, products=products, companies=companies, orders=orders, seed=seed)
-        session.commit()
-        if session.get_bind().dialect.name == "postgresql":
-            # Planner statistics for the freshly loaded tables; autovacuum would take a while.
-            session.execute(text("ANALYZE"))
-            session.commit()
-        _echo_summary(summary, time.perf_counter() - started)
 
     @app.cli.command("create-staff")
     @click.option("--email", required=True)
@@ -129,7 +96,7 @@ def init_cli(app: Any) -> None:
             session = db_session()
             run = invite_companies_without_users(session)
             session.commit()
-            outbox.dispatch_committed(app)  # the sender (worker or demo server) takes it from there
+            relay.dispatch_committed(app)  # the sender (worker or demo server) takes it from there
         click.echo(f"invited {run.invited} companies")
         for name, why in run.skipped:
             click.echo(f"  skipped {name}: {why}")
@@ -139,15 +106,3 @@ def _service_context(app: Any) -> Any:
     """A request context for service calls: their messages are translated, and the
     locale selector reads the (here empty) session, so they come out in Ukrainian."""
     return app.test_request_context()
-
-
-def _echo_summary(summary: demo.DemoSummary, seconds: float) -> None:
-    click.echo(f"demo data created in {seconds:.1f} s")
-    for name, count in summary.counts.items():
-        click.echo(f"  {name:<18} {count:>7}")
-    click.echo("  orders by status:  " + ", ".join(f"{s} {n}" for s, n in sorted(summary.orders_by_status.items())))
-    click.echo(f"logins, all with the password {demo.DEMO_PASSWORD}:")
-    for login in (demo.CAFE_DEMO, demo.FOP_DEMO):
-        click.echo(f"  portal      {login.email} or {login.phone}  ({login.company})")
-    for email, full_name, role in demo.STAFF:
-        click.echo(f"  backoffice  {email}  ({role}, {full_name})")

@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from core import outbox
+from core import relay
 from core.celery import celery_app
 from core.db import db_session
 
@@ -51,7 +51,7 @@ def run_job(name: str) -> Any:
         db_session.rollback()
         raise
     # The events a job commits (reminders, digests) go to the relay now, not at the next sweep.
-    outbox.dispatch_committed(current_app._get_current_object())
+    relay.dispatch_committed(current_app._get_current_object())
     return result
 
 

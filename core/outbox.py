@@ -2,7 +2,7 @@
 
 `emit()` adds an event to the caller's session. After the request (or task) commits,
 `dispatch_committed()` hands the new event ids to the relay: inline in the embedded
-default, as Celery tasks when a broker is configured. A periodic sweep delivers
+default, as Celery tasks when a broker is configured (core/relay.py). A periodic sweep delivers
 whatever was missed (a crash between commit and dispatch, a killed worker) and
 retries failures with backoff.
 
@@ -38,9 +38,6 @@ from core.db import Base, db_session, reserve_ids
 log = logging.getLogger(__name__)
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
-# Inline relay: events raised by handlers of events raised by handlers ... stop somewhere;
-# what is left, the sweep delivers.
-MAX_INLINE_ROUNDS = 5
 
 Handler = Callable[[Session, "OutboxEvent"], None]
 _handlers: dict[str, list[tuple[str, Handler]]] = {}
@@ -239,43 +236,3 @@ def backlog(session: Session) -> dict[str, Any]:
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=utcnow().tzinfo)
         age = round((utcnow() - oldest).total_seconds(), 1)
     return {"pending": counts.get(PENDING, 0), "failed": counts.get(FAILED, 0), "oldest_pending_age_s": age}
-
-
-def dispatch_committed(app: Any) -> None:
-    """Hand the events this session committed to the relay (request/task boundary).
-    Inline, the events their handlers raise in turn are delivered too, until none are new."""
-    session = db_session()
-    for _round in range(MAX_INLINE_ROUNDS):
-        committed = session.info.pop("outbox_committed", None)
-        if not committed:
-            return
-        # Nobody listens to some topics yet (their packages are still to come): such events
-        # are settled in one statement instead of a transaction each.
-        ids = [event_id for event_id, topic in committed if _handlers.get(topic)]
-        unheard = [event_id for event_id, topic in committed if not _handlers.get(topic)]
-        if unheard:
-            settle_unheard(session, unheard)
-        if app.config["OUTBOX_DISPATCH"] == "celery":
-            from core.celery import deliver_event, publish
-
-            for event_id in ids:
-                if not publish(deliver_event, event_id):
-                    break  # the broker is away for the rest too; they stay pending for the sweep
-            return
-        for event_id in ids:
-            try:
-                deliver(session, event_id, app.config["OUTBOX_MAX_ATTEMPTS"])
-            except Exception:  # the sweep retries; the user's request already succeeded
-                log.exception("inline delivery of event %s failed", event_id)
-                session.rollback()
-
-
-def init_outbox(app: Any) -> None:
-    @app.teardown_request
-    def _dispatch(_exc: BaseException | None) -> None:
-        # The answer is decided and the events are committed: a failure here (the
-        # database gone since) is the sweep's to repair, never the visitor's error page.
-        try:
-            dispatch_committed(app)
-        except Exception:
-            log.exception("dispatching committed events failed; the sweep delivers them")

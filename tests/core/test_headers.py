@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from core.auth import limiter
 from core.config import ROOT
-from core.serve import QuietRequestHandler
+from demo.serve import QuietRequestHandler
 from notify.rendering import email_html
 from tests.apps import SIGNING_ENV, separate_app
 from tests.config import TestConfig

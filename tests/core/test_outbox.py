@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core import outbox
+from core import outbox, relay
 from core.clock import utcnow
 from core.outbox import OutboxDelivery, OutboxEvent
 
@@ -108,7 +108,7 @@ def test_events_nobody_listens_to_are_settled_in_one_go_after_the_commit(app, db
     heard = outbox.emit(db, "test.ping", {})
     unheard = outbox.emit_many(db, "nobody.listens", [{"n": n} for n in range(3)])
     db.commit()
-    outbox.dispatch_committed(app)
+    relay.dispatch_committed(app)
     db.expire_all()
     assert [e.status for e in (heard, *unheard)] == ["done"] * 4
     assert [e.attempts for e in unheard] == [1, 1, 1]
@@ -121,7 +121,7 @@ def test_events_written_as_rows_are_delivered_and_later_rows_do_not_collide(app,
     outbox.emit_rows(db, "test.ping", [{"n": n} for n in range(5)])
     later = outbox.emit(db, "test.later", {})
     db.commit()
-    outbox.dispatch_committed(app)
+    relay.dispatch_committed(app)
     rows = db.execute(select(OutboxEvent.id, OutboxEvent.status, OutboxEvent.payload)
                       .where(OutboxEvent.topic == "test.ping").order_by(OutboxEvent.id)).all()
     assert [payload for _, _, payload in rows] == [{"n": n} for n in range(5)]

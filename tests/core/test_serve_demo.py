@@ -11,7 +11,7 @@ import httpx
 import pytest
 from flask import Flask
 
-from core import serve
+from demo import serve
 from payments.liqpay.client import LiqpayClient
 
 

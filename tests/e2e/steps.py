@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# The logins the demo seed always creates (core/demo/well_known.py, core/demo/staff.py).
+# The logins the demo seed always creates (demo/well_known.py, demo/staff.py).
 CUSTOMER_LOGIN = "+380671234567"  # buyer@cafe.demo's phone: on a phone, people type their number
 CUSTOMER_COMPANY = "ТОВ «Кафе Демо»"
 STAFF_LOGIN = "manager1@distributor.demo"  # the manager the seed assigns to the cafe

@@ -18,7 +18,7 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (`make browser` installs it)"),
 ]
 
-# Every demo catalog has coffee (core/demo/assortment.py: "Кава зернова ...", "Кава мелена ...").
+# Every demo catalog has coffee (demo/assortment.py: "Кава зернова ...", "Кава мелена ...").
 SEARCH_TERM = "кава"
 
 

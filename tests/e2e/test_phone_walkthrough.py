@@ -19,9 +19,9 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (`make browser` installs it)"),
 ]
 
-# buyer@cafe.demo's phone as people type it; the cafe has an overdue invoice (core/demo/well_known.py).
+# buyer@cafe.demo's phone as people type it; the cafe has an overdue invoice (demo/well_known.py).
 PHONE_AS_TYPED = "067 123 45 67"
-# The emulator's test cards (core/serve.py TEST_CARDS, README).
+# The emulator's test cards (demo/serve.py TEST_CARDS, README).
 DECLINED_CARD = "4000000000000002"
 GOOD_CARD = "4242424242424242"
 PAID_WITHIN_S = 15.0

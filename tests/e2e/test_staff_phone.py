@@ -14,7 +14,7 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (`make browser` installs it)"),
 ]
 
-ADMIN_LOGIN = "admin@distributor.demo"  # core/demo/staff.py: the admin sees every staff page
+ADMIN_LOGIN = "admin@distributor.demo"  # demo/staff.py: the admin sees every staff page
 LIST_PAGES = (
     "/staff/orders", "/staff/holds", "/staff/claims", "/staff/collections", "/staff/companies", "/staff/catalog/products",
     "/staff/catalog/price-types", "/staff/payments/queue", "/staff/payments/import", "/staff/outbox", "/staff/messages",

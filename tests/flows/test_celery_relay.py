@@ -26,7 +26,7 @@ from core.catalog.models import Category, Price, PriceType, Product
 from core.catalog.services import refresh_search_text
 from core.customers.services import request_password_reset
 from core.db import db_session
-from core import outbox
+from core import outbox, relay
 from core.orders import states
 from core.orders.services import Actor, change_status, submit_order
 from core.outbox import OutboxEvent
@@ -127,7 +127,7 @@ def test_killed_worker_loses_nothing_and_repeats_nothing(celery_world):
         for _ in range(EVENTS):
             request_password_reset(session, user)
         session.commit()
-        outbox.dispatch_committed(app)
+        relay.dispatch_committed(app)
     # Kill the worker while it is delivering, then start a new one.
     deadline = time.monotonic() + 60
     with app.app_context():
@@ -212,7 +212,7 @@ def test_what_a_handler_raises_is_relayed_by_the_worker_without_waiting_for_the_
         })
         outbox.emit(session, "liqpay.notice", notice)
         session.commit()
-        outbox.dispatch_committed(app)
+        relay.dispatch_committed(app)
 
     deadline = time.monotonic() + 30
     with app.app_context():

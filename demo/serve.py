@@ -22,7 +22,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
-from core import jobs, outbox
+from core import jobs, outbox, relay
 from core.db import db_session
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def _sweep_forever(app: Any, interval: float) -> None:
         with app.app_context():
             try:
                 outbox.sweep(db_session(), app.config["OUTBOX_MAX_ATTEMPTS"])
-                outbox.dispatch_committed(app)
+                relay.dispatch_committed(app)
             except Exception:  # keep sweeping; the next round retries
                 log.exception("outbox sweep failed")
         jobs.run_due(app, last_run)
@@ -145,14 +145,15 @@ def serve_demo(host: str, port: int, liqpay_port: int | None, sweep_interval: fl
         app, port + 1 if liqpay_port is None else liqpay_port, fixed=liqpay_port is not None
     )
     configure_demo_payments(app, host, port, liqpay_url)
-    inboxes = start_notify_emulators(app)
+    inboxes = start_notify_emulators(app) if app.extensions["features"].enabled("notify") else {}
     threading.Thread(target=_sweep_forever, args=(app, sweep_interval), daemon=True, name="outbox-sweep").start()
     click.echo(f"portal:     http://{host}:{port}/")
     click.echo(f"backoffice: http://{host}:{port}/staff/")
     click.echo(f"LiqPay:     {liqpay_url}/  (emulator; callbacks go to {app.config['PUBLIC_BASE_URL']})")
     click.echo("test cards: " + ", ".join(f"{card} {outcome}" for card, outcome in TEST_CARDS))
-    click.echo(f"every SMS:  {inboxes['sms']}  (Atompark emulator)")
-    click.echo(f"every mail: {inboxes['email']}  (local SMTP mailbox)")
+    if inboxes:
+        click.echo(f"every SMS:  {inboxes['sms']}  (Atompark emulator)")
+        click.echo(f"every mail: {inboxes['email']}  (local SMTP mailbox)")
     run_simple(
         host, port, app, threaded=True, use_reloader=False, use_debugger=False, request_handler=QuietRequestHandler
     )

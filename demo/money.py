@@ -34,8 +34,8 @@ from sqlalchemy.orm import Session
 from core.bulk import insert_keyed, insert_returning_ids, insert_rows
 from core.clock import KYIV
 from core.customers.models import Company
-from core.demo.customers import DemoCompany
-from core.demo.identifiers import edrpou
+from demo.customers import DemoCompany
+from demo.identifiers import edrpou
 from core.money import ZERO, money
 from core.reasons import Reason
 from payments.bank.formats import fingerprint

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from core.customers.models import ORDERING_ROLES, Company, DeliveryPoint, User
 from core.bulk import insert_keyed, insert_returning_ids
-from core.demo.identifiers import Unique, edrpou, mobile_phone, onec_guid, rnokpp
-from core.demo.vocabulary import (
+from demo.identifiers import Unique, edrpou, mobile_phone, onec_guid, rnokpp
+from demo.vocabulary import (
     CITIES,
     FEMALE_FIRST_NAMES,
     LEGAL_FORMS,

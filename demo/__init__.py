@@ -2,10 +2,10 @@
 
 `flask --app wsgi seed-demo` runs `seed_demo` on a migrated, empty database.
 """
-from core.demo.catalog import catalog_capacity
-from core.demo.seed import DEMO_PASSWORD, DemoSummary, clear_database, existing_data, seed_demo
-from core.demo.staff import STAFF
-from core.demo.well_known import CAFE_DEMO, FOP_DEMO
+from demo.catalog import catalog_capacity
+from demo.seed import DEMO_PASSWORD, DemoSummary, clear_database, existing_data, seed_demo
+from demo.staff import STAFF
+from demo.well_known import CAFE_DEMO, FOP_DEMO
 
 __all__ = [
     "CAFE_DEMO",

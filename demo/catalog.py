@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
 from core.catalog.services import product_search_text
-from core.demo.assortment import CATALOG, Range, Size, Subcategory
+from demo.assortment import CATALOG, Range, Size, Subcategory
 from core.bulk import insert_keyed, insert_rows
-from core.demo.identifiers import Unique, ean13, onec_guid
+from demo.identifiers import Unique, ean13, onec_guid
 from core.money import money
 from core.textkeys import sku_key, uk_sort_key
 

@@ -14,17 +14,17 @@ from core.catalog.models import Category, Price, Product, Stock, Warehouse
 from core.clock import kyiv_today, utcnow
 from core.customers.models import Company, DeliveryPoint, User
 from core.db import Base
-from core.demo.catalog import catalog_capacity, seed_catalog
-from core.demo.customers import (
+from demo.catalog import catalog_capacity, seed_catalog
+from demo.customers import (
     Registries,
     await_cabinet,
     insert_companies,
     random_company_plan,
 )
-from core.demo.identifiers import Unique
-from core.demo.orders import Showcase, fill_cart, seed_orders
-from core.demo.staff import seed_staff
-from core.demo.well_known import (
+from demo.identifiers import Unique
+from demo.orders import Showcase, fill_cart, seed_orders
+from demo.staff import seed_staff
+from demo.well_known import (
     CAFE_DEMO,
     CAFE_SHOWCASE,
     FOP_SHOWCASE,

@@ -5,7 +5,7 @@ from random import Random
 
 from sqlalchemy.orm import Session
 
-from core.demo.identifiers import Unique, mobile_phone
+from demo.identifiers import Unique, mobile_phone
 from core.staff.models import StaffUser
 
 STAFF = (

@@ -1,5 +1,5 @@
 """Order history: six months of orders, each in the status its age implies, with the
-money that went with them (core/demo/money.py).
+money that went with them (demo/money.py).
 
 Going through submit_order and change_status costs a dozen flushes and an outbox
 event per order and move: 3,000 orders took 45 s on SQLite and 100 s on PostgreSQL
@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 from core.bulk import insert_keyed, insert_rows
 from core.clock import KYIV
 from core.customers.models import User
-from core.demo.catalog import DemoCatalog, DemoProduct
-from core.demo.customers import DemoCompany
-from core.demo.money import (
+from demo.catalog import DemoCatalog, DemoProduct
+from demo.customers import DemoCompany
+from demo.money import (
     LATER,
     NEVER,
     InvoiceRec,
@@ -41,7 +41,7 @@ from core.demo.money import (
     OrderMoney,
     at_kyiv,
 )
-from core.demo.vocabulary import ORDER_COMMENTS
+from demo.vocabulary import ORDER_COMMENTS
 from core.money import ZERO, money, vat_included
 from core.orders import cart, states
 from core.orders.models import Order, OrderLine, OrderStatusChange

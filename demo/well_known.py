@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
 
-from core.demo.customers import CompanyPlan, Person, Registries, user_row
-from core.demo.identifiers import edrpou, mobile_phone, onec_guid, rnokpp
+from demo.customers import CompanyPlan, Person, Registries, user_row
+from demo.identifiers import edrpou, mobile_phone, onec_guid, rnokpp
 from core.money import money
 
 
