@@ -30,3 +30,14 @@ class ProviderError(Exception):
     @property
     def permanent(self) -> bool:
         return not self.retryable
+
+
+# Answers that say "not now" rather than "not this": a timed-out or throttled request
+# (408, 425, 429) and every server-side failure (5xx) may pass when asked again; any
+# other 4xx refuses the request itself, and repeating it repeats the refusal.
+RETRYABLE_4XX = frozenset({408, 425, 429})
+
+
+def retryable_status(http_status: int) -> bool:
+    """Whether a provider's HTTP error status is worth another try."""
+    return http_status >= 500 or http_status in RETRYABLE_4XX

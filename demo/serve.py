@@ -125,7 +125,7 @@ def configure_demo_payments(app: Any, host: str, port: int, liqpay_url: str) -> 
         # A server listening on every interface is still reached on loopback from here.
         reachable = "127.0.0.1" if host in WILDCARD_HOSTS else host
         app.config["PUBLIC_BASE_URL"] = f"http://{reachable}:{port}"
-    app.extensions.pop("liqpay", None)  # a client built before would still talk to the old URL
+    app.extensions.pop("card_acquirer", None)  # a client built before would still talk to the old URL
 
 
 @click.command("serve-demo")

@@ -1,12 +1,16 @@
-"""Card payments through LiqPay: starting a checkout, and recording what LiqPay reports
-(callback or status answer) exactly once per payment."""
+"""Card payments through the configured acquirer (`CARD_ACQUIRER`, LiqPay today):
+starting a checkout, and recording what the acquirer reports (callback or status
+answer) exactly once per payment. Nothing here knows the acquirer's wire format or
+status names: it sees a `payments.acquirer.CardAcquirer` and its `PaymentNotice`s."""
 from __future__ import annotations
 
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext
@@ -25,10 +29,8 @@ from core.orders.promotions import ONLINE_PAYMENT, active_promotion, discount_of
 from core.reasons import Reason, register
 from core.web import public_url
 from payments import allocation
+from payments.acquirer import DECLINED, PAID, REVERSED, CardAcquirer, CheckoutForm, PaymentNotice
 from payments.liqpay.client import LiqpayClient
-from payments.liqpay.interface import FAILED as LIQPAY_FAILED
-from payments.liqpay.interface import REVERSED as LIQPAY_REVERSED
-from payments.liqpay.interface import CheckoutForm, LiqpayNotice, is_success
 from payments.models import (
     FAILED,
     OPEN,
@@ -43,7 +45,7 @@ from payments.models import (
 ACTOR = "LiqPay"
 # A verified callback waiting to be applied (payments.handlers).
 NOTICE_TOPIC = "liqpay.notice"
-# The status API's answer for an order LiqPay has no payment for.
+# What reconciliation records when the acquirer knows no payment for a checkout (LiqPay's own code).
 NOT_FOUND = "payment_not_found"
 log = logging.getLogger(__name__)
 # Why a card payment waits for a person (core.reasons: stored as codes, told in the reader's language).
@@ -53,14 +55,21 @@ register(AMOUNT_MISMATCH, _l("Сума або валюта не збігаєть
 register(PAID_BY_ANOTHER, _l("Рахунки вже оплачені іншим платежем: залишок %(left)s грн"))
 
 
-def liqpay_client() -> LiqpayClient:
+def _liqpay(config: Any) -> CardAcquirer:
+    return LiqpayClient(config["LIQPAY_PUBLIC_KEY"], config["LIQPAY_PRIVATE_KEY"], config["LIQPAY_BASE_URL"])
+
+
+# How each of CARD_ACQUIRER's values (payments.settings.CARD_ACQUIRERS) is built.
+ACQUIRERS: dict[str, Callable[[Any], CardAcquirer]] = {"liqpay": _liqpay}
+
+
+def card_acquirer() -> CardAcquirer:
     """One client per app: it holds a keep-alive HTTP connection pool."""
     app = current_app._get_current_object()
-    client = app.extensions.get("liqpay")
+    client = app.extensions.get("card_acquirer")
     if client is None:
-        config = app.config
-        client = LiqpayClient(config["LIQPAY_PUBLIC_KEY"], config["LIQPAY_PRIVATE_KEY"], config["LIQPAY_BASE_URL"])
-        app.extensions["liqpay"] = client
+        client = ACQUIRERS[app.config["CARD_ACQUIRER"]](app.config)
+        app.extensions["card_acquirer"] = client
     return client
 
 
@@ -107,24 +116,27 @@ def card_discount(invoice: Invoice, promotion: Promotion | None) -> Decimal:
 
 def checkout_form(checkout: CardCheckout, result_url: str) -> CheckoutForm:
     numbers = ", ".join(item.invoice.number for item in checkout.items)
-    return liqpay_client().checkout_form(
+    acquirer = card_acquirer()
+    return acquirer.checkout_form(
         order_id=checkout.reference,
         amount=checkout.amount,
         description=f"Оплата за рахунком № {numbers}",
-        server_url=public_url("payments.liqpay_callback"),
+        server_url=public_url(f"payments.{acquirer.name}_callback"),
         result_url=result_url,
         language="uk",
         currency=checkout.currency,
     )
 
 
-def _payment_for(session: Session, notice: LiqpayNotice, checkout: CardCheckout | None) -> tuple[Payment, bool]:
-    """The payment row for this LiqPay payment_id, locked; created on first sight.
+def _payment_for(
+    session: Session, source: str, notice: PaymentNotice, checkout: CardCheckout | None
+) -> tuple[Payment, bool]:
+    """The payment row for this acquirer's payment_id, locked; created on first sight.
     Concurrent duplicates meet at the unique constraint and take the winner's row."""
     external_id = str(notice.payment_id)
     query = (
         select(Payment)
-        .where(Payment.source == "liqpay", Payment.external_id == external_id)
+        .where(Payment.source == source, Payment.external_id == external_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -132,7 +144,7 @@ def _payment_for(session: Session, notice: LiqpayNotice, checkout: CardCheckout 
     if found is not None:
         return found, False
     payment = Payment(
-        source="liqpay",
+        source=source,
         external_id=external_id,
         company_id=checkout.company_id if checkout else None,
         checkout_id=checkout.id if checkout else None,
@@ -153,23 +165,19 @@ def _payment_for(session: Session, notice: LiqpayNotice, checkout: CardCheckout 
     return payment, True
 
 
-def _target_status(notice: LiqpayNotice, sandbox: bool) -> str:
-    if is_success(notice.status, sandbox):
-        return SUCCEEDED
-    if notice.status in LIQPAY_FAILED or (notice.status == "sandbox" and not sandbox):
-        return FAILED
-    return PENDING
+TARGETS = {PAID: SUCCEEDED, DECLINED: FAILED}
 
 
-def record_notice(session: Session, notice: LiqpayNotice, sandbox: bool) -> Payment | None:
-    """Apply what LiqPay says about a payment. Idempotent: a repeated notice changes nothing."""
+def record_notice(session: Session, source: str, notice: PaymentNotice) -> Payment | None:
+    """Apply what the acquirer (`source`, its name) says about a payment. Idempotent:
+    a repeated notice changes nothing."""
     if notice.payment_id is None:
         return None
     checkout = session.scalar(select(CardCheckout).where(CardCheckout.reference == notice.order_id))
-    payment, created = _payment_for(session, notice, checkout)
+    payment, created = _payment_for(session, source, notice, checkout)
     note = " ".join(filter(None, (notice.err_code, notice.err_description)))
 
-    if notice.status in LIQPAY_REVERSED:
+    if notice.outcome == REVERSED:
         if notice.refund_amount is not None and notice.refund_amount < payment.amount:
             payment.details = {**payment.details, "refunded": str(notice.refund_amount)}
         elif payment.status == SUCCEEDED:
@@ -181,7 +189,7 @@ def record_notice(session: Session, notice: LiqpayNotice, sandbox: bool) -> Paym
         session.flush()
         return payment
 
-    target = _target_status(notice, sandbox)
+    target = TARGETS.get(notice.outcome, PENDING)
     if not created and (payment.status, target) not in allocation.PAYMENT_TRANSITIONS:
         # A duplicate, or news older than what we know (a late "processing" after "success").
         if payment.status == PENDING:
@@ -218,7 +226,7 @@ def _settle(checkout: CardCheckout | None) -> None:
         checkout.settled_at = utcnow()
 
 
-def _allocate_card_payment(session: Session, payment: Payment, notice: LiqpayNotice, checkout: CardCheckout | None) -> None:
+def _allocate_card_payment(session: Session, payment: Payment, notice: PaymentNotice, checkout: CardCheckout | None) -> None:
     """The money goes where the checkout said, unless it is not what was asked for."""
     if checkout is None:
         allocation.flag_for_review(payment, Reason(UNKNOWN_CHECKOUT))
@@ -276,7 +284,7 @@ class CheckoutOutcome:
 
 def checkout_outcome(session: Session, checkout: CardCheckout) -> CheckoutOutcome:
     attempts = list(session.scalars(
-        select(Payment).where(Payment.checkout_id == checkout.id, Payment.source == "liqpay").order_by(Payment.id)
+        select(Payment).where(Payment.checkout_id == checkout.id, Payment.source != "discount").order_by(Payment.id)
     ))
     if any(p.status == SUCCEEDED for p in attempts) or all(item.invoice.outstanding <= 0 for item in checkout.items):
         return CheckoutOutcome("paid")
@@ -319,9 +327,9 @@ def next_check_after(checks: int) -> timedelta:
 
 
 def apply_status_answer(
-    session: Session, checkout_id: int, notice: LiqpayNotice | None, answer: str, sandbox: bool
+    session: Session, source: str, checkout_id: int, notice: PaymentNotice | None, answer: str
 ) -> bool:
-    """What LiqPay's status API said about one checkout (`notice`; None when it knows no
+    """What the acquirer's (`source`) status API said about one checkout (`notice`; None when it knows no
     payment or could not be asked, `answer` says which). Records a payment it reports;
     otherwise schedules the next question, or gives up once the window has passed.
     Returns whether LiqPay reported a payment."""
@@ -335,7 +343,7 @@ def apply_status_answer(
     checkout.status_checks += 1
     checkout.last_answer = answer[:40]
     if notice is not None:
-        record_notice(session, notice, sandbox)
+        record_notice(session, source, notice)
     if checkout.settled_at is None:
         if now - checkout.created_at >= timedelta(days=current_app.config["LIQPAY_RECONCILE_DAYS"]):
             checkout.lapsed = "expired" if answer == NOT_FOUND else "unknown"

@@ -6,8 +6,8 @@ import logging
 from sqlalchemy.orm import Session
 
 from core.outbox import OutboxEvent, handler
-from payments.card import NOTICE_TOPIC, liqpay_client, record_notice
-from payments.liqpay.interface import MalformedNotice
+from payments.acquirer import MalformedNotice
+from payments.card import NOTICE_TOPIC, card_acquirer, record_notice
 from payments.models import Refund
 from payments.refunds import carry_out
 
@@ -18,15 +18,15 @@ log = logging.getLogger(__name__)
 def apply_liqpay_notice(session: Session, outbox_event: OutboxEvent) -> None:
     """A callback's notice, verified when it came and again here (the row is ours, but a
     signature costs microseconds and keeps this handler safe on its own)."""
-    client = liqpay_client()
+    acquirer = card_acquirer()
     try:
-        notice = client.parse_callback(outbox_event.payload["data"], outbox_event.payload["signature"])
+        notice = acquirer.verify_callback(outbox_event.payload)
     except MalformedNotice as exc:
         # Stored before the callback checked this much: no retry makes it right, so the
         # event ends here (changing nothing) instead of waiting out every attempt.
-        log.warning("LiqPay notice of event %s refused as malformed: %s", outbox_event.id, exc.description)
+        log.warning("LiqPay notice of event %s refused as malformed: %s", outbox_event.id, exc.detail)
         return
-    record_notice(session, notice, client.sandbox)
+    record_notice(session, acquirer.name, notice)
 
 
 @handler("payment.refund_requested")

@@ -1,5 +1,5 @@
 """Refunds of card payments, asked for in the backoffice and carried out through the
-outbox (the LiqPay call is an outward effect: it happens after the commit, once)."""
+outbox (the acquirer's call is an outward effect: it happens after the commit, once)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,10 +12,11 @@ from core import outbox
 from core.clock import utcnow
 from core.errors import DomainError
 from core.money import money
+from core.providers import ProviderError
 from core.staff.models import StaffUser
 from core.web import format_uah
-from payments.card import liqpay_client, record_notice
-from payments.liqpay.interface import REVERSED, LiqpayError, LiqpayNotice
+from payments.acquirer import REVERSED, CardAcquirer, PaymentNotice
+from payments.card import card_acquirer, record_notice
 from payments.models import SUCCEEDED, Payment, Refund
 
 REFUNDERS = ("accountant", "head_of_sales")
@@ -43,7 +44,7 @@ def request_refund(session: Session, payment: Payment, amount: Decimal | None, r
     if not staff.has_role(*REFUNDERS):
         raise DomainError(gettext("Повернення коштів робить бухгалтер або керівник відділу продажів."))
     payment = _locked(session, payment)
-    if payment.source != "liqpay" or payment.status != SUCCEEDED:
+    if payment.source != card_acquirer().name or payment.status != SUCCEEDED:
         raise DomainError(gettext("Повернути можна лише зарахований платіж карткою."))
     reason = reason.strip()
     if not reason:
@@ -69,38 +70,46 @@ def request_refund(session: Session, payment: Payment, amount: Decimal | None, r
 
 
 def carry_out(session: Session, refund: Refund) -> None:
-    """Ask LiqPay to refund. A refusal is final (recorded); an unreachable LiqPay raises,
-    so the outbox retries. A refund LiqPay already made is not asked for twice: its
-    status answer says how much it has refunded in all, and when that already covers
+    """Ask the acquirer to refund. A permanent refusal (its code and words kept for staff
+    on the refund) is final; a failure worth a retry (timeout, unreachable, 5xx) raises,
+    so the outbox tries again. A refund the acquirer already made is not asked for twice:
+    its status answer says how much it has refunded in all, and when that already covers
     our done refunds and this one (the worker died after asking), this one is done."""
     if refund.status != "requested":
         return
     payment = _locked(session, refund.payment)
     reference = payment.checkout.reference if payment.checkout else payment.details.get("order_id", "")
-    client = liqpay_client()
-    current = client.status(reference)
+    acquirer = card_acquirer()
+    try:
+        notice = _refund_once(session, acquirer, payment, refund, reference)
+    except ProviderError as exc:
+        if exc.retryable:
+            raise
+        refund.status, refund.provider_answer, refund.finished_at = "failed", f"{exc.code}: {exc.detail}", utcnow()
+        return
+    if notice is None:
+        return
+    refund.status, refund.provider_answer, refund.finished_at = "done", notice.status, utcnow()
+    record_notice(session, acquirer.name, notice)
+
+
+def _refund_once(session: Session, acquirer: CardAcquirer, payment: Payment, refund: Refund, reference: str) -> PaymentNotice | None:
+    """The acquirer's notice of this refund, asked for only when its status does not
+    show it made already; None when the refund is refused without asking (marked failed)."""
+    current = acquirer.status(reference)
     done_before = sum(session.scalars(
         select(Refund.amount).where(Refund.payment_id == payment.id, Refund.status == "done", Refund.id != refund.id)
     ), Decimal("0.00"))
-    if current is not None and _refunded_at_liqpay(current) >= done_before + refund.amount:
-        notice = current
-    elif done_before + refund.amount > payment.amount:
+    if current is not None and _refunded_already(current) >= done_before + refund.amount:
+        return current
+    if done_before + refund.amount > payment.amount:
         refund.status, refund.finished_at = "failed", utcnow()
         refund.provider_answer = f"not asked: {done_before} of {payment.amount} already refunded"
-        return
-    else:
-        try:
-            notice = client.refund(reference, refund.amount)
-        except LiqpayError as exc:
-            if exc.code in ("timeout", "unreachable") or exc.code.startswith("http_5"):
-                raise
-            refund.status, refund.provider_answer, refund.finished_at = "failed", str(exc), utcnow()
-            return
-    refund.status, refund.provider_answer, refund.finished_at = "done", notice.status, utcnow()
-    record_notice(session, notice, client.sandbox)
+        return None
+    return acquirer.refund(reference, refund.amount)
 
 
-def _refunded_at_liqpay(notice: LiqpayNotice) -> Decimal:
+def _refunded_already(notice: PaymentNotice) -> Decimal:
     if notice.refund_amount is not None:
         return notice.refund_amount
-    return notice.amount if notice.status in REVERSED else Decimal("0.00")
+    return notice.amount if notice.outcome == REVERSED else Decimal("0.00")

@@ -1,4 +1,5 @@
-"""The payments feature's settings, their defaults and the check that refuses a mistyped account."""
+"""The payments feature's settings, their defaults and the check that refuses a mistyped
+account or an unknown card acquirer."""
 from __future__ import annotations
 
 import os
@@ -8,9 +9,16 @@ from core.config import env_flag
 from core.ids import edrpou_is_valid, iban_is_valid, iban_list
 
 
+# The acquirers payments.card.ACQUIRERS can build; named here so the settings check
+# needs no client library.
+CARD_ACQUIRERS = ("liqpay",)
+
+
 class PaymentsSettings:
     # A month's bank statement of 10,000 lines is ~5 MB; the upload page states this limit.
     BANK_STATEMENT_MAX_MB = int(os.environ.get("BANK_STATEMENT_MAX_MB", "10"))
+    # Which card acquirer takes card payments: one of CARD_ACQUIRERS (payments.card.ACQUIRERS builds it).
+    CARD_ACQUIRER = os.environ.get("CARD_ACQUIRER", "liqpay")
     # LiqPay's base URL is configurable so the same client talks to LiqPay
     # or to the local emulator (`make demo` starts one and points this at it).
     LIQPAY_PUBLIC_KEY = os.environ.get("LIQPAY_PUBLIC_KEY") or None
@@ -48,8 +56,11 @@ class PaymentsSettings:
 
 def check_payment_settings(config: Any) -> list[str]:
     """Requisites that fail their checksum would print a mistyped account on every
-    invoice and refuse every statement of our real one: better not to start at all."""
+    invoice and refuse every statement of our real one, and an unknown acquirer would
+    fail every card payment: better not to start at all."""
     problems = []
+    if config["CARD_ACQUIRER"] not in CARD_ACQUIRERS:
+        problems.append(f"CARD_ACQUIRER={config['CARD_ACQUIRER']!r} is not one of {', '.join(CARD_ACQUIRERS)}")
     if not iban_is_valid(config["SUPPLIER_IBAN"]):
         problems.append(f"SUPPLIER_IBAN={config['SUPPLIER_IBAN']!r} is not a valid IBAN")
     problems += [f"OUR_IBANS lists {value!r}, not a valid IBAN" for value in iban_list(config["OUR_IBANS"])

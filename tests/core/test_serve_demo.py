@@ -66,7 +66,7 @@ def test_a_taken_default_port_moves_the_emulator_and_an_asked_for_one_fails(stop
 def test_the_app_is_pointed_at_the_emulator_and_at_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     app = _bare_app()
-    app.extensions["liqpay"] = object()  # a client built before would talk to LiqPay itself
+    app.extensions["card_acquirer"] = object()  # a client built before would talk to LiqPay itself
     serve.configure_demo_payments(app, "127.0.0.1", 5077, "http://127.0.0.1:5078")
     assert app.config["LIQPAY_BASE_URL"] == "http://127.0.0.1:5078"
     assert app.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5077"
@@ -108,7 +108,7 @@ def test_serve_demo_starts_the_emulator_on_the_next_port(app: Any, monkeypatch: 
         result = app.test_cli_runner().invoke(args=["serve-demo", "--port", str(port)])
     finally:
         app.config.update(saved)
-        app.extensions.pop("liqpay", None)
+        app.extensions.pop("card_acquirer", None)
     assert result.exit_code == 0, result.output
     assert (started["port"], started["fixed"], started["served"]) == (port + 1, False, port)
     assert started["liqpay"] == started["url"] and started["public"] == f"http://127.0.0.1:{port}"

@@ -67,10 +67,10 @@ def live(app: Any, db: Any, liqpay_server: Emulator, portal_server: str) -> Iter
     """The portal reachable at PUBLIC_BASE_URL and talking to the emulator."""
     saved = {key: app.config[key] for key in ("PUBLIC_BASE_URL", "LIQPAY_BASE_URL")}
     app.config.update(PUBLIC_BASE_URL=portal_server, LIQPAY_BASE_URL=liqpay_server.url)
-    app.extensions.pop("liqpay", None)
+    app.extensions.pop("card_acquirer", None)
     yield liqpay_server
     app.config.update(saved)
-    app.extensions.pop("liqpay", None)
+    app.extensions.pop("card_acquirer", None)
 
 
 @pytest.fixture

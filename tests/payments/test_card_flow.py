@@ -18,7 +18,7 @@ from core.reasons import reason_text
 from core.orders.services import Actor, change_status
 from core.outbox import OutboxEvent
 from notify.models import Message
-from payments.card import liqpay_client
+from payments.card import card_acquirer
 from payments.liqpay.declines import decline_reason
 from payments.liqpay.tasks import reconcile_card_payments
 from payments.models import Allocation, CardCheckout, Payment
@@ -152,7 +152,7 @@ def test_a_refund_reverses_the_allocation_and_reopens_the_invoice(live, db, app,
     (invoice,) = invoices_of(db, order)
     paid = live.pay(_pay_link_checkout(portal_server, invoice.pay_token))
     with app.app_context():
-        liqpay_client().refund(paid["order_id"], Decimal("300.00"))
+        card_acquirer().refund(paid["order_id"], Decimal("300.00"))
     eventually(lambda: len(live.payments(paid["order_id"])[0]["callbacks"]) == 2)
     db.expire_all()
     (payment,) = _payments(db, order)

@@ -109,10 +109,10 @@ def answering(app: Any) -> Any:
     url, stop = serve_in_thread(fake)
     saved = {key: app.config[key] for key in ("LIQPAY_BASE_URL", "LIQPAY_RECONCILE_AFTER_MINUTES")}
     app.config.update(LIQPAY_BASE_URL=url, LIQPAY_RECONCILE_AFTER_MINUTES=0)
-    app.extensions.pop("liqpay", None)
+    app.extensions.pop("card_acquirer", None)
     yield answer
     app.config.update(saved)
-    app.extensions.pop("liqpay", None)
+    app.extensions.pop("card_acquirer", None)
     stop()
 
 

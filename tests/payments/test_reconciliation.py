@@ -75,14 +75,14 @@ def test_a_checkout_liqpay_could_not_be_asked_about_ends_unknown(app, db, checko
         port = closed.getsockname()[1]
     saved = app.config["LIQPAY_BASE_URL"]
     app.config["LIQPAY_BASE_URL"] = f"http://127.0.0.1:{port}"
-    app.extensions.pop("liqpay", None)
+    app.extensions.pop("card_acquirer", None)
     try:
         checkout.created_at = utcnow() - timedelta(days=8)
         db.flush()
         run_job(db)
     finally:
         app.config["LIQPAY_BASE_URL"] = saved
-        app.extensions.pop("liqpay", None)
+        app.extensions.pop("card_acquirer", None)
     assert (checkout.lapsed, checkout.last_answer, checkout.status_checks) == ("unknown", "unreachable", 1)
 
 
