@@ -28,7 +28,10 @@ Test controls (not LiqPay's, JSON):
 - `GET /_emulator/payments[?order_id=]`: every payment with its callbacks and their
   delivery attempts (HTTP status or error).
 - `POST /_emulator/resend/<payment_id>`: deliver the last callback again (a duplicate).
-- `POST /_emulator/reset`: forget everything (payment ids keep counting).
+- `POST /_emulator/fail` (form `mode` = server_error | timeout | error, `count`, `seconds`,
+  `err_code`): spoil the next `count` /api/request calls with a 503, a late answer or a
+  LiqPay error answer carrying `err_code`.
+- `POST /_emulator/reset`: forget everything, an armed failure too (payment ids keep counting).
 """
 from emulators.liqpay.app import create_app
 

@@ -1,12 +1,13 @@
 """The emulated LiqPay as a Flask app: the protocol endpoints and the test controls."""
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask, jsonify, redirect, render_template, request
 
-from emulators.liqpay.ledger import TEST_CARDS, Ledger
+from emulators.liqpay.ledger import FAILURE_MODES, TEST_CARDS, Failure, Ledger
 from emulators.liqpay.protocol import ProtocolError, amount, decode_signed, validate_checkout
 
 
@@ -66,9 +67,18 @@ def create_app(
 
     @app.post("/api/request")
     def api_request() -> Any:
+        failure = ledger.next_failure()
+        if failure and failure.mode == "server_error":
+            return "Service Unavailable", 503
+        if failure and failure.mode == "timeout":
+            # Then answered as usual: like a slow LiqPay, a refund may well be made
+            # after the client gave up on it.
+            time.sleep(failure.seconds)
         # LiqPay answers API errors with HTTP 200 and result "error" in the JSON.
         try:
             payload, _ = verified(request.form.get("data"), request.form.get("signature"))
+            if failure and failure.mode == "error":
+                raise ProtocolError(failure.err_code, "forced by /_emulator/fail")
             action = payload.get("action")
             if action not in ("status", "refund"):
                 raise ProtocolError("err_action", f"Unsupported action {action!r}")
@@ -114,6 +124,24 @@ def create_app(
         if callback is None:
             return not_found("This payment has no callback to resend")
         return jsonify(callback.as_json())
+
+    @app.post("/_emulator/fail")
+    def fail() -> Any:
+        """Form `mode` (server_error, timeout, error), `count` of the next /api/request
+        calls to spoil (default 1), `seconds` a timeout sleeps (default 15), `err_code`
+        the error answers with (mode error)."""
+        mode = request.values.get("mode", "")
+        if mode not in FAILURE_MODES:
+            return jsonify({"error": f"mode must be one of {', '.join(FAILURE_MODES)}"}), 400
+        err_code = request.values.get("err_code", "")
+        if mode == "error" and not err_code:
+            return jsonify({"error": "mode error needs an err_code"}), 400
+        try:
+            failure = Failure(mode, int(request.values.get("count", "1")), float(request.values.get("seconds", "15")), err_code)
+        except ValueError:
+            return jsonify({"error": "count must be a whole number and seconds a number"}), 400
+        ledger.arm(failure)
+        return jsonify({"mode": failure.mode, "count": failure.count, "seconds": failure.seconds, "err_code": err_code})
 
     @app.post("/_emulator/reset")
     def reset() -> Any:

@@ -107,6 +107,19 @@ class Payment:
         return body | override
 
 
+# What /_emulator/fail can do to the next /api/request calls: answer 503, answer late,
+# or refuse with a LiqPay error code (the caller's choice, e.g. err_access or err_cache).
+FAILURE_MODES = ("server_error", "timeout", "error")
+
+
+@dataclass
+class Failure:
+    mode: str
+    count: int
+    seconds: float = 15.0
+    err_code: str = ""
+
+
 class Ledger:
     def __init__(
         self, public_key: str, private_key: str, *, delay: float,
@@ -130,8 +143,22 @@ class Ledger:
                 timer.cancel()
             self._timers.clear()
             self.payments: dict[int, Payment] = {}
+            self._failure: Failure | None = None
             # order_id -> (payload, version) of checkout pages shown, for paying by order_id
             self.checkouts: dict[str, tuple[dict[str, Any], int]] = {}
+
+    def arm(self, failure: Failure) -> None:
+        with self._lock:
+            self._failure = failure
+
+    def next_failure(self) -> Failure | None:
+        """The armed failure if it still has API requests to spoil; uses one of them up."""
+        with self._lock:
+            failure = self._failure
+            if failure is None or failure.count <= 0:
+                return None
+            failure.count -= 1
+            return failure
 
     def open_checkout(self, payload: dict[str, Any], version: int) -> None:
         with self._lock:

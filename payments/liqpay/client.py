@@ -198,9 +198,10 @@ def _refused(action: str, body: dict[str, Any]) -> ProviderError:
 
 
 def _whole_cents(amount: Decimal) -> Decimal:
-    """Money goes out exactly as given: a fraction of a cent is a bug to fix upstream, not to round away."""
-    if not isinstance(amount, Decimal) or not amount.is_finite() or amount != amount.quantize(CENT):
-        raise ValueError(f"amount must be a Decimal in whole cents, got {amount!r}")
+    """Money goes out exactly as given: a fraction of a cent (or nothing to pay) is a bug
+    to fix upstream, not to round away."""
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+        raise ValueError(f"amount must be a positive Decimal in whole cents, got {amount!r}")
     return amount.quantize(CENT)
 
 

@@ -45,7 +45,7 @@ def test_the_emulator_takes_checkouts_signed_with_the_apps_keys(stoppers: list) 
     finally:
         client.close()
     assert form.action_url == f"{url}/api/3/checkout"
-    page = httpx.post(form.action_url, data={"data": form.data, "signature": form.signature}, timeout=10)
+    page = httpx.post(form.action_url, data=form.fields, timeout=10)
     assert page.status_code == 200 and "120.50" in page.text
     assert all(card in page.text for card, _ in serve.TEST_CARDS)
 

@@ -1,6 +1,7 @@
 """Refunds never return more than was paid: each is decided on what is already refunded
 or on its way back, under a lock on the payment, and LiqPay is never asked twice for
-one refund."""
+one refund. A permanent refusal ends the refund (failed, with LiqPay's code for staff);
+a LiqPay that is down leaves it to the outbox's next attempt."""
 from __future__ import annotations
 
 import threading
@@ -18,6 +19,7 @@ from core.outbox import OutboxEvent, deliver
 from core.staff.models import StaffUser
 from payments.models import Payment, PaymentStatusChange, Refund
 from payments.refunds import carry_out, request_refund
+from tests.conftest import login
 from tests.payments.conftest import eventually, invoices_of, liqpay_form
 
 
@@ -145,3 +147,43 @@ def test_two_racing_full_refunds_make_one(app, db):
             cleanup.execute(delete(PaymentStatusChange).where(PaymentStatusChange.payment_id == payment_id))
             cleanup.execute(delete(Payment).where(Payment.id == payment_id))
             cleanup.commit()
+
+
+def refund_event(db: Any, refund: Refund) -> OutboxEvent:
+    return db.scalars(select(OutboxEvent).where(OutboxEvent.topic == "payment.refund_requested",
+                                                OutboxEvent.payload["refund_id"].as_integer() == refund.id)).one()
+
+
+def test_a_permanent_refusal_fails_the_refund_at_once_and_tells_staff_why(app, live, db, paid, make_staff):
+    payment, _ = paid
+    accountant = make_staff("accountant")
+    # LiqPay refuses our key (the status question and the refund alike): asking again cannot help.
+    assert live.http.post("/_emulator/fail", data={"mode": "error", "err_code": "err_access", "count": "2"}).status_code == 200
+    with app.test_request_context():
+        refund = request_refund(db, payment, Decimal("100.00"), "Брак", accountant)
+        event = refund_event(db, refund)
+        db.commit()
+        assert deliver(db, event.id) == "done"  # ended, not retried
+    db.expire_all()
+    assert refund.status == "failed" and refund.provider_answer.startswith("err_access:")
+    assert refund.finished_at is not None and payment.status == "succeeded"
+    assert refunded_at_liqpay(live, payment) == 0
+    staff = app.test_client()
+    assert login(staff, accountant.email, staff=True).status_code == 302
+    assert "err_access" in staff.get(f"/staff/payments/{payment.id}").get_data(as_text=True)
+
+
+def test_a_liqpay_that_is_down_leaves_the_refund_to_the_next_attempt(app, live, db, paid, make_staff):
+    payment, _ = paid
+    with app.test_request_context():
+        refund = request_refund(db, payment, Decimal("100.00"), "Брак", make_staff("accountant"))
+        event = refund_event(db, refund)
+        db.commit()
+        assert live.http.post("/_emulator/fail", data={"mode": "server_error"}).status_code == 200
+        assert deliver(db, event.id) == "pending"
+        db.expire_all()
+        assert refund.status == "requested" and "http_503" in event.last_error
+        assert deliver(db, event.id) == "done"
+    eventually(lambda: len(live.payments(payment.checkout.reference)[0]["callbacks"]) == 2)
+    db.expire_all()
+    assert refund.status == "done" and refunded_at_liqpay(live, payment) == Decimal("100.00")

@@ -1,4 +1,5 @@
-"""Requisites checked by python-stdnum: our own at startup, a payer's code on a statement."""
+"""Requisites checked by python-stdnum: our own at startup, a payer's code on a statement;
+and the card acquirer named by the settings."""
 from __future__ import annotations
 
 from datetime import date
@@ -27,6 +28,8 @@ def test_the_default_supplier_iban_passes_its_checksum():
     ("SUPPLIER_IBAN", "not an iban"),
     ("OUR_IBANS", f"{PaymentsSettings.SUPPLIER_IBAN}, UA00300465000002600201234567"),
     ("SUPPLIER_TAX_ID", "43210988"),
+    ("CARD_ACQUIRER", "stripe"),  # no such acquirer: every card payment would fail
+    ("CARD_ACQUIRER", ""),
 ])
 def test_the_app_refuses_to_start_with_a_broken_requisite(setting, value):
     broken = type("Broken", (TestConfig,), {setting: value})
