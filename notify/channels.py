@@ -13,10 +13,11 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from core.providers import ProviderError
 from notify.atompark.client import AtomparkClient
-from notify.channel import ChannelError
 from notify.delivery import Handover
 from notify.email.sender import Attachment, SmtpSender, SmtpSettings
+from notify.gateways import MailRelay, SmsGateway
 from notify.events import mask_secret_links
 from notify.planning import text_to_send
 from notify.rendering import RenderError, email_html
@@ -27,7 +28,7 @@ from payments.models import Invoice
 _lock = threading.Lock()
 
 
-def sms_client(app: Any) -> AtomparkClient:
+def sms_client(app: Any) -> SmsGateway:
     with _lock:
         client = app.extensions.get("notify_sms")
         if client is None:
@@ -40,7 +41,7 @@ def sms_client(app: Any) -> AtomparkClient:
         return client
 
 
-def email_sender(app: Any) -> SmtpSender:
+def email_sender(app: Any) -> MailRelay:
     config = app.config
     return SmtpSender(
         SmtpSettings(
@@ -60,7 +61,7 @@ def prepare(session: Session, row: Row) -> Handover:
     try:
         subject, body = text_to_send(session, row)
     except RenderError as exc:
-        raise ChannelError("template_error", str(exc), permanent=True) from exc
+        raise _ours("template_error", str(exc)) from exc
     if row.channel == "sms":
         client = sms_client(app)
         return lambda: client.send_sms(row.recipient, body).campaign_id
@@ -71,9 +72,16 @@ def prepare(session: Session, row: Row) -> Handover:
         sender = email_sender(app)
         html = email_html(body, subject, footer)
         files = _attachments(session, row.attachments or [])
-        message_id = message_id_of(row.id, row.created_at, sender.settings.from_address)
+        message_id = message_id_of(row.id, row.created_at, app.config["MAIL_FROM"])
         return lambda: sender.send(row.recipient, subject, body, html, attachments=files, message_id=message_id)
-    raise ChannelError("unknown_channel", row.channel, permanent=True)
+    raise _ours("unknown_channel", row.channel)
+
+
+def _ours(code: str, detail: str) -> ProviderError:
+    """A message that cannot be sent for a reason on our side (its template, its
+    attachment): no provider was asked, and asking one later cannot help either. The
+    delivery engine records every failure the same way, so it takes the same error."""
+    return ProviderError("notify", code, detail, retryable=False)
 
 
 def find_sent_sms(row: Row) -> list[str]:
@@ -100,6 +108,6 @@ def _attachments(session: Session, wanted: list[dict[str, Any]]) -> Callable[[],
     for item in wanted:
         invoice = session.get(Invoice, item.get("invoice_pdf"))
         if invoice is None:
-            raise ChannelError("attachment_missing", f"invoice {item.get('invoice_pdf')}", permanent=True)
+            raise _ours("attachment_missing", f"invoice {item.get('invoice_pdf')}")
         sources.append(invoice_pdf_source(invoice))
     return lambda: [Attachment(filename, "application/pdf", render_invoice_pdf(document)) for document, filename in sources]

@@ -30,7 +30,7 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
-from notify.channel import ChannelError
+from core.providers import ProviderError
 from notify.models import DELIVERED, FAILED, QUEUED, SENDING, SENT, UNKNOWN, Message
 from notify.planning import holds_secrets, normalized_address, rewrite
 from notify.quiet_hours import next_allowed
@@ -129,12 +129,13 @@ def send_claimed(session: Session, rows: list[Row], prepare: Prepare, limits: Li
             hand_over = prepare(session, row)
             session.commit()  # only read: this ends the transaction before the provider is called
             provider_id = hand_over()
-        except ChannelError as exc:
+        except ProviderError as exc:
             _record_failure(session, row, exc, limits)
         except Exception as exc:  # our own bug or config (a PDF, the SMTP settings): retried, and visible
             log.exception("sending message %s failed", row.id)
             session.rollback()
-            _record_failure(session, row, ChannelError("internal_error", f"{type(exc).__name__}: {exc}", permanent=False), limits)
+            failure = ProviderError("notify", "internal_error", f"{type(exc).__name__}: {exc}", retryable=True)
+            _record_failure(session, row, failure, limits)
         else:
             sent += _record_sent(session, row, provider_id)
         session.commit()
@@ -169,9 +170,10 @@ def _release(session: Session, rows: list[Row]) -> None:
     session.commit()
 
 
-def _record_failure(session: Session, row: Row, exc: ChannelError, limits: Limits) -> None:
+def _record_failure(session: Session, row: Row, exc: ProviderError, limits: Limits) -> None:
+    """Retry or give up, decided by the error alone: `.retryable` and the attempts left."""
     values: dict[str, Any] = {"claim": None, "lease_until": None, "error_code": exc.code, "last_error": exc.detail[:2000]}
-    if exc.permanent or row.attempts >= limits.max_attempts:
+    if not exc.retryable or row.attempts >= limits.max_attempts:
         values["status"] = FAILED
     else:
         retry_at = utcnow() + backoff(row.attempts)
@@ -250,7 +252,7 @@ def resolve_unknown(session: Session, lookup: Lookup, now: datetime | None = Non
         doubt = (Message.id == row.id) & (Message.status == UNKNOWN)
         try:
             candidates = set(lookup(row))
-        except ChannelError as exc:
+        except ProviderError as exc:
             gave_up = row.lease_until is None or row.lease_until < now - LOOKUP_FOR
             session.execute(update(Message).where(doubt).values(
                 next_attempt_at=now + LOOKUP_RETRY, last_error=f"asking the provider failed: {exc.detail}"[:2000],

@@ -14,8 +14,8 @@ from core.celery import celery_app, publish
 from core.clock import utcnow
 from core.db import db_session
 from core.jobs import periodic
+from core.providers import ProviderError
 from notify import channels, delivery
-from notify.channel import ChannelError
 from notify.models import QUEUED, SENT, Message
 
 # A Celery task sends for at most this long, then hands over to a fresh task, so one
@@ -82,7 +82,7 @@ def delivery_status_job(session: Session) -> int:
     for message_id, campaign_id in rows:
         try:
             reports = client.delivery_stats(campaign_id)
-        except ChannelError:
+        except ProviderError:
             continue  # asked again next round
         final = [r for r in reports if r.status in ("delivered", "undelivered")]
         if final:

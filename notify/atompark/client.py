@@ -14,13 +14,14 @@ from typing import Any
 
 import httpx
 
+from core.providers import retryable_status
 from notify.atompark.interface import (
     PENDING,
     STATUSES,
     Campaign,
     DeliveryReport,
     SmsAccepted,
-    channel_error,
+    atompark_error,
     provider_refusal,
 )
 
@@ -38,7 +39,8 @@ def control_sum(params: dict[str, str], private_key: str) -> str:
 
 
 class AtomparkClient:
-    """One keep-alive httpx.Client, safe to share between threads (httpx's is)."""
+    """A `notify.gateways.SmsGateway`. One keep-alive httpx.Client, safe to share between
+    threads (httpx's is). Every failure is a `ProviderError` of provider "atompark"."""
 
     def __init__(
         self, public_key: str, private_key: str, sender: str,
@@ -73,7 +75,7 @@ class AtomparkClient:
         if not (isinstance(phones, list) and isinstance(statuses, list) and isinstance(done, list)) or not (
             len(phones) == len(statuses) == len(done)
         ):
-            raise channel_error("provider_error", f"getCampaignDeliveryStats: not parallel arrays: {result!r:.200}")
+            raise atompark_error("provider_error", f"getCampaignDeliveryStats: not parallel arrays: {result!r:.200}")
         reports = []
         for phone, provider_status, done_date in zip(phones, statuses, done, strict=True):
             # Upper-cased: clients in the wild have seen "duplicate" next to "DELIVERED".
@@ -90,7 +92,7 @@ class AtomparkClient:
         result = self._call("getCampaignList", **{"from": str(skip), "offset": str(count)})
         columns = [result.get(name, []) for name in ("id", "from", "body")]
         if not all(isinstance(column, list) for column in columns) or len({len(column) for column in columns}) > 1:
-            raise channel_error("provider_error", f"getCampaignList: not parallel arrays: {result!r:.200}")
+            raise atompark_error("provider_error", f"getCampaignList: not parallel arrays: {result!r:.200}")
         return [Campaign(str(campaign_id), str(sender), str(body)) for campaign_id, sender, body in zip(*columns, strict=True)]
 
     def find_campaigns(self, phone_e164: str, same_text: Callable[[str], bool], max_campaigns: int = 20000) -> list[str]:
@@ -106,14 +108,14 @@ class AtomparkClient:
             if len(page) < LIST_PAGE:
                 break
         else:
-            raise channel_error("lookup_incomplete", f"getCampaignList: more than {max_campaigns} campaigns to look through")
+            raise atompark_error("lookup_incomplete", f"getCampaignList: more than {max_campaigns} campaigns to look through")
         return [campaign_id for campaign_id in candidates
                 if any(report.phone == phone_e164 for report in self.delivery_stats(campaign_id))]
 
     def balance(self, currency: str = "UAH") -> Decimal:
         result = self._call("getUserBalance", currency=currency)
         if result.get("currency") != currency:
-            raise channel_error(
+            raise atompark_error(
                 "provider_error", f"getUserBalance: asked in {currency}, answered in {result.get('currency')!r}"
             )
         return _decimal(_field(result, "balance_currency", "getUserBalance"))
@@ -124,29 +126,30 @@ class AtomparkClient:
         try:
             response = self._http.post(action, data=params)
         except httpx.TimeoutException as exc:
-            raise channel_error("timeout", f"{action}: no answer in time: {exc}") from exc
+            raise atompark_error("timeout", f"{action}: no answer in time: {exc}") from exc
         except httpx.HTTPError as exc:
-            raise channel_error("unreachable", f"{action}: {type(exc).__name__}: {exc}") from exc
+            raise atompark_error("unreachable", f"{action}: {type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:
-            raise channel_error("provider_error", f"{action}: HTTP {response.status_code}: {response.text[:200]}")
+            code = "provider_error" if retryable_status(response.status_code) else "provider_refused"
+            raise atompark_error(code, f"{action}: HTTP {response.status_code}: {response.text[:200]}")
         try:
             body = response.json()
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            raise channel_error("provider_error", f"{action}: not a JSON object: {response.text[:200]}")
+            raise atompark_error("provider_error", f"{action}: not a JSON object: {response.text[:200]}")
         # Atompark refuses with HTTP 200 and {"error": text, "code": code}.
         if body.get("error"):
             raise provider_refusal(str(body.get("code", "")), str(body["error"]))
         result = body.get("result")
         if not isinstance(result, dict):
-            raise channel_error("provider_error", f"{action}: no result object: {response.text[:200]}")
+            raise atompark_error("provider_error", f"{action}: no result object: {response.text[:200]}")
         return result
 
 
 def _field(result: dict[str, Any], name: str, action: str) -> Any:
     if result.get(name) is None:
-        raise channel_error("provider_error", f"{action}: the result lacks {name}: {result!r:.200}")
+        raise atompark_error("provider_error", f"{action}: the result lacks {name}: {result!r:.200}")
     return result[name]
 
 
@@ -157,7 +160,7 @@ def _decimal(value: Any) -> Decimal:
     except InvalidOperation:
         amount = Decimal("NaN")
     if isinstance(value, bool) or not amount.is_finite():
-        raise channel_error("provider_error", f"{value!r} is not an amount")
+        raise atompark_error("provider_error", f"{value!r} is not an amount")
     return amount
 
 

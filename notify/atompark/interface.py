@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from notify.channel import ChannelError
+from core.providers import ProviderError
 
 PENDING, DELIVERED, UNDELIVERED = "pending", "delivered", "undelivered"
 
@@ -32,6 +32,7 @@ PERMANENT = {
     "bad_text": True,
     "unknown_campaign": True,
     "provider_error": False,  # 5xx, an answer we cannot read, an error code we do not know
+    "provider_refused": True,  # an HTTP 4xx other than 408/425/429: the request itself is refused
     "timeout": False,
     "unreachable": False,  # connection refused or reset
     "lookup_incomplete": False,  # a campaign list too long to read through: asked again, then staff decide
@@ -54,13 +55,14 @@ PROVIDER_ERRORS = {
 }
 
 
-def channel_error(code: str, detail: str) -> ChannelError:
-    return ChannelError(code, detail, permanent=PERMANENT[code])
+def atompark_error(code: str, detail: str) -> ProviderError:
+    return ProviderError("atompark", code, detail, retryable=not PERMANENT[code])
 
 
-def provider_refusal(provider_code: str, text: str) -> ChannelError:
-    """The ChannelError for Atompark's `{"error": text, "code": provider_code}`."""
-    return channel_error(PROVIDER_ERRORS.get(provider_code, "provider_error"), f"Atompark {provider_code}: {text}")
+def provider_refusal(provider_code: str, text: str) -> ProviderError:
+    """The ProviderError for Atompark's `{"error": text, "code": provider_code}`: our
+    stable code, Atompark's own code kept in the detail."""
+    return atompark_error(PROVIDER_ERRORS.get(provider_code, "provider_error"), f"Atompark {provider_code}: {text}")
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The only place that talks SMTP: stdlib `email` builds the message, `smtplib` sends it.
 
 One connection per message: a relay that drops idle connections, or a failure halfway,
-then never affects the next message. What goes wrong becomes a `ChannelError` with one of
-our stable codes, so the delivery engine knows whether trying again can help.
+then never affects the next message. What goes wrong becomes a `ProviderError` of provider
+"smtp" with one of our stable codes, so the delivery engine knows whether trying again can help.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Literal
 
-from notify.channel import ChannelError
+from core.providers import ProviderError
 from notify.email.interface import Attachment, SmtpSettings
 
 # The settings and attachments come with the sender, for callers that need all three.
@@ -30,6 +30,8 @@ Stage = Literal["connect", "starttls", "login", "send"]
 
 
 class SmtpSender:
+    """A `notify.gateways.MailRelay` over any SMTP relay."""
+
     def __init__(self, settings: SmtpSettings):
         self.settings = settings
         self._sender = parseaddr(settings.from_address)[1]
@@ -50,7 +52,7 @@ class SmtpSender:
         """
         recipient = parseaddr(to)[1]
         if "@" not in recipient or "\n" in to or "\r" in to:
-            raise ChannelError("recipient_refused", f"not an e-mail address: {to!r}", permanent=True)
+            raise _error("recipient_refused", f"not an e-mail address: {to!r}", permanent=True)
         message_id = message_id or make_msgid(domain=self._sender.rpartition("@")[2])
         files = attachments if callable(attachments) else lambda: attachments
         self._deliver(lambda: self._compose(to, subject, text, html, files(), message_id), recipient)
@@ -122,47 +124,51 @@ def _failures(stage: Stage) -> Iterator[None]:
         # One recipient per message, so one refusal.
         code, reply = next(iter(exc.recipients.values()))
         if code >= 500:
-            raise ChannelError("recipient_refused", _said(code, reply), permanent=True) from exc
-        raise ChannelError("mailbox_busy", _said(code, reply), permanent=False) from exc
+            raise _error("recipient_refused", _said(code, reply), permanent=True) from exc
+        raise _error("mailbox_busy", _said(code, reply), permanent=False) from exc
     except smtplib.SMTPAuthenticationError as exc:
-        raise ChannelError("auth_failed", _said(exc.smtp_code, exc.smtp_error), permanent=True) from exc
+        raise _error("auth_failed", _said(exc.smtp_code, exc.smtp_error), permanent=True) from exc
     except smtplib.SMTPResponseException as exc:
         raise _answered(stage, exc.smtp_code, exc.smtp_error) from exc
     except smtplib.SMTPServerDisconnected as exc:
         # smtplib reports a reply that never came as a disconnection; the timeout is its cause.
         if isinstance(exc.__context__, TimeoutError):
-            raise ChannelError("timeout", f"no answer in time ({stage}): {exc}", permanent=False) from exc
-        raise ChannelError("unreachable", f"the connection broke ({stage}): {exc}", permanent=False) from exc
+            raise _error("timeout", f"no answer in time ({stage}): {exc}", permanent=False) from exc
+        raise _error("unreachable", f"the connection broke ({stage}): {exc}", permanent=False) from exc
     except smtplib.SMTPException as exc:
         # smtplib's own refusals: the server does not offer STARTTLS, AUTH or a
         # mechanism we speak, or what the message needs (SMTPUTF8). All configuration.
         reason = {"starttls": "tls_failed", "login": "auth_failed"}.get(stage, "smtp_error")
-        raise ChannelError(reason, str(exc), permanent=True) from exc
+        raise _error(reason, str(exc), permanent=True) from exc
     except ssl.SSLCertVerificationError as exc:
-        raise ChannelError("tls_failed", exc.verify_message or str(exc), permanent=True) from exc
+        raise _error("tls_failed", exc.verify_message or str(exc), permanent=True) from exc
     except ssl.SSLError as exc:
         # During the handshake it is how the server or we are set up; after it, a
         # connection that broke like any other.
         if stage in ("connect", "starttls"):
-            raise ChannelError("tls_failed", str(exc), permanent=True) from exc
-        raise ChannelError("unreachable", str(exc), permanent=False) from exc
+            raise _error("tls_failed", str(exc), permanent=True) from exc
+        raise _error("unreachable", str(exc), permanent=False) from exc
     except TimeoutError as exc:
-        raise ChannelError("timeout", f"no answer in time ({stage}): {exc}", permanent=False) from exc
+        raise _error("timeout", f"no answer in time ({stage}): {exc}", permanent=False) from exc
     except OSError as exc:
-        raise ChannelError("unreachable", f"{type(exc).__name__}: {exc}", permanent=False) from exc
+        raise _error("unreachable", f"{type(exc).__name__}: {exc}", permanent=False) from exc
 
 
-def _answered(stage: Stage, code: int, reply: bytes | str) -> ChannelError:
+def _answered(stage: Stage, code: int, reply: bytes | str) -> ProviderError:
     said = _said(code, reply)
     # 530 is "authentication required" (RFC 4954) or "must issue STARTTLS first" (RFC
     # 3207); 538 is "encryption required for this mechanism". Either way, our settings.
     if code == 538 or (code == 530 and "STARTTLS" in said.upper()):
-        return ChannelError("tls_failed", said, permanent=True)
+        return _error("tls_failed", said, permanent=True)
     if code == 530:
-        return ChannelError("auth_failed", said, permanent=True)
+        return _error("auth_failed", said, permanent=True)
     if stage == "starttls":
-        return ChannelError("tls_failed", said, permanent=True)
-    return ChannelError("smtp_error", said, permanent=code >= 500)
+        return _error("tls_failed", said, permanent=True)
+    return _error("smtp_error", said, permanent=code >= 500)
+
+
+def _error(code: str, detail: str, *, permanent: bool) -> ProviderError:
+    return ProviderError("smtp", code, detail, retryable=not permanent)
 
 
 def _said(code: int, reply: bytes | str) -> str:

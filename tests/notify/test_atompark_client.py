@@ -1,4 +1,5 @@
-"""Our Atompark adapter against the emulator, over real HTTP."""
+"""Our Atompark adapter against the emulator, over real HTTP; every failure a
+ProviderError of provider "atompark" that says whether a retry can help."""
 from __future__ import annotations
 
 import hashlib
@@ -11,11 +12,11 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 
+from core.providers import ProviderError
 from emulators.atompark import create_app
 from emulators.http import serve_in_thread
 from notify.atompark.client import AtomparkClient, control_sum
 from notify.atompark.interface import DELIVERED, PENDING, UNDELIVERED, SmsAccepted
-from notify.channel import ChannelError
 from tests.emulators.test_atompark_emulator import PRIVATE, PUBLIC, http, recorded
 from tests.emulators.test_liqpay_emulator import eventually
 
@@ -47,8 +48,8 @@ def client(emulator: str) -> Iterator[AtomparkClient]:
     client.close()
 
 
-def refused(call: Callable[[], object]) -> ChannelError:
-    with pytest.raises(ChannelError) as caught:
+def refused(call: Callable[[], object]) -> ProviderError:
+    with pytest.raises(ProviderError) as caught:
         call()
     return caught.value
 
@@ -105,13 +106,13 @@ def test_balance(client: AtomparkClient) -> None:
         ({}, "+380671234567", "ї" * 700, "bad_text"),
     ],
 )
-def test_refusals_are_permanent_channel_errors(
+def test_refusals_are_permanent_provider_errors(
     emulator: str, connection: dict[str, str], phone: str, text: str, code: str
 ) -> None:
     client = connect(emulator, **connection)
     error = refused(lambda: client.send_sms(phone, text))
     client.close()
-    assert (error.code, error.permanent) == (code, True)
+    assert (error.provider, error.code, error.permanent) == ("atompark", code, True)
     assert error.detail.startswith("Atompark ")
     assert recorded(emulator) == []
 
@@ -174,6 +175,28 @@ def test_an_unreadable_answer_is_a_provider_error() -> None:
     assert "Service temporarily unavailable" in error.detail
 
 
+@pytest.mark.parametrize(("status", "code", "retryable"), [
+    (403, "provider_refused", False), (404, "provider_refused", False),
+    (429, "provider_error", True), (503, "provider_error", True),
+])
+def test_http_errors_are_retried_only_when_they_say_not_now(status: int, code: str, retryable: bool) -> None:
+    app = Flask(__name__)
+
+    @app.post("/sms/3.0/<action>")
+    def answer(action: str) -> tuple[str, int]:
+        return "no", status
+
+    url, stop = serve_in_thread(app)
+    client = connect(url)
+    try:
+        error = refused(lambda: client.send_sms("+380671234567", "x"))
+    finally:
+        client.close()
+        stop()
+    assert (error.provider, error.code, error.retryable) == ("atompark", code, retryable)
+    assert f"HTTP {status}" in error.detail
+
+
 def test_one_client_is_shared_by_threads(client: AtomparkClient, emulator: str) -> None:
     ids: list[str] = []
 
@@ -201,6 +224,6 @@ def test_find_campaigns_looks_past_the_first_page_and_checks_sender_and_phone(cl
     assert client.find_campaigns("+380671234599", same_text) == []
     # A list longer than it may read is no answer: "not found among the newest hundred"
     # would send a second SMS once newer messages pushed the first one back.
-    with pytest.raises(ChannelError) as incomplete:
+    with pytest.raises(ProviderError) as incomplete:
         client.find_campaigns("+380671234567", same_text, max_campaigns=100)
     assert (incomplete.value.code, incomplete.value.permanent) == ("lookup_incomplete", False)

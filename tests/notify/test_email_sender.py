@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from core.providers import ProviderError
 from emulators.mailbox import Mailbox, start_mailbox
-from notify.channel import ChannelError
 from notify.email.interface import Attachment, SmtpSettings
 from notify.email.sender import SmtpSender
 
@@ -43,8 +43,8 @@ def sender(mailbox: Mailbox, **override: Any) -> SmtpSender:
     return SmtpSender(SmtpSettings(**settings | override))
 
 
-def failure(smtp: SmtpSender, to: str = "buyer@shop.example") -> ChannelError:
-    with pytest.raises(ChannelError) as raised:
+def failure(smtp: SmtpSender, to: str = "buyer@shop.example") -> ProviderError:
+    with pytest.raises(ProviderError) as raised:
         smtp.send(to, "Тема", TEXT, HTML)
     return raised.value
 
@@ -129,7 +129,7 @@ def test_plain_smtp_to_a_mailbox_that_requires_starttls_is_a_tls_failure(
 def test_a_wrong_password_or_none_at_all_is_an_auth_failure(mailboxes: Any) -> None:
     mailbox = mailboxes(auth=(LOGIN, PASSWORD))
     wrong = failure(sender(mailbox, username=LOGIN, password="guess"))
-    assert (wrong.code, wrong.permanent) == ("auth_failed", True)
+    assert (wrong.provider, wrong.code, wrong.permanent) == ("smtp", "auth_failed", True)
     assert wrong.detail.startswith("535")
     missing = failure(sender(mailbox))
     assert (missing.code, missing.permanent) == ("auth_failed", True)
@@ -155,7 +155,7 @@ def test_a_closed_port_is_unreachable(mailboxes: Any) -> None:
         closed.bind(("127.0.0.1", 0))
         mailbox = mailboxes()
         error = failure(sender(mailbox, port=closed.getsockname()[1]))
-    assert (error.code, error.permanent) == ("unreachable", False)
+    assert (error.provider, error.code, error.retryable) == ("smtp", "unreachable", True)
 
 
 def test_attachments_are_built_only_once_the_relay_lets_us_in(mailboxes: Any) -> None:
@@ -167,7 +167,7 @@ def test_attachments_are_built_only_once_the_relay_lets_us_in(mailboxes: Any) ->
 
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
-        with pytest.raises(ChannelError):
+        with pytest.raises(ProviderError):
             sender(mailboxes(), port=closed.getsockname()[1]).send("buyer@shop.example", "Тема", TEXT, HTML, invoice)
     assert built == []  # a relay that is down costs no PDF
     mailbox = mailboxes()
