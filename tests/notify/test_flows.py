@@ -1,6 +1,7 @@
 """Events to messages to providers, over real HTTP (Atompark emulator) and SMTP (mailbox)."""
 from __future__ import annotations
 
+import socket
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from core import outbox
 from core.outbox import OutboxDelivery, OutboxEvent
+from emulators.mailbox import start_mailbox
 from notify import delivery, tasks
 from notify.events import SPECS, money_text
 from notify.models import CompanyNotifySettings, Message, MessageTemplate, NotifyRule
@@ -349,3 +351,30 @@ def test_a_batch_slowed_by_its_provider_gives_the_rest_back_before_its_lease_end
 def test_a_lease_shorter_than_a_provider_timeout_is_refused():
     with pytest.raises(ValueError):
         delivery.Limits(lease_seconds=10, send_seconds=10)
+
+
+def test_an_email_relay_refusing_our_login_fails_at_once_and_one_that_is_down_is_retried(app, db, ctx, providers, make_company):
+    """The sender decides from ProviderError.retryable alone: a refused login is ours to
+    fix (failed, not retried), a relay that refuses connections may be back soon."""
+    company = make_company(phone=None, email="relay@cafe.ua")
+    [message] = planned(db, event(db, "order.confirmed", {"order_id": None, "company_id": company.id, "total": "1.00"}))
+    db.commit()
+    saved = {key: app.config[key] for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD")}
+    guarded = start_mailbox(auth=("portal", "right-password"))
+    try:
+        with socket.socket() as closed:  # bound, not listening: surely closed, surely ours
+            closed.bind(("127.0.0.1", 0))
+            app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=closed.getsockname()[1])
+            tasks.send_now(db)
+        db.refresh(message)
+        assert (message.status, message.error_code, message.attempts) == ("queued", "unreachable", 1)
+        app.config.update(SMTP_HOST=guarded.host, SMTP_PORT=guarded.port, SMTP_USERNAME="portal", SMTP_PASSWORD="guess")
+        message.next_attempt_at = datetime.now(timezone.utc)
+        db.commit()
+        tasks.send_now(db)
+        db.refresh(message)
+        assert (message.status, message.error_code, message.attempts) == ("failed", "auth_failed", 2)
+        assert message.last_error.startswith("535") and guarded.messages == []
+    finally:
+        app.config.update(saved)
+        guarded.stop()
