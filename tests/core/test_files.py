@@ -20,6 +20,7 @@ from core.files.services import read_file, store_file
 from core.providers import ProviderError
 from emulators.http import serve_in_thread
 from emulators.s3 import create_app as create_s3
+from tests.apps import separate_app
 from tests.config import TestConfig
 
 ACCESS, SECRET, BUCKET, REGION = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "portal-files", "eu-central-1"
@@ -114,14 +115,13 @@ def test_s3_unreachable_is_retryable() -> None:
         assert (caught.value.code, caught.value.retryable) == ("unreachable", True)
 
 
-def test_app_stores_through_s3_when_configured(s3_url: str, db: Any) -> None:
+def test_app_stores_through_s3_when_configured(app: Any, s3_url: str, db: Any) -> None:
     class S3Config(TestConfig):
         FILES_STORE = "s3"
         FILES_S3_ENDPOINT, FILES_S3_BUCKET, FILES_S3_REGION = s3_url, BUCKET, REGION
         FILES_S3_ACCESS_KEY, FILES_S3_SECRET_KEY = ACCESS, SECRET
 
-    other = create_app(S3Config)
-    with other.app_context():
+    with separate_app(app, S3Config, own_sessions=False) as other, other.app_context():
         stored = store_file(db, b"%PDF-1.4 contract", "contract.pdf", "application/pdf")
         assert read_file(stored) == b"%PDF-1.4 contract"
     assert f"{BUCKET}/{stored.key} " in httpx.get(f"{s3_url}/_emulator/objects").text
