@@ -175,8 +175,9 @@ class OrderStatusChange(Base):
 
 class OrderFormUpload(Base):
     """An Excel order form as the customer uploaded it, kept so staff can open what was
-    sent when a line is disputed. The lines it gave go through the cart like any others;
-    the counts say what the check found."""
+    sent when a line is disputed. Its lines go through the cart like any others: the
+    form is marked when the customer adds them, and the order submitted from that cart
+    takes the forms marked since (core/orders/order_forms.py)."""
 
     __tablename__ = "order_form_upload"
     __table_args__ = (Index("ix_order_form_upload_company_created", "company_id", "created_at"),)
@@ -188,5 +189,7 @@ class OrderFormUpload(Base):
     lines_good: Mapped[int] = mapped_column(default=0)
     lines_bad: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_to_cart_at: Mapped[datetime | None]
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_order.id"), index=True)
 
     file: Mapped[StoredFile] = relationship()

@@ -68,12 +68,16 @@ def upgrade() -> None:
     sa.Column('lines_good', sa.Integer(), nullable=False),
     sa.Column('lines_bad', sa.Integer(), nullable=False),
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('added_to_cart_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('order_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_order_form_upload_company_id_company')),
+    sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_order_form_upload_order_id_customer_order')),
     sa.ForeignKeyConstraint(['file_id'], ['stored_file.id'], name=op.f('fk_order_form_upload_file_id_stored_file')),
     sa.ForeignKeyConstraint(['user_id'], ['customer_user.id'], name=op.f('fk_order_form_upload_user_id_customer_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_order_form_upload'))
     )
     op.create_index('ix_order_form_upload_company_created', 'order_form_upload', ['company_id', 'created_at'], unique=False)
+    op.create_index(op.f('ix_order_form_upload_order_id'), 'order_form_upload', ['order_id'], unique=False)
     with op.batch_alter_table('bank_statement', schema=None) as batch_op:
         batch_op.add_column(sa.Column('file_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_bank_statement_file_id_stored_file'), 'stored_file', ['file_id'], ['id'])
@@ -137,6 +141,7 @@ def downgrade() -> None:
     with op.batch_alter_table('bank_statement', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_bank_statement_file_id_stored_file'), type_='foreignkey')
         batch_op.drop_column('file_id')
+    op.drop_index(op.f('ix_order_form_upload_order_id'), table_name='order_form_upload')
     op.drop_index('ix_order_form_upload_company_created', table_name='order_form_upload')
     op.drop_table('order_form_upload')
     op.drop_index(op.f('ix_stored_file_sha256'), table_name='stored_file')
