@@ -107,6 +107,7 @@ def _move_claim_files_to_store() -> None:
             sa.select(payment_claim.c.file_name, payment_claim.c.file_type, payment_claim.c.file_data,
                       payment_claim.c.created_at).where(payment_claim.c.id == claim_id)
         ).one()
+        data = bytes(data)  # a memoryview from some drivers
         digest = hashlib.sha256(data).hexdigest()
         key = key_for(digest)
         if not store.exists(key):
