@@ -76,10 +76,11 @@ def quick_order_upload() -> Any:
         result = parse_xlsx(
             db_session, current_user.company.price_type_id, io.BytesIO(data), XlsxLimits.from_config(current_app.config)
         )
+        kept = keep_order_form(db_session, current_user, data, upload.filename or "", result)
     except DomainError as exc:
+        db_session.rollback()
         form.file.errors.append(exc.message)
         return _page(status=400, upload_form=form)
-    kept = keep_order_form(db_session, current_user, data, upload.filename or "", result)
     db_session.commit()
     return _page(result, upload_id=kept.id, upload_form=form)
 

@@ -2,18 +2,23 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from core.config import ConfigError
+from core.errors import DomainError
 from core.files.interface import FileStore, key_for
 from core.files.local import LocalDirectoryStore
 from core.files.models import StoredFile
 from core.files.s3 import S3Store
+from core.providers import ProviderError
 
+log = logging.getLogger(__name__)
 S3_SETTINGS = ("FILES_S3_ENDPOINT", "FILES_S3_BUCKET", "FILES_S3_REGION", "FILES_S3_ACCESS_KEY", "FILES_S3_SECRET_KEY")
 
 
@@ -55,8 +60,17 @@ def store_file(session: Session, data: bytes, name: str, content_type: str) -> S
     digest = hashlib.sha256(data).hexdigest()
     key = key_for(digest)
     store = file_store()
-    if not store.exists(key):
-        store.put(key, data)
+    try:
+        if not store.exists(key):
+            store.put(key, data)
+    except (ProviderError, OSError) as error:
+        # The upload cannot be kept, so nothing that would name it may be written either:
+        # the caller's DomainError rolls the whole action back and the person tries again.
+        log.error("file store refused %s: %s", key, error)
+        raise DomainError(gettext(
+            "Не вдалося зберегти файл: сховище файлів зараз недоступне. Спробуйте ще раз за кілька хвилин. "
+            "Нічого не змінено."
+        )) from error
     stored = StoredFile(name=name[-255:], content_type=content_type[:100], size=len(data), sha256=digest, key=key)
     session.add(stored)
     session.flush()

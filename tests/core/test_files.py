@@ -10,10 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from core.app import create_app
 from core.config import ConfigError
+from core.errors import DomainError
 from core.files.interface import key_for
+from core.files.models import StoredFile
 from core.files.local import LocalDirectoryStore
 from core.files.s3 import S3Store
 from core.files.services import read_file, store_file
@@ -104,11 +107,14 @@ def test_s3_tampered_body_is_refused(s3_url: str) -> None:
     assert answer.status_code == 400 and "XAmzContentSHA256Mismatch" in answer.text
 
 
-def test_s3_unreachable_is_retryable() -> None:
-    with socket.socket() as probe:  # a port nobody listens on
+def nobody_listening() -> str:
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    store = s3(f"http://127.0.0.1:{port}", timeout=httpx.Timeout(1.0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+def test_s3_unreachable_is_retryable() -> None:
+    store = s3(nobody_listening(), timeout=httpx.Timeout(1.0))
     for action in (lambda: store.put(KEY, DATA), lambda: b"".join(store.open(KEY)), lambda: store.exists(KEY)):
         with pytest.raises(ProviderError) as caught:
             action()
@@ -138,3 +144,16 @@ def test_incomplete_store_settings_stop_the_start(settings: dict[str, str], name
     with pytest.raises(ConfigError, match="Refusing to start") as caught:
         create_app(config)
     assert named in str(caught.value)
+
+
+def test_a_store_that_cannot_keep_the_file_refuses_the_upload_and_writes_no_row(app: Any, db: Any) -> None:
+    class DeadS3(TestConfig):
+        FILES_STORE = "s3"
+        FILES_S3_ENDPOINT, FILES_S3_BUCKET, FILES_S3_REGION = nobody_listening(), BUCKET, REGION
+        FILES_S3_ACCESS_KEY, FILES_S3_SECRET_KEY = ACCESS, SECRET
+
+    before = db.scalar(select(func.count()).select_from(StoredFile))
+    with separate_app(app, DeadS3, own_sessions=False) as other, other.test_request_context():
+        with pytest.raises(DomainError, match="сховище файлів зараз недоступне"):
+            store_file(db, DATA, "statement.txt", "text/plain")
+    assert db.scalar(select(func.count()).select_from(StoredFile)) == before
