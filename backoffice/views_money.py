@@ -20,6 +20,7 @@ from core.auth import staff_required
 from core.clock import kyiv_today
 from core.customers.models import Company, User
 from core.db import db_session
+from core.files.web import download
 from core.orders.models import Promotion
 from payments.claims import confirm_claim, matching_payments, reject_claim
 from payments.dunning import close_task
@@ -71,13 +72,7 @@ def claim_reject(claim_id: int) -> Any:
 @bp.get("/claims/<int:claim_id>/proof")
 @staff_required(*COLLECTORS)
 def claim_proof(claim_id: int) -> Any:
-    claim = get_or_404(PaymentClaim, claim_id)
-    # Served as a download, never rendered inline: the file came from outside.
-    return claim.file_data, 200, {
-        "Content-Type": claim.file_type,
-        "Content-Disposition": f'attachment; filename="claim-{claim.id}"',
-        "X-Content-Type-Options": "nosniff",
-    }
+    return download(get_or_404(PaymentClaim, claim_id).file)
 
 
 @bp.get("/collections")

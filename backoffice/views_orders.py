@@ -21,7 +21,9 @@ from core.customers.models import Company
 from core.db import db_session, is_postgres
 from core.errors import DomainError
 from core.orders import states
-from core.orders.models import Order
+from core.files.web import download
+from core.orders.models import Order, OrderFormUpload
+from core.orders.order_forms import order_forms
 from core.orders.services import Actor, change_status
 from core.staff.models import StaffUser
 from core.web import channel_label, format_uah, status_label
@@ -151,6 +153,7 @@ def render_order(order: Order, status_form: StatusChangeForm | None = None, code
             withheld_reasons=withheld,
             status_form=status_form or StatusChangeForm(),
             invoices=invoices_of_order(db_session, order.id),
+            order_forms=order_forms(db_session, order.id),
             balance=company_balance(db_session, order.company) if order.status == states.ON_HOLD else None,
         ),
         code,
@@ -174,6 +177,15 @@ def holds() -> Any:
 @staff_required()
 def order(order_id: int) -> Any:
     return render_order(load_order(order_id))
+
+
+@bp.get("/orders/<int:order_id>/forms/<int:upload_id>")
+@staff_required(*ORDER_HANDLERS)
+def order_form_file(order_id: int, upload_id: int) -> Any:
+    upload = db_session.get(OrderFormUpload, upload_id)
+    if upload is None or upload.order_id != order_id:
+        abort(404)
+    return download(upload.file)
 
 
 @bp.post("/orders/<int:order_id>/status")

@@ -28,6 +28,7 @@ from core.clock import utcnow
 from core.customers.models import Company
 from core.db import db_session, is_postgres
 from core.errors import DomainError
+from core.files.web import download
 from core.staff.models import StaffUser
 from core.web import format_uah, put_error
 from payments.bank.importer import import_statement, our_accounts
@@ -84,6 +85,15 @@ def bank_import() -> Any:
         "backoffice/bank_import.html", form=form, result=result, recent=recent,
         our_accounts=sorted(our_accounts(current_app.config)),
     ), code
+
+
+@bp.get("/payments/statements/<int:statement_id>/file")
+@staff_required(*PAYMENT_HANDLERS)  # whoever handles a payment may check the file it came in
+def bank_statement_file(statement_id: int) -> Any:
+    statement = db_session.get(BankStatement, statement_id)
+    if statement is None or statement.file is None:  # imported before files were kept
+        abort(404)
+    return download(statement.file)
 
 
 @bp.get("/payments/queue")

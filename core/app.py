@@ -33,6 +33,9 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
 
     ensure_signing_keys(app, registry.secrets())  # before anything connects anywhere: no start without real keys
     features.check_settings(app.config, registry)
+    from core.files.services import init_files
+
+    init_files(app)  # an S3 store missing a setting stops the start here
     app.config.setdefault(
         "BABEL_TRANSLATION_DIRECTORIES",
         ";".join([str(ROOT / "core" / "translations"), *filter(None, (f.translations for f in registry.features))]),

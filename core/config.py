@@ -84,6 +84,17 @@ class Config:
     # alike (longer than sending the link takes), so its timing tells no one which it was.
     PASSWORD_RESET_ANSWER_SECONDS = float(os.environ.get("PASSWORD_RESET_ANSWER_SECONDS", "0.25"))
 
+    # Files (uploads, documents) live in a file store, not in the database (core/files):
+    # "local", a directory on this host, or "s3", any S3-compatible storage, which every
+    # host of a multi-host deployment shares and which needs all five FILES_S3_* settings.
+    FILES_STORE = os.environ.get("FILES_STORE", "local").strip().lower()
+    FILES_DIR = os.environ.get("FILES_DIR") or str(ROOT / "instance" / "files")
+    FILES_S3_ENDPOINT = os.environ.get("FILES_S3_ENDPOINT") or None  # https://s3.eu-central-1.amazonaws.com
+    FILES_S3_BUCKET = os.environ.get("FILES_S3_BUCKET") or None
+    FILES_S3_REGION = os.environ.get("FILES_S3_REGION") or "us-east-1"
+    FILES_S3_ACCESS_KEY = os.environ.get("FILES_S3_ACCESS_KEY") or None
+    FILES_S3_SECRET_KEY = os.environ.get("FILES_S3_SECRET_KEY") or None
+
     # An invitation's set-password link lives longer than a reset link.
     INVITATION_MAX_AGE = int(os.environ.get("INVITATION_MAX_AGE", str(14 * 24 * 3600)))
 

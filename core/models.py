@@ -9,6 +9,7 @@ from core.catalog.models import (  # noqa: F401
     Warehouse,
 )
 from core.customers.models import Company, DeliveryPoint, User  # noqa: F401
-from core.orders.models import CartItem, Order, OrderLine, OrderStatusChange, Promotion  # noqa: F401
+from core.files.models import StoredFile  # noqa: F401
+from core.orders.models import CartItem, Order, OrderFormUpload, OrderLine, OrderStatusChange, Promotion  # noqa: F401
 from core.outbox import OutboxDelivery, OutboxEvent  # noqa: F401
 from core.staff.models import StaffUser  # noqa: F401

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.clock import kyiv_today, utcnow
 from core.customers.models import Company, User
 from core.errors import DomainError
+from core.files.services import store_file
 from core.money import money
 from core.staff.models import StaffUser
 from payments import allocation
@@ -50,10 +51,10 @@ def submit_claim(
         invoice = session.get(Invoice, invoice_id)
         if invoice is None or invoice.company_id != user.company_id:
             raise DomainError(gettext("Рахунок не знайдено."), field="invoice")
+    proof = store_file(session, content, file_name[-200:] or f"proof{PROOF_TYPES[mime]}", mime)
     claim = PaymentClaim(
         company_id=user.company_id, user_id=user.id, invoice_id=invoice_id, paid_on=paid_on, amount=money(amount),
-        note=note.strip()[:1000], file_name=file_name[-200:] or f"proof{PROOF_TYPES[mime]}", file_type=mime,
-        file_data=content,
+        note=note.strip()[:1000], file=proof,
     )
     session.add(claim)
     session.flush()

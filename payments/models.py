@@ -10,7 +10,6 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.clock import utcnow
 from core.customers.models import Company
 from core.db import Base
+from core.files.models import StoredFile
 from core.orders.models import Order
 
 OPEN, PAID, CANCELLED = "open", "paid", "cancelled"
@@ -153,6 +153,10 @@ class BankStatement(Base):
     # SHA-256 of the file's bytes: the same file twice is recognised and refused
     # (unique, so two uploads racing with one file cannot both be taken).
     content_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The file as the bank sent it (statements imported before the file store have none).
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+
+    file: Mapped[StoredFile | None] = relationship()
 
 
 class Payment(Base):
@@ -313,9 +317,8 @@ class PaymentClaim(Base):
     paid_on: Mapped[date]
     amount: Mapped[Decimal]
     note: Mapped[str] = mapped_column(Text, default="")
-    file_name: Mapped[str] = mapped_column(String(255))
-    file_type: Mapped[str] = mapped_column(String(100))
-    file_data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # The payment order the customer attached (name and type are the stored file's).
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"))
     status: Mapped[str] = mapped_column(String(10), default="open")
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
     decided_by: Mapped[str] = mapped_column(String(200), default="")
@@ -325,3 +328,4 @@ class PaymentClaim(Base):
     company: Mapped[Company] = relationship()
     invoice: Mapped[Invoice | None] = relationship()
     payment: Mapped[Payment | None] = relationship()
+    file: Mapped[StoredFile] = relationship()

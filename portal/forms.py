@@ -83,6 +83,8 @@ class QuickOrderUploadForm(FlaskForm):
 
 class QuickOrderConfirmForm(FlaskForm):
     items = HiddenField(validators=[DataRequired()])  # "product_id:quantity" pairs, re-checked on confirm
+    # The uploaded Excel form the items came from, if any (core/orders/order_forms.py).
+    upload = HiddenField()
 
 
 class OrderPageForm(FlaskForm):

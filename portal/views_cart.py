@@ -15,6 +15,7 @@ from core.db import db_session
 from core.errors import DomainError
 from core.orders import cart as carts
 from core.orders.promotions import ONLINE_ORDER, active_promotion, discount_of
+from core.orders.order_forms import attach_to_order
 from core.orders.services import Actor, submit_order
 from core.web import format_quantity, format_uah
 from payments.receivables import company_balance
@@ -110,6 +111,7 @@ def checkout() -> Any:
         else:
             if not result.duplicate:
                 carts.clear_cart(db_session, current_user.id)
+                attach_to_order(db_session, current_user, result.order)
             db_session.commit()
             if result.duplicate:
                 flash(gettext("Це замовлення вже прийнято раніше — повторно не створювали."), "warning")

@@ -1,6 +1,7 @@
 """Quick order: paste "SKU quantity" lines or upload the Excel order form, check, confirm."""
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ from core.auth import customer_required
 from core.db import db_session
 from core.errors import DomainError
 from core.orders import cart as carts
+from core.orders.order_forms import keep_order_form, mark_added_to_cart
 from core.orders.quick_order import QuickOrderResult, parse_text, parse_xlsx
 from core.money import read_quantity
 from core.spreadsheets import XlsxLimits
@@ -19,11 +21,13 @@ from portal.blueprint import bp
 from portal.forms import QuickOrderConfirmForm, QuickOrderTextForm, QuickOrderUploadForm
 
 
-def _page(result: QuickOrderResult | None = None, status: int = 200, **forms: Any) -> Any:
+def _page(result: QuickOrderResult | None = None, status: int = 200, upload_id: int | None = None,
+          **forms: Any) -> Any:
     confirm = None
     if result is not None and result.good:
         confirm = QuickOrderConfirmForm(
-            items=" ".join(f"{line.product_id}:{line.quantity}" for line in result.good), formdata=None
+            items=" ".join(f"{line.product_id}:{line.quantity}" for line in result.good), upload=upload_id,
+            formdata=None,
         )
     return (
         render_template(
@@ -67,14 +71,18 @@ def quick_order_upload() -> Any:
     if not (upload.filename or "").lower().endswith(".xlsx"):
         form.file.errors.append(gettext("Потрібен файл Excel у форматі .xlsx."))
         return _page(status=400, upload_form=form)
+    data = upload.read()  # within ORDER_FORM_MAX_MB: the form checked the size
     try:
         result = parse_xlsx(
-            db_session, current_user.company.price_type_id, upload.stream, XlsxLimits.from_config(current_app.config)
+            db_session, current_user.company.price_type_id, io.BytesIO(data), XlsxLimits.from_config(current_app.config)
         )
+        kept = keep_order_form(db_session, current_user, data, upload.filename or "", result)
     except DomainError as exc:
+        db_session.rollback()
         form.file.errors.append(exc.message)
         return _page(status=400, upload_form=form)
-    return _page(result, upload_form=form)
+    db_session.commit()
+    return _page(result, upload_id=kept.id, upload_form=form)
 
 
 def _confirmed_items(raw: str) -> list[tuple[int, Decimal]] | None:
@@ -101,6 +109,8 @@ def quick_order_confirm() -> Any:
     try:
         # Prices or availability may have changed since the check: the cart re-validates every line.
         carts.add_lines(db_session, current_user, items)
+        if (form.upload.data or "").isdigit():
+            mark_added_to_cart(db_session, current_user, int(form.upload.data))
     except DomainError as exc:
         db_session.rollback()
         flash(exc.message, "error")

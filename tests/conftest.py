@@ -58,6 +58,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = url
         REDIS_URL = os.environ.get("REDIS_URL") or None
+        FILES_DIR = str(tmp_path_factory.mktemp("files"))
 
     reset_schema(url)
     return create_app(Config)

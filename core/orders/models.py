@@ -29,6 +29,7 @@ from core.catalog.models import Product
 from core.clock import utcnow
 from core.customers.models import Company, DeliveryPoint, User
 from core.db import Base, Quantity
+from core.files.models import StoredFile
 from core.staff.models import StaffUser
 
 CHANNELS = ("portal", "phone", "viber", "email", "1c")
@@ -170,3 +171,25 @@ class OrderStatusChange(Base):
     reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     order: Mapped[Order] = relationship(back_populates="history")
+
+
+class OrderFormUpload(Base):
+    """An Excel order form as the customer uploaded it, kept so staff can open what was
+    sent when a line is disputed. Its lines go through the cart like any others: the
+    form is marked when the customer adds them, and the order submitted from that cart
+    takes the forms marked since (core/orders/order_forms.py)."""
+
+    __tablename__ = "order_form_upload"
+    __table_args__ = (Index("ix_order_form_upload_company_created", "company_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("customer_user.id"))
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"))
+    lines_good: Mapped[int] = mapped_column(default=0)
+    lines_bad: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_to_cart_at: Mapped[datetime | None]
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_order.id"), index=True)
+
+    file: Mapped[StoredFile] = relationship()

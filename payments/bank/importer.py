@@ -27,6 +27,7 @@ from core.bulk import insert_rows
 from core.customers.models import Company
 from core.db import reserve_ids
 from core.errors import DomainError
+from core.files.services import store_file
 from core.ids import compact_iban, iban_list, tax_id_is_valid
 from core.staff.models import StaffUser
 from payments.allocation import LockedInvoice, NewPayment, allocate_rows, locked_invoice_rows
@@ -35,6 +36,7 @@ from payments.bank.matching import RULE_NOTES, InvoiceFacts, Match, Matcher, inv
 from payments.models import OPEN, SUCCEEDED, BankStatement, Invoice, Payment, PaymentStatusChange
 
 SOURCE = "bank"
+CONTENT_TYPES = {"1c": "text/plain", "csv": "text/csv"}
 SYSTEM_ACTOR = "Банківська виписка"
 # Well under the bound parameters one statement may carry (SQLite 32766, PostgreSQL 65535).
 IN_CHUNK = 5000
@@ -69,12 +71,15 @@ def import_statement(session: Session, content: bytes, filename: str, staff: Sta
         first_of.setdefault(line.fingerprint, line)
     unique = list(first_of.values())
 
+    # The file as the bank sent it stays with the statement, for an audit or a dispute.
+    original = store_file(session, content, filename or f"statement.{parsed.format}", CONTENT_TYPES[parsed.format])
     statement = BankStatement(
         filename=filename[:255], file_format=parsed.format, account=parsed.account[:40],
         lines_total=len(parsed.lines), imported_by_staff_id=staff.id if staff else None, content_sha256=digest,
+        file=original,
     )
-    # The statement's INSERT comes first: on SQLite it takes the write lock, so no other
-    # import changes the invoices between reading them below and paying them. Two
+    # The file's and the statement's INSERTs come first: on SQLite they take the write
+    # lock, so no other import changes the invoices between reading them below and paying them. Two
     # uploads of one file meet at its unique hash: the second waits, then is refused.
     try:
         with session.begin_nested():

@@ -109,6 +109,11 @@ def test_import_page_imports_matches_and_reports(client, db, as_staff, customer,
     statement = db.scalars(select(BankStatement)).one()
     assert statement.imported_by_staff_id == accountant.id and statement.lines_new == 2
     assert db.scalars(select(Allocation)).one().allocated_by == "Олена Бухгалтер"
+    # The file as uploaded is linked from the list of imports and downloads unchanged.
+    assert f'/staff/payments/statements/{statement.id}/file' in text(client.get("/staff/payments/import"))
+    download = client.get(f"/staff/payments/statements/{statement.id}/file")
+    assert download.data == content and "attachment" in download.headers["Content-Disposition"]
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
 
     again = upload(client, content, "kl_to_1c.txt")
     assert again.status_code == 400 and "Цю виписку вже імпортовано" in text(again)

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError
+from core.files.models import StoredFile
 from payments.bank.importer import import_statement
 from payments.bank.samples import build_1c_statement, build_csv_statement, iban
 from payments.models import Allocation, BankStatement, Payment, PaymentStatusChange
@@ -189,5 +190,7 @@ def test_one_file_uploaded_twice_at_once_is_imported_once(app, db):
             payment_ids = select(Payment.id).where(Payment.statement_id.in_(statement_ids))
             cleanup.execute(delete(PaymentStatusChange).where(PaymentStatusChange.payment_id.in_(payment_ids)))
             cleanup.execute(delete(Payment).where(Payment.id.in_(payment_ids)))
+            file_ids = list(cleanup.scalars(select(BankStatement.file_id).where(BankStatement.id.in_(statement_ids))))
             cleanup.execute(delete(BankStatement).where(BankStatement.id.in_(statement_ids)))
+            cleanup.execute(delete(StoredFile).where(StoredFile.id.in_(file_ids)))
             cleanup.commit()

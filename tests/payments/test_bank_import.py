@@ -2,10 +2,12 @@
 and leave the rest for a person, with the reason written down."""
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,8 @@ from sqlalchemy import event, func, insert, select
 
 from core.clock import kyiv_today
 from core.errors import DomainError
+from core.files.models import StoredFile
+from core.files.services import read_file
 from core.outbox import OutboxEvent
 from payments.allocation import set_payment_status
 from payments.bank import parse_statement
@@ -226,6 +230,26 @@ def test_a_malformed_file_stores_nothing_and_names_the_line(db, ctx, customer, i
     assert refused.value.field == "file"
     assert {model: count(db, model) for model in before} == before
     assert invoice.status == "open"
+
+
+def test_the_statement_file_is_kept_in_the_file_store(app, db, ctx, customer, invoice_for):
+    invoice = invoice_for(customer)
+    content = build_csv_statement([doc("300.00", f"Оплата рах. {invoice.number}", customer.company)], "cp1251",
+                                  our_account=OURS)
+    result = import_statement(db, content, "грудень.csv", None)
+    stored = db.get(BankStatement, result.statement.id).file
+    assert (stored.name, stored.content_type, stored.size) == ("грудень.csv", "text/csv", len(content))
+    assert stored.sha256 == hashlib.sha256(content).hexdigest() == result.statement.content_sha256
+    assert stored.key.endswith(stored.sha256) and read_file(stored) == content
+    assert (Path(app.config["FILES_DIR"]) / stored.key).read_bytes() == content
+
+
+def test_a_refused_statement_leaves_no_file_record(db, ctx, customer):
+    content = build_1c_statement([doc("1.00", "x", None)], iban("305299", "26001055500001"))  # not our account
+    before = count(db, StoredFile)
+    with pytest.raises(DomainError):
+        import_statement(db, content, "theirs.txt", None)
+    assert count(db, StoredFile) == before
 
 
 def test_not_a_statement_at_all(db, ctx):

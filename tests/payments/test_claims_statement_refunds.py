@@ -10,6 +10,7 @@ import pytest
 
 from core.clock import kyiv_today
 from core.errors import DomainError
+from core.files.services import read_file
 from core.outbox import OutboxEvent, deliver
 from payments.allocation import set_payment_status
 from payments.claims import confirm_claim, matching_payments, reject_claim
@@ -46,7 +47,9 @@ def test_a_claim_with_proof_is_confirmed_in_one_click_against_the_statement_line
     login(client, customer.email)
     assert _claim(client, invoice).status_code == 302
     claim = db.query(PaymentClaim).one()
-    assert (claim.amount, claim.invoice_id, claim.file_data) == (Decimal("300.00"), invoice.id, PDF)
+    assert (claim.amount, claim.invoice_id, claim.file.name, claim.file.content_type) == (
+        Decimal("300.00"), invoice.id, "doruchennia.pdf", "application/pdf")
+    assert read_file(claim.file) == PDF and claim.file.size == len(PDF)
     assert matching_payments(db, [claim]) == {claim.id: []}  # the statement has not come yet
 
     stranger_line = _bank_line(db, customer.company, tax_id="12345678")

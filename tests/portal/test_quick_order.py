@@ -8,7 +8,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from core.orders.models import CartItem
+from core.files.services import read_file
+from core.orders.models import CartItem, Order, OrderFormUpload
+from tests.conftest import login
 
 
 def _xlsx(rows, title_rows=()):
@@ -57,6 +59,59 @@ def test_excel_columns_are_found_by_header_not_position(logged_in, customer, mak
     ).get_data(as_text=True)
     assert "Додати 2 позицій у кошик" in html
     assert 'data-row="6"' in html and "ZZ-404" in html  # Excel row number, after two title rows
+
+
+def test_the_uploaded_form_is_kept_and_staff_open_it_from_the_order(
+    app, client, logged_in, customer, make_product, make_staff, db
+):
+    product = make_product(sku="CF-1")
+    company_id, user_id, point = customer.company_id, customer.id, customer.company.delivery_points[0].id
+    upload = _xlsx([("Артикул", "Кількість"), ("CF-1", 3), ("ZZ-404", 1)])
+    sent = upload.getvalue()
+    html = logged_in.post(
+        "/quick-order/upload", data={"file": (upload, "бланк грудень.xlsx")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    kept = db.scalars(select(OrderFormUpload)).one()
+    assert (kept.company_id, kept.user_id, kept.lines_good, kept.lines_bad) == (company_id, user_id, 1, 1)
+    with app.app_context():  # not held across requests: they would share its `g`
+        assert (kept.file.name, kept.file.size, read_file(kept.file)) == ("бланк грудень.xlsx", len(sent), sent)
+    assert f'name="upload" type="hidden" value="{kept.id}"' in html
+
+    logged_in.post("/quick-order/confirm", data={"items": f"{product.id}:3", "upload": str(kept.id)})
+    order_url = logged_in.post("/checkout", data={"idempotency_key": "form-1", "delivery_point": point}).headers["Location"]
+    db.expire_all()
+    order = db.scalars(select(Order).where(Order.company_id == company_id)).one()
+    assert order_url.endswith(f"/orders/{order.id}") and kept.order_id == order.id
+
+    staff = make_staff("manager")
+    db.commit()
+    login(client, staff.email, staff=True)
+    page = client.get(f"/staff/orders/{order.id}").get_data(as_text=True)
+    assert "бланк грудень.xlsx" in page and f"/staff/orders/{order.id}/forms/{kept.id}" in page
+    download = client.get(f"/staff/orders/{order.id}/forms/{kept.id}")
+    assert download.data == sent and "attachment" in download.headers["Content-Disposition"]
+    assert client.get(f"/staff/orders/{order.id + 1}/forms/{kept.id}").status_code == 404
+
+
+def test_a_refused_form_is_not_kept_and_a_foreign_upload_id_marks_nothing(
+    logged_in, customer, make_company, make_user, make_product, db, app
+):
+    product = make_product(sku="CF-1")
+    refused = logged_in.post("/quick-order/upload", data={"file": (io.BytesIO(b"not a zip"), "o.xlsx")},
+                             content_type="multipart/form-data")
+    assert refused.status_code == 400 and db.scalars(select(OrderFormUpload)).all() == []
+    other = make_user(make_company("ТОВ «Інший»"))
+    from core.orders.order_forms import keep_order_form
+    from core.orders.quick_order import QuickOrderResult
+
+    with app.app_context():
+        foreign = keep_order_form(db, other, _xlsx([("Артикул", "Кількість")]).getvalue(), "їхній.xlsx",
+                                  QuickOrderResult(good=[], bad=[]))
+    db.commit()
+    for value in (str(foreign.id), "x1", "-5"):
+        logged_in.post("/quick-order/confirm", data={"items": f"{product.id}:1", "upload": value})
+    db.expire_all()
+    assert foreign.added_to_cart_at is None and _cart(db, customer) == {product.id: Decimal("3")}
 
 
 def test_numeric_sku_cells_are_read_as_text(logged_in, make_product):
