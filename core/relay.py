@@ -72,10 +72,13 @@ def dispatch_committed(app: Any) -> None:
 
 def relay_forever(app: Any, wake: threading.Event) -> None:
     """The embedded relay thread: delivers what requests left pending (outward handlers,
-    failures due for a retry) when woken by a request, else every OUTBOX_RELAY_SECONDS."""
-    while True:
+    failures due for a retry) when woken by a request, else every OUTBOX_RELAY_SECONDS;
+    until `stop_relay_thread`."""
+    while app.extensions.get("outbox_relay_wake") is wake:
         wake.wait(app.config["OUTBOX_RELAY_SECONDS"])
         wake.clear()
+        if app.extensions.get("outbox_relay_wake") is not wake:
+            return
         with app.app_context():
             try:
                 outbox.sweep(db_session(), app.config["OUTBOX_MAX_ATTEMPTS"])
@@ -90,6 +93,12 @@ def start_relay_thread(app: Any) -> threading.Thread:
     thread = threading.Thread(target=relay_forever, args=(app, wake), daemon=True, name="outbox-relay")
     thread.start()
     return thread
+
+
+def stop_relay_thread(app: Any) -> None:
+    wake = app.extensions.pop("outbox_relay_wake", None)
+    if wake is not None:
+        wake.set()
 
 
 def init_relay(app: Any) -> None:

@@ -3,6 +3,8 @@ the tests of the outbox itself: declared and handled here, so whichever tests ru
 suite's app starts."""
 from __future__ import annotations
 
+from flask import has_request_context
+
 from core import outbox
 from core.outbox import Topic
 from core.providers import ProviderError
@@ -43,7 +45,7 @@ def local(session, event):
 
 @outbox.handler("test.outward", name="tests.outward", outward=True)
 def outward(session, event):
-    calls.append(("outward", event.id))
+    calls.append(("outward in a request" if has_request_context() else "outward", event.id))
 
 
 @outbox.handler("test.provider", name="tests.provider")
