@@ -60,13 +60,17 @@ def create_app(config: type[Config] | Any = Config) -> Flask:
     auth.init_auth(app)
 
     # 3. events: outbox relay, Celery, and the features' handlers, tasks and periodic jobs
-    from core import relay
+    from core import jobs, relay
     from core.celery import init_celery
 
     relay.init_relay(app)
     features.import_modules(registry, "handlers")
     features.import_modules(registry, "tasks")
+    # A topic without a handler or a handler of an undeclared topic stops the start here.
+    app.extensions["outbox"] = features.routing(registry, app.config.get("OUTBOX_EXTRA_TOPICS", ()))
+    app.extensions["order_hooks"] = [features.resolve(hook) for f in registry.features for hook in f.order_hooks]
     init_celery(app)
+    jobs.init_jobs(app)  # beat's schedule: the enabled features' jobs only
 
     # 4. web: shared pages, then each feature's blueprints
     from core import error_pages

@@ -43,8 +43,6 @@ def init_celery(app: Any) -> Celery:
             "socket_connect_timeout": BROKER_CONNECT_TIMEOUT_SECONDS,
             "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2,
         },
-        # Periodic jobs (core/jobs.py) add their entries as their packages are imported.
-        beat_schedule={**(celery_app.conf.beat_schedule or {}), "outbox-sweep": {"task": "outbox.sweep", "schedule": 15.0}},
     )
     celery_app.Task = AppContextTask
     celery_app.flask_app = app

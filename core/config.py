@@ -40,6 +40,10 @@ class Config:
     # "inline" delivers them in the same process (the embedded default).
     OUTBOX_DISPATCH = os.environ.get("OUTBOX_DISPATCH") or ("celery" if REDIS_URL else "inline")
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))
+    # Inline only: a thread of the web process delivering what a request may not (handlers
+    # that call an outside service) and retries. The embedded demo server turns it on.
+    OUTBOX_RELAY_THREAD = env_flag("OUTBOX_RELAY_THREAD", False)
+    OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS", "5"))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # How many proxies of ours stand in front of the app (nginx: 1). Only then is the
     # client's address taken from X-Forwarded-For; 0 believes no such header.

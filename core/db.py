@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+import weakref
 from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -13,7 +14,7 @@ from functools import wraps
 from select import select as select_sockets
 from typing import Any
 
-from flask import has_app_context, has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from flask.globals import app_ctx, request_ctx
 from sqlalchemy import (
     DateTime,
@@ -137,10 +138,16 @@ def _refuse_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any
         raise sa_exc.DisconnectionError("the server closed the connection")
 
 
+# Each engine's app, for code that holds a session but no app context (a test's session,
+# a script's): what that app wired (its declared topics, its features' hooks) applies.
+_app_of_engine: weakref.WeakKeyDictionary[Engine, weakref.ref[Any]] = weakref.WeakKeyDictionary()
+
+
 def init_db(app: Any) -> Engine:
     engine = make_engine(app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQL_ECHO", False))
     db_session.configure(bind=engine)
     app.extensions["db_engine"] = engine
+    _app_of_engine[engine] = weakref.ref(app)
 
     # Registered first, so it runs after every other teardown (the outbox dispatch included).
     @app.teardown_request
@@ -149,6 +156,19 @@ def init_db(app: Any) -> Engine:
         db_session.remove()
 
     return engine
+
+
+def app_of(session: Any) -> Any:
+    """The app whose wiring applies to work in this session: the current one, else the
+    one that made the session's engine."""
+    if has_app_context():
+        return current_app._get_current_object()
+    bind = session.get_bind()
+    app = _app_of_engine.get(bind.engine)
+    found = app() if app is not None else None
+    if found is None:
+        raise RuntimeError("no app made this session's engine: create the app first")
+    return found
 
 
 def is_postgres() -> bool:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import outbox
 from core.config import ROOT, ConfigError
 
 
@@ -71,8 +72,13 @@ class Feature:
     models: tuple[str, ...] = ()
     # `module:NAME` of a list of `core.outbox.Topic`.
     topics: str | None = None
+    # `module:NAME` of topic names its handlers listen to that no package declares yet.
+    awaits: str | None = None
     # Modules whose import subscribes outbox handlers, defines Celery tasks or periodic jobs.
     handlers: tuple[str, ...] = ()
+    # `module:function`s run in the transaction of every order status change
+    # (core/orders/hooks.py), in the order listed.
+    order_hooks: tuple[str, ...] = ()
     tasks: tuple[str, ...] = ()
     blueprints: tuple[Mount, ...] = ()
     commands: tuple[str, ...] = ()
@@ -184,6 +190,18 @@ def check_settings(config: Any, registry: Registry) -> None:
     ]
     if problems:
         raise ConfigError("Refusing to start: " + "; ".join(problems) + ". Set them in the environment (or .env).")
+
+
+def routing(registry: Registry, extra_topics: Iterable[str] = ()) -> outbox.Routing:
+    """The outbox routing of the kernel's and the enabled features' topics and handlers.
+    `extra_topics`: `module:NAME` of more topic lists (the suite's own); the handlers of
+    their package count too. Handlers of any other package (a disabled feature's, imported
+    by an earlier app of the process) are none of this app's."""
+    sources = ["core.topics:TOPICS", *(f.topics for f in registry.features if f.topics), *extra_topics]
+    topics = [topic for source in sources for topic in resolve(source)]
+    awaited = [name for f in registry.features if f.awaits for name in resolve(f.awaits)]
+    packages = {source.split(".", 1)[0] for source in sources} | set(registry.names)
+    return outbox.route(topics, lambda module: module.split(".", 1)[0] in packages, awaited)
 
 
 def import_modules(registry: Registry, kind: str) -> None:

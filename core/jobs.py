@@ -35,13 +35,25 @@ jobs: dict[str, Job] = {}
 def periodic(name: str, every_seconds: float) -> Callable[[Callable[[Session], Any]], Callable[[Session], Any]]:
     def register(fn: Callable[[Session], Any]) -> Callable[[Session], Any]:
         jobs[name] = Job(name, every_seconds, fn)
-        celery_app.conf.beat_schedule = {
-            **(celery_app.conf.beat_schedule or {}),
-            f"job:{name}": {"task": "jobs.run", "schedule": every_seconds, "args": (name,)},
-        }
         return fn
 
     return register
+
+
+def enabled_jobs(app: Any) -> list[Job]:
+    """The kernel's jobs and the enabled features' (a disabled feature's module may have
+    been imported by an earlier app of the same process)."""
+    registry = app.extensions["features"]
+    return [job for job in jobs.values() if registry.owns(job.run.__module__)]
+
+
+def init_jobs(app: Any) -> None:
+    """Celery beat's schedule: the outbox sweep and this app's jobs."""
+    celery_app.conf.beat_schedule = {
+        "outbox-sweep": {"task": "outbox.sweep", "schedule": 15.0},
+        **{f"job:{job.name}": {"task": "jobs.run", "schedule": job.every_seconds, "args": (job.name,)}
+           for job in enabled_jobs(app)},
+    }
 
 
 def run_job(name: str) -> Any:
@@ -63,7 +75,7 @@ def run_job_task(name: str) -> None:
 def run_due(app: Any, last_run: dict[str, float]) -> None:
     """One round of the demo server's loop: every job whose interval has passed."""
     now = time.monotonic()
-    for job in list(jobs.values()):
+    for job in enabled_jobs(app):
         if now - last_run.get(job.name, 0.0) < job.every_seconds:
             continue
         last_run[job.name] = now

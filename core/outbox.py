@@ -12,7 +12,8 @@ event skips the handlers that already ran.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,14 +34,111 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.bulk import insert_rows
 from core.clock import utcnow
-from core.db import Base, db_session, reserve_ids
+from core.config import ConfigError
+from core.db import Base, app_of, reserve_ids
+from core.providers import ProviderError
 
 log = logging.getLogger(__name__)
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
 Handler = Callable[[Session, "OutboxEvent"], None]
-_handlers: dict[str, list[tuple[str, Handler]]] = {}
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic its publisher declares (core/topics.py, `<feature>/topics.py`). An
+    announcement is raised for whoever may listen and may have no handler; any other
+    declared topic needs one among the enabled features, or the app does not start."""
+
+    name: str
+    description: str
+    announcement: bool = False
+
+
+class UndeclaredTopic(Exception):
+    def __init__(self, topic: str) -> None:
+        super().__init__(f"the outbox topic {topic!r} is declared by neither the kernel nor an enabled feature")
+        self.topic = topic
+
+
+@dataclass(frozen=True)
+class Subscription:
+    topic: str
+    # The delivery key in outbox_delivery.handler: moving or renaming the function keeps it.
+    name: str
+    fn: Handler
+    # Calls an outside service: never run inside a request (core/relay.py).
+    outward: bool
+
+    @property
+    def module(self) -> str:
+        return self.fn.__module__
+
+
+_subscriptions: dict[tuple[str, str], Subscription] = {}
+
+
+def handler(topics: str | Iterable[str], *, name: str, outward: bool = False) -> Callable[[Handler], Handler]:
+    """Subscribe a function to one topic or several under a declared name."""
+    topics = (topics,) if isinstance(topics, str) else tuple(topics)
+
+    def register(fn: Handler) -> Handler:
+        for topic in topics:
+            taken = _subscriptions.get((topic, name))
+            if taken is not None and (taken.module, taken.fn.__qualname__) != (fn.__module__, fn.__qualname__):
+                raise ValueError(f"two outbox handlers of {topic!r} are named {name!r}")
+            _subscriptions[(topic, name)] = Subscription(topic, name, fn, outward)
+        return fn
+
+    return register
+
+
+@dataclass(frozen=True)
+class Routing:
+    """One app's topics and the handlers that act in it (the kernel's, its enabled
+    features', and any outside a feature package, such as the suite's)."""
+
+    topics: dict[str, Topic]
+    subscribers: dict[str, list[Subscription]] = field(default_factory=dict)
+
+    def check(self, topic: str) -> None:
+        if topic not in self.topics:
+            raise UndeclaredTopic(topic)
+
+    def handlers_for(self, topic: str) -> list[Subscription]:
+        return self.subscribers.get(topic, [])
+
+
+def route(topics: Iterable[Topic], owns: Callable[[str], bool], awaited: Iterable[str] = ()) -> Routing:
+    """The routing of an app, or ConfigError naming each topic left without a handler and
+    each handler of a topic nobody declares (unless a feature awaits that topic from a
+    package not built or not enabled: its handler waits, inactive)."""
+    declared: dict[str, Topic] = {}
+    problems = []
+    for topic in topics:
+        if topic.name in declared:
+            problems.append(f"the outbox topic {topic.name!r} is declared twice")
+        declared[topic.name] = topic
+    awaited = set(awaited)
+    subscribers: dict[str, list[Subscription]] = {}
+    for subscription in _subscriptions.values():
+        if not owns(subscription.module):
+            continue
+        if subscription.topic in declared:
+            subscribers.setdefault(subscription.topic, []).append(subscription)
+        elif subscription.topic not in awaited:
+            problems.append(f"the outbox handler {subscription.name!r} listens to {subscription.topic!r}, "
+                            "which neither the kernel nor an enabled feature declares")
+    problems += [f"nothing handles the outbox topic {name!r} (declared, not an announcement)"
+                 for name, topic in declared.items() if not topic.announcement and name not in subscribers]
+    if problems:
+        raise ConfigError("Refusing to start: " + "; ".join(problems) + ".")
+    return Routing(declared, subscribers)
+
+
+def routing_of(session: Session) -> Routing:
+    return app_of(session).extensions["outbox"]
 
 
 class OutboxEvent(Base):
@@ -66,23 +164,6 @@ class OutboxDelivery(Base):
     delivered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def handler(topic: str) -> Callable[[Handler], Handler]:
-    """Subscribe a function to a topic; its qualified name is its delivery key."""
-
-    def register(fn: Handler) -> Handler:
-        name = f"{fn.__module__}.{fn.__qualname__}"
-        subscribers = _handlers.setdefault(topic, [])
-        if name not in (existing for existing, _ in subscribers):
-            subscribers.append((name, fn))
-        return fn
-
-    return register
-
-
-def handlers_for(topic: str) -> list[tuple[str, Handler]]:
-    return list(_handlers.get(topic, ()))
-
-
 def emit(session: Session, topic: str, payload: dict[str, Any]) -> OutboxEvent:
     return emit_many(session, topic, [payload])[0]
 
@@ -90,6 +171,7 @@ def emit(session: Session, topic: str, payload: dict[str, Any]) -> OutboxEvent:
 def emit_many(session: Session, topic: str, payloads: list[dict[str, Any]]) -> list[OutboxEvent]:
     """Events of one topic, written with the caller's next flush (no flush of their own:
     a callback or a statement import raises several, and each flush costs)."""
+    routing_of(session).check(topic)
     events = [OutboxEvent(topic=topic, payload=payload) for payload in payloads]
     session.add_all(events)
     session.info.setdefault("outbox_new", []).extend((e, topic) for e in events)
@@ -99,6 +181,7 @@ def emit_many(session: Session, topic: str, payloads: list[dict[str, Any]]) -> l
 def emit_one(session: Session, topic: str, payload: dict[str, Any]) -> int:
     """One event by one INSERT … RETURNING and no ORM object: for a hot view whose only
     write it is (a provider's callback), where the unit of work costs more than the SQL."""
+    routing_of(session).check(topic)
     table = OutboxEvent.__table__
     event_id = session.execute(insert(table).values(topic=topic, payload=payload).returning(table.c.id)).scalar_one()
     session.info.setdefault("outbox_new", []).append((event_id, topic))
@@ -108,6 +191,7 @@ def emit_one(session: Session, topic: str, payload: dict[str, Any]) -> int:
 def emit_rows(session: Session, topic: str, payloads: list[dict[str, Any]]) -> None:
     """`emit_many` for thousands of events (a bank statement): rows with their ids
     reserved, inserted at once (COPY on PostgreSQL), never ORM objects."""
+    routing_of(session).check(topic)
     if not payloads:
         return
     ids = reserve_ids(session, OutboxEvent.__table__.c.id, len(payloads))
@@ -141,9 +225,12 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(10 * 2 ** (attempts - 1), 3600))
 
 
-def deliver(session: Session, event_id: int, max_attempts: int = 10) -> str | None:
+def deliver(session: Session, event_id: int, max_attempts: int = 10, *, outward: bool = True) -> str | None:
     """Run every handler not yet delivered for one event; commit the outcome.
 
+    `outward=False` (inside a request) leaves the handlers that call an outside service
+    for the relay thread, the sweep or a worker: the event stays pending for them.
+    A permanent ProviderError fails the event at once; any other failure backs off.
     Returns the event status, or None when another worker holds the event.
     """
     query = select(OutboxEvent).where(OutboxEvent.id == event_id)
@@ -156,25 +243,33 @@ def deliver(session: Session, event_id: int, max_attempts: int = 10) -> str | No
     done = set(
         session.scalars(select(OutboxDelivery.handler).where(OutboxDelivery.event_id == event_id))
     )
-    error = ""
-    for name, fn in handlers_for(outbox_event.topic):
-        if name in done:
+    error, permanent, left_outward = "", False, False
+    for subscription in routing_of(session).handlers_for(outbox_event.topic):
+        if subscription.name in done:
+            continue
+        if subscription.outward and not outward:
+            left_outward = True
             continue
         try:
             with session.begin_nested():
-                fn(session, outbox_event)
-                session.add(OutboxDelivery(event_id=event_id, handler=name))
+                subscription.fn(session, outbox_event)
+                session.add(OutboxDelivery(event_id=event_id, handler=subscription.name))
+        except ProviderError as exc:
+            log.warning("outbox handler %s failed for event %s: %s", subscription.name, event_id, exc)
+            error = f"{subscription.name}: {exc.provider} {exc.code}: {exc.detail}"[:2000]
+            permanent = permanent or exc.permanent
         except Exception as exc:  # a handler's failure must not stop the others
-            log.exception("outbox handler %s failed for event %s", name, event_id)
-            error = f"{name}: {type(exc).__name__}: {exc}"[:2000]
-    outbox_event.attempts += 1
+            log.exception("outbox handler %s failed for event %s", subscription.name, event_id)
+            error = f"{subscription.name}: {type(exc).__name__}: {exc}"[:2000]
     if error:
+        outbox_event.attempts += 1
         outbox_event.last_error = error
-        if outbox_event.attempts >= max_attempts:
+        if permanent or outbox_event.attempts >= max_attempts:
             outbox_event.status = FAILED
         else:
             outbox_event.next_attempt_at = utcnow() + backoff(outbox_event.attempts)
-    else:
+    elif not left_outward:
+        outbox_event.attempts += 1
         outbox_event.status = DONE
         outbox_event.processed_at = utcnow()
         outbox_event.last_error = ""
@@ -183,7 +278,7 @@ def deliver(session: Session, event_id: int, max_attempts: int = 10) -> str | No
 
 
 def settle_unheard(session: Session, event_ids: list[int]) -> None:
-    """Events whose topic has no handler: done at once (what deliver() would conclude)."""
+    """Events of announcements nobody listens to: done at once (what deliver() would conclude)."""
     now = utcnow()
     session.execute(
         update(OutboxEvent)

@@ -1,9 +1,10 @@
 """`flask serve-demo`: the embedded default in one process.
 
 Werkzeug's threaded server for the portal and the backoffice, the LiqPay emulator on
-loopback (so a pay link can be paid end to end with a test card), and a background
-sweep that delivers outbox events the inline relay could not (retries with backoff)
-and runs the periodic jobs (core/jobs.py) that Celery beat runs in production.
+loopback (so a pay link can be paid end to end with a test card), the outbox relay
+thread (OUTBOX_RELAY_THREAD: what a request may not deliver, such as a refund through
+LiqPay, and retries with backoff) and a thread running the periodic jobs
+(core/jobs.py) that Celery beat runs in production.
 Production runs gunicorn, a Celery worker and beat instead, and LIQPAY_BASE_URL stays
 LiqPay's own (see README).
 """
@@ -22,8 +23,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
-from core import jobs, outbox, relay
-from core.db import db_session
+from core import jobs
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +48,10 @@ class QuietRequestHandler(WSGIRequestHandler):
         self.send_header("Date", self.date_time_string())
 
 
-def _sweep_forever(app: Any, interval: float) -> None:
+def _run_jobs_forever(app: Any, interval: float) -> None:
     last_run: dict[str, float] = {}
     while True:
         time.sleep(interval)
-        with app.app_context():
-            try:
-                outbox.sweep(db_session(), app.config["OUTBOX_MAX_ATTEMPTS"])
-                relay.dispatch_committed(app)
-            except Exception:  # keep sweeping; the next round retries
-                log.exception("outbox sweep failed")
         jobs.run_due(app, last_run)
 
 
@@ -146,7 +140,9 @@ def serve_demo(host: str, port: int, liqpay_port: int | None, sweep_interval: fl
     )
     configure_demo_payments(app, host, port, liqpay_url)
     inboxes = start_notify_emulators(app) if app.extensions["features"].enabled("notify") else {}
-    threading.Thread(target=_sweep_forever, args=(app, sweep_interval), daemon=True, name="outbox-sweep").start()
+    # The relay thread starts with the first request (core/relay.py); refunds reach the emulator through it.
+    app.config.update(OUTBOX_RELAY_THREAD=True, OUTBOX_RELAY_SECONDS=sweep_interval)
+    threading.Thread(target=_run_jobs_forever, args=(app, sweep_interval), daemon=True, name="jobs").start()
     click.echo(f"portal:     http://{host}:{port}/")
     click.echo(f"backoffice: http://{host}:{port}/staff/")
     click.echo(f"LiqPay:     {liqpay_url}/  (emulator; callbacks go to {app.config['PUBLIC_BASE_URL']})")

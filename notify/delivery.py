@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
+from core import outbox
 from core.clock import utcnow
 from core.providers import ProviderError
 from notify.models import DELIVERED, FAILED, QUEUED, SENDING, SENT, UNKNOWN, Message
@@ -317,5 +318,5 @@ def resend(session: Session, message: Message, new_recipient: str | None = None)
     message.status, message.attempts, message.next_attempt_at = QUEUED, 0, utcnow()
     message.error_code, message.last_error, message.claim, message.lease_until = "", "", None, None
     session.flush()
-    session.info["notify_queued"] = True
+    outbox.emit(session, "messages.queued", {"count": 1})
     return None

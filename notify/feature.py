@@ -12,6 +12,8 @@ FEATURE = Feature(
     requires=("payments",),
     settings=NotifySettings,
     models=("notify.models",),
+    topics="notify.topics:TOPICS",
+    awaits="notify.topics:AWAITS",
     handlers=("notify.handlers",),
     tasks=("notify.tasks", "notify.price_digest"),
 )

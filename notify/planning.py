@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import outbox
 from core.auth import load_user
 from core.clock import utcnow
 from core.customers.models import Company, User
@@ -64,7 +65,7 @@ def plan_messages(session: Session, outbox_event: OutboxEvent) -> list[Message]:
                 messages.append(message)
     session.add_all(messages)
     if messages:
-        session.info["notify_queued"] = True
+        outbox.emit(session, "messages.queued", {"count": len(messages)})
     return messages
 
 

@@ -1,16 +1,17 @@
 """When the sender runs: right after a commit that queued messages (a Celery task when
-a broker is configured), and on a schedule that also picks up retries, messages held
-by quiet hours and batches a dead worker left behind."""
+a broker is configured, published by the handler of `messages.queued`), and on a
+schedule that also picks up retries, messages held by quiet hours and batches a dead
+worker left behind."""
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.celery import celery_app, publish
+from core.celery import celery_app
 from core.clock import utcnow
 from core.db import db_session
 from core.jobs import periodic
@@ -48,12 +49,6 @@ def _anything_due(session: Session) -> bool:
     )
     session.rollback()
     return found is not None
-
-
-@event.listens_for(Session, "after_commit")
-def _kick_sender(session: Session) -> None:
-    if session.info.pop("notify_queued", False) and current_app and current_app.config["OUTBOX_DISPATCH"] == "celery":
-        publish(send_due_task)  # without a broker, the periodic job sends them
 
 
 @periodic("notify.send", every_seconds=5)

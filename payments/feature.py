@@ -23,10 +23,11 @@ FEATURE = Feature(
         ),
     ),
     models=("payments.models",),
-    handlers=(
-        "payments.handlers",  # outbox: LiqPay notices applied, refunds through LiqPay
-        "payments.invoices",  # invoices issued when an order is confirmed
-        "payments.receivables",  # the credit check when an order is submitted
+    topics="payments.topics:TOPICS",
+    handlers=("payments.handlers",),  # outbox: LiqPay notices applied, refunds through LiqPay
+    order_hooks=(
+        "payments.invoices:follow_order",  # the invoice issued when an order is confirmed
+        "payments.receivables:check_credit_at_submit",  # the credit check can hold a submitted order
     ),
     tasks=(
         "payments.liqpay.tasks",  # periodic: ask LiqPay about lost callbacks

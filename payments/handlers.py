@@ -14,7 +14,7 @@ from payments.refunds import carry_out
 log = logging.getLogger(__name__)
 
 
-@handler(NOTICE_TOPIC)
+@handler(NOTICE_TOPIC, name="payments.apply_card_notice")
 def apply_liqpay_notice(session: Session, outbox_event: OutboxEvent) -> None:
     """A callback's notice, verified when it came and again here (the row is ours, but a
     signature costs microseconds and keeps this handler safe on its own)."""
@@ -29,7 +29,8 @@ def apply_liqpay_notice(session: Session, outbox_event: OutboxEvent) -> None:
     record_notice(session, acquirer.name, notice)
 
 
-@handler("payment.refund_requested")
+# Outward: LiqPay is asked, so never inside a request.
+@handler("payment.refund_requested", name="payments.carry_out_refund", outward=True)
 def refund_through_liqpay(session: Session, outbox_event: OutboxEvent) -> None:
     refund = session.get(Refund, outbox_event.payload["refund_id"])
     if refund is not None:

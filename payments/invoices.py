@@ -1,6 +1,6 @@
 """Invoices follow the company's payment terms; numbers run without gaps per year.
 
-Subscribed to `order_status_changed`: confirming an order issues its invoice in the
+An order hook (payments/feature.py): confirming an order issues its invoice in the
 same transaction, cancelling it cancels the unpaid ones.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from core import outbox
 from core.clock import kyiv_today
 from core.customers.models import Company
 from core.money import money
-from core.orders import signals, states
+from core.orders import states
 from core.orders.models import Order
 from core.orders.services import Actor, release_for_shipment, release_many
 from payments.models import (
@@ -163,8 +163,7 @@ def cancel_unpaid(session: Session, order: Order, actor: Actor) -> None:
     session.flush()
 
 
-@signals.order_status_changed.connect
-def _follow_order(session: Session, order: Order, previous: str | None, actor: Actor) -> None:
+def follow_order(session: Session, order: Order, previous: str | None, actor: Actor) -> None:
     if order.status == states.CONFIRMED:
         issue_by_terms(session, order)
     elif order.status == states.CANCELLED:

@@ -16,7 +16,7 @@ from core.clock import kyiv_today
 from core.customers.models import Company
 from core.errors import DomainError
 from core.money import ZERO, money
-from core.orders import signals, states
+from core.orders import states
 from core.orders.models import Order, OrderStatusChange
 from core.orders.services import Actor, change_status, hold_order, release_hold
 from core.reasons import Reason, register
@@ -131,8 +131,7 @@ def credit_breach(balance: Balance) -> str | None:
     return reason.text if reason else None
 
 
-@signals.order_status_changed.connect
-def _check_credit_at_submit(session: Session, order: Order, previous: str | None, actor: Actor) -> None:
+def check_credit_at_submit(session: Session, order: Order, previous: str | None, actor: Actor) -> None:
     if previous is not None or order.status != states.SUBMITTED:
         return
     reason = credit_hold(company_balance(session, order.company))

@@ -11,6 +11,7 @@ from flask import Flask
 
 from core.app import create_app
 from core.celery import celery_app, init_celery
+from core.jobs import init_jobs
 from core.db import db_session
 from tests.config import TestConfig
 
@@ -49,5 +50,6 @@ def separate_app(suite_app: Flask, config: Any, *, own_sessions: bool = True) ->
         db_session.remove()
         db_session.configure(bind=bound_before)
         init_celery(suite_app)
+        init_jobs(suite_app)
         _forget_broker_connections()
         app.extensions["db_engine"].dispose()

@@ -12,6 +12,9 @@ class TestConfig(Config):
     LOGIN_ACCOUNT_RATE_LIMIT = "10000 per minute"
     PASSWORD_RESET_ANSWER_SECONDS = 0.0  # the test of the reset's timing sets its own
     OUTBOX_DISPATCH = "inline"
+    # The tests of the relay thread start one of their own.
+    OUTBOX_RELAY_THREAD = False
+    OUTBOX_EXTRA_TOPICS = ("tests.topics:TOPICS",)
     SECRET_KEY = "test-only-secret-key-of-the-test-suite"
     LIQPAY_PUBLIC_KEY = "sandbox_i00000000001"
     LIQPAY_PRIVATE_KEY = "sandbox_test-private-key"

@@ -16,7 +16,8 @@ from core.clock import kyiv_today, utcnow
 from core.customers.models import Company, DeliveryPoint, User
 from core.errors import DomainError
 from core.money import ZERO, money, vat_included
-from core.orders import signals, states
+from core.orders import states
+from core.orders.hooks import after_status_change
 from core.orders.models import CHANNELS, Order, OrderLine, OrderStatusChange
 from core.orders.promotions import ONLINE_ORDER, active_promotion, discount_of
 from core.reasons import Reason
@@ -75,7 +76,7 @@ def _move(session: Session, order: Order, current: str | None, target: str, acto
     )
     session.flush()
     outbox.emit(session, states.EVENT_OF_STATUS[target], _event_payload(order, target))
-    signals.order_status_changed.send(session, order=order, previous=current, actor=actor)
+    after_status_change(session, order, current, actor)
 
 
 def change_status(session: Session, order: Order, target: str, actor: Actor, note: str = "") -> None:

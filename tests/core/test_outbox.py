@@ -6,26 +6,7 @@ from sqlalchemy import func, select
 from core import outbox, relay
 from core.clock import utcnow
 from core.outbox import OutboxDelivery, OutboxEvent
-
-calls: list[tuple[str, int]] = []
-
-
-@outbox.handler("test.ping")
-def record_ping(session, event):
-    calls.append(("ping", event.id))
-
-
-@outbox.handler("test.flaky")
-def flaky(session, event):
-    calls.append(("flaky", event.id))
-    if event.payload.get("fail_times", 0) >= event.attempts + 1:
-        raise RuntimeError("provider down")
-
-
-@outbox.handler("test.flaky")
-def steady(session, event):
-    calls.append(("steady", event.id))
-
+from tests.topics import calls, record_ping
 
 @pytest.fixture(autouse=True)
 def _clear_calls():

@@ -98,12 +98,13 @@ def test_serve_demo_starts_the_emulator_on_the_next_port(app: Any, monkeypatch: 
 
     def run_simple(host: str, port_: int, wsgi: Any, **options: Any) -> None:
         started.update(host=host, served=port_, liqpay=wsgi.config["LIQPAY_BASE_URL"],
-                       public=wsgi.config["PUBLIC_BASE_URL"])
+                       public=wsgi.config["PUBLIC_BASE_URL"], relay_thread=wsgi.config["OUTBOX_RELAY_THREAD"])
 
-    saved = {key: app.config[key] for key in ("LIQPAY_BASE_URL", "PUBLIC_BASE_URL")}
+    saved = {key: app.config[key]
+             for key in ("LIQPAY_BASE_URL", "PUBLIC_BASE_URL", "OUTBOX_RELAY_THREAD", "OUTBOX_RELAY_SECONDS")}
     monkeypatch.setattr(serve, "start_liqpay_emulator", start)
     monkeypatch.setattr(serve, "run_simple", run_simple)
-    monkeypatch.setattr(serve, "_sweep_forever", lambda *args: None)
+    monkeypatch.setattr(serve, "_run_jobs_forever", lambda *args: None)
     try:
         result = app.test_cli_runner().invoke(args=["serve-demo", "--port", str(port)])
     finally:
@@ -112,4 +113,5 @@ def test_serve_demo_starts_the_emulator_on_the_next_port(app: Any, monkeypatch: 
     assert result.exit_code == 0, result.output
     assert (started["port"], started["fixed"], started["served"]) == (port + 1, False, port)
     assert started["liqpay"] == started["url"] and started["public"] == f"http://127.0.0.1:{port}"
+    assert started["relay_thread"] is True  # outward handlers (refunds) are delivered beside the requests
     assert f"LiqPay:     {started['url']}/" in result.output and "4242424242424242" in result.output

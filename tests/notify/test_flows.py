@@ -17,6 +17,7 @@ from notify.events import SPECS, money_text
 from notify.models import CompanyNotifySettings, Message, MessageTemplate, NotifyRule
 from notify.planning import first_attempt_at, plan_messages
 from notify.quiet_hours import next_allowed
+from notify.topics import AWAITS
 from payments.invoices import invoices_of_order
 from tests.emulators.test_liqpay_emulator import eventually
 
@@ -91,8 +92,9 @@ def test_a_redelivered_event_sends_nothing_twice(app, db, ctx, providers, cafe):
     assert len(providers.sms()) == 3 and len(providers.mailbox.messages) == 3
 
 
-def test_every_event_is_wired_and_renders_in_both_languages(db, ctx, cafe):
+def test_every_event_is_wired_and_renders_in_both_languages(app, db, ctx, cafe):
     company, owner, buyer = cafe
+    declared = app.extensions["outbox"].topics
     for spec in SPECS:
         payload = {**spec.sample}
         if "company_id" in payload:
@@ -101,7 +103,15 @@ def test_every_event_is_wired_and_renders_in_both_languages(db, ctx, cafe):
             payload["user_id"] = owner.id
         if "user" in payload:
             payload["user"] = owner.ref
-        messages = planned(db, event(db, spec.topic, payload))
+        if spec.topic in AWAITS:
+            # Its publisher is not built yet: the event as it will write it.
+            assert spec.topic not in declared
+            raised = OutboxEvent(topic=spec.topic, payload=payload)
+            db.add(raised)
+            db.flush()
+        else:
+            raised = event(db, spec.topic, payload)
+        messages = planned(db, raised)
         mine = [m for m in messages if m.template == spec.key]
         assert mine, spec.key
         assert {m.status for m in mine} == {"queued"}, [(m.template, m.error_code, m.last_error) for m in mine]

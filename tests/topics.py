@@ -1,0 +1,54 @@
+"""The suite's own outbox topics and their handlers (TestConfig.OUTBOX_EXTRA_TOPICS), for
+the tests of the outbox itself: declared and handled here, so whichever tests run, the
+suite's app starts."""
+from __future__ import annotations
+
+from flask import has_request_context
+
+from core import outbox
+from core.outbox import Topic
+from core.providers import ProviderError
+
+TOPICS = [
+    Topic("test.ping", "a handler that records its call"),
+    Topic("test.flaky", "a handler failing the first attempts, and a steady one"),
+    Topic("test.later", "raised beside others, heard by nobody", announcement=True),
+    Topic("nobody.listens", "an announcement without a listener", announcement=True),
+    Topic("test.outward", "a local handler and one that calls an outside service"),
+    Topic("test.provider", "a handler failing the way its payload says its provider did"),
+]
+
+calls: list[tuple[str, int]] = []
+
+
+@outbox.handler("test.ping", name="tests.record_ping")
+def record_ping(session, event):
+    calls.append(("ping", event.id))
+
+
+@outbox.handler("test.flaky", name="tests.flaky")
+def flaky(session, event):
+    calls.append(("flaky", event.id))
+    if event.payload.get("fail_times", 0) >= event.attempts + 1:
+        raise RuntimeError("provider down")
+
+
+@outbox.handler("test.flaky", name="tests.steady")
+def steady(session, event):
+    calls.append(("steady", event.id))
+
+
+@outbox.handler("test.outward", name="tests.local")
+def local(session, event):
+    calls.append(("local", event.id))
+
+
+@outbox.handler("test.outward", name="tests.outward", outward=True)
+def outward(session, event):
+    calls.append(("outward in a request" if has_request_context() else "outward", event.id))
+
+
+@outbox.handler("test.provider", name="tests.provider")
+def provider(session, event):
+    calls.append(("provider", event.id))
+    raise ProviderError("liqpay", event.payload["code"], "refused", retryable=event.payload["retryable"])
