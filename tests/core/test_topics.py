@@ -45,7 +45,7 @@ def elsewhere(fn: Any) -> Any:
 
 
 @contextmanager
-def refused_start(suite_app: Flask) -> Iterator[None]:
+def refused_start(suite_app: Flask) -> Iterator[Any]:
     """create_app binds the shared session and Celery before it refuses; put them back."""
     bound_before = db_session.session_factory.kw.get("bind")
     try:
