@@ -26,7 +26,8 @@ from core.orders.models import Order, OrderFormUpload
 from core.orders.order_forms import order_forms
 from core.orders.services import Actor, change_status
 from core.staff.models import StaffUser
-from core.web import channel_label, format_uah, status_label
+from core.money import format_money
+from core.web import channel_label, status_label
 from payments.invoice_document import invoice_pdf as invoice_pdf_file
 from payments.invoices import invoices_of_order
 from payments.models import Invoice
@@ -136,7 +137,7 @@ def status_actions(order: Order, staff: StaffUser) -> tuple[list[str], list[str]
         elif order.status == states.ON_HOLD and target == states.CONFIRMED and not may_release(order, staff):
             withheld.append(gettext(
                 "Замовлення понад %(amount)s відпускає лише керівник відділу продажів (%(names)s).",
-                amount=format_uah(head_release_threshold()), names=heads_of_sales() or "—",
+                amount=format_money(head_release_threshold()), names=heads_of_sales() or "—",
             ))
         else:
             offered.append(target)

@@ -17,7 +17,7 @@ from core.orders import cart as carts
 from core.orders.promotions import ONLINE_ORDER, active_promotion, discount_of
 from core.orders.order_forms import attach_to_order
 from core.orders.services import Actor, submit_order
-from core.web import format_quantity, format_uah
+from core.money import format_money, format_quantity
 from payments.receivables import company_balance
 from portal.blueprint import bp
 from portal.forms import CartLineForm, CheckoutForm
@@ -130,12 +130,12 @@ def _money_context(company: Company, view: carts.CartView) -> dict[str, Any]:
         warning = gettext(
             "Є прострочена заборгованість %(amount)s: замовлення чекатиме рішення менеджера. "
             "Сплатіть прострочене, і його підтвердять одразу.",
-            amount=format_uah(balance.overdue),
+            amount=format_money(balance.overdue),
         )
     elif balance.uses_credit and view.total > balance.available_credit:
         warning = gettext(
             "Замовлення перевищує доступний кредит (%(amount)s): воно чекатиме рішення менеджера.",
-            amount=format_uah(balance.available_credit),
+            amount=format_money(balance.available_credit),
         )
     promotion = active_promotion(db_session, ONLINE_ORDER, kyiv_today())
     return {
