@@ -43,7 +43,6 @@ Exit 0: rate and integrity pass; 1: one failed; 2: the run itself broke.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import random
@@ -60,11 +59,13 @@ from typing import Any
 
 import psycopg
 
-from bench import pg
-from bench.cpuwatch import TICKS, parts_table, processes, service_part, spent_by_process, system_ticks
-
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+from bench.harness import (RESULTS, ROOT, arguments, code_state, log, machine, percentile, run_lock,
+                           wait_for_quiet, write_results)
+from bench.harness import pg
+from bench.harness.pg import WaitSampler
+from bench.harness.celery_worker import Worker, broker
+from bench.harness.cpuwatch import TICKS, parts_table, processes, service_part, spent_by_process, system_ticks
+from bench.harness.portal import postgres_info
 BENCH_DB = "portal_bench_sms"
 GOAL_RATE = 200.0
 DEFAULT_REDIS = "redis://127.0.0.1:6379/7"
@@ -75,10 +76,6 @@ SENDER = "OPTOVYK"
 EMULATOR_BALANCE = "10000000.00"
 STEADY_FROM = 0.05  # the steady phase starts when this share of the messages is sent
 STEADY_TO = 0.95  # ... and ends at the kill, or when this share is sent (no kill)
-
-
-def log(message: str) -> None:
-    print(f"[bench.sms {datetime.now():%H:%M:%S}] {message}", flush=True)
 
 
 # --- the data ------------------------------------------------------------------------------------
@@ -199,7 +196,6 @@ class Emulator:
 def calibrate(emulator: Emulator, calls: int, threads: int) -> dict[str, Any]:
     """The emulator alone: `calls` sendSMS from `threads` threads, each with its own client (as each
     worker process has its own keep-alive connection). The client threads run in this process."""
-    from bench.submit import percentile
     from notify.atompark.client import AtomparkClient
 
     per_thread = max(calls // threads, 1)
@@ -241,73 +237,6 @@ def calibrate(emulator: Emulator, calls: int, threads: int) -> dict[str, Any]:
 
 
 # --- the worker --------------------------------------------------------------------------------------
-
-class Worker:
-    """The Celery worker as tests/flows/test_celery_relay.py runs it: its own session, so one killpg takes
-    the main process and its whole prefork pool."""
-
-    def __init__(self, env: dict[str, str], concurrency: int, logs: Path) -> None:
-        self.env, self.concurrency, self.logs = env, concurrency, logs
-        self.process: subprocess.Popen | None = None
-        self.starts = 0
-
-    def start(self) -> subprocess.Popen:
-        self.starts += 1
-        out = (self.logs / f"worker-{self.starts}.log").open("ab")
-        self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "celery"), "-A", "wsgi:celery", "worker", "--pool", "prefork",
-             "--concurrency", str(self.concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-             "-Q", "celery", "--hostname", f"bench-sms-{self.starts}@%h"],
-            cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        return self.process
-
-    def kill(self) -> None:
-        if self.process is None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        """Warm shutdown (SIGTERM), then SIGKILL to the group if it takes too long."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # pool processes left behind, if any
-        except ProcessLookupError:
-            pass
-        if self.process.poll() is None:
-            self.process.wait(timeout=10)
-
-
-def broker(redis_url: str) -> Any:
-    from celery import Celery
-
-    # A bare client app: it only sends tasks by name to the queue the worker consumes.
-    return Celery("bench-sms", broker=redis_url, set_as_current=False)
-
-
-def wait_ready(app: Any, worker: Worker, limit_s: float = 90.0) -> float:
-    started = time.perf_counter()
-    deadline = time.monotonic() + limit_s
-    name = f"bench-sms-{worker.starts}@"
-    while time.monotonic() < deadline:
-        if worker.process and worker.process.poll() is not None:
-            raise RuntimeError(f"the worker exited with {worker.process.returncode} (log: {worker.logs})")
-        replies = app.control.ping(timeout=0.5)
-        if any(name in key for reply in replies for key in reply):
-            return time.perf_counter() - started
-    raise RuntimeError(f"the worker did not answer a ping in {limit_s:.0f} s (log: {worker.logs})")
-
 
 # --- where the CPUs went ------------------------------------------------------------------------------
 
@@ -386,7 +315,6 @@ def db_counts(conn: psycopg.Connection) -> tuple[int, int]:
 
 def run_delivery(args: argparse.Namespace, url: str, app: Any, worker: Worker, emulator: Emulator,
                  total: int, results: dict[str, Any]) -> dict[str, Any]:
-    from bench.callbacks import WaitSampler
 
     run: dict[str, Any] = {"progress": [], "jobs_sent": 0, "kill": None, "timeline": []}
     kill_planned = not args.no_kill
@@ -419,7 +347,7 @@ def run_delivery(args: argparse.Namespace, url: str, app: Any, worker: Worker, e
                 run["timeline"].append((round(now - kick, 1), sent - last_sent, timeline.tick()))
                 next_tick, last_sent = max(next_tick + 1.0, now + 0.5), sent
             if now - last_logged >= 5:
-                log(f"{now - kick:6.1f} s: {sent} sent, {pending} queued or sending")
+                log("sms_delivery", f"{now - kick:6.1f} s: {sent} sent, {pending} queued or sending")
                 last_logged = now
             if kill_planned and run["kill"] is None and (
                 (kill_at_count is not None and sent >= kill_at_count)
@@ -435,7 +363,7 @@ def run_delivery(args: argparse.Namespace, url: str, app: Any, worker: Worker, e
                 sending = conn.execute("SELECT count(*), count(DISTINCT claim) FROM message WHERE status = 'sending'").fetchone()
                 run["kill"] = {"at_s": round(killed_at - kick, 3), "epoch": killed_at, "sent_at_kill": sent_k,
                                "sending_at_kill": sending[0], "batches_in_flight": sending[1]}
-                log(f"killed the worker (SIGKILL to its process group) at {killed_at - kick:.1f} s: {sent_k} sent,"
+                log("sms_delivery", f"killed the worker (SIGKILL to its process group) at {killed_at - kick:.1f} s: {sent_k} sent,"
                     f" {sending[0]} sending in {sending[1]} batches; restarting in {args.restart_after} s")
                 time.sleep(args.restart_after)
                 worker.start()
@@ -448,7 +376,7 @@ def run_delivery(args: argparse.Namespace, url: str, app: Any, worker: Worker, e
                 break
             if time.monotonic() > deadline:
                 run["timed_out"] = True
-                log(f"time limit ({args.time_limit} s) reached with {pending} messages queued or sending")
+                log("sms_delivery", f"time limit ({args.time_limit} s) reached with {pending} messages queued or sending")
                 break
             time.sleep(args.poll)
         if steady_open:
@@ -461,7 +389,6 @@ def run_delivery(args: argparse.Namespace, url: str, app: Any, worker: Worker, e
 
 def settle_facts(url: str, run: dict[str, Any], data: dict[str, Any], received: list[dict[str, Any]],
                  batch: int) -> dict[str, Any]:
-    from bench.submit import percentile
 
     with psycopg.connect(url) as conn:
         rows = conn.execute(
@@ -769,18 +696,6 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def out_paths(out: str | None, started: datetime) -> tuple[Path, Path]:
-    if out:
-        md = Path(out)
-        return md, md.with_suffix(".json")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = f"{started:%Y-%m-%d}-issue4-sms"
-    md, n = RESULTS / f"{stem}.md", 2
-    while md.exists() or md.with_suffix(".json").exists():  # a later run the same day keeps the earlier files
-        md, n = RESULTS / f"{stem}-{n}.md", n + 1
-    return md, md.with_suffix(".json")
-
-
 # --- main ------------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -788,7 +703,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--serve-emulator"]:
         serve_emulator_forever()
         return 0
-    parser = argparse.ArgumentParser(prog="python -m bench.sms_delivery", description=__doc__.split("\n")[0])
+    parser = arguments("sms_delivery", __doc__)
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=4, help="worker processes (prefork), and as many notify.send_due tasks in the kick")
     kill = parser.add_mutually_exclusive_group()
@@ -808,18 +723,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="a Redis database of its own: it is flushed before and after")
     parser.add_argument("--poll", type=float, default=0.1, help="seconds between the bench's progress queries")
     parser.add_argument("--time-limit", type=float, default=900, help="seconds at most from the kick to settled")
-    parser.add_argument("--wait-quiet", type=int, default=300, help="wait at most this long for an idle machine")
-    parser.add_argument("--wait-lock", type=int, default=1800, help="wait this long for another bench run to end")
     parser.add_argument("--seed", type=int, default=4)
-    parser.add_argument("--keep-db", action="store_true", help=f"do not drop {BENCH_DB} at the end")
     parser.add_argument("--out", help="the Markdown result (default bench/results/<date>-issue4-sms[-n].md); .json beside")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.messages, args.calibrate, args.wait_quiet = 300, 100, 0
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from bench.callbacks import code_state, machine, run_lock
-    from bench.run import postgres_info, wait_for_quiet
-
     _lock = run_lock(args.wait_lock)
     import celery
     import redis
@@ -849,24 +760,24 @@ def main(argv: list[str] | None = None) -> int:
     }
     emulator = Emulator(args.emulator, logs)
     worker: Worker | None = None
-    app = broker(args.redis_url)
+    app = broker(args.redis_url, "sms")
     broke = False
     try:
-        log(f"creating {BENCH_DB}, migrating")
+        log("sms_delivery", f"creating {BENCH_DB}, migrating")
         pg.create_database(BENCH_DB)
         env = {**os.environ, **pg.SIGNING_KEYS, "DATABASE_URL": url}
         env.pop("REDIS_URL", None)
         pg.flask(["db-upgrade"], env, logs / "migrate.log")
         data = insert_messages(url, args.messages, args.seed)
         results["timings"].update(insert_s=round(data["insert_s"], 3), analyze_s=round(data["analyze_s"], 3))
-        log(f"{args.messages} messages inserted in {data['insert_s']:.2f} s (COPY), VACUUM ANALYZE {data['analyze_s']:.2f} s")
+        log("sms_delivery", f"{args.messages} messages inserted in {data['insert_s']:.2f} s (COPY), VACUUM ANALYZE {data['analyze_s']:.2f} s")
 
         base = emulator.start()
-        log(f"emulator ({args.emulator}) at {base}")
+        log("sms_delivery", f"emulator ({args.emulator}) at {base}")
         if args.calibrate:
             results["calibration"] = calibrate(emulator, args.calibrate, args.concurrency)
             cal = results["calibration"]
-            log(f"emulator alone: {cal['rps']:.0f} req/s from {cal['threads']} threads, p50 {cal['p50_ms']:.1f} ms,"
+            log("sms_delivery", f"emulator alone: {cal['rps']:.0f} req/s from {cal['threads']} threads, p50 {cal['p50_ms']:.1f} ms,"
                 f" p95 {cal['p95_ms']:.1f} ms, errors {cal['errors']}")
             if cal["errors"] or cal["messages_after_reset"]:
                 problems.append(f"calibration: {cal['errors']} errors, {cal['messages_after_reset']} messages after reset")
@@ -880,14 +791,14 @@ def main(argv: list[str] | None = None) -> int:
         }
         if args.batch:
             worker_env["NOTIFY_BATCH"] = str(args.batch)
-        worker = Worker(worker_env, args.concurrency, logs)
+        worker = Worker("sms", worker_env, args.concurrency, logs)
         worker.start()
-        results["timings"]["worker_ready_s"] = round(wait_ready(app, worker), 2)
-        log(f"worker ready in {results['timings']['worker_ready_s']:.1f} s ({args.concurrency} processes)")
+        results["timings"]["worker_ready_s"] = round(worker.wait_ready(app), 2)
+        log("sms_delivery", f"worker ready in {results['timings']['worker_ready_s']:.1f} s ({args.concurrency} processes)")
         busy = wait_for_quiet(args.wait_quiet)
         results["environment"]["cpu_busy_before"] = round(busy, 3)
         results["environment"]["loadavg_before"] = os.getloadavg()
-        log(f"kick: {args.concurrency} × notify.send_due (the machine was {busy:.0%} busy with other work)")
+        log("sms_delivery", f"kick: {args.concurrency} × notify.send_due (the machine was {busy:.0%} busy with other work)")
         run = run_delivery(args, url, app, worker, emulator, args.messages, results)
         results["run"] = {k: v for k, v in run.items() if k != "progress"}
         results["progress"] = run["progress"][:: max(len(run["progress"]) // 400, 1)]
@@ -899,7 +810,7 @@ def main(argv: list[str] | None = None) -> int:
         facts = settle_facts(url, run, data, received, args.batch or 50)
         results["facts"] = facts
         results["environment"]["loadavg_after"] = os.getloadavg()
-        log(f"settled: {facts.get('sent')} sent in {facts.get('kick_to_last_sent_s')} s,"
+        log("sms_delivery", f"settled: {facts.get('sent')} sent in {facts.get('kick_to_last_sent_s')} s,"
             f" {facts.get('rate_overall')}/s overall, {facts.get('rate_without_pause')}/s without the pause,"
             f" steady {(facts.get('steady') or {}).get('rate')}/s; emulator got {facts['emulator_received']},"
             f" duplicates {facts['duplicates']}, lost {facts['lost']}, outcome_unknown {facts['outcome_unknown']}"
@@ -925,12 +836,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep_db:
             pg.drop_database(BENCH_DB)
     results["verdicts"] = verdicts(results)
-    md_path, json_path = out_paths(args.out, stamp)
-    md_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str) + "\n")
-    md_path.write_text(markdown(results))
-    print(markdown(results))
-    log(f"written {md_path} and {json_path.name}; logs in {logs}")
+    md_path, json_path = write_results(results, f"{stamp:%Y-%m-%d}-issue4-sms", markdown, args.out)
+    print(md_path.read_text())
+    log("sms_delivery", f"written {md_path} and {json_path.name}; logs in {logs}")
     if broke:
         return 2
     return 0 if all(results["verdicts"].values()) else 1

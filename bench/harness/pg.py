@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "portal_bench"
 # The app refuses to start without real signing keys (core/signing_keys.py); these sign
@@ -24,7 +25,14 @@ SIGNING_KEYS = {
 
 
 def admin_url() -> str:
-    return os.environ.get("BENCH_DATABASE_URL") or DEFAULT_ADMIN_URL
+    """The server's maintenance database: BENCH_DATABASE_URL, else the server DATABASE_URL
+    names (the benches create and drop databases of their own beside it), else the local one."""
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url.startswith("postgresql"):
+        return urlunsplit(urlsplit(database_url)._replace(path="/postgres", query=""))
+    return DEFAULT_ADMIN_URL
 
 
 def bench_url(name: str = BENCH_DB) -> str:
@@ -200,3 +208,38 @@ def submitted_orders(keys: list[str], name: str = BENCH_DB) -> tuple[int, int, i
     """
     with psycopg.connect(bench_url(name)) as conn:
         return conn.execute(sql, (keys,)).fetchone()
+
+
+class WaitSampler:
+    """Every 50 ms: the bench database's active backends by wait event (lock waits show here)."""
+
+    def __init__(self, database_url: str, interval: float = 0.05) -> None:
+        self.database_url, self.interval = database_url, interval
+        self.samples = 0
+        self.counts: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        sql = """SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU'), count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() GROUP BY 1"""
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            while not self._stop.wait(self.interval):
+                self.samples += 1
+                for event, n in conn.execute(sql):
+                    self.counts[event] = self.counts.get(event, 0) + n
+
+    def stop(self) -> dict:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        samples = max(self.samples, 1)
+        return {
+            "samples": self.samples,
+            "interval_s": self.interval,
+            "active_backends_mean": round(sum(self.counts.values()) / samples, 2),
+            "by_event_mean_backends": {k: round(v / samples, 3)
+                                       for k, v in sorted(self.counts.items(), key=lambda kv: -kv[1])},
+        }

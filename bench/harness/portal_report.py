@@ -1,12 +1,8 @@
-"""The results table: printed, and written as Markdown beside a JSON of the raw numbers."""
+"""The portal figures' goals (issue 2) and their results table, for bench.catalog, bench.excel and bench.submit."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 CATALOG_P95_MS = 100.0
 CATALOG_HELLO_SHARE = 0.2
@@ -116,7 +112,8 @@ def judge(results: dict) -> list[dict]:
 def markdown(results: dict) -> str:
     env = results["environment"]
     lines = [
-        f"# Benchmark: issue 2 (catalog, submit, Excel upload, queries per page) — {results['started_at']}",
+        f"# Benchmark: {results['title']} — {results['started_at']}" + (" (--quick: a check, not a measurement)"
+                                                                      if results.get("quick") else ""),
         "",
         "## Where it ran",
         "",
@@ -127,10 +124,10 @@ def markdown(results: dict) -> str:
         f" synchronous_commit {env['postgres']['synchronous_commit']})",
         f"- gunicorn {env['gunicorn_version']}: {env['workers']}, the same settings for the portal and for hello;"
         f" Python {env['python']}",
-        f"- load: {env['wrk_version']}, {env['wrk']}; the submit and Excel clients are Python (http.client,"
-        " keep-alive) in the benchmark process",
+        f"- load: {env['wrk_version']}, {env.get('wrk', 'not used')}; the submit and Excel clients are Python"
+        " (http.client, keep-alive) in the benchmark process",
         f"- {env['broker']}",
-        f"- catalog listing cache: CATALOG_CACHE_SECONDS={env.get('catalog_cache_seconds')} (rendered listings kept"
+        f"- catalog listing cache: CATALOG_CACHE_SECONDS={env.get('catalog_cache_seconds', 'as configured')} (rendered listings kept"
         " per worker; the product's default) for every scenario, and 0 for the second pass over the pages",
         "- the load generator, gunicorn and PostgreSQL share the same CPUs: absolute numbers are this"
         " machine's, and one run may differ from the next by some percent",
@@ -194,8 +191,9 @@ def markdown(results: dict) -> str:
                 f" {_fmt(run['p50_ms'], 2)} | {_fmt(run['p95_ms'], 2)} | {_fmt(run['p99_ms'], 2)} |"
                 f" {sum(run['errors'].values())} | {_other(run)} | {ratio} | {goal['verdict'] if goal else '—'} |"
             )
-    lines += ["", "Throughput against the floor (hello):", ""]
     hello = results.get("wrk_results", {}).get("hello")
+    if hello:
+        lines += ["", "Throughput against the floor (hello):", ""]
     for name in ("catalog", "category", "search", "sku"):
         run = results.get("wrk_results", {}).get(name)
         if run and hello:
@@ -224,26 +222,5 @@ def markdown(results: dict) -> str:
     problems = results.get("problems") or []
     if problems:
         lines += ["", "## Problems seen during the run", ""] + [f"- {p}" for p in problems]
-    exploration = results.get("exploration")
-    if exploration:
-        lines += ["", "## Exploration: gunicorn worker class (shorter runs, same wrk settings)", "",
-                  "| worker class | path | req/s | p50 ms | p95 ms | errors | other CPU |",
-                  "|---|---|---:|---:|---:|---:|---:|"]
-        for row in exploration:
-            lines.append(f"| {row['workers']} | `{unquote(row['path'])}` | {_fmt(row['rps'])} | {_fmt(row['p50_ms'], 2)} |"
-                         f" {_fmt(row['p95_ms'], 2)} | {row['errors']} | {_other(row)} |")
     lines += ["", f"Raw numbers: `{results['json_name']}`. Total benchmark time {results['timings']['total_s']:.0f} s.", ""]
     return "\n".join(lines)
-
-
-def write(results: dict, stem: str) -> tuple[Path, Path]:
-    RESULTS.mkdir(exist_ok=True)
-    md_path, json_path = RESULTS / f"{stem}.md", RESULTS / f"{stem}.json"
-    n = 2
-    while md_path.exists() or json_path.exists():  # a second run the same day keeps the first
-        md_path, json_path = RESULTS / f"{stem}-{n}.md", RESULTS / f"{stem}-{n}.json"
-        n += 1
-    results["json_name"] = json_path.name
-    json_path.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str) + "\n")
-    md_path.write_text(markdown(results))
-    return md_path, json_path
