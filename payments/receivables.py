@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from core.clock import kyiv_today
 from core.customers.models import Company
 from core.errors import DomainError
-from core.money import ZERO, money
+from core.money import ZERO, format_money, money
 from core.orders import signals, states
 from core.orders.models import Order, OrderStatusChange
 from core.orders.services import Actor, change_status, hold_order, release_hold
@@ -194,6 +194,6 @@ def decide_hold(session: Session, order: Order, staff: StaffUser, release: bool,
         raise DomainError(gettext("Вкажіть причину рішення."), field="reason")
     if release and not may_release(order, staff):
         raise DomainError(
-            gettext("Замовлення понад %(amount)s грн відпускає керівник відділу продажів.", amount=head_release_threshold())
+            gettext("Замовлення понад %(amount)s відпускає керівник відділу продажів.", amount=format_money(head_release_threshold()))
         )
     change_status(session, order, states.CONFIRMED if release else states.CANCELLED, Actor.of(staff), reason)

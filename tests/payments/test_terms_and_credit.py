@@ -96,7 +96,7 @@ def test_overdue_debt_puts_an_order_on_hold_and_a_big_release_takes_the_head_of_
     assert held.status == "on_hold" and "Прострочена заборгованість 300,00\u00a0грн" in held.history[-1].note
     app.config["CREDIT_RELEASE_HEAD_ABOVE"] = "100.00"
     try:
-        with pytest.raises(DomainError):
+        with pytest.raises(DomainError, match="понад 100,00\u00a0грн відпускає керівник"):
             decide_hold(db, held, make_staff("manager"), release=True, reason="Знаю клієнта")
         decide_hold(db, held, make_staff("head_of_sales"), release=False, reason="Спершу борг")
     finally:
