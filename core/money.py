@@ -18,6 +18,12 @@ def money(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def in_whole_cents(amount: Decimal) -> bool:
+    """Money from outside (a bank statement, an acquirer's notice) with a fraction of a kopeck
+    is refused, never rounded: no bank sends one, so it is a misread number or a bug."""
+    return amount == amount.quantize(CENT)
+
+
 def vat_included(gross: Decimal, rate_percent: Decimal) -> Decimal:
     """The VAT part of a VAT-inclusive amount (Ukrainian prices are quoted with VAT)."""
     if not rate_percent:
