@@ -36,7 +36,7 @@ def order_form(skus: list[str], lines: int = 500, seed: int = 7) -> bytes:
 
 
 def run_excel(host: str, port: int, customer: pg.Customer, lines: int = 500, repeats: int = 20) -> dict:
-    skus = pg.orderable_skus(customer.price_type_id)
+    skus = pg.orderable(customer.price_type_id, "sku")
     content = order_form(skus, lines)
     client = Client(host, port)
     try:

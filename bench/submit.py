@@ -82,7 +82,7 @@ def run_submit(
     host: str, port: int, customers: list[pg.Customer], submits: int = 40, lines: int = 20, time_limit_s: float = 600
 ) -> dict:
     pg.clear_carts([c.user_id for c in customers])
-    products = {c.price_type_id: pg.orderable_product_ids(c.price_type_id) for c in customers}
+    products = {c.price_type_id: pg.orderable(c.price_type_id) for c in customers}
     runs = [CustomerRun(c) for c in customers]
     start = threading.Barrier(len(runs))
     deadline = time.monotonic() + time_limit_s

@@ -143,18 +143,10 @@ def ordering_customers(how_many: int, name: str = BENCH_DB) -> list[Customer]:
     return picked[:how_many]
 
 
-def orderable_product_ids(price_type_id: int, name: str = BENCH_DB) -> list[int]:
-    sql = """
-        SELECT p.id FROM product p JOIN price pr ON pr.product_id = p.id AND pr.price_type_id = %s
-        WHERE p.is_active ORDER BY p.id
-    """
-    with psycopg.connect(bench_url(name)) as conn:
-        return [row[0] for row in conn.execute(sql, (price_type_id,))]
-
-
-def orderable_skus(price_type_id: int, name: str = BENCH_DB) -> list[str]:
-    sql = """
-        SELECT p.sku FROM product p JOIN price pr ON pr.product_id = p.id AND pr.price_type_id = %s
+def orderable(price_type_id: int, column: str = "id", name: str = BENCH_DB) -> list:
+    """The ids (or `column`: "sku") of the active products priced for this price type."""
+    sql = f"""
+        SELECT p.{column} FROM product p JOIN price pr ON pr.product_id = p.id AND pr.price_type_id = %s
         WHERE p.is_active ORDER BY p.id
     """
     with psycopg.connect(bench_url(name)) as conn:

@@ -38,45 +38,31 @@ def _loadavg(values: Any) -> str:
     return "/".join(f"{v:.2f}" for v in values) if values else "—"
 
 
+def _page_goal(name: str, run: dict, hello: dict | None) -> dict:
+    ratio = run["rps"] / hello["rps"] if hello and hello["rps"] else None
+    ok_p95 = run["p95_ms"] < CATALOG_P95_MS
+    ok_ratio = ratio is not None and ratio >= CATALOG_HELLO_SHARE
+    clean = not run.get("problems")
+    return {
+        "scenario": name,
+        "goal": f"p95 < {CATALOG_P95_MS:.0f} ms and req/s >= {CATALOG_HELLO_SHARE:.0%} of hello",
+        "measured": f"p95 {run['p95_ms']:.1f} ms, {run['rps']:.0f} req/s = {ratio:.1%} of hello"
+        if ratio is not None else f"p95 {run['p95_ms']:.1f} ms",
+        "pass": ok_p95 and ok_ratio and clean,
+        "verdict": ("PASS" if ok_p95 and ok_ratio and clean else "FAIL") + f" (p95 {'ok' if ok_p95 else 'FAIL'},"
+                   f" x/hello {'ok' if ok_ratio else 'FAIL'}{'' if clean else ', wrong answers'})",
+        "detail": {"p95_ok": ok_p95, "ratio_ok": ok_ratio, "ratio": ratio, "clean": clean},
+    }
+
+
 def judge(results: dict) -> list[dict]:
     """Each goal of the issue with what was measured and PASS/FAIL."""
     goals: list[dict] = []
     wrk = results.get("wrk_results", {})
     hello = wrk.get("hello")
-    for name in ("catalog", "category", "search", "sku"):
-        run = wrk.get(name)
-        if not run:
-            continue
-        ratio = run["rps"] / hello["rps"] if hello and hello["rps"] else None
-        ok_p95 = run["p95_ms"] < CATALOG_P95_MS
-        ok_ratio = ratio is not None and ratio >= CATALOG_HELLO_SHARE
-        clean = not run.get("problems")
-        goals.append({
-            "scenario": name,
-            "goal": f"p95 < {CATALOG_P95_MS:.0f} ms and req/s >= {CATALOG_HELLO_SHARE:.0%} of hello",
-            "measured": f"p95 {run['p95_ms']:.1f} ms, {run['rps']:.0f} req/s = {ratio:.1%} of hello"
-            if ratio is not None else f"p95 {run['p95_ms']:.1f} ms",
-            "pass": ok_p95 and ok_ratio and clean,
-            "verdict": ("PASS" if ok_p95 and ok_ratio and clean else "FAIL") + f" (p95 {'ok' if ok_p95 else 'FAIL'},"
-                       f" x/hello {'ok' if ok_ratio else 'FAIL'}{'' if clean else ', wrong answers'})",
-            "detail": {"p95_ok": ok_p95, "ratio_ok": ok_ratio, "ratio": ratio, "clean": clean},
-        })
-    uncached = results.get("wrk_uncached") or {}
-    for name, run in uncached.items():
-        ratio = run["rps"] / hello["rps"] if hello and hello["rps"] else None
-        ok_p95 = run["p95_ms"] < CATALOG_P95_MS
-        ok_ratio = ratio is not None and ratio >= CATALOG_HELLO_SHARE
-        clean = not run.get("problems")
-        goals.append({
-            "scenario": f"{name}, cache off",
-            "goal": f"p95 < {CATALOG_P95_MS:.0f} ms and req/s >= {CATALOG_HELLO_SHARE:.0%} of hello",
-            "measured": f"p95 {run['p95_ms']:.1f} ms, {run['rps']:.0f} req/s = {ratio:.1%} of hello"
-            if ratio is not None else f"p95 {run['p95_ms']:.1f} ms",
-            "pass": ok_p95 and ok_ratio and clean,
-            "verdict": ("PASS" if ok_p95 and ok_ratio and clean else "FAIL") + f" (p95 {'ok' if ok_p95 else 'FAIL'},"
-                       f" x/hello {'ok' if ok_ratio else 'FAIL'}{'' if clean else ', wrong answers'})",
-            "informative": True,
-        })
+    goals += [_page_goal(name, wrk[name], hello) for name in ("catalog", "category", "search", "sku") if wrk.get(name)]
+    goals += [{**_page_goal(name, run, hello), "scenario": f"{name}, cache off", "informative": True}
+              for name, run in (results.get("wrk_uncached") or {}).items()]
     submit = results.get("submit")
     if submit:
         goals.append({
