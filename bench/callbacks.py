@@ -66,11 +66,11 @@ from urllib.parse import parse_qs, urlencode
 
 import psycopg
 
-from bench.harness import (OTHER_CPU_WARN, RESULTS, ROOT, arguments, code_state, latency_stats, log, machine,
+from bench.harness import (OTHER_CPU_WARN, RESULTS, ROOT, arguments, code_state, figure, latency_stats, log, machine,
                            percentile, run_lock, wait_for_quiet, write_results)
 from bench.harness import pg
-from bench.harness.pg import WaitSampler
 from bench.harness.celery_worker import Worker, broker
+from bench.harness.pg import WaitSampler
 from bench.harness.cpuwatch import TICKS, parts_table, processes, service_part, spent_by_process, system_ticks
 from bench.harness.portal import postgres_info, server_env as portal_env
 from bench.harness.server import HOST, Gunicorn, WorkerSettings
@@ -733,19 +733,11 @@ def verify(database_url: str, callbacks: list[Callback], all_checkouts: list[Che
 
 # --- the report ------------------------------------------------------------------------------------------
 
-def _fmt(value: object, digits: int = 2) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}".replace(",", " ")
-    return str(value)
-
-
 def _row(label: str, run: dict, cpu: str = "—", goal: str = "", result: str = "") -> str:
     if not run.get("requests"):
         return f"| {label} | 0 | — | — | — | — | — | — | — | {cpu} | {goal} | {result} |"
-    return (f"| {label} | {run['requests']} | {_fmt(run.get('rps'), 1)} | {_fmt(run['p50_ms'])} | {_fmt(run['p95_ms'])} |"
-            f" {_fmt(run['p99_ms'])} | {_fmt(run['max_ms'])} | {_fmt(run.get('errors', '—'))} | {cpu} | {goal} | {result} |")
+    return (f"| {label} | {run['requests']} | {figure(run.get('rps'), 1)} | {figure(run['p50_ms'], 2)} | {figure(run['p95_ms'], 2)} |"
+            f" {figure(run['p99_ms'], 2)} | {figure(run['max_ms'], 2)} | {figure(run.get('errors', '—'), 2)} | {cpu} | {goal} | {result} |")
 
 
 def markdown(results: dict) -> str:
@@ -859,19 +851,19 @@ def _drain_lines(load: dict) -> list[str]:
             "",
             "| | count | p50 ms | p95 ms | p99 ms | max ms |",
             "|---|---:|---:|---:|---:|---:|",
-            f"| send → applied | {st['requests']} | {_fmt(st['p50_ms'])} | {_fmt(st['p95_ms'])} | {_fmt(st['p99_ms'])} |"
-            f" {_fmt(st['max_ms'])} |",
+            f"| send → applied | {st['requests']} | {figure(st['p50_ms'], 2)} | {figure(st['p95_ms'], 2)} | {figure(st['p99_ms'], 2)} |"
+            f" {figure(st['max_ms'], 2)} |",
         ]
         if at.get("requests"):
-            lines.append(f"| answer → applied | {at['requests']} | {_fmt(at['p50_ms'])} | {_fmt(at['p95_ms'])} |"
-                         f" {_fmt(at['p99_ms'])} | {_fmt(at['max_ms'])} |")
+            lines.append(f"| answer → applied | {at['requests']} | {figure(at['p50_ms'], 2)} | {figure(at['p95_ms'], 2)} |"
+                         f" {figure(at['p99_ms'], 2)} | {figure(at['max_ms'], 2)} |")
         lines += ["",
                   f"{applied['applied']} of {applied['callbacks']} payments applied; {applied['applied_before_answer']}"
                   " before their callback's answer had arrived. Send → applied p50 over the first tenth of the run"
-                  f" {_fmt(applied.get('first_tenth_p50_ms'), 1)} ms, over the last tenth"
-                  f" {_fmt(applied.get('last_tenth_p50_ms'), 1)} ms; the worker applied"
-                  f" {_fmt(applied.get('apply_rate_per_s'), 1)} payments/s (first send to last applied), gunicorn"
-                  f" answered {_fmt(load.get('rps'), 1)} requests/s. Tasks waiting in Redis at the last answer:"
+                  f" {figure(applied.get('first_tenth_p50_ms'), 1)} ms, over the last tenth"
+                  f" {figure(applied.get('last_tenth_p50_ms'), 1)} ms; the worker applied"
+                  f" {figure(applied.get('apply_rate_per_s'), 1)} payments/s (first send to last applied), gunicorn"
+                  f" answered {figure(load.get('rps'), 1)} requests/s. Tasks waiting in Redis at the last answer:"
                   f" {load.get('celery_queue_at_last_answer', '—')}.", ""]
     if drained:
         first = drained.get("at_last_answer") or {}
@@ -879,9 +871,9 @@ def _drain_lines(load: dict) -> list[str]:
         lines += [
             f"Drain: at the last answer {first.get('pending', '—')} outbox events were pending"
             f" ({first.get('pending_notices', '—')} of them notices). The last `{NOTICE_TOPIC}` was processed"
-            f" **{_fmt(drained.get('notices_drained_after_last_answer_s'))} s** after the last answer, the last event"
+            f" **{figure(drained.get('notices_drained_after_last_answer_s'), 2)} s** after the last answer, the last event"
             f" of all (those the handlers raised: {', '.join(f'{k} {v}' for k, v in (ev.get('by_topic') or {}).items())})"
-            f" **{_fmt(drained.get('all_drained_after_last_answer_s'))} s** after it"
+            f" **{figure(drained.get('all_drained_after_last_answer_s'), 2)} s** after it"
             f" ({'drained' if drained.get('drained') else 'NOT drained'} within the {drained.get('limit_s')} s limit;"
             f" events delivered more than once: {ev.get('all_retried', '—')}, notices {ev.get('notices_retried', '—')}).",
             "",
@@ -890,8 +882,8 @@ def _drain_lines(load: dict) -> list[str]:
         if waited:
             lines += [
                 "From an event's commit to its delivery (`processed_at - created_at`): "
-                + "; ".join(f"{label.replace('_', ' ')} ({w['events']}): p50 {_fmt(w['p50_ms'], 0)} ms,"
-                            f" p95 {_fmt(w['p95_ms'], 0)} ms, max {_fmt(w['max_ms'], 0)} ms"
+                + "; ".join(f"{label.replace('_', ' ')} ({w['events']}): p50 {figure(w['p50_ms'], 0)} ms,"
+                            f" p95 {figure(w['p95_ms'], 0)} ms, max {figure(w['max_ms'], 0)} ms"
                             for label, w in waited.items() if w.get("events"))
                 + ".", ""]
     return lines
@@ -917,7 +909,7 @@ def _cpu_lines(load: dict) -> list[str]:
         cells = []
         for _, cpu in rows:
             part = cpu["parts"].get(group)
-            cells.append(f"{part['share_of_all_cpus']:.0%} | {_fmt(part['cpu_ms_per_callback'])}" if part else "— | —")
+            cells.append(f"{part['share_of_all_cpus']:.0%} | {figure(part['cpu_ms_per_callback'], 2)}" if part else "— | —")
         lines.append(f"| {group} | " + " | ".join(cells) + " |")
     lines.append("| all busy (iowait apart) | " + " | ".join(
         f"{cpu['busy_share']:.0%} (iowait {cpu.get('iowait_share', 0):.0%}) | —" for _, cpu in rows) + " |")
@@ -959,9 +951,9 @@ def _service_lines(results: dict) -> list[str]:
         _row("first deliveries", svc.get("originals", {})),
         _row("duplicates", svc.get("duplicates", {})),
         "",
-        *([f"Service pass applied: send → applied p50 {_fmt(svc['applied']['send_to_applied'].get('p50_ms'))} ms,"
-           f" p95 {_fmt(svc['applied']['send_to_applied'].get('p95_ms'))} ms; the last notice processed"
-           f" {_fmt((svc.get('drain') or {}).get('notices_drained_after_last_answer_s'))} s after the last answer.", ""]
+        *([f"Service pass applied: send → applied p50 {figure(svc['applied']['send_to_applied'].get('p50_ms'), 2)} ms,"
+           f" p95 {figure(svc['applied']['send_to_applied'].get('p95_ms'), 2)} ms; the last notice processed"
+           f" {figure((svc.get('drain') or {}).get('notices_drained_after_last_answer_s'))} s after the last answer.", ""]
           if (svc.get("applied") or {}).get("send_to_applied", {}).get("requests") else []),
     ]
 
@@ -978,8 +970,8 @@ def _attempt_lines(results: dict) -> list[str]:
                   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for a in attempts:
             lines.append(f"| {a['attempt']}{' (used)' if a['attempt'] == used else ''} | {a['requests']} |"
-                         f" {_fmt(a['rps'], 1)} | {_fmt(a['p50_ms'])} | {_fmt(a['p95_ms'])} | {_fmt(a['p99_ms'])} |"
-                         f" {_fmt(a['max_ms'])} | {a['errors']} | {a['cpu']['other_cpu_share']:.0%} |"
+                         f" {figure(a['rps'], 1)} | {figure(a['p50_ms'], 2)} | {figure(a['p95_ms'], 2)} | {figure(a['p99_ms'], 2)} |"
+                         f" {figure(a['max_ms'], 2)} | {a['errors']} | {a['cpu']['other_cpu_share']:.0%} |"
                          f" {a.get('cpu_busy_before', 0):.0%} |")
         lines.append("")
     return lines

@@ -59,11 +59,11 @@ from typing import Any
 
 import psycopg
 
-from bench.harness import (RESULTS, ROOT, arguments, code_state, log, machine, percentile, run_lock,
+from bench.harness import (RESULTS, ROOT, arguments, code_state, figure, log, machine, percentile, run_lock,
                            wait_for_quiet, write_results)
 from bench.harness import pg
-from bench.harness.pg import WaitSampler
 from bench.harness.celery_worker import Worker, broker
+from bench.harness.pg import WaitSampler
 from bench.harness.cpuwatch import TICKS, parts_table, processes, service_part, spent_by_process, system_ticks
 from bench.harness.portal import postgres_info
 BENCH_DB = "portal_bench_sms"
@@ -511,16 +511,6 @@ def settle_facts(url: str, run: dict[str, Any], data: dict[str, Any], received: 
 
 # --- the report --------------------------------------------------------------------------------------------
 
-def _f(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}".replace(",", " ")
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", " ")
-    return str(value)
-
-
 def verdicts(results: dict[str, Any]) -> dict[str, bool]:
     f = results.get("facts") or {}
     total = results["messages"]
@@ -554,7 +544,7 @@ def markdown(results: dict[str, Any]) -> str:
     ok = lambda flag: "PASS" if flag else "FAIL"
     cal = results.get("calibration")
     lines = [
-        f"# Issue 4: {_f(results['messages'])} SMS through a Celery worker to the Atompark emulator"
+        f"# Issue 4: {figure(results['messages'])} SMS through a Celery worker to the Atompark emulator"
         f" — {results['started_at']}",
         "",
         f"Command: `{results['command']}` · commit {env['code']['commit']}"
@@ -577,7 +567,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"- kick: {results['concurrency']} × `notify.send_due` (one per worker process); then `jobs.run(\"notify.send\")`"
         f" (recover_abandoned + send, what beat sends in production every 5 s) every {results['job_every_s']:g} s"
         f" from the bench until nothing is queued or sending ({run.get('jobs_sent', 0)} sent); beat is not started",
-        f"- data: {_f(results['messages'])} `message` rows (sms, template bench, queued, due now, +38067… numbers all"
+        f"- data: {figure(results['messages'])} `message` rows (sms, template bench, queued, due now, +38067… numbers all"
         f" different, a unique Ukrainian body each, UCS-2 {results['body_chars']} characters = 2 parts, e.g."
         f" «{results['body_example']}») in one COPY: **{results.get('timings', {}).get('insert_s', 0):.2f} s**"
         f" (+ VACUUM ANALYZE {results.get('timings', {}).get('analyze_s', 0):.2f} s), not part of the delivery figure",
@@ -585,14 +575,14 @@ def markdown(results: dict[str, Any]) -> str:
     if kill:
         lines.append(
             f"- kill: SIGKILL to the worker's process group at {kill['at_s']:.1f} s after the kick"
-            f" ({_f(kill['sent_at_kill'])} sent, {kill['sending_at_kill']} rows `sending` in {kill['batches_in_flight']} claimed batches), the same"
+            f" ({figure(kill['sent_at_kill'])} sent, {kill['sending_at_kill']} rows `sending` in {kill['batches_in_flight']} claimed batches), the same"
             f" command again {results['restart_after_s']:g} s later; the killed tasks stay unacknowledged in Redis"
             " (visibility timeout 1 h), so delivery resumes through the periodic job")
     else:
         lines.append("- no kill (`--no-kill`): the clean throughput")
     if cal:
         lines.append(
-            f"- emulator calibration (no worker, no database): {_f(cal['calls'])} sendSMS from {cal['threads']} client"
+            f"- emulator calibration (no worker, no database): {figure(cal['calls'])} sendSMS from {cal['threads']} client"
             f" threads ({cal['where']}): **{cal['rps']:.0f} req/s**, p50 {cal['p50_ms']:.1f} ms, p95 {cal['p95_ms']:.1f} ms,"
             f" errors {cal['errors']}")
     lines += [
@@ -601,26 +591,26 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "| figure | value |",
         "|---|---:|",
-        f"| kick → first sent | {_f(f.get('kick_to_first_sent_s'), 2)} s |",
-        f"| kick → last sent | {_f(f.get('kick_to_last_sent_s'), 1)} s |",
+        f"| kick → first sent | {figure(f.get('kick_to_first_sent_s'), 2)} s |",
+        f"| kick → last sent | {figure(f.get('kick_to_last_sent_s'), 1)} s |",
     ]
     if kill:
         lines += [
-            f"| worker killed at | {kill['at_s']:.1f} s ({_f(kill['sent_at_kill'])} sent) |",
-            f"| pause: kill → first message sent after the restart | {_f(f.get('pause_s'), 1)} s |",
-            f"| kick → last sent, without the pause | {_f(f.get('kick_to_last_without_pause_s'), 1)} s |",
+            f"| worker killed at | {kill['at_s']:.1f} s ({figure(kill['sent_at_kill'])} sent) |",
+            f"| pause: kill → first message sent after the restart | {figure(f.get('pause_s'), 1)} s |",
+            f"| kick → last sent, without the pause | {figure(f.get('kick_to_last_without_pause_s'), 1)} s |",
         ]
     steady = f.get("steady") or {}
     lines += [
-        f"| **messages/s overall** (sent ÷ kick → last sent) | **{_f(f.get('rate_overall'), 0)}** |",
+        f"| **messages/s overall** (sent ÷ kick → last sent) | **{figure(f.get('rate_overall'), 0)}** |",
     ]
     if kill:
-        lines.append(f"| **messages/s without the kill pause** | **{_f(f.get('rate_without_pause'), 0)}** |")
+        lines.append(f"| **messages/s without the kill pause** | **{figure(f.get('rate_without_pause'), 0)}** |")
     lines += [
         f"| messages/s steady ({STEADY_FROM:.0%} sent → {steady.get('until', '')}: {steady.get('from_s', 0):.1f} →"
-        f" {steady.get('to_s', 0):.1f} s, {_f(steady.get('messages'))} messages) | {_f(steady.get('rate'), 0)} |",
-        f"| time from the kick to sent, p50 / p95 | {_f((f.get('kick_to_sent_ms') or {}).get('p50'))} /"
-        f" {_f((f.get('kick_to_sent_ms') or {}).get('p95'))} ms |",
+        f" {steady.get('to_s', 0):.1f} s, {figure(steady.get('messages'))} messages) | {figure(steady.get('rate'), 0)} |",
+        f"| time from the kick to sent, p50 / p95 | {figure((f.get('kick_to_sent_ms') or {}).get('p50'))} /"
+        f" {figure((f.get('kick_to_sent_ms') or {}).get('p95'))} ms |",
     ]
     per = f.get("per_message_ms")
     if per:
@@ -638,26 +628,26 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "| check | value | must be |",
         "|---|---:|---|",
-        f"| SMS the emulator accepted | {_f(f.get('emulator_received'))} | |",
-        f"| distinct bodies among them | {_f(f.get('distinct_bodies'))} | |",
-        f"| duplicates (copies beyond the first of a body) | **{_f(f.get('duplicates'))}** | 0 |",
-        f"| lost (never received, not `outcome_unknown`) | **{_f(f.get('lost'))}** | 0 |",
-        f"| `sent` in the database but never received | {_f(f.get('sent_not_received'))} | 0 |",
-        f"| failed `outcome_unknown` (of them received by the emulator) | {_f(f.get('outcome_unknown'))}"
-        f" ({_f(f.get('outcome_unknown_received'))}) | at most one per batch in flight at the kill"
+        f"| SMS the emulator accepted | {figure(f.get('emulator_received'))} | |",
+        f"| distinct bodies among them | {figure(f.get('distinct_bodies'))} | |",
+        f"| duplicates (copies beyond the first of a body) | **{figure(f.get('duplicates'))}** | 0 |",
+        f"| lost (never received, not `outcome_unknown`) | **{figure(f.get('lost'))}** | 0 |",
+        f"| `sent` in the database but never received | {figure(f.get('sent_not_received'))} | 0 |",
+        f"| failed `outcome_unknown` (of them received by the emulator) | {figure(f.get('outcome_unknown'))}"
+        f" ({figure(f.get('outcome_unknown_received'))}) | at most one per batch in flight at the kill"
         f" ({(kill or {}).get('batches_in_flight', 0)}) |",
         f"| bodies not ours / wrong phone / provider_id ≠ the emulator's campaign id | {f.get('not_ours', '—')} /"
         f" {f.get('wrong_phone', '—')} / {f.get('provider_id_mismatch', '—')} | 0 / 0 / 0 |",
-        "| final status in the database | " + ", ".join(f"{k} {_f(n)}" for k, n in (f.get("statuses") or {}).items())
+        "| final status in the database | " + ", ".join(f"{k} {figure(n)}" for k, n in (f.get("statuses") or {}).items())
         + " | sent + outcome_unknown = all |",
-        "| attempts per message | " + ", ".join(f"{k}: {_f(n)}" for k, n in (f.get("attempts") or {}).items()) + " | |",
+        "| attempts per message | " + ", ".join(f"{k}: {figure(n)}" for k, n in (f.get("attempts") or {}).items()) + " | |",
     ]
     cpu = run.get("cpu_steady")
     if cpu:
         lines += [
             "",
             f"## Where the CPUs went ({'kick → kill' if kill else 'kick → settled'}: {cpu['wall_s']:.1f} s,"
-            f" {_f(cpu['messages'])} messages sent, {cpu['cpus']} CPUs)",
+            f" {figure(cpu['messages'])} messages sent, {cpu['cpus']} CPUs)",
             "",
             f"Busy {cpu['busy_share']:.0%} of all CPUs, iowait {cpu['iowait_share']:.0%}, steal {cpu['steal_share']:.0%}.",
             "",
@@ -665,7 +655,7 @@ def markdown(results: dict[str, Any]) -> str:
             "|---|---:|---:|---:|",
         ]
         for part, p in cpu["parts"].items():
-            lines.append(f"| {part} | {p['cpu_s']:.1f} | {p['share_of_all_cpus']:.0%} | {_f(p['cpu_ms_per_message'], 2)} |")
+            lines.append(f"| {part} | {p['cpu_s']:.1f} | {p['share_of_all_cpus']:.0%} | {figure(p['cpu_ms_per_message'], 2)} |")
         if cpu.get("other_processes_seen"):
             lines += ["", "Other processes seen using CPU (alive at the end; CPU s): " + "; ".join(
                 f"`{cmd.strip()}` {t:.1f}" for cmd, t in cpu["other_processes_seen"].items()) + "."]
@@ -684,7 +674,7 @@ def markdown(results: dict[str, Any]) -> str:
         "## Verdict",
         "",
         f"- rate ≥ {GOAL_RATE:.0f}/s ({'without the kill pause' if kill else 'overall'}):"
-        f" {ok(v.get('rate'))} ({_f(f.get('rate_without_pause'), 0)}/s)",
+        f" {ok(v.get('rate'))} ({figure(f.get('rate_without_pause'), 0)}/s)",
         f"- none twice: {ok(v.get('none_twice'))}; none lost: {ok(v.get('none_lost'))}; every message sent or"
         f" `outcome_unknown`: {ok(v.get('all_settled'))}; `outcome_unknown` at most one per abandoned batch:"
         f" {ok(v.get('outcome_unknown_bounded'))}; emulator and database agree: {ok(v.get('consistent'))}",

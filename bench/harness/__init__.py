@@ -146,6 +146,17 @@ def latency_stats(values_ms: list[float]) -> dict:
     }
 
 
+def figure(value: Any, digits: int = 1) -> str:
+    """A number as the results' tables write it: "1 234.5", "—" for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}".replace(",", " ")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", " ")
+    return str(value)
+
+
 def write_results(results: dict, stem: str, markdown: Callable[[dict], str], out: str | None = None) -> tuple[Path, Path]:
     """bench/results/<stem>.md and .json (a later run the same day gets -2, -3, ...:
     nothing is overwritten), or `out` and its .json."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
+from bench.harness import figure
+
 CATALOG_P95_MS = 100.0
 CATALOG_HELLO_SHARE = 0.2
 SUBMIT_P95_MS = 150.0
@@ -16,14 +18,6 @@ WRK_LABELS = {
     "search": "search by word",
     "sku": "search by SKU",
 }
-
-
-def _fmt(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}".replace(",", " ")
-    return str(value)
 
 
 def _other(run: dict) -> str:
@@ -134,8 +128,8 @@ def markdown(results: dict) -> str:
         goal = goals.get(name)
         errors = sum(run["errors"].values())
         lines.append(
-            f"| {WRK_LABELS.get(name, name)} `{unquote(run['path'])}` | {_fmt(run['rps'])} | {_fmt(run['p50_ms'], 2)} |"
-            f" {_fmt(run['p95_ms'], 2)} | {_fmt(run['p99_ms'], 2)} | {errors} | {_other(run)} |"
+            f"| {WRK_LABELS.get(name, name)} `{unquote(run['path'])}` | {figure(run['rps'])} | {figure(run['p50_ms'], 2)} |"
+            f" {figure(run['p95_ms'], 2)} | {figure(run['p99_ms'], 2)} | {errors} | {_other(run)} |"
             f" {goal['goal'] if goal else 'the floor'} | {goal['verdict'] if goal else '—'} |"
         )
     submit = results.get("submit")
@@ -143,21 +137,21 @@ def markdown(results: dict) -> str:
         goal = goals["submit"]
         lines.append(
             f"| order submit, {submit['lines_per_order']} lines, {submit['concurrency']} customers"
-            f" (checkout only; {submit['submits']} submits) | {_fmt(submit['checkout_rps'])} |"
-            f" {_fmt(submit['p50_ms'], 2)} | {_fmt(submit['p95_ms'], 2)} | {_fmt(submit['p99_ms'], 2)} |"
+            f" (checkout only; {submit['submits']} submits) | {figure(submit['checkout_rps'])} |"
+            f" {figure(submit['p50_ms'], 2)} | {figure(submit['p95_ms'], 2)} | {figure(submit['p99_ms'], 2)} |"
             f" {len(submit['errors'])} | {_other(submit)} | {goal['goal']} | {'PASS' if goal['pass'] else 'FAIL'} |"
         )
         add = submit["cart_add"]
         lines.append(
-            f"| (cart add, during the submit run; {add['requests']} requests) | — | {_fmt(add['p50_ms'], 2)} |"
-            f" {_fmt(add['p95_ms'], 2)} | — | — | — | not a goal | — |"
+            f"| (cart add, during the submit run; {add['requests']} requests) | — | {figure(add['p50_ms'], 2)} |"
+            f" {figure(add['p95_ms'], 2)} | — | — | — | not a goal | — |"
         )
     excel = results.get("excel")
     if excel:
         goal = goals["excel"]
         lines.append(
             f"| Excel upload, {excel['lines']} lines ({excel['uploads']} sequential uploads; median/max) | — |"
-            f" {_fmt(excel['median_ms'], 0)} (median) | {_fmt(excel['p95_ms'], 0)} | {_fmt(excel['max_ms'], 0)} (max) |"
+            f" {figure(excel['median_ms'], 0)} (median) | {figure(excel['p95_ms'], 0)} | {figure(excel['max_ms'], 0)} (max) |"
             f" {len(excel['errors'])} | {_other(excel)} | {goal['goal']} | {'PASS' if goal['pass'] else 'FAIL'} |"
         )
     uncached = results.get("wrk_uncached")
@@ -173,8 +167,8 @@ def markdown(results: dict) -> str:
             goal = goals.get(f"{name}, cache off")
             ratio = f"{run['rps'] / hello_rps:.1%}" if hello_rps else "—"
             lines.append(
-                f"| {WRK_LABELS.get(name, name)} `{unquote(run['path'])}`, cache off | {_fmt(run['rps'])} |"
-                f" {_fmt(run['p50_ms'], 2)} | {_fmt(run['p95_ms'], 2)} | {_fmt(run['p99_ms'], 2)} |"
+                f"| {WRK_LABELS.get(name, name)} `{unquote(run['path'])}`, cache off | {figure(run['rps'])} |"
+                f" {figure(run['p50_ms'], 2)} | {figure(run['p95_ms'], 2)} | {figure(run['p99_ms'], 2)} |"
                 f" {sum(run['errors'].values())} | {_other(run)} | {ratio} | {goal['verdict'] if goal else '—'} |"
             )
     hello = results.get("wrk_results", {}).get("hello")
