@@ -1,7 +1,6 @@
 """The dashboard: today's numbers and links to the queues that need a person."""
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
 from typing import Any
 
 from flask import render_template
@@ -9,15 +8,11 @@ from sqlalchemy import func, select
 
 from backoffice.blueprint import bp
 from core.auth import staff_required
-from core.clock import KYIV, kyiv_today
+from core.clock import kyiv_moment, kyiv_today
 from core.db import db_session
 from core.orders import states
 from core.orders.models import Order
 from core.outbox import FAILED, OutboxEvent
-
-
-def start_of_kyiv_day_utc() -> datetime:
-    return datetime.combine(kyiv_today(), time.min, tzinfo=KYIV).astimezone(timezone.utc)
 
 
 @bp.get("/")
@@ -25,7 +20,7 @@ def start_of_kyiv_day_utc() -> datetime:
 def index() -> Any:
     counts = {
         "new_today": db_session.scalar(
-            select(func.count()).select_from(Order).where(Order.created_at >= start_of_kyiv_day_utc())
+            select(func.count()).select_from(Order).where(Order.created_at >= kyiv_moment(kyiv_today()))
         ),
         "awaiting_confirmation": db_session.scalar(
             select(func.count()).select_from(Order).where(Order.status == states.SUBMITTED)

@@ -1,7 +1,7 @@
 """Orders: the filtered list, one order with its history, and status moves."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -16,7 +16,7 @@ from backoffice.forms import OrderFilterForm, StatusChangeForm
 from backoffice.helpers import current_page, paginate
 from backoffice.search import contains
 from core.auth import staff_required
-from core.clock import KYIV, kyiv_today
+from core.clock import kyiv_moment, kyiv_today
 from core.customers.models import Company
 from core.db import db_session, is_postgres
 from core.errors import DomainError
@@ -26,7 +26,8 @@ from core.orders.models import Order, OrderFormUpload
 from core.orders.order_forms import order_forms
 from core.orders.services import Actor, change_status
 from core.staff.models import StaffUser
-from core.web import channel_label, format_uah, status_label
+from core.money import format_money
+from core.web import channel_label, status_label
 from payments.invoice_document import invoice_pdf as invoice_pdf_file
 from payments.invoices import invoices_of_order
 from payments.models import Invoice
@@ -46,10 +47,6 @@ def sales_staff_choices() -> list[tuple[int, str]]:
         .order_by(StaffUser.full_name)
     )
     return [(person.id, person.full_name) for person in people]
-
-
-def _kyiv_midnight_utc(day: Any) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=KYIV).astimezone(timezone.utc)
 
 
 def filtered_orders(form: OrderFilterForm) -> Select:
@@ -75,9 +72,9 @@ def filtered_orders(form: OrderFilterForm) -> Select:
     if usable(form.channel):
         stmt = stmt.where(Order.channel == form.channel.data)
     if usable(form.date_from):
-        stmt = stmt.where(Order.created_at >= _kyiv_midnight_utc(form.date_from.data))
+        stmt = stmt.where(Order.created_at >= kyiv_moment(form.date_from.data))
     if usable(form.date_to):
-        stmt = stmt.where(Order.created_at < _kyiv_midnight_utc(form.date_to.data + timedelta(days=1)))
+        stmt = stmt.where(Order.created_at < kyiv_moment(form.date_to.data + timedelta(days=1)))
     return stmt.order_by(Order.created_at.desc(), Order.id.desc())
 
 
@@ -136,7 +133,7 @@ def status_actions(order: Order, staff: StaffUser) -> tuple[list[str], list[str]
         elif order.status == states.ON_HOLD and target == states.CONFIRMED and not may_release(order, staff):
             withheld.append(gettext(
                 "Замовлення понад %(amount)s відпускає лише керівник відділу продажів (%(names)s).",
-                amount=format_uah(head_release_threshold()), names=heads_of_sales() or "—",
+                amount=format_money(head_release_threshold()), names=heads_of_sales() or "—",
             ))
         else:
             offered.append(target)

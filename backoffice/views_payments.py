@@ -30,7 +30,8 @@ from core.db import db_session, is_postgres
 from core.errors import DomainError
 from core.files.web import download
 from core.staff.models import StaffUser
-from core.web import format_uah, put_error
+from core.money import format_money
+from core.web import put_error
 from payments.bank.importer import import_statement, our_accounts
 from payments.bank.matching import (
     OTHER_COMPANY_ALLOCATORS,
@@ -184,7 +185,7 @@ def _act(payment_id: int, form: Any, form_name: str, action: Callable[[Payment],
 
 def _allocated_message(allocation: Allocation) -> str:
     return gettext(
-        "Зараховано %(amount)s на рахунок № %(number)s.", amount=format_uah(allocation.amount), number=allocation.invoice.number
+        "Зараховано %(amount)s на рахунок № %(number)s.", amount=format_money(allocation.amount), number=allocation.invoice.number
     )
 
 
@@ -232,5 +233,5 @@ def payment_refund(payment_id: int) -> Any:
     return _act(
         payment_id, form, "refund_form",
         lambda payment: request_refund(db_session, payment, form.amount.data, form.reason.data, current_user),
-        lambda refund: gettext("Повернення %(amount)s передано в LiqPay.", amount=format_uah(refund.amount)),
+        lambda refund: gettext("Повернення %(amount)s передано в LiqPay.", amount=format_money(refund.amount)),
     )

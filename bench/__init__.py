@@ -1,1 +1,1 @@
-"""Load and throughput benchmarks (`make bench` = `python -m bench.run`); see bench/README.md."""
+"""One script per figure the issues name, on one harness (bench/harness); see bench/README.md."""

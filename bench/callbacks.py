@@ -9,7 +9,7 @@ Since ec200ee the callback verifies the signature, stores the notice as an outbo
 stores the Payment once per payment_id, allocates, releases the order and raises
 `payment.received` (and `order.released`, `invoice.issued`).
 
-1. a fresh database `portal_bench_pay` (not `portal_bench`: bench.run owns that one),
+1. a fresh database `portal_bench_pay` (not `portal_bench`: the portal figures' one),
    migrated, a small `seed-demo` (no order history; run with the embedded inline
    dispatch, as before), then N open invoices with their orders and one CardCheckout
    per invoice, inserted in bulk the way the services would leave them (invoice numbers
@@ -19,7 +19,7 @@ stores the Payment once per payment_id, allocates, releases the order and raises
 3. a Redis database of its own (--redis-url, redis://127.0.0.1:6379/6; flushed before
    and after), so OUTBOX_DISPATCH=celery: a Celery worker (`celery -A wsgi:celery worker
    --pool prefork --concurrency 2 -Q celery`, its own session) and gunicorn wsgi:app
-   (2 sync workers, bench.run's settings) on the same database and Redis; SMS and e-mail
+   (2 sync workers, the portal figures' settings) on the same database and Redis; SMS and e-mail
    point at closed local ports (planned messages fail to send and wait for a retry: not
    measured). Beat is not started (its other jobs would run too); the bench sends what
    beat sends for the outbox, an `outbox.sweep` task every --sweep-every (15) seconds;
@@ -40,15 +40,13 @@ stores the Payment once per payment_id, allocates, releases the order and raises
    database flushed, the database dropped unless --keep-db.
 
 Investigation only (no verdict): --pause-worker stops the worker (SIGSTOP) while the measured
-requests run, --workers N changes gunicorn's workers, --py-spy DIR profiles gunicorn and the
-worker's pool during the measured requests and summarizes the samples by function.
+requests run, --workers N changes gunicorn's workers. --quick: 60 callbacks, one attempt.
 
 Exit 0: goal met and the data is consistent; 1: the goal or an integrity check
 failed; 2: the run itself broke (what was measured is still written).
 """
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import http.client
@@ -56,10 +54,7 @@ import json
 import os
 import random
 import secrets
-import shutil
 import signal
-import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -67,23 +62,22 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode
-from zoneinfo import ZoneInfo
 
 import psycopg
 
-from bench import pg, report
-from bench.cpuwatch import TICKS, parts_table, processes, service_part, spent_by_process, system_ticks
-from bench.server import HOST, Gunicorn, WorkerSettings
-from bench.submit import percentile
+from bench.harness import (OTHER_CPU_WARN, RESULTS, ROOT, arguments, code_state, figure, latency_stats, log, machine,
+                           percentile, run_lock, wait_for_quiet, write_results)
+from bench.harness import pg
+from bench.harness.celery_worker import Worker, broker
+from bench.harness.pg import WaitSampler
+from bench.harness.cpuwatch import TICKS, parts_table, processes, service_part, spent_by_process, system_ticks
+from bench.harness.portal import postgres_info, server_env as portal_env
+from bench.harness.server import HOST, Gunicorn, WorkerSettings
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "portal_bench_pay"
 CALLBACK_PATH = "/payments/liqpay/callback"
 P95_GOAL_MS = 50.0
-OTHER_CPU_WARN = 0.10
-KYIV = ZoneInfo("Europe/Kyiv")
 # Live-style keys (no "sandbox_" prefix), so the callbacks say status "success" as a
 # live shop receives them. Made up: nothing is ever sent to LiqPay (LIQPAY_BASE_URL
 # points at a closed local port, and handling a callback asks LiqPay nothing).
@@ -100,42 +94,11 @@ SWEEP_EVERY = 15.0  # core/celery.py: beat sends outbox.sweep this often
 CLOSED_SMS_URL = "http://127.0.0.1:9/sms/3.0"
 
 
-def log(message: str) -> None:
-    print(f"[bench.callbacks {datetime.now():%H:%M:%S}] {message}", flush=True)
-
-
-# --- the run lock (shared with bench.run: two benchmarks at once share the CPUs) ----------------
-
-def run_lock(wait_s: int):  # noqa: ANN201 (an open file whose lock lasts as long as the process)
-    import fcntl
-
-    report.RESULTS.mkdir(parents=True, exist_ok=True)
-    handle = (report.RESULTS / ".run.lock.tmp").open("a+")
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                raise SystemExit("another benchmark run is in progress (bench/results/.run.lock.tmp is locked)") from None
-            log("another benchmark holds bench/results/.run.lock.tmp; waiting ...")
-            time.sleep(15)
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
-    return handle
-
-
 # --- the environment ---------------------------------------------------------------------------
 
 def server_env(database_url: str) -> dict[str, str]:
-    """The embedded default (no broker, inline dispatch): seed-demo runs with it, and
-    bench.profile_callbacks profiles the callback in-process with it."""
-    from bench.run import server_env as catalog_env
-
-    env = catalog_env(database_url)  # OUTBOX_DISPATCH=inline, no REDIS_URL, RATELIMIT_ENABLED=0, fixed SECRET_KEY
+    """The embedded default (no broker, inline dispatch): seed-demo runs with it."""
+    env = portal_env(database_url)  # OUTBOX_DISPATCH=inline, no REDIS_URL, RATELIMIT_ENABLED=0, fixed SECRET_KEY
     env.update(
         LIQPAY_PUBLIC_KEY=PUBLIC_KEY,
         LIQPAY_PRIVATE_KEY=PRIVATE_KEY,
@@ -154,20 +117,6 @@ def celery_env(database_url: str, redis_url: str) -> dict[str, str]:
     env = server_env(database_url)
     env.update(REDIS_URL=redis_url, OUTBOX_DISPATCH="celery")
     return env
-
-
-def machine() -> dict:
-    from bench import run
-
-    try:
-        return run.machine()
-    except SystemExit:  # wrk missing: this benchmark does not need it
-        saved = run.wrk_version
-        run.wrk_version = lambda: "not installed"
-        try:
-            return run.machine()
-        finally:
-            run.wrk_version = saved
 
 
 # --- the data: invoices, their orders, one checkout each ------------------------------------------
@@ -191,6 +140,7 @@ def create_invoices(database_url: str, count: int, seed: int) -> tuple[list[Chec
     from sqlalchemy.orm import Session
 
     import core.models  # noqa: F401  every table
+    from core.clock import kyiv_today
     from core.config import sqlalchemy_url
     from core.customers.models import Company, DeliveryPoint, User
     from core.db import make_engine
@@ -201,7 +151,7 @@ def create_invoices(database_url: str, count: int, seed: int) -> tuple[list[Chec
 
     rng = random.Random(seed)
     now = datetime.now(timezone.utc)
-    today = now.astimezone(KYIV).date()
+    today = kyiv_today(now)
     engine = make_engine(sqlalchemy_url(database_url))
     with Session(engine) as session:
         if session.scalar(select(Invoice.id).limit(1)) is not None:
@@ -446,24 +396,10 @@ def deliver_all(jobs: list[Job], port: int, connections: int, time_limit_s: floa
     return summary
 
 
-def _stats(values_ms: list[float]) -> dict:
-    if not values_ms:
-        return {"requests": 0}
-    return {
-        "requests": len(values_ms),
-        "p50_ms": round(percentile(values_ms, 50), 2),
-        "p90_ms": round(percentile(values_ms, 90), 2),
-        "p95_ms": round(percentile(values_ms, 95), 2),
-        "p99_ms": round(percentile(values_ms, 99), 2),
-        "max_ms": round(max(values_ms), 2),
-        "mean_ms": round(statistics.fmean(values_ms), 2),
-    }
-
-
 def summarize(samples: list[Sample], wall: float, planned: int, connections: int) -> dict:
     ms = [s.seconds * 1000 for s in samples]
     errors = [s for s in samples if not s.ok]
-    by_pattern = {p: _stats([s.seconds * 1000 for s in samples if s.pattern == p])
+    by_pattern = {p: latency_stats([s.seconds * 1000 for s in samples if s.pattern == p])
                   for p in ("original", "dup-next", "dup-earlier")}
     dups = [s for s in samples if s.pattern != "original"]
     overlapping = [s for s in dups if s.original_pending]
@@ -477,9 +413,9 @@ def summarize(samples: list[Sample], wall: float, planned: int, connections: int
         "connections": connections,
         "wall_s": round(wall, 2),
         "rps": round(len(samples) / wall, 1) if wall else 0.0,
-        **_stats(ms),
+        **latency_stats(ms),
         "originals": by_pattern["original"],
-        "duplicates": _stats([s.seconds * 1000 for s in dups]),
+        "duplicates": latency_stats([s.seconds * 1000 for s in dups]),
         "duplicates_right_after": by_pattern["dup-next"],
         "duplicates_of_earlier": by_pattern["dup-earlier"],
         "duplicates_sent_while_original_unanswered": len(overlapping),
@@ -492,72 +428,6 @@ def summarize(samples: list[Sample], wall: float, planned: int, connections: int
 
 
 # --- the Celery worker, the broker, and what beat would send -------------------------------------------
-
-class Worker:
-    """The Celery worker as tests/flows/test_celery_relay.py (and bench.sms_delivery) run it: its own
-    session, so one killpg takes the main process and its whole prefork pool."""
-
-    def __init__(self, env: dict[str, str], concurrency: int, logs: Path, nice: int = 0) -> None:
-        self.env, self.concurrency, self.logs, self.nice = env, concurrency, logs, nice
-        self.process: subprocess.Popen | None = None
-        self.hostname = f"bench-callbacks-{os.getpid()}"
-
-    def command(self) -> list[str]:
-        # `nice`: a worker sharing a host with the web answers after it (README, deployment).
-        return (["nice", "-n", str(self.nice)] if self.nice else []) + [
-                str(ROOT / ".venv" / "bin" / "celery"), "-A", "wsgi:celery", "worker", "--pool", "prefork",
-                "--concurrency", str(self.concurrency), "-Q", "celery", "--without-gossip", "--without-mingle",
-                "--loglevel", "WARNING", "--hostname", f"{self.hostname}@%h"]
-
-    def start(self) -> None:
-        out = (self.logs / "celery-worker.log").open("ab")
-        out.write(f"\n$ {' '.join(self.command())}\n".encode())
-        out.flush()
-        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-        out.close()
-
-    def wait_ready(self, app: object, limit_s: float = 90.0) -> float:
-        started = time.perf_counter()
-        deadline = time.monotonic() + limit_s
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"the Celery worker exited with {self.process.returncode}; see {self.logs}")
-            replies = app.control.ping(timeout=0.5)
-            if any(self.hostname in key for reply in replies for key in reply):
-                return time.perf_counter() - started
-        raise RuntimeError(f"the Celery worker did not answer a ping in {limit_s:.0f} s; see {self.logs}")
-
-    def pool_pids(self) -> list[int]:
-        if self.process is None:
-            return []
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True)
-        return [int(pid) for pid in out.stdout.split()]
-
-    def stop(self) -> None:
-        """Warm shutdown (SIGTERM), then SIGKILL to the group (pool processes left behind)."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        if self.process.poll() is None:
-            self.process.wait(timeout=10)
-
-
-def broker(redis_url: str) -> object:
-    from celery import Celery
-
-    # A bare client app: it only sends tasks by name to the queue the worker consumes.
-    return Celery("bench-callbacks", broker=redis_url, set_as_current=False)
-
 
 class Sweeper:
     """What beat sends for the outbox: an `outbox.sweep` task every `every` seconds (core/celery.py's
@@ -581,7 +451,7 @@ class Sweeper:
                 self.app.send_task("outbox.sweep", queue="celery")
                 self.sent += 1
             except Exception as exc:  # noqa: BLE001  the next one may get through
-                log(f"could not send outbox.sweep: {exc}")
+                log("callbacks", f"could not send outbox.sweep: {exc}")
 
     def stop(self) -> None:
         self._stop.set()
@@ -745,8 +615,8 @@ def applied_latency(database_url: str, callbacks: list[Callback]) -> dict:
     result = {
         "callbacks": len(mine),
         "applied": len(send_to_applied),
-        "send_to_applied": _stats(send_to_applied),
-        "answer_to_applied": _stats(answer_to_applied),
+        "send_to_applied": latency_stats(send_to_applied),
+        "answer_to_applied": latency_stats(answer_to_applied),
         "applied_before_answer": sum(1 for v in answer_to_applied if v < 0),
         # does the worker keep up? the first and the last tenth of the run (by send time)
         "first_tenth_p50_ms": round(percentile([v for _, v in ordered[:tenth]], 50), 1) if ordered else None,
@@ -759,41 +629,6 @@ def applied_latency(database_url: str, callbacks: list[Callback]) -> dict:
 
 
 # --- what the PostgreSQL backends wait for during the run -----------------------------------------------
-
-class WaitSampler:
-    """Every 50 ms: the bench database's active backends by wait event (lock waits show here)."""
-
-    def __init__(self, database_url: str, interval: float = 0.05) -> None:
-        self.database_url, self.interval = database_url, interval
-        self.samples = 0
-        self.counts: dict[str, int] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        sql = """SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU'), count(*) FROM pg_stat_activity
-                 WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() GROUP BY 1"""
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            while not self._stop.wait(self.interval):
-                self.samples += 1
-                for event, n in conn.execute(sql):
-                    self.counts[event] = self.counts.get(event, 0) + n
-
-    def stop(self) -> dict:
-        self._stop.set()
-        self._thread.join(timeout=10)
-        samples = max(self.samples, 1)
-        return {
-            "samples": self.samples,
-            "interval_s": self.interval,
-            "active_backends_mean": round(sum(self.counts.values()) / samples, 2),
-            "by_event_mean_backends": {k: round(v / samples, 3)
-                                       for k, v in sorted(self.counts.items(), key=lambda kv: -kv[1])},
-        }
-
 
 # --- the integrity checks -----------------------------------------------------------------------------
 
@@ -898,19 +733,11 @@ def verify(database_url: str, callbacks: list[Callback], all_checkouts: list[Che
 
 # --- the report ------------------------------------------------------------------------------------------
 
-def _fmt(value: object, digits: int = 2) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}".replace(",", " ")
-    return str(value)
-
-
 def _row(label: str, run: dict, cpu: str = "—", goal: str = "", result: str = "") -> str:
     if not run.get("requests"):
         return f"| {label} | 0 | — | — | — | — | — | — | — | {cpu} | {goal} | {result} |"
-    return (f"| {label} | {run['requests']} | {_fmt(run.get('rps'), 1)} | {_fmt(run['p50_ms'])} | {_fmt(run['p95_ms'])} |"
-            f" {_fmt(run['p99_ms'])} | {_fmt(run['max_ms'])} | {_fmt(run.get('errors', '—'))} | {cpu} | {goal} | {result} |")
+    return (f"| {label} | {run['requests']} | {figure(run.get('rps'), 1)} | {figure(run['p50_ms'], 2)} | {figure(run['p95_ms'], 2)} |"
+            f" {figure(run['p99_ms'], 2)} | {figure(run['max_ms'], 2)} | {figure(run.get('errors', '—'), 2)} | {cpu} | {goal} | {result} |")
 
 
 def markdown(results: dict) -> str:
@@ -986,7 +813,6 @@ def markdown(results: dict) -> str:
         *_cpu_lines(load),
         *_service_lines(results),
         *_notification_lines(results),
-        *_py_spy_lines(load),
         "## Integrity (the database after the run)",
         "",
         "| check | expected | found | result |",
@@ -1025,19 +851,19 @@ def _drain_lines(load: dict) -> list[str]:
             "",
             "| | count | p50 ms | p95 ms | p99 ms | max ms |",
             "|---|---:|---:|---:|---:|---:|",
-            f"| send → applied | {st['requests']} | {_fmt(st['p50_ms'])} | {_fmt(st['p95_ms'])} | {_fmt(st['p99_ms'])} |"
-            f" {_fmt(st['max_ms'])} |",
+            f"| send → applied | {st['requests']} | {figure(st['p50_ms'], 2)} | {figure(st['p95_ms'], 2)} | {figure(st['p99_ms'], 2)} |"
+            f" {figure(st['max_ms'], 2)} |",
         ]
         if at.get("requests"):
-            lines.append(f"| answer → applied | {at['requests']} | {_fmt(at['p50_ms'])} | {_fmt(at['p95_ms'])} |"
-                         f" {_fmt(at['p99_ms'])} | {_fmt(at['max_ms'])} |")
+            lines.append(f"| answer → applied | {at['requests']} | {figure(at['p50_ms'], 2)} | {figure(at['p95_ms'], 2)} |"
+                         f" {figure(at['p99_ms'], 2)} | {figure(at['max_ms'], 2)} |")
         lines += ["",
                   f"{applied['applied']} of {applied['callbacks']} payments applied; {applied['applied_before_answer']}"
                   " before their callback's answer had arrived. Send → applied p50 over the first tenth of the run"
-                  f" {_fmt(applied.get('first_tenth_p50_ms'), 1)} ms, over the last tenth"
-                  f" {_fmt(applied.get('last_tenth_p50_ms'), 1)} ms; the worker applied"
-                  f" {_fmt(applied.get('apply_rate_per_s'), 1)} payments/s (first send to last applied), gunicorn"
-                  f" answered {_fmt(load.get('rps'), 1)} requests/s. Tasks waiting in Redis at the last answer:"
+                  f" {figure(applied.get('first_tenth_p50_ms'), 1)} ms, over the last tenth"
+                  f" {figure(applied.get('last_tenth_p50_ms'), 1)} ms; the worker applied"
+                  f" {figure(applied.get('apply_rate_per_s'), 1)} payments/s (first send to last applied), gunicorn"
+                  f" answered {figure(load.get('rps'), 1)} requests/s. Tasks waiting in Redis at the last answer:"
                   f" {load.get('celery_queue_at_last_answer', '—')}.", ""]
     if drained:
         first = drained.get("at_last_answer") or {}
@@ -1045,9 +871,9 @@ def _drain_lines(load: dict) -> list[str]:
         lines += [
             f"Drain: at the last answer {first.get('pending', '—')} outbox events were pending"
             f" ({first.get('pending_notices', '—')} of them notices). The last `{NOTICE_TOPIC}` was processed"
-            f" **{_fmt(drained.get('notices_drained_after_last_answer_s'))} s** after the last answer, the last event"
+            f" **{figure(drained.get('notices_drained_after_last_answer_s'), 2)} s** after the last answer, the last event"
             f" of all (those the handlers raised: {', '.join(f'{k} {v}' for k, v in (ev.get('by_topic') or {}).items())})"
-            f" **{_fmt(drained.get('all_drained_after_last_answer_s'))} s** after it"
+            f" **{figure(drained.get('all_drained_after_last_answer_s'), 2)} s** after it"
             f" ({'drained' if drained.get('drained') else 'NOT drained'} within the {drained.get('limit_s')} s limit;"
             f" events delivered more than once: {ev.get('all_retried', '—')}, notices {ev.get('notices_retried', '—')}).",
             "",
@@ -1056,8 +882,8 @@ def _drain_lines(load: dict) -> list[str]:
         if waited:
             lines += [
                 "From an event's commit to its delivery (`processed_at - created_at`): "
-                + "; ".join(f"{label.replace('_', ' ')} ({w['events']}): p50 {_fmt(w['p50_ms'], 0)} ms,"
-                            f" p95 {_fmt(w['p95_ms'], 0)} ms, max {_fmt(w['max_ms'], 0)} ms"
+                + "; ".join(f"{label.replace('_', ' ')} ({w['events']}): p50 {figure(w['p50_ms'], 0)} ms,"
+                            f" p95 {figure(w['p95_ms'], 0)} ms, max {figure(w['max_ms'], 0)} ms"
                             for label, w in waited.items() if w.get("events"))
                 + ".", ""]
     return lines
@@ -1083,36 +909,11 @@ def _cpu_lines(load: dict) -> list[str]:
         cells = []
         for _, cpu in rows:
             part = cpu["parts"].get(group)
-            cells.append(f"{part['share_of_all_cpus']:.0%} | {_fmt(part['cpu_ms_per_callback'])}" if part else "— | —")
+            cells.append(f"{part['share_of_all_cpus']:.0%} | {figure(part['cpu_ms_per_callback'], 2)}" if part else "— | —")
         lines.append(f"| {group} | " + " | ".join(cells) + " |")
     lines.append("| all busy (iowait apart) | " + " | ".join(
         f"{cpu['busy_share']:.0%} (iowait {cpu.get('iowait_share', 0):.0%}) | —" for _, cpu in rows) + " |")
     lines += ["", " ".join(f"{label}: {cpu['wall_s']} s wall." for label, cpu in rows), ""]
-    return lines
-
-
-def _py_spy_lines(load: dict) -> list[str]:
-    spy = load.get("py_spy")
-    if not spy:
-        return []
-    lines = ["## py-spy during the measured requests (investigation)", "",
-             f"Sampled at {PY_SPY_RATE}/s (`--nonblocking`): a process waiting for PostgreSQL's or Redis's answer"
-             " inside psycopg or redis-py is sampled too (`Connection.wait`, `_read_from_socket`), so this is where"
-             " the workers' busy time went, waiting included; one blocked in accept() is not. The profiler's own"
-             " cost is in the figures above. ms/request: the samples' time divided by the attempt's requests.", ""]
-    for label, title in (("gunicorn", "gunicorn workers"), ("celery", "Celery worker pool")):
-        part = spy.get(label)
-        if not part:
-            continue
-        lines += [f"{title}: {part['samples']} samples ({part['active_s']} s). Inclusive (the function and what it"
-                  " calls; the wrappers of everything left out, one frame of each chain):", "",
-                  "| function | share | ms/request |", "|---|---:|---:|"]
-        lines += [f"| `{row['function']}` | {row['share']:.0%} | {_fmt(row['ms_per_request'], 3)} |"
-                  for row in part["inclusive"]]
-        lines += ["", "Own time:", "", "| function | share | ms/request |", "|---|---:|---:|"]
-        lines += [f"| `{row['function']}` | {row['share']:.0%} | {_fmt(row['ms_per_request'], 3)} |"
-                  for row in part["own"][:10]]
-        lines.append("")
     return lines
 
 
@@ -1150,9 +951,9 @@ def _service_lines(results: dict) -> list[str]:
         _row("first deliveries", svc.get("originals", {})),
         _row("duplicates", svc.get("duplicates", {})),
         "",
-        *([f"Service pass applied: send → applied p50 {_fmt(svc['applied']['send_to_applied'].get('p50_ms'))} ms,"
-           f" p95 {_fmt(svc['applied']['send_to_applied'].get('p95_ms'))} ms; the last notice processed"
-           f" {_fmt((svc.get('drain') or {}).get('notices_drained_after_last_answer_s'))} s after the last answer.", ""]
+        *([f"Service pass applied: send → applied p50 {figure(svc['applied']['send_to_applied'].get('p50_ms'), 2)} ms,"
+           f" p95 {figure(svc['applied']['send_to_applied'].get('p95_ms'), 2)} ms; the last notice processed"
+           f" {figure((svc.get('drain') or {}).get('notices_drained_after_last_answer_s'))} s after the last answer.", ""]
           if (svc.get("applied") or {}).get("send_to_applied", {}).get("requests") else []),
     ]
 
@@ -1169,8 +970,8 @@ def _attempt_lines(results: dict) -> list[str]:
                   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for a in attempts:
             lines.append(f"| {a['attempt']}{' (used)' if a['attempt'] == used else ''} | {a['requests']} |"
-                         f" {_fmt(a['rps'], 1)} | {_fmt(a['p50_ms'])} | {_fmt(a['p95_ms'])} | {_fmt(a['p99_ms'])} |"
-                         f" {_fmt(a['max_ms'])} | {a['errors']} | {a['cpu']['other_cpu_share']:.0%} |"
+                         f" {figure(a['rps'], 1)} | {figure(a['p50_ms'], 2)} | {figure(a['p95_ms'], 2)} | {figure(a['p99_ms'], 2)} |"
+                         f" {figure(a['max_ms'], 2)} | {a['errors']} | {a['cpu']['other_cpu_share']:.0%} |"
                          f" {a.get('cpu_busy_before', 0):.0%} |")
         lines.append("")
     return lines
@@ -1196,127 +997,10 @@ def _loadavg(values: object) -> str:
     return "/".join(f"{v:.2f}" for v in values) if values else "—"
 
 
-def write(results: dict, stem: str) -> tuple[Path, Path]:
-    report.RESULTS.mkdir(exist_ok=True)
-    md_path, json_path = report.RESULTS / f"{stem}.md", report.RESULTS / f"{stem}.json"
-    n = 2
-    while md_path.exists() or json_path.exists():  # a later run the same day keeps the earlier files
-        md_path, json_path = report.RESULTS / f"{stem}-{n}.md", report.RESULTS / f"{stem}-{n}.json"
-        n += 1
-    results["json_name"] = json_path.name
-    json_path.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str) + "\n")
-    md_path.write_text(markdown(results))
-    return md_path, json_path
-
-
-def code_state() -> dict:
-    from bench.run import code_state as short_state
-
-    state = short_state()
-    full = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
-    state["commit_full"] = full or "unknown"
-    state["uncommitted"] = [line[3:] for line in status.splitlines() if not line[3:].startswith("bench/")]
-    state["dirty"] = bool(state["uncommitted"])
-    return state
-
-
-# --- py-spy during the measured run (investigation only; py-spy is not a requirement) ------------------
-
-def start_py_spy(pids: dict[int, str], directory: Path, seconds: int) -> list[subprocess.Popen]:
-    """`pids`: pid -> a label for the file name (gunicorn / celery)."""
-    exe = shutil.which("py-spy") or str(ROOT / ".venv" / "bin" / "py-spy")
-    if not Path(exe).exists():
-        log("py-spy is not installed (pip install py-spy into the venv by hand): no profile")
-        return []
-    directory.mkdir(parents=True, exist_ok=True)
-    return [subprocess.Popen([exe, "record", "-p", str(pid), "-d", str(seconds), "-r", str(PY_SPY_RATE), "-f", "raw",
-                              "-o", str(directory / f"{label}-{pid}.txt"), "--nonblocking"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for pid, label in pids.items()]
-
-
-PY_SPY_RATE = 250  # samples a second (start_py_spy's -r)
-
-
-PROJECT_DIRS = ("core/", "payments/", "notify/", "portal/", "backoffice/", "wsgi")
-
-
-def _frame(raw: str) -> str:
-    """`name (/path/to/file.py:123)` -> `name (file path inside the project or the package)`."""
-    import re
-
-    name, _, where = raw.partition(" (")
-    where = re.sub(r":\d+$", "", where[:-1] if where.endswith(")") else where)
-    for prefix in (str(ROOT / ".venv") + "/", str(ROOT) + "/"):
-        if where.startswith(prefix):
-            where = where[len(prefix):]
-    where = where.split("site-packages/")[-1]
-    return f"{name} ({where})"
-
-
-def _is_project(frame: str) -> bool:
-    return frame.rpartition(" (")[2].startswith(PROJECT_DIRS)
-
-
-def py_spy_summary(directory: Path, requests: int, top: int = 28) -> dict:
-    """py-spy's samples by function, for gunicorn and the worker: inclusive (the function and what it
-    calls; the call chains that wrap everything (>= 90 %) left out, and of a chain of frames with the
-    same samples only one kept, the project's own if there is one) and own."""
-    summary = {}
-    for label in ("gunicorn", "celery"):
-        total, inclusive, own = 0, {}, {}
-        for path in sorted(directory.glob(f"{label}-*.txt")):
-            for line in path.read_text(errors="replace").splitlines():
-                stack, _, count = line.rpartition(" ")
-                if not stack or not count.isdigit():
-                    continue
-                n = int(count)
-                frames = [_frame(f) for f in stack.split(";")]
-                total += n
-                own[frames[-1]] = own.get(frames[-1], 0) + n
-                for frame in set(frames):
-                    inclusive[frame] = inclusive.get(frame, 0) + n
-        if not total:
-            continue
-
-        def row(f: str, n: int) -> dict:
-            return {"function": f, "samples": n, "share": round(n / total, 3),
-                    "ms_per_request": round(n / PY_SPY_RATE * 1000 / requests, 3) if requests else None}
-
-        chains: list[list[tuple[str, int]]] = []
-        for f, n in sorted(inclusive.items(), key=lambda kv: -kv[1]):
-            if n >= 0.9 * total or n < 0.01 * total:
-                continue
-            if chains and chains[-1][0][1] - n <= 0.004 * total:
-                chains[-1].append((f, n))
-            else:
-                chains.append([(f, n)])
-        kept = [next((c for c in chain if _is_project(c[0])), chain[0]) for chain in chains]
-        summary[label] = {
-            "samples": total, "active_s": round(total / PY_SPY_RATE, 1),
-            "inclusive": [row(f, n) for f, n in kept[:top]],
-            "own": [row(f, n) for f, n in sorted(own.items(), key=lambda kv: -kv[1])[:15]],
-        }
-    return summary
-
-
-def stop_py_spy(spies: list[subprocess.Popen]) -> None:
-    for spy in spies:
-        spy.send_signal(signal.SIGINT)  # py-spy writes what it has
-    for spy in spies:
-        try:
-            spy.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            spy.kill()
-
-
-# --- the run -----------------------------------------------------------------------------------------------
-
 def drain(database_url: str, load: dict, limit_s: float, label: str, problems: list[str]) -> dict:
-    log(f"{label}: waiting for the outbox to drain (at most {limit_s:.0f} s) ...")
+    log("callbacks", f"{label}: waiting for the outbox to drain (at most {limit_s:.0f} s) ...")
     result = wait_drained(database_url, load["first_sent_epoch"], load["last_answer_epoch"], limit_s)
-    log(f"{label}: {'drained' if result['drained'] else 'NOT drained'} after {result['waited_s']:.1f} s of waiting;"
+    log("callbacks", f"{label}: {'drained' if result['drained'] else 'NOT drained'} after {result['waited_s']:.1f} s of waiting;"
         f" pending at the last answer {result['at_last_answer']['pending']}"
         f" ({result['at_last_answer']['pending_notices']} notices); the last notice processed"
         f" {result['notices_drained_after_last_answer_s']} s and the last event"
@@ -1330,14 +1014,14 @@ def drain(database_url: str, load: dict, limit_s: float, label: str, problems: l
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="python -m bench.callbacks", description=__doc__.split("\n")[0])
+    parser = arguments("callbacks", __doc__)
     parser.add_argument("--invoices", type=int, default=3000, help="callbacks measured (one invoice and checkout each)")
     parser.add_argument("--warmup", type=int, default=150, help="callbacks sent first, not measured (more checkouts)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--service-pass", type=int, default=300,
                         help="afterwards, this many more callbacks from as many connections as workers: no queueing,"
                              " the latency is the service time (informative; 0 skips it)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (bench.run's setting)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (the portal figures' setting)")
     parser.add_argument("--worker-concurrency", type=int, default=1,
                         help="Celery worker processes (prefork); 1: the CPUs the 2 gunicorn workers leave on this"
                              " 2-CPU host, as the README deploys a worker that shares the web's host")
@@ -1357,23 +1041,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attempts", type=int, default=3,
                         help="measure again (fresh checkouts, after waiting for an idle machine) while other work took"
                              f" more than {OTHER_CPU_WARN:.0%}% of the CPUs, at most this many times")
-    parser.add_argument("--wait-quiet", type=int, default=600, help="seconds to wait at most for an idle machine")
-    parser.add_argument("--wait-lock", type=int, default=1800,
-                        help="seconds to wait for another benchmark run (bench/results/.run.lock.tmp) to end")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--seed-arg", action="append", default=None,
                         help="argument for seed-demo (repeatable; default --products=300 --companies=100 --orders=0)")
-    parser.add_argument("--keep-db", action="store_true", help=f"do not drop {BENCH_DB} at the end")
-    parser.add_argument("--py-spy", metavar="DIR",
-                        help="record the gunicorn workers and the Celery pool with py-spy during the measured run")
     args = parser.parse_args(argv)
     seed_args = args.seed_arg or ["--products=300", "--companies=100", "--orders=0"]
+    if args.quick:
+        args.invoices, args.warmup, args.service_pass, args.attempts, args.wait_quiet = 60, 10, 20, 1, 0
 
     _lock = run_lock(args.wait_lock)
     import celery
     import redis
-
-    from bench.run import postgres_info, wait_for_quiet
 
     postgres = postgres_info()
     started = time.perf_counter()
@@ -1381,7 +1059,7 @@ def main(argv: list[str] | None = None) -> int:
     database_url = pg.bench_url(BENCH_DB)
     seed_env = server_env(database_url)
     env = celery_env(database_url, args.redis_url)
-    logs = report.RESULTS / f"{stamp:%Y%m%d-%H%M%S}-callbacks-logs.tmp"
+    logs = RESULTS / f"{stamp:%Y%m%d-%H%M%S}-callbacks-logs.tmp"
     logs.mkdir(parents=True, exist_ok=True)
     settings = WorkerSettings("sync", args.workers)
     redis_client = redis.Redis.from_url(args.redis_url)
@@ -1391,8 +1069,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join([".venv/bin/python -m bench.callbacks", *argv]),
         "seed_args": seed_args,
         "mode": "celery" + (", worker paused during the measured requests (--pause-worker)" if args.pause_worker else "")
-                + (", gunicorn and the worker profiled with py-spy during the measured requests (--py-spy: its cost is"
-                   " in the figures)" if args.py_spy else ""),
+,
         "environment": {
             **machine(),
             "code": code_state(),
@@ -1429,22 +1106,22 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     callbacks: list[Callback] = []
     checkouts: list[Checkout] = []
-    worker = Worker(env, args.worker_concurrency, logs, args.worker_nice)
+    worker = Worker("callbacks", env, args.worker_concurrency, logs, args.worker_nice)
     sweeper: Sweeper | None = None
     answered_ok = 0
     try:
-        log(f"creating the database {database_url}")
+        log("callbacks", f"creating the database {database_url}")
         pg.create_database(BENCH_DB)
         pg.flask(["db-upgrade"], seed_env, logs / "seed.log")
-        log(f"seed-demo {' '.join(seed_args)} ...")
+        log("callbacks", f"seed-demo {' '.join(seed_args)} ...")
         results["timings"]["seed_s"] = round(pg.flask(["seed-demo", *seed_args], seed_env, logs / "seed.log"), 1)
         total = args.warmup + args.attempts * args.invoices + args.service_pass
-        log(f"{total} invoices, orders and checkouts ...")
+        log("callbacks", f"{total} invoices, orders and checkouts ...")
         t0 = time.perf_counter()
         checkouts, results["dataset"] = create_invoices(database_url, total, args.seed)
         results["timings"]["invoices_s"] = round(time.perf_counter() - t0, 1)
         pg.analyze(BENCH_DB)
-        log(f"data: {results['dataset']}")
+        log("callbacks", f"data: {results['dataset']}")
         with psycopg.connect(database_url) as conn:
             results["dataset"]["outbox_after_seed"] = dict(conn.execute(
                 "SELECT status, count(*) FROM outbox_event GROUP BY 1").fetchall())
@@ -1468,16 +1145,16 @@ def main(argv: list[str] | None = None) -> int:
         }
 
         redis_client.flushdb()
-        app = broker(args.redis_url)
+        app = broker(args.redis_url, "callbacks")
         worker.start()
         results["timings"]["worker_ready_s"] = round(worker.wait_ready(app), 1)
-        log(f"Celery worker ready in {results['timings']['worker_ready_s']} s ({args.worker_concurrency} processes,"
+        log("callbacks", f"Celery worker ready in {results['timings']['worker_ready_s']} s ({args.worker_concurrency} processes,"
             f" pool {worker.pool_pids()})")
         with Gunicorn("wsgi:app", settings, env, logs / "gunicorn-portal.log", "/healthz") as portal:
             sweeper = Sweeper(app, args.sweep_every)
             sweeper.start()
             sessions = {"gunicorn": portal.process.pid, "Celery worker": worker.process.pid}
-            log(f"warm-up: {len(warm_jobs)} requests ...")
+            log("callbacks", f"warm-up: {len(warm_jobs)} requests ...")
             results["warmup"] = deliver_all(warm_jobs, portal.port, args.connections, 120)
             answered_ok += results["warmup"]["answered_ok"]
             if results["warmup"]["errors"]:
@@ -1490,13 +1167,8 @@ def main(argv: list[str] | None = None) -> int:
                 if number == 1:
                     results["environment"]["cpu_busy_before"] = busy
                     results["environment"]["loadavg_before"] = os.getloadavg()
-                log(f"attempt {number}: background CPU use before measuring: {busy:.0%}")
-                spies = []
-                if args.py_spy:
-                    pids = {**{pid: "gunicorn" for pid in portal.worker_pids()},
-                            **{pid: "celery" for pid in worker.pool_pids()}}
-                    spies = start_py_spy(pids, Path(args.py_spy) / f"attempt-{number}", args.time_limit)
-                log(f"attempt {number}: {len(jobs)} requests ({sum(1 for j in jobs if j.duplicate)} duplicates) from"
+                log("callbacks", f"attempt {number}: background CPU use before measuring: {busy:.0%}")
+                log("callbacks", f"attempt {number}: {len(jobs)} requests ({sum(1 for j in jobs if j.duplicate)} duplicates) from"
                     f" {args.connections} connections ...")
                 originals = len(attempt_callbacks[number - 1])
                 split = CpuSplit(sessions).start()
@@ -1514,15 +1186,12 @@ def main(argv: list[str] | None = None) -> int:
                 load["postgres_waits"] = sampler.stop()
                 load["worker_paused_during_requests"] = args.pause_worker
                 load["celery_queue_at_last_answer"] = redis_client.llen("celery")
-                stop_py_spy(spies)
-                if spies:
-                    load["py_spy"] = py_spy_summary(Path(args.py_spy) / f"attempt-{number}", load["requests"])
                 answered_ok += load["answered_ok"]
                 load["attempt"] = number
                 load["cpu_busy_before"] = busy
                 attempts.append(load)
                 other = load["cpu"]["other_cpu_share"]
-                log(f"attempt {number}: {load['requests']} requests, {load['rps']:.0f} req/s, p50 {load['p50_ms']:.1f} ms,"
+                log("callbacks", f"attempt {number}: {load['requests']} requests, {load['rps']:.0f} req/s, p50 {load['p50_ms']:.1f} ms,"
                     f" p95 {load['p95_ms']:.1f} ms, p99 {load['p99_ms']:.1f} ms, max {load['max_ms']:.1f} ms,"
                     f" errors {load['errors']}, other CPU {other:.0%}; CPU by part"
                     f" {({k: v['share_of_all_cpus'] for k, v in load['cpu']['parts'].items()})};"
@@ -1531,25 +1200,25 @@ def main(argv: list[str] | None = None) -> int:
                 load["cpu_until_drained"] = whole.stop(originals)
                 load["applied"] = applied_latency(database_url, attempt_callbacks[number - 1])
                 ap = load["applied"]
-                log(f"attempt {number}: applied (send → invoice paid) p50 {ap['send_to_applied'].get('p50_ms')} ms,"
+                log("callbacks", f"attempt {number}: applied (send → invoice paid) p50 {ap['send_to_applied'].get('p50_ms')} ms,"
                     f" p95 {ap['send_to_applied'].get('p95_ms')} ms, max {ap['send_to_applied'].get('max_ms')} ms;"
                     f" {ap['applied']} of {ap['callbacks']} applied; {ap.get('apply_rate_per_s')}/s")
                 if other <= OTHER_CPU_WARN:
                     break
                 if number < len(attempt_jobs):
-                    log(f"attempt {number} was disturbed (other work took {other:.0%} of the CPUs): again")
+                    log("callbacks", f"attempt {number} was disturbed (other work took {other:.0%} of the CPUs): again")
             # the verdict: the first undisturbed attempt, else the least disturbed one
             results["load"] = min(attempts, key=lambda a: (a["cpu"]["other_cpu_share"] > OTHER_CPU_WARN,
                                                           a["cpu"]["other_cpu_share"] if
                                                           a["cpu"]["other_cpu_share"] > OTHER_CPU_WARN else 0))
             if service_jobs:
-                log(f"service time: {len(service_jobs)} requests from {args.workers} connections (no queueing) ...")
+                log("callbacks", f"service time: {len(service_jobs)} requests from {args.workers} connections (no queueing) ...")
                 split = CpuSplit(sessions).start()
                 results["service"] = deliver_all(service_jobs, portal.port, args.workers, args.time_limit)
                 results["service"]["cpu"] = split.stop(len(service_callbacks))
                 answered_ok += results["service"]["answered_ok"]
                 svc = results["service"]
-                log(f"service: {svc['rps']:.0f} req/s, p50 {svc['p50_ms']:.1f} ms, p95 {svc['p95_ms']:.1f} ms;"
+                log("callbacks", f"service: {svc['rps']:.0f} req/s, p50 {svc['p50_ms']:.1f} ms, p95 {svc['p95_ms']:.1f} ms;"
                     f" first deliveries p50 {svc['originals']['p50_ms']:.1f} ms,"
                     f" duplicates p50 {svc['duplicates']['p50_ms']:.1f} ms")
                 if svc["errors"]:
@@ -1566,10 +1235,10 @@ def main(argv: list[str] | None = None) -> int:
                 problems.append(f"attempt {load['attempt']}: other processes took {load['cpu']['other_cpu_share']:.0%}"
                                 " of the CPUs during the measured run: disturbed"
                                 + ("" if load is not results["load"] else " (the least disturbed attempt: run again)"))
-        log("checking the database ...")
+        log("callbacks", "checking the database ...")
         results["integrity"] = verify(database_url, callbacks, checkouts, results["dataset"]["year"], answered_ok)
         for item in results["integrity"]:
-            log(f"{'ok  ' if item['pass'] else 'FAIL'} {item['check']}: {item['found']}"
+            log("callbacks", f"{'ok  ' if item['pass'] else 'FAIL'} {item['check']}: {item['found']}"
                 + ("" if item["pass"] else f" (expected {item['expected']})"))
         with psycopg.connect(database_url) as conn:
             results["notifications"] = {
@@ -1594,11 +1263,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep_db:
             try:
                 pg.drop_database(BENCH_DB)
-                log(f"dropped {BENCH_DB}")
+                log("callbacks", f"dropped {BENCH_DB}")
             except Exception as exc:
                 problems.append(f"could not drop {BENCH_DB}: {exc}")
         else:
-            log(f"kept the bench database: {database_url}")
+            log("callbacks", f"kept the bench database: {database_url}")
 
     load = results.get("load")
     if load and load.get("requests"):
@@ -1614,10 +1283,10 @@ def main(argv: list[str] | None = None) -> int:
         }
     results["timings"]["total_s"] = round(time.perf_counter() - started, 1)
     results["environment"]["loadavg_after"] = os.getloadavg()
-    md_path, json_path = write(results, f"{stamp:%Y-%m-%d}-issue3-callbacks")
+    md_path, json_path = write_results(results, f"{stamp:%Y-%m-%d}-issue3-callbacks", markdown)
     print()
     print(md_path.read_text())
-    log(f"written {md_path.relative_to(ROOT)} and {json_path.relative_to(ROOT)}; logs in {logs.relative_to(ROOT)}")
+    log("callbacks", f"written {md_path.relative_to(ROOT)} and {json_path.relative_to(ROOT)}; logs in {logs.relative_to(ROOT)}")
     if failed:
         return 2
     integrity_ok = bool(results.get("integrity")) and all(c["pass"] for c in results["integrity"])

@@ -43,7 +43,6 @@ Exit 0: rate and integrity pass; 1: one failed; 2: the run itself broke.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import random
@@ -60,11 +59,13 @@ from typing import Any
 
 import psycopg
 
-from bench import pg
-from bench.cpuwatch import TICKS, parts_table, processes, service_part, spent_by_process, system_ticks
-
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+from bench.harness import (RESULTS, ROOT, arguments, code_state, figure, log, machine, percentile, run_lock,
+                           wait_for_quiet, write_results)
+from bench.harness import pg
+from bench.harness.celery_worker import Worker, broker
+from bench.harness.pg import WaitSampler
+from bench.harness.cpuwatch import TICKS, parts_table, processes, service_part, spent_by_process, system_ticks
+from bench.harness.portal import postgres_info
 BENCH_DB = "portal_bench_sms"
 GOAL_RATE = 200.0
 DEFAULT_REDIS = "redis://127.0.0.1:6379/7"
@@ -75,10 +76,6 @@ SENDER = "OPTOVYK"
 EMULATOR_BALANCE = "10000000.00"
 STEADY_FROM = 0.05  # the steady phase starts when this share of the messages is sent
 STEADY_TO = 0.95  # ... and ends at the kill, or when this share is sent (no kill)
-
-
-def log(message: str) -> None:
-    print(f"[bench.sms {datetime.now():%H:%M:%S}] {message}", flush=True)
 
 
 # --- the data ------------------------------------------------------------------------------------
@@ -199,7 +196,6 @@ class Emulator:
 def calibrate(emulator: Emulator, calls: int, threads: int) -> dict[str, Any]:
     """The emulator alone: `calls` sendSMS from `threads` threads, each with its own client (as each
     worker process has its own keep-alive connection). The client threads run in this process."""
-    from bench.submit import percentile
     from notify.atompark.client import AtomparkClient
 
     per_thread = max(calls // threads, 1)
@@ -241,73 +237,6 @@ def calibrate(emulator: Emulator, calls: int, threads: int) -> dict[str, Any]:
 
 
 # --- the worker --------------------------------------------------------------------------------------
-
-class Worker:
-    """The Celery worker as tests/flows/test_celery_relay.py runs it: its own session, so one killpg takes
-    the main process and its whole prefork pool."""
-
-    def __init__(self, env: dict[str, str], concurrency: int, logs: Path) -> None:
-        self.env, self.concurrency, self.logs = env, concurrency, logs
-        self.process: subprocess.Popen | None = None
-        self.starts = 0
-
-    def start(self) -> subprocess.Popen:
-        self.starts += 1
-        out = (self.logs / f"worker-{self.starts}.log").open("ab")
-        self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "celery"), "-A", "wsgi:celery", "worker", "--pool", "prefork",
-             "--concurrency", str(self.concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-             "-Q", "celery", "--hostname", f"bench-sms-{self.starts}@%h"],
-            cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        return self.process
-
-    def kill(self) -> None:
-        if self.process is None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        """Warm shutdown (SIGTERM), then SIGKILL to the group if it takes too long."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # pool processes left behind, if any
-        except ProcessLookupError:
-            pass
-        if self.process.poll() is None:
-            self.process.wait(timeout=10)
-
-
-def broker(redis_url: str) -> Any:
-    from celery import Celery
-
-    # A bare client app: it only sends tasks by name to the queue the worker consumes.
-    return Celery("bench-sms", broker=redis_url, set_as_current=False)
-
-
-def wait_ready(app: Any, worker: Worker, limit_s: float = 90.0) -> float:
-    started = time.perf_counter()
-    deadline = time.monotonic() + limit_s
-    name = f"bench-sms-{worker.starts}@"
-    while time.monotonic() < deadline:
-        if worker.process and worker.process.poll() is not None:
-            raise RuntimeError(f"the worker exited with {worker.process.returncode} (log: {worker.logs})")
-        replies = app.control.ping(timeout=0.5)
-        if any(name in key for reply in replies for key in reply):
-            return time.perf_counter() - started
-    raise RuntimeError(f"the worker did not answer a ping in {limit_s:.0f} s (log: {worker.logs})")
-
 
 # --- where the CPUs went ------------------------------------------------------------------------------
 
@@ -386,7 +315,6 @@ def db_counts(conn: psycopg.Connection) -> tuple[int, int]:
 
 def run_delivery(args: argparse.Namespace, url: str, app: Any, worker: Worker, emulator: Emulator,
                  total: int, results: dict[str, Any]) -> dict[str, Any]:
-    from bench.callbacks import WaitSampler
 
     run: dict[str, Any] = {"progress": [], "jobs_sent": 0, "kill": None, "timeline": []}
     kill_planned = not args.no_kill
@@ -419,7 +347,7 @@ def run_delivery(args: argparse.Namespace, url: str, app: Any, worker: Worker, e
                 run["timeline"].append((round(now - kick, 1), sent - last_sent, timeline.tick()))
                 next_tick, last_sent = max(next_tick + 1.0, now + 0.5), sent
             if now - last_logged >= 5:
-                log(f"{now - kick:6.1f} s: {sent} sent, {pending} queued or sending")
+                log("sms_delivery", f"{now - kick:6.1f} s: {sent} sent, {pending} queued or sending")
                 last_logged = now
             if kill_planned and run["kill"] is None and (
                 (kill_at_count is not None and sent >= kill_at_count)
@@ -435,7 +363,7 @@ def run_delivery(args: argparse.Namespace, url: str, app: Any, worker: Worker, e
                 sending = conn.execute("SELECT count(*), count(DISTINCT claim) FROM message WHERE status = 'sending'").fetchone()
                 run["kill"] = {"at_s": round(killed_at - kick, 3), "epoch": killed_at, "sent_at_kill": sent_k,
                                "sending_at_kill": sending[0], "batches_in_flight": sending[1]}
-                log(f"killed the worker (SIGKILL to its process group) at {killed_at - kick:.1f} s: {sent_k} sent,"
+                log("sms_delivery", f"killed the worker (SIGKILL to its process group) at {killed_at - kick:.1f} s: {sent_k} sent,"
                     f" {sending[0]} sending in {sending[1]} batches; restarting in {args.restart_after} s")
                 time.sleep(args.restart_after)
                 worker.start()
@@ -448,7 +376,7 @@ def run_delivery(args: argparse.Namespace, url: str, app: Any, worker: Worker, e
                 break
             if time.monotonic() > deadline:
                 run["timed_out"] = True
-                log(f"time limit ({args.time_limit} s) reached with {pending} messages queued or sending")
+                log("sms_delivery", f"time limit ({args.time_limit} s) reached with {pending} messages queued or sending")
                 break
             time.sleep(args.poll)
         if steady_open:
@@ -461,7 +389,6 @@ def run_delivery(args: argparse.Namespace, url: str, app: Any, worker: Worker, e
 
 def settle_facts(url: str, run: dict[str, Any], data: dict[str, Any], received: list[dict[str, Any]],
                  batch: int) -> dict[str, Any]:
-    from bench.submit import percentile
 
     with psycopg.connect(url) as conn:
         rows = conn.execute(
@@ -584,16 +511,6 @@ def settle_facts(url: str, run: dict[str, Any], data: dict[str, Any], received: 
 
 # --- the report --------------------------------------------------------------------------------------------
 
-def _f(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}".replace(",", " ")
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", " ")
-    return str(value)
-
-
 def verdicts(results: dict[str, Any]) -> dict[str, bool]:
     f = results.get("facts") or {}
     total = results["messages"]
@@ -627,7 +544,7 @@ def markdown(results: dict[str, Any]) -> str:
     ok = lambda flag: "PASS" if flag else "FAIL"
     cal = results.get("calibration")
     lines = [
-        f"# Issue 4: {_f(results['messages'])} SMS through a Celery worker to the Atompark emulator"
+        f"# Issue 4: {figure(results['messages'])} SMS through a Celery worker to the Atompark emulator"
         f" — {results['started_at']}",
         "",
         f"Command: `{results['command']}` · commit {env['code']['commit']}"
@@ -650,7 +567,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"- kick: {results['concurrency']} × `notify.send_due` (one per worker process); then `jobs.run(\"notify.send\")`"
         f" (recover_abandoned + send, what beat sends in production every 5 s) every {results['job_every_s']:g} s"
         f" from the bench until nothing is queued or sending ({run.get('jobs_sent', 0)} sent); beat is not started",
-        f"- data: {_f(results['messages'])} `message` rows (sms, template bench, queued, due now, +38067… numbers all"
+        f"- data: {figure(results['messages'])} `message` rows (sms, template bench, queued, due now, +38067… numbers all"
         f" different, a unique Ukrainian body each, UCS-2 {results['body_chars']} characters = 2 parts, e.g."
         f" «{results['body_example']}») in one COPY: **{results.get('timings', {}).get('insert_s', 0):.2f} s**"
         f" (+ VACUUM ANALYZE {results.get('timings', {}).get('analyze_s', 0):.2f} s), not part of the delivery figure",
@@ -658,14 +575,14 @@ def markdown(results: dict[str, Any]) -> str:
     if kill:
         lines.append(
             f"- kill: SIGKILL to the worker's process group at {kill['at_s']:.1f} s after the kick"
-            f" ({_f(kill['sent_at_kill'])} sent, {kill['sending_at_kill']} rows `sending` in {kill['batches_in_flight']} claimed batches), the same"
+            f" ({figure(kill['sent_at_kill'])} sent, {kill['sending_at_kill']} rows `sending` in {kill['batches_in_flight']} claimed batches), the same"
             f" command again {results['restart_after_s']:g} s later; the killed tasks stay unacknowledged in Redis"
             " (visibility timeout 1 h), so delivery resumes through the periodic job")
     else:
         lines.append("- no kill (`--no-kill`): the clean throughput")
     if cal:
         lines.append(
-            f"- emulator calibration (no worker, no database): {_f(cal['calls'])} sendSMS from {cal['threads']} client"
+            f"- emulator calibration (no worker, no database): {figure(cal['calls'])} sendSMS from {cal['threads']} client"
             f" threads ({cal['where']}): **{cal['rps']:.0f} req/s**, p50 {cal['p50_ms']:.1f} ms, p95 {cal['p95_ms']:.1f} ms,"
             f" errors {cal['errors']}")
     lines += [
@@ -674,26 +591,26 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "| figure | value |",
         "|---|---:|",
-        f"| kick → first sent | {_f(f.get('kick_to_first_sent_s'), 2)} s |",
-        f"| kick → last sent | {_f(f.get('kick_to_last_sent_s'), 1)} s |",
+        f"| kick → first sent | {figure(f.get('kick_to_first_sent_s'), 2)} s |",
+        f"| kick → last sent | {figure(f.get('kick_to_last_sent_s'), 1)} s |",
     ]
     if kill:
         lines += [
-            f"| worker killed at | {kill['at_s']:.1f} s ({_f(kill['sent_at_kill'])} sent) |",
-            f"| pause: kill → first message sent after the restart | {_f(f.get('pause_s'), 1)} s |",
-            f"| kick → last sent, without the pause | {_f(f.get('kick_to_last_without_pause_s'), 1)} s |",
+            f"| worker killed at | {kill['at_s']:.1f} s ({figure(kill['sent_at_kill'])} sent) |",
+            f"| pause: kill → first message sent after the restart | {figure(f.get('pause_s'), 1)} s |",
+            f"| kick → last sent, without the pause | {figure(f.get('kick_to_last_without_pause_s'), 1)} s |",
         ]
     steady = f.get("steady") or {}
     lines += [
-        f"| **messages/s overall** (sent ÷ kick → last sent) | **{_f(f.get('rate_overall'), 0)}** |",
+        f"| **messages/s overall** (sent ÷ kick → last sent) | **{figure(f.get('rate_overall'), 0)}** |",
     ]
     if kill:
-        lines.append(f"| **messages/s without the kill pause** | **{_f(f.get('rate_without_pause'), 0)}** |")
+        lines.append(f"| **messages/s without the kill pause** | **{figure(f.get('rate_without_pause'), 0)}** |")
     lines += [
         f"| messages/s steady ({STEADY_FROM:.0%} sent → {steady.get('until', '')}: {steady.get('from_s', 0):.1f} →"
-        f" {steady.get('to_s', 0):.1f} s, {_f(steady.get('messages'))} messages) | {_f(steady.get('rate'), 0)} |",
-        f"| time from the kick to sent, p50 / p95 | {_f((f.get('kick_to_sent_ms') or {}).get('p50'))} /"
-        f" {_f((f.get('kick_to_sent_ms') or {}).get('p95'))} ms |",
+        f" {steady.get('to_s', 0):.1f} s, {figure(steady.get('messages'))} messages) | {figure(steady.get('rate'), 0)} |",
+        f"| time from the kick to sent, p50 / p95 | {figure((f.get('kick_to_sent_ms') or {}).get('p50'))} /"
+        f" {figure((f.get('kick_to_sent_ms') or {}).get('p95'))} ms |",
     ]
     per = f.get("per_message_ms")
     if per:
@@ -711,26 +628,26 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "| check | value | must be |",
         "|---|---:|---|",
-        f"| SMS the emulator accepted | {_f(f.get('emulator_received'))} | |",
-        f"| distinct bodies among them | {_f(f.get('distinct_bodies'))} | |",
-        f"| duplicates (copies beyond the first of a body) | **{_f(f.get('duplicates'))}** | 0 |",
-        f"| lost (never received, not `outcome_unknown`) | **{_f(f.get('lost'))}** | 0 |",
-        f"| `sent` in the database but never received | {_f(f.get('sent_not_received'))} | 0 |",
-        f"| failed `outcome_unknown` (of them received by the emulator) | {_f(f.get('outcome_unknown'))}"
-        f" ({_f(f.get('outcome_unknown_received'))}) | at most one per batch in flight at the kill"
+        f"| SMS the emulator accepted | {figure(f.get('emulator_received'))} | |",
+        f"| distinct bodies among them | {figure(f.get('distinct_bodies'))} | |",
+        f"| duplicates (copies beyond the first of a body) | **{figure(f.get('duplicates'))}** | 0 |",
+        f"| lost (never received, not `outcome_unknown`) | **{figure(f.get('lost'))}** | 0 |",
+        f"| `sent` in the database but never received | {figure(f.get('sent_not_received'))} | 0 |",
+        f"| failed `outcome_unknown` (of them received by the emulator) | {figure(f.get('outcome_unknown'))}"
+        f" ({figure(f.get('outcome_unknown_received'))}) | at most one per batch in flight at the kill"
         f" ({(kill or {}).get('batches_in_flight', 0)}) |",
         f"| bodies not ours / wrong phone / provider_id ≠ the emulator's campaign id | {f.get('not_ours', '—')} /"
         f" {f.get('wrong_phone', '—')} / {f.get('provider_id_mismatch', '—')} | 0 / 0 / 0 |",
-        "| final status in the database | " + ", ".join(f"{k} {_f(n)}" for k, n in (f.get("statuses") or {}).items())
+        "| final status in the database | " + ", ".join(f"{k} {figure(n)}" for k, n in (f.get("statuses") or {}).items())
         + " | sent + outcome_unknown = all |",
-        "| attempts per message | " + ", ".join(f"{k}: {_f(n)}" for k, n in (f.get("attempts") or {}).items()) + " | |",
+        "| attempts per message | " + ", ".join(f"{k}: {figure(n)}" for k, n in (f.get("attempts") or {}).items()) + " | |",
     ]
     cpu = run.get("cpu_steady")
     if cpu:
         lines += [
             "",
             f"## Where the CPUs went ({'kick → kill' if kill else 'kick → settled'}: {cpu['wall_s']:.1f} s,"
-            f" {_f(cpu['messages'])} messages sent, {cpu['cpus']} CPUs)",
+            f" {figure(cpu['messages'])} messages sent, {cpu['cpus']} CPUs)",
             "",
             f"Busy {cpu['busy_share']:.0%} of all CPUs, iowait {cpu['iowait_share']:.0%}, steal {cpu['steal_share']:.0%}.",
             "",
@@ -738,7 +655,7 @@ def markdown(results: dict[str, Any]) -> str:
             "|---|---:|---:|---:|",
         ]
         for part, p in cpu["parts"].items():
-            lines.append(f"| {part} | {p['cpu_s']:.1f} | {p['share_of_all_cpus']:.0%} | {_f(p['cpu_ms_per_message'], 2)} |")
+            lines.append(f"| {part} | {p['cpu_s']:.1f} | {p['share_of_all_cpus']:.0%} | {figure(p['cpu_ms_per_message'], 2)} |")
         if cpu.get("other_processes_seen"):
             lines += ["", "Other processes seen using CPU (alive at the end; CPU s): " + "; ".join(
                 f"`{cmd.strip()}` {t:.1f}" for cmd, t in cpu["other_processes_seen"].items()) + "."]
@@ -757,7 +674,7 @@ def markdown(results: dict[str, Any]) -> str:
         "## Verdict",
         "",
         f"- rate ≥ {GOAL_RATE:.0f}/s ({'without the kill pause' if kill else 'overall'}):"
-        f" {ok(v.get('rate'))} ({_f(f.get('rate_without_pause'), 0)}/s)",
+        f" {ok(v.get('rate'))} ({figure(f.get('rate_without_pause'), 0)}/s)",
         f"- none twice: {ok(v.get('none_twice'))}; none lost: {ok(v.get('none_lost'))}; every message sent or"
         f" `outcome_unknown`: {ok(v.get('all_settled'))}; `outcome_unknown` at most one per abandoned batch:"
         f" {ok(v.get('outcome_unknown_bounded'))}; emulator and database agree: {ok(v.get('consistent'))}",
@@ -769,18 +686,6 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def out_paths(out: str | None, started: datetime) -> tuple[Path, Path]:
-    if out:
-        md = Path(out)
-        return md, md.with_suffix(".json")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = f"{started:%Y-%m-%d}-issue4-sms"
-    md, n = RESULTS / f"{stem}.md", 2
-    while md.exists() or md.with_suffix(".json").exists():  # a later run the same day keeps the earlier files
-        md, n = RESULTS / f"{stem}-{n}.md", n + 1
-    return md, md.with_suffix(".json")
-
-
 # --- main ------------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -788,7 +693,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--serve-emulator"]:
         serve_emulator_forever()
         return 0
-    parser = argparse.ArgumentParser(prog="python -m bench.sms_delivery", description=__doc__.split("\n")[0])
+    parser = arguments("sms_delivery", __doc__)
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=4, help="worker processes (prefork), and as many notify.send_due tasks in the kick")
     kill = parser.add_mutually_exclusive_group()
@@ -808,18 +713,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="a Redis database of its own: it is flushed before and after")
     parser.add_argument("--poll", type=float, default=0.1, help="seconds between the bench's progress queries")
     parser.add_argument("--time-limit", type=float, default=900, help="seconds at most from the kick to settled")
-    parser.add_argument("--wait-quiet", type=int, default=300, help="wait at most this long for an idle machine")
-    parser.add_argument("--wait-lock", type=int, default=1800, help="wait this long for another bench run to end")
     parser.add_argument("--seed", type=int, default=4)
-    parser.add_argument("--keep-db", action="store_true", help=f"do not drop {BENCH_DB} at the end")
     parser.add_argument("--out", help="the Markdown result (default bench/results/<date>-issue4-sms[-n].md); .json beside")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.messages, args.calibrate, args.wait_quiet = 300, 100, 0
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from bench.callbacks import code_state, machine, run_lock
-    from bench.run import postgres_info, wait_for_quiet
-
     _lock = run_lock(args.wait_lock)
     import celery
     import redis
@@ -849,24 +750,24 @@ def main(argv: list[str] | None = None) -> int:
     }
     emulator = Emulator(args.emulator, logs)
     worker: Worker | None = None
-    app = broker(args.redis_url)
+    app = broker(args.redis_url, "sms")
     broke = False
     try:
-        log(f"creating {BENCH_DB}, migrating")
+        log("sms_delivery", f"creating {BENCH_DB}, migrating")
         pg.create_database(BENCH_DB)
         env = {**os.environ, **pg.SIGNING_KEYS, "DATABASE_URL": url}
         env.pop("REDIS_URL", None)
         pg.flask(["db-upgrade"], env, logs / "migrate.log")
         data = insert_messages(url, args.messages, args.seed)
         results["timings"].update(insert_s=round(data["insert_s"], 3), analyze_s=round(data["analyze_s"], 3))
-        log(f"{args.messages} messages inserted in {data['insert_s']:.2f} s (COPY), VACUUM ANALYZE {data['analyze_s']:.2f} s")
+        log("sms_delivery", f"{args.messages} messages inserted in {data['insert_s']:.2f} s (COPY), VACUUM ANALYZE {data['analyze_s']:.2f} s")
 
         base = emulator.start()
-        log(f"emulator ({args.emulator}) at {base}")
+        log("sms_delivery", f"emulator ({args.emulator}) at {base}")
         if args.calibrate:
             results["calibration"] = calibrate(emulator, args.calibrate, args.concurrency)
             cal = results["calibration"]
-            log(f"emulator alone: {cal['rps']:.0f} req/s from {cal['threads']} threads, p50 {cal['p50_ms']:.1f} ms,"
+            log("sms_delivery", f"emulator alone: {cal['rps']:.0f} req/s from {cal['threads']} threads, p50 {cal['p50_ms']:.1f} ms,"
                 f" p95 {cal['p95_ms']:.1f} ms, errors {cal['errors']}")
             if cal["errors"] or cal["messages_after_reset"]:
                 problems.append(f"calibration: {cal['errors']} errors, {cal['messages_after_reset']} messages after reset")
@@ -880,14 +781,14 @@ def main(argv: list[str] | None = None) -> int:
         }
         if args.batch:
             worker_env["NOTIFY_BATCH"] = str(args.batch)
-        worker = Worker(worker_env, args.concurrency, logs)
+        worker = Worker("sms", worker_env, args.concurrency, logs)
         worker.start()
-        results["timings"]["worker_ready_s"] = round(wait_ready(app, worker), 2)
-        log(f"worker ready in {results['timings']['worker_ready_s']:.1f} s ({args.concurrency} processes)")
+        results["timings"]["worker_ready_s"] = round(worker.wait_ready(app), 2)
+        log("sms_delivery", f"worker ready in {results['timings']['worker_ready_s']:.1f} s ({args.concurrency} processes)")
         busy = wait_for_quiet(args.wait_quiet)
         results["environment"]["cpu_busy_before"] = round(busy, 3)
         results["environment"]["loadavg_before"] = os.getloadavg()
-        log(f"kick: {args.concurrency} × notify.send_due (the machine was {busy:.0%} busy with other work)")
+        log("sms_delivery", f"kick: {args.concurrency} × notify.send_due (the machine was {busy:.0%} busy with other work)")
         run = run_delivery(args, url, app, worker, emulator, args.messages, results)
         results["run"] = {k: v for k, v in run.items() if k != "progress"}
         results["progress"] = run["progress"][:: max(len(run["progress"]) // 400, 1)]
@@ -899,7 +800,7 @@ def main(argv: list[str] | None = None) -> int:
         facts = settle_facts(url, run, data, received, args.batch or 50)
         results["facts"] = facts
         results["environment"]["loadavg_after"] = os.getloadavg()
-        log(f"settled: {facts.get('sent')} sent in {facts.get('kick_to_last_sent_s')} s,"
+        log("sms_delivery", f"settled: {facts.get('sent')} sent in {facts.get('kick_to_last_sent_s')} s,"
             f" {facts.get('rate_overall')}/s overall, {facts.get('rate_without_pause')}/s without the pause,"
             f" steady {(facts.get('steady') or {}).get('rate')}/s; emulator got {facts['emulator_received']},"
             f" duplicates {facts['duplicates']}, lost {facts['lost']}, outcome_unknown {facts['outcome_unknown']}"
@@ -925,12 +826,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep_db:
             pg.drop_database(BENCH_DB)
     results["verdicts"] = verdicts(results)
-    md_path, json_path = out_paths(args.out, stamp)
-    md_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str) + "\n")
-    md_path.write_text(markdown(results))
-    print(markdown(results))
-    log(f"written {md_path} and {json_path.name}; logs in {logs}")
+    md_path, json_path = write_results(results, f"{stamp:%Y-%m-%d}-issue4-sms", markdown, args.out)
+    print(md_path.read_text())
+    log("sms_delivery", f"written {md_path} and {json_path.name}; logs in {logs}")
     if broke:
         return 2
     return 0 if all(results["verdicts"].values()) else 1

@@ -19,8 +19,6 @@ The goal (issue 3): the 10,000-line statement imported and matched in < 5 s.
 """
 from __future__ import annotations
 
-import argparse
-import cProfile
 import os
 import random
 import secrets
@@ -30,42 +28,20 @@ import traceback
 from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from bench import pg
-from bench.cpuwatch import CpuWatch
-from bench.run import code_state, machine, postgres_info, wait_for_quiet
+from bench.harness import RESULTS, ROOT, arguments, code_state, log, machine, run_lock, wait_for_quiet, write_results
+from bench.harness import pg
+from bench.harness.cpuwatch import CpuWatch
+from bench.harness.portal import in_process_app, postgres_info
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 DB_NAME = "portal_bench_bank"
 GOAL_S = 5.0
-LINES = 10_000
-INVOICES = 10_000
+FULL, QUICK = 10_000, 300  # statement lines, and as many open invoices
 SHARES = {"number": 0.70, "amount": 0.15, "oldest": 0.10, "unknown": 0.05}
 
 
-def log(message: str) -> None:
-    print(f"[bench-bank {datetime.now():%H:%M:%S}] {message}", flush=True)
-
-
-def _app(database_url: str) -> Any:
-    from core.app import create_app
-    from core.config import Config
-
-    class BenchConfig(Config):
-        SQLALCHEMY_DATABASE_URI = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
-        REDIS_URL = None
-        OUTBOX_DISPATCH = "inline"
-        SECRET_KEY = pg.SIGNING_KEYS["SECRET_KEY"]
-        LIQPAY_PUBLIC_KEY = pg.SIGNING_KEYS["LIQPAY_PUBLIC_KEY"]
-        LIQPAY_PRIVATE_KEY = pg.SIGNING_KEYS["LIQPAY_PRIVATE_KEY"]
-
-    return create_app(BenchConfig)
-
-
-def seed_invoices(session: Any, rng: random.Random, today: date) -> tuple[list[dict], dict[int, str]]:
+def seed_invoices(session: Any, rng: random.Random, today: date, count: int) -> tuple[list[dict], dict[int, str]]:
     """Open invoices in bulk, each with its first status-history row, spread at random over the companies."""
     from sqlalchemy import insert, select
 
@@ -75,7 +51,7 @@ def seed_invoices(session: Any, rng: random.Random, today: date) -> tuple[list[d
     companies = dict(session.execute(select(Company.id, Company.tax_id).order_by(Company.id)).tuples().all())
     ids = list(companies)
     rows = []
-    for seq in range(1, INVOICES + 1):
+    for seq in range(1, count + 1):
         amount = Decimal(rng.randint(50_000, 5_000_000)) / 100
         issued = today - timedelta(days=rng.randint(0, 60))
         rows.append({
@@ -90,12 +66,12 @@ def seed_invoices(session: Any, rng: random.Random, today: date) -> tuple[list[d
     session.execute(insert(InvoiceStatusChange), [
         {"invoice_id": i, "from_status": None, "to_status": "open", "actor_name": "Система", "note": ""} for i in invoice_ids
     ])
-    session.add(InvoiceCounter(year=today.year, last_seq=INVOICES))
+    session.add(InvoiceCounter(year=today.year, last_seq=count))
     session.commit()
     return rows, companies
 
 
-def statement_docs(rng: random.Random, invoices: list[dict], companies: dict[int, str], today: date) -> tuple[list[dict], Counter]:
+def statement_docs(rng: random.Random, invoices: list[dict], companies: dict[int, str], today: date, lines: int) -> tuple[list[dict], Counter]:
     """The statement's documents. A tenth of the companies is kept for the oldest-first
     lines, so that no other line touches their invoices and every line's rule is known;
     every other invoice is named or paid by amount at most once."""
@@ -109,7 +85,7 @@ def statement_docs(rng: random.Random, invoices: list[dict], companies: dict[int
         by_company.setdefault(invoice["company_id"], []).append(invoice)
     free = [i for i in invoices if i["company_id"] not in oldest_first]
     rng.shuffle(free)
-    plan = Counter({kind: int(LINES * share) for kind, share in SHARES.items()})
+    plan = Counter({kind: int(lines * share) for kind, share in SHARES.items()})
     docs: list[dict] = []
     kinds: Counter = Counter()
 
@@ -161,7 +137,7 @@ def table_counts(session: Any) -> dict[str, int]:
     return {name: session.scalar(select(func.count()).select_from(model)) for name, model in models.items()}
 
 
-def measure(app: Any, content: bytes, profile_to: Path | None = None) -> dict[str, Any]:
+def measure(app: Any, content: bytes) -> dict[str, Any]:
     from sqlalchemy import event
 
     from core.db import db_session
@@ -191,14 +167,8 @@ def measure(app: Any, content: bytes, profile_to: Path | None = None) -> dict[st
         watch = CpuWatch(DB_NAME)
         watch.start()
         try:
-            profiler = cProfile.Profile() if profile_to else None
             started = time.perf_counter()
-            if profiler:
-                profiler.enable()
             result = import_statement(session, content, "bench.txt", None)
-            if profiler:
-                profiler.disable()
-                profiler.dump_stats(profile_to)
             imported = time.perf_counter()
             session.commit()
             committed = time.perf_counter()
@@ -221,7 +191,8 @@ def markdown(results: dict[str, Any]) -> str:
     first, again = results["first"], results.get("again")
     verdict = "PASS" if results["pass"] else "FAIL"
     lines = [
-        f"# Issue 3: bank statement import — {results['started']:%Y-%m-%d %H:%M}",
+        f"# Issue 3: bank statement import — {results['started']:%Y-%m-%d %H:%M}"
+        + (" (--quick: a check, not a measurement)" if results["quick"] else ""),
         "",
         f"Command: `.venv/bin/python -m bench.statement_import` · commit {results['code']['commit']}"
         f" ({results['code']['uncommitted_files']} files with uncommitted changes)",
@@ -229,8 +200,8 @@ def markdown(results: dict[str, Any]) -> str:
         f" PostgreSQL {results['postgres']['version']} (synchronous_commit {results['postgres']['synchronous_commit']}),"
         f" Python {results['machine']['python']}",
         "",
-        f"Data: seed-demo with 300 products, {results['companies']} companies, no orders; {INVOICES} open invoices;"
-        f" a 1C statement (Windows-1251) of {LINES} incoming lines, {results['file_bytes'] / 1e6:.1f} MB;"
+        f"Data: seed-demo with 300 products, {results['companies']} companies, no orders; {results['invoices']} open invoices;"
+        f" a 1C statement (Windows-1251) of {results['lines']} incoming lines, {results['file_bytes'] / 1e6:.1f} MB;"
         " lines by kind: " + ", ".join(f"{k} {v}" for k, v in results["kinds"].items()) + ".",
         "",
         f"The machine was {results['busy_before']:.0%} busy with other work just before the first import"
@@ -252,43 +223,32 @@ def markdown(results: dict[str, Any]) -> str:
     lines += ["", f"Rows after the first import: {first['counts']}.", ""]
     if again:
         lines += [f"Rows after the second import: {again['counts']} (only bank_statement may grow).", ""]
-    lines += [f"**{verdict}**: {LINES} lines imported and matched in {first['total_s']:.2f} s (goal < {GOAL_S:.0f} s)"
+    lines += [f"**{verdict}**: {results['lines']} lines imported and matched in {first['total_s']:.2f} s (goal < {GOAL_S:.0f} s)"
               + ("; the re-import added nothing." if results.get("reimport_clean") else "; the re-import ADDED ROWS."), ""]
     lines += [f"- {problem}" for problem in results.get("problems", [])]
     return "\n".join(lines) + "\n"
 
 
-def write(results: dict[str, Any]) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    stem = f"{results['started']:%Y-%m-%d}-issue3-statement"
-    path, n = RESULTS / f"{stem}.md", 2
-    while path.exists():  # a later run the same day keeps the earlier ones
-        path, n = RESULTS / f"{stem}-{n}.md", n + 1
-    path.write_text(markdown(results))
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.statement_import", description=__doc__.split("\n")[0])
-    parser.add_argument("--keep-db", action="store_true", help=f"do not drop {DB_NAME} at the end")
+    parser = arguments("statement_import", __doc__)
     parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument("--wait-quiet", type=int, default=600, help="wait at most this long for an idle machine")
-    parser.add_argument("--profile", type=Path, help="cProfile the first import into this file (slows it down)")
     args = parser.parse_args(argv)
-
+    _lock = run_lock(args.wait_lock)
+    size = QUICK if args.quick else FULL
     results: dict[str, Any] = {"started": datetime.now(), "machine": machine(), "postgres": postgres_info(),
-                               "code": code_state(), "problems": []}
+                               "code": code_state(), "problems": [], "quick": args.quick,
+                               "lines": size, "invoices": size}
     url = pg.bench_url(DB_NAME)
     env = {**os.environ, **pg.SIGNING_KEYS, "DATABASE_URL": url, "OUTBOX_DISPATCH": "inline"}
     env.pop("REDIS_URL", None)
     seed_log = RESULTS / f"{results['started']:%Y%m%d-%H%M%S}-bank-seed.log.tmp"
     RESULTS.mkdir(exist_ok=True)
     try:
-        log(f"creating {DB_NAME}, migrating, seeding the demo")
+        log("statement_import", f"creating {DB_NAME}, migrating, seeding the demo")
         pg.create_database(DB_NAME)
         pg.flask(["db-upgrade"], env, seed_log)
         pg.flask(["seed-demo", "--products", "300", "--companies", "300", "--orders", "0"], env, seed_log)
-        app = _app(url)
+        app = in_process_app(url)
         from core.clock import kyiv_today
         from core.db import db_session
         from payments.bank.samples import build_1c_statement
@@ -296,23 +256,23 @@ def main(argv: list[str] | None = None) -> int:
         rng = random.Random(args.seed)
         today = kyiv_today()
         with app.app_context():
-            invoices, companies = seed_invoices(db_session(), rng, today)
+            invoices, companies = seed_invoices(db_session(), rng, today, size)
             db_session.remove()
         pg.analyze(DB_NAME)
-        docs, kinds = statement_docs(rng, invoices, companies, today)
+        docs, kinds = statement_docs(rng, invoices, companies, today, size)
         # A statement of our own account: the importer refuses any other.
         content = build_1c_statement(docs, app.config["SUPPLIER_IBAN"])
         results.update(companies=len(companies), kinds=dict(kinds), file_bytes=len(content))
-        log(f"{len(invoices)} invoices; statement of {len(docs)} lines, {len(content) / 1e6:.1f} MB")
-        results["busy_before"] = wait_for_quiet(args.wait_quiet)
-        log(f"importing (the machine is {results['busy_before']:.0%} busy with other work)")
+        log("statement_import", f"{len(invoices)} invoices; statement of {len(docs)} lines, {len(content) / 1e6:.1f} MB")
+        results["busy_before"] = wait_for_quiet(0 if args.quick else args.wait_quiet)
+        log("statement_import", f"importing (the machine is {results['busy_before']:.0%} busy with other work)")
 
-        results["first"] = measure(app, content, args.profile)
-        log(f"first import: {results['first']['total_s']:.2f} s, {results['first']['statements']} statements")
+        results["first"] = measure(app, content)
+        log("statement_import", f"first import: {results['first']['total_s']:.2f} s, {results['first']['statements']} statements")
         # The identical file is refused at once by its hash (#10.10); the same lines in a
         # file that differs (a trailing line break) go through the line-by-line dedup.
         results["again"] = measure(app, content + b"\r\n")
-        log(f"same file again: {results['again']['total_s']:.2f} s")
+        log("statement_import", f"same file again: {results['again']['total_s']:.2f} s")
         before = {k: v for k, v in results["first"]["counts"].items() if k != "bank_statement"}
         after = {k: v for k, v in results["again"]["counts"].items() if k != "bank_statement"}
         results["reimport_clean"] = before == after and results["again"]["lines_new"] == 0
@@ -326,9 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     if "first" not in results:
         return 2
     results["pass"] = results["first"]["total_s"] < GOAL_S and results.get("reimport_clean", False)
-    path = write(results)
-    print(markdown(results))
-    log(f"written {path.relative_to(ROOT)}")
+    path, _ = write_results(results, f"{results['started']:%Y-%m-%d}-issue3-statement", markdown)
+    print(path.read_text())
+    log("statement_import", f"written {path.relative_to(ROOT)}")
     return 0 if results["pass"] else 1
 
 

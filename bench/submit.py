@@ -1,4 +1,4 @@
-"""Order submit with 20 lines, 8 customers of 8 companies at once.
+"""`python -m bench.submit`: order submit with 20 lines, 8 customers of 8 companies at once (issue 2: p95 < 150 ms).
 
 Each customer is one thread with its own keep-alive connection and session:
 fill the cart with 20 lines (POST /cart/add, as the catalog page's script does:
@@ -9,28 +9,21 @@ are timed separately.
 """
 from __future__ import annotations
 
-import math
 import random
 import re
+import sys
 import statistics
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 
-from bench import pg
-from bench.client import BenchError, Client
+from bench.harness import arguments, log, percentile
+from bench.harness import pg, portal
+from bench.harness.client import BenchError, Client
+from bench.harness.server import HOST
 
 _ORDER_URL = re.compile(r"/orders/(\d+)$")
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (the same definition wrk uses)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(math.ceil(pct / 100 * len(ordered)), 1)
-    return ordered[rank - 1]
 
 
 @dataclass
@@ -89,7 +82,7 @@ def run_submit(
     host: str, port: int, customers: list[pg.Customer], submits: int = 40, lines: int = 20, time_limit_s: float = 600
 ) -> dict:
     pg.clear_carts([c.user_id for c in customers])
-    products = {c.price_type_id: pg.orderable_product_ids(c.price_type_id) for c in customers}
+    products = {c.price_type_id: pg.orderable(c.price_type_id) for c in customers}
     runs = [CustomerRun(c) for c in customers]
     start = threading.Barrier(len(runs))
     deadline = time.monotonic() + time_limit_s
@@ -137,3 +130,26 @@ def run_submit(
         "orders_verified": found,
         "errors": errors,
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = portal.arguments(arguments("submit", __doc__))
+    parser.add_argument("--customers", type=int, default=8)
+    parser.add_argument("--submits", type=int, default=40, help="submits per customer")
+    args = parser.parse_args(argv)
+    customers_n, submits = (2, 3) if args.quick else (args.customers, args.submits)
+
+    def measure(run: portal.Portal) -> None:
+        with run.gunicorn() as server:
+            customers = pg.ordering_customers(customers_n)
+            log("submit", f"{len(customers)} customers x {submits} submits of 20 lines ...")
+            submit = run.watched("submit", server, lambda: run_submit(HOST, server.port, customers, submits=submits))
+            run.results["submit"] = submit
+            run.problems.extend(f"submit: {e}" for e in submit["errors"])
+            log("submit", f"{submit['submits']} orders, p50 {submit['p50_ms']:.1f} ms, p95 {submit['p95_ms']:.1f} ms")
+
+    return portal.run_figure("submit", "issue 2, order submit (20 lines)", args, measure)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,7 +14,7 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 from flask_babel import gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, undefer_group
@@ -75,6 +75,15 @@ def end_sessions(user: User | StaffUser) -> None:
     """Every session and remember-me cookie issued to the user so far stops opening anything
     (logging out, a new password, access switched off). The caller flushes and commits."""
     user.session_version = (user.session_version or 0) + 1
+
+
+def log_out() -> None:
+    """Logging out ends every copy of the login (another device, a thief's copy of the cookie),
+    not only this browser's session: customers and staff alike."""
+    if current_user.is_authenticated:
+        end_sessions(current_user)
+        db_session.commit()
+    logout_user()
 
 
 LOGIN_VIEWS = "auth.login_views"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -24,6 +24,13 @@ def kyiv_now(now: datetime | None = None) -> datetime:
 
 def kyiv_today(now: datetime | None = None) -> date:
     return kyiv_now(now).date()
+
+
+def kyiv_moment(day: date, at: time = time.min) -> datetime:
+    """The UTC moment a Kyiv wall clock shows `at` on `day` (by default the day's start,
+    what "created on this day" is compared with). Built from the local date and time, so
+    a DST change lands on the wall-clock hour."""
+    return datetime.combine(day, at, tzinfo=KYIV).astimezone(timezone.utc)
 
 
 @contextmanager

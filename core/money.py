@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from core.errors import DomainError
 
@@ -18,11 +18,51 @@ def money(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def in_whole_cents(amount: Decimal) -> bool:
+    """Money from outside (a bank statement, an acquirer's notice) with a fraction of a kopeck
+    is refused, never rounded: no bank sends one, so it is a misread number or a bug."""
+    return amount == amount.quantize(CENT)
+
+
 def vat_included(gross: Decimal, rate_percent: Decimal) -> Decimal:
     """The VAT part of a VAT-inclusive amount (Ukrainian prices are quoted with VAT)."""
     if not rate_percent:
         return ZERO
     return money(gross * rate_percent / (Decimal(100) + rate_percent))
+
+
+# A no-break space groups thousands and joins the currency, so a narrow table cell or a
+# wrapped line never splits "12 345,60 грн".
+NBSP = "\u00a0"
+
+
+def format_money(value: Decimal | int | str | None, language: str | None = None, *,
+                 currency: bool = True, space: str = NBSP) -> str:
+    """The one way money is written: Decimal("1234.5") -> "1 234,50 грн" in Ukrainian,
+    "UAH 1,234.50" in English; `currency=False` gives the bare number a paper document's
+    column wants. `language` defaults to the reader's (Ukrainian outside a request).
+    Text messages pass space=" ": a no-break space is outside the GSM alphabet and would
+    halve how much an English SMS holds."""
+    if value is None:
+        return "—"
+    language = language or _current_language()
+    grouped = f"{money(value):,.2f}"
+    if language == "en":
+        return f"UAH{space}{grouped}" if currency else grouped
+    number = grouped.replace(",", space).replace(".", ",")
+    return f"{number}{space}грн" if currency else number
+
+
+def format_quantity(value: Decimal | None) -> str:
+    """Decimal("2.500") -> "2,5"; Decimal("10.000") -> "10": no trailing zeros of the unit's grams."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f").replace(".", ",")
+
+
+def _current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "uk"
 
 
 def parse_decimal(text: str) -> Decimal | None:

@@ -1,7 +1,6 @@
 """Pages every part shares: health, language switch; the filters and globals of every template."""
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +15,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
@@ -25,7 +23,7 @@ from sqlalchemy import text
 from core import outbox
 from core.db import db_session
 from core.errors import DomainError
-from core.money import money
+from core.money import format_money, format_quantity
 from core.reasons import reason_text
 
 bp = Blueprint("core", __name__)
@@ -86,29 +84,6 @@ def healthz() -> Any:
     return jsonify(state), (200 if healthy else 503)
 
 
-NBSP = "\u00a0"
-
-
-def format_uah(value: Decimal | None) -> str:
-    """1234.5 -> "1 234,50 грн" as Ukrainian invoices write money, "UAH 1,234.50" in English
-    (as notify.events.money_text and payments.documents.formatting write it). No-break spaces
-    throughout, so a narrow table cell never splits an amount."""
-    if value is None:
-        return "—"
-    grouped = f"{money(value):,.2f}"
-    locale = get_locale()
-    if locale is not None and locale.language == "en":
-        return f"UAH{NBSP}{grouped}"
-    return grouped.replace(",", NBSP).replace(".", ",") + f"{NBSP}грн"
-
-
-def format_quantity(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    text = format(value.normalize(), "f")
-    return text.replace(".", ",")
-
-
 def unit_label(unit: str) -> Any:
     """The unit in the reader's language; one staff typed that we do not know stays as typed."""
     return UNIT_LABELS.get(unit, unit)
@@ -160,9 +135,9 @@ def set_language(code: str) -> Any:
 
 def init_web(app: Any) -> None:
     app.register_blueprint(bp)
-    app.jinja_env.filters["uah"] = format_uah
+    app.jinja_env.filters["uah"] = format_money
     app.jinja_env.filters["qty"] = format_quantity
     app.jinja_env.filters["unit"] = unit_label
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["channel_label"] = channel_label
-    app.jinja_env.globals["reason_text"] = lambda code, params, stored: reason_text(code, params, stored, format_uah)
+    app.jinja_env.globals["reason_text"] = reason_text

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core.auth import make_password_token
 from core.customers.invitations import INVITE_PURPOSE
 from core.customers.models import Company, User
+from core.money import format_money
 from core.orders.models import Order
 from core.staff.models import StaffUser
 from core.web import public_url
@@ -64,13 +65,6 @@ class EventSpec:
     # The variables `secrets` fills: a template may only print them whole, as a word of
     # their own, so no wording can carry a token somewhere else.
     secret_variables: tuple[str, ...] = ()
-
-
-def money_text(value: str | Decimal, language: str) -> str:
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    if language == "en":
-        return f"UAH {amount:,.2f}"
-    return f"{amount:,.2f}".replace(",", " ").replace(".", ",") + " грн"
 
 
 def date_text(value: str | date, language: str) -> str:
@@ -154,24 +148,24 @@ def _order_confirmed(session: Session, p: dict[str, Any], lang: str) -> Context:
     return {
         **_common(session, p),
         "order_number": order.number if order else str(p.get("number") or p.get("order_id") or ""),
-        "total": money_text(p["total"], lang),
+        "total": format_money(p["total"], lang, space=" "),
         "delivery_date": date_text(order.desired_date, lang) if order and order.desired_date else "",
         "order_url": public_url("portal.order_detail", order_id=p.get("order_id") or 0),
     }
 
 
 def _invoice_issued(session: Session, p: dict[str, Any], lang: str) -> Context:
-    return {**_common(session, p), "invoice_number": p["number"], "amount": money_text(p["amount"], lang),
+    return {**_common(session, p), "invoice_number": p["number"], "amount": format_money(p["amount"], lang, space=" "),
             "due_date": date_text(p["due_on"], lang), "pay_link": _pay_link(p.get("pay_token"))}
 
 
 def _payment_received(session: Session, p: dict[str, Any], lang: str) -> Context:
-    return {**_common(session, p), "amount": money_text(p["amount"], lang), "invoice_number": p.get("number", ""),
+    return {**_common(session, p), "amount": format_money(p["amount"], lang, space=" "), "invoice_number": p.get("number", ""),
             "invoice_paid": bool(p.get("invoice_paid"))}
 
 
 def _payment_failed(session: Session, p: dict[str, Any], lang: str) -> Context:
-    return {**_common(session, p), "amount": money_text(p["amount"], lang),
+    return {**_common(session, p), "amount": format_money(p["amount"], lang, space=" "),
             "invoice_numbers": ", ".join(p.get("numbers", [])), "pay_link": _pay_link(p.get("pay_token")),
             "reason": _decline_reason(p, lang)}
 
@@ -186,22 +180,22 @@ def _decline_reason(p: dict[str, Any], lang: str) -> str:
 
 
 def _reminder(session: Session, p: dict[str, Any], lang: str) -> Context:
-    return {**_common(session, p), "invoice_number": p["number"], "outstanding": money_text(p["outstanding"], lang),
+    return {**_common(session, p), "invoice_number": p["number"], "outstanding": format_money(p["outstanding"], lang, space=" "),
             "due_date": date_text(p["due_on"], lang) if p.get("due_on") else "",
             "days": abs(int(p["days_past_due"])), "pay_link": _pay_link(p.get("pay_token"))}
 
 
 def _prices_changed(session: Session, p: dict[str, Any], lang: str) -> Context:
     lines = [
-        {"name": line["name"], "sku": line["sku"], "old": money_text(line["old"], lang),
-         "new": money_text(line["new"], lang), "up": Decimal(line["new"]) > Decimal(line["old"])}
+        {"name": line["name"], "sku": line["sku"], "old": format_money(line["old"], lang, space=" "),
+         "new": format_money(line["new"], lang, space=" "), "up": Decimal(line["new"]) > Decimal(line["old"])}
         for line in p["lines"]
     ]
     return {**_common(session, p), "lines": lines, "count": len(lines)}
 
 
 def _quote_sent(session: Session, p: dict[str, Any], lang: str) -> Context:
-    return {**_common(session, p), "quote_number": p["number"], "amount": money_text(p["amount"], lang),
+    return {**_common(session, p), "quote_number": p["number"], "amount": format_money(p["amount"], lang, space=" "),
             "valid_until": date_text(p["valid_until"], lang), "link": p["link"]}
 
 

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from core.clock import KYIV
+from core.clock import kyiv_moment, kyiv_now
 
 
 def parse_window(spec: str) -> tuple[time, time]:
@@ -13,16 +12,15 @@ def parse_window(spec: str) -> tuple[time, time]:
     return time.fromisoformat(start), time.fromisoformat(end)
 
 
-def next_allowed(moment: datetime, spec: str, zone: ZoneInfo = KYIV) -> datetime:
+def next_allowed(moment: datetime, spec: str) -> datetime:
     """`moment` itself when it is outside the window, otherwise the window's end (aware, UTC)."""
     if not spec.strip():
         return moment
     start, end = parse_window(spec)
-    local = moment.astimezone(zone)
+    local = kyiv_now(moment)
     now = local.time()
     inside = (start <= now or now < end) if start > end else (start <= now < end)
     if not inside:
         return moment
     end_day = local.date() if now < end else local.date() + timedelta(days=1)
-    # Built from the local date and time, so a DST change overnight lands on 08:00 local.
-    return datetime.combine(end_day, end, tzinfo=zone).astimezone(moment.tzinfo)
+    return kyiv_moment(end_day, end).astimezone(moment.tzinfo)

@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 UNKNOWN_CHECKOUT, AMOUNT_MISMATCH, PAID_BY_ANOTHER = "card.unknown_checkout", "card.amount_mismatch", "card.paid_by_another"
 register(UNKNOWN_CHECKOUT, _l("Оплата з невідомим номером замовлення LiqPay"))
 register(AMOUNT_MISMATCH, _l("Сума або валюта не збігається: очікували %(expected)s, отримали %(received)s"))
-register(PAID_BY_ANOTHER, _l("Рахунки вже оплачені іншим платежем: залишок %(left)s грн"))
+register(PAID_BY_ANOTHER, _l("Рахунки вже оплачені іншим платежем: залишок %(left)s"), money=("left",))
 
 
 def _liqpay(config: Any) -> CardAcquirer:

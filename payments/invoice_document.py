@@ -6,10 +6,10 @@ from decimal import Decimal
 from flask import current_app
 
 from core.customers.models import Company
+from core.money import format_money
 from core.orders.models import Order
 from core.web import public_url
 from payments.documents import DocLine, InvoiceDocument, Party, render_invoice_pdf
-from payments.documents.formatting import money_uk
 from payments.models import Invoice
 
 KIND_LABELS = {"full": "", "advance": "Аванс", "remainder": "Доплата"}
@@ -71,7 +71,7 @@ def _discount_note(order: Order | None) -> str | None:
     if order is None or not order.discount_amount:
         return None
     return (f"Знижка «{order.promotion.name}» {_percent(order.promotion.percent)} за замовлення онлайн: "
-            f"−{money_uk(order.discount_amount)} грн (сума рядків {money_uk(order.total + order.discount_amount)} грн)")
+            f"−{format_money(order.discount_amount, 'uk')} (сума рядків {format_money(order.total + order.discount_amount, 'uk')})")
 
 
 def _percent(rate: Decimal) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from core.clock import kyiv_today
 from core.customers.models import Company
 from core.errors import DomainError
-from core.money import ZERO, money
+from core.money import ZERO, format_money, money
 from core.orders import states
 from core.orders.models import Order, OrderStatusChange
 from core.orders.services import Actor, change_status, hold_order, release_hold
@@ -42,6 +42,12 @@ class Balance:
     @property
     def available_credit(self) -> Decimal:
         return max(self.credit_limit - self.exposure, ZERO) if self.uses_credit else ZERO
+
+    def over_limit(self, adding: Decimal = ZERO) -> bool:
+        """The one limit rule: debt and orders not invoiced yet, with `adding` (an order
+        about to be placed) on top, above the limit. Reaching it exactly is still within
+        it; a zero limit on credit terms means no credit; prepaying companies have none."""
+        return self.uses_credit and self.exposure + adding > self.credit_limit
 
 
 def debts_by_company(session: Session, company_ids: list[int], today: date) -> dict[int, tuple[Decimal, Decimal]]:
@@ -110,12 +116,14 @@ register(DEBT_PAID, _l("Прострочену заборгованість сп
 LEGACY_OVERDUE_NOTE = "Прострочена заборгованість"
 
 
-def credit_hold(balance: Balance) -> Reason | None:
+def credit_hold(balance: Balance, adding: Decimal = ZERO) -> Reason | None:
     """Why an order of a company in this state needs a manager (every cause, with the
-    amounts), or None."""
+    amounts), or None. At submit the order already counts in the balance; the cart asks
+    with the order's total (after any online discount) as `adding`."""
     overdue = balance.overdue > 0
-    over_limit = balance.uses_credit and balance.exposure > balance.credit_limit
-    amounts = {"overdue": str(balance.overdue), "limit": str(balance.credit_limit), "exposure": str(balance.exposure)}
+    over_limit = balance.over_limit(adding)
+    amounts = {"overdue": str(balance.overdue), "limit": str(balance.credit_limit),
+               "exposure": str(balance.exposure + adding)}
     if overdue and over_limit:
         return Reason(OVERDUE_AND_OVER_LIMIT, amounts)
     if overdue:
@@ -185,6 +193,6 @@ def decide_hold(session: Session, order: Order, staff: StaffUser, release: bool,
         raise DomainError(gettext("Вкажіть причину рішення."), field="reason")
     if release and not may_release(order, staff):
         raise DomainError(
-            gettext("Замовлення понад %(amount)s грн відпускає керівник відділу продажів.", amount=head_release_threshold())
+            gettext("Замовлення понад %(amount)s відпускає керівник відділу продажів.", amount=format_money(head_release_threshold()))
         )
     change_status(session, order, states.CONFIRMED if release else states.CANCELLED, Actor.of(staff), reason)

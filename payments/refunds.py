@@ -11,10 +11,9 @@ from sqlalchemy.orm import Session
 from core import outbox
 from core.clock import utcnow
 from core.errors import DomainError
-from core.money import money
+from core.money import format_money, money
 from core.providers import ProviderError
 from core.staff.models import StaffUser
-from core.web import format_uah
 from payments.acquirer import REVERSED, CardAcquirer, PaymentNotice
 from payments.card import card_acquirer, record_notice
 from payments.models import SUCCEEDED, Payment, Refund
@@ -54,13 +53,13 @@ def request_refund(session: Session, payment: Payment, amount: Decimal | None, r
     if left <= 0:
         raise DomainError(gettext(
             "Платіж %(paid)s уже повернено повністю або повернення чекає виконання: повертати більше нічого.",
-            paid=format_uah(payment.amount),
+            paid=format_money(payment.amount),
         ), field="amount")
     amount = money(amount) if amount is not None else left
     if amount <= 0 or amount > left:
         raise DomainError(gettext(
             "Повернути можна від 0,01 до %(left)s: з платежу %(paid)s уже повернено або чекає повернення %(refunded)s.",
-            left=format_uah(left), paid=format_uah(payment.amount), refunded=format_uah(refunded),
+            left=format_money(left), paid=format_money(payment.amount), refunded=format_money(refunded),
         ), field="amount")
     refund = Refund(payment_id=payment.id, amount=amount, reason=reason, requested_by=staff.full_name)
     session.add(refund)

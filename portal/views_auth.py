@@ -5,13 +5,13 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
 from core.auth import (
     check_password,
-    end_sessions,
     even_out_answer_time,
     find_customer_by_login,
+    log_out,
     read_password_token,
     throttle_login_tries,
     throttled_form,
@@ -45,10 +45,7 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
-    if current_user.is_authenticated:
-        end_sessions(current_user)  # a copy of the cookie (another device, a thief) is out too
-        db_session.commit()
-    logout_user()
+    log_out()
     return redirect(url_for("portal.login"))
 
 

@@ -17,8 +17,8 @@ from core.orders import cart as carts
 from core.orders.promotions import ONLINE_ORDER, active_promotion, discount_of
 from core.orders.order_forms import attach_to_order
 from core.orders.services import Actor, submit_order
-from core.web import format_quantity, format_uah
-from payments.receivables import company_balance
+from core.money import format_money, format_quantity
+from payments.receivables import HELD_FOR_OVERDUE, company_balance, credit_hold
 from portal.blueprint import bp
 from portal.forms import CartLineForm, CheckoutForm
 from portal.helpers import answer, back_within_site
@@ -125,22 +125,20 @@ def checkout() -> Any:
 def _money_context(company: Company, view: carts.CartView) -> dict[str, Any]:
     """Debt and credit shown before submit, so a credit hold never comes as a surprise."""
     balance = company_balance(db_session, company)
+    promotion = active_promotion(db_session, ONLINE_ORDER, kyiv_today())
+    discount = discount_of(view.total, promotion)
+    # The very rule the submit applies, to the total the order will have.
+    reason = credit_hold(balance, adding=view.total - discount)
     warning = None
-    if balance.overdue > 0:
+    if reason is not None and reason.code in HELD_FOR_OVERDUE:
         warning = gettext(
             "Є прострочена заборгованість %(amount)s: замовлення чекатиме рішення менеджера. "
             "Сплатіть прострочене, і його підтвердять одразу.",
-            amount=format_uah(balance.overdue),
+            amount=format_money(balance.overdue),
         )
-    elif balance.uses_credit and view.total > balance.available_credit:
+    elif reason is not None:
         warning = gettext(
             "Замовлення перевищує доступний кредит (%(amount)s): воно чекатиме рішення менеджера.",
-            amount=format_uah(balance.available_credit),
+            amount=format_money(balance.available_credit),
         )
-    promotion = active_promotion(db_session, ONLINE_ORDER, kyiv_today())
-    return {
-        "balance": balance,
-        "hold_warning": warning,
-        "promotion": promotion,
-        "discount": discount_of(view.total, promotion),
-    }
+    return {"balance": balance, "hold_warning": warning, "promotion": promotion, "discount": discount}

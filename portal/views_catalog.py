@@ -12,7 +12,7 @@ from core.auth import customer_required
 from core.catalog.services import CategoryNode, catalog_page, category_tree, descendants
 from core.db import autocommit, db_session
 from core.orders.cart import cart_at_login
-from core.web import format_quantity
+from core.money import format_quantity
 from portal import page_cache
 from portal.blueprint import bp
 

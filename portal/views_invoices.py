@@ -19,7 +19,8 @@ from core.customers.models import Company
 from core.db import db_session
 from core.errors import DomainError
 from core.orders.promotions import ONLINE_PAYMENT, active_promotion
-from core.web import format_uah, public_url, put_error
+from core.money import format_money
+from core.web import public_url, put_error
 from payments.card import (
     CheckoutOutcome,
     card_discount,
@@ -278,7 +279,7 @@ def payment_claim() -> Any:
         )
     )
     form.invoice.choices = [SelectChoice(0, gettext("Не вказано"))] + [
-        SelectChoice(i.id, gettext("№ %(n)s на %(a)s", n=i.number, a=format_uah(i.outstanding))) for i in open_invoices
+        SelectChoice(i.id, gettext("№ %(n)s на %(a)s", n=i.number, a=format_money(i.outstanding))) for i in open_invoices
     ]
     if form.validate_on_submit():
         upload = form.proof.data

@@ -79,7 +79,7 @@ def _hold_explained(order: Order) -> dict[str, Any] | None:
     return {
         "row": hold_of(order),
         "overdue": balance.overdue,
-        "over_limit": balance.uses_credit and balance.exposure > balance.credit_limit,
+        "over_limit": balance.over_limit(),
     }
 
 

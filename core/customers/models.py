@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from core.accounts import Account
 from core.catalog.models import PriceType
 from core.clock import utcnow
 from core.db import Base
@@ -74,7 +74,7 @@ class DeliveryPoint(Base):
     company: Mapped[Company] = relationship(back_populates="delivery_points")
 
 
-class User(UserMixin, Base):
+class User(Account, Base):
     """A customer's person: belongs to exactly one company."""
 
     __tablename__ = "customer_user"
@@ -99,19 +99,7 @@ class User(UserMixin, Base):
     company: Mapped[Company] = relationship(back_populates="users")
 
     kind = "customer"
-
-    @property
-    def ref(self) -> str:
-        """Names the user in links and events (core.auth.load_user)."""
-        return f"c:{self.id}"
-
-    def get_id(self) -> str:
-        """Flask-Login's id in the session and remember-me cookies (core.auth.load_session_user)."""
-        return f"{self.ref}:{self.session_version or 0}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.is_active_flag
+    ref_kind = "c"
 
     @property
     def can_order(self) -> bool:

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.accounts import Account
 from core.clock import utcnow
 from core.db import Base
 
@@ -21,7 +21,7 @@ DEPARTMENT_OF_ROLE = {
 }
 
 
-class StaffUser(UserMixin, Base):
+class StaffUser(Account, Base):
     __tablename__ = "staff_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,19 +36,7 @@ class StaffUser(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     kind = "staff"
-
-    @property
-    def ref(self) -> str:
-        """Names the staff member in links and events (core.auth.load_user)."""
-        return f"s:{self.id}"
-
-    def get_id(self) -> str:
-        """Flask-Login's id in the session and remember-me cookies (core.auth.load_session_user)."""
-        return f"{self.ref}:{self.session_version or 0}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.is_active_flag
+    ref_kind = "s"
 
     @property
     def department(self) -> str:

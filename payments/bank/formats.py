@@ -18,8 +18,9 @@ from typing import Callable, TypeVar
 
 from flask_babel import gettext as _
 
+from core.money import CENT, in_whole_cents
+
 ONE_C_MARKER = "1CClientBankExchange"
-CENT = Decimal("0.01")
 T = TypeVar("T")
 
 
@@ -131,9 +132,9 @@ def parse_amount(value: str, line: int) -> Decimal:
     amount = Decimal(cleaned.replace(",", "."))
     if amount <= 0:
         raise StatementFormatError(line, _("сума «%(value)s» має бути більшою за нуль", value=value))
-    if amount != amount.quantize(CENT):
-        # A bank never sends fractions of a kopeck; "1.234" is a thousands separator
-        # read the wrong way, and rounding it would book a thousandth of the payment.
+    if not in_whole_cents(amount):
+        # "1.234" is a thousands separator read the wrong way: rounding it would book a
+        # thousandth of the payment.
         raise StatementFormatError(line, _("сума «%(value)s» має більше двох знаків після коми", value=value))
     return amount.quantize(CENT)
 

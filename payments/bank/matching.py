@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session, joinedload
 from core.clock import kyiv_today, utcnow
 from core.customers.models import Company
 from core.errors import DomainError
-from core.money import ZERO
+from core.money import ZERO, format_money
 from core.reasons import Reason, register
 from core.staff.models import StaffUser
 from payments.allocation import allocate
@@ -112,7 +112,7 @@ register(NO_EXACT_AMOUNT, _l("Сума не збігається з жодним
 register(PAID_ALREADY, _l("Рахунок № %(numbers)s з призначення вже не чекає оплати: можлива повторна оплата"))
 register(OTHER_PAYER, _l("Платник (ЄДРПОУ %(tax_id)s) — інший контрагент, ніж у рахунку № %(numbers)s"))
 register(SEVERAL_COMPANIES, _l("Рахунки № %(numbers)s належать різним контрагентам"))
-register(OVERPAID, _l("Переплата: %(remaining)s грн не розподілено після оплати рахунку № %(numbers)s"))
+register(OVERPAID, _l("Переплата: %(remaining)s не розподілено після оплати рахунку № %(numbers)s"), money=("remaining",))
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,7 @@ def rank(payment: Payment, company_id: int | None, candidates: Iterable[Invoice]
             reasons.append(gettext("сума збігається з несплаченою частиною"))
         elif difference <= owed * Decimal("0.05"):
             score += 20
-            reasons.append(gettext("сума близька: різниця %(diff)s грн", diff=difference))
+            reasons.append(gettext("сума близька: різниця %(diff)s", diff=format_money(difference)))
         days = abs((invoice.due_on - paid_on).days)
         if days <= 3:
             score += 10

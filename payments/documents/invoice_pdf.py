@@ -4,8 +4,9 @@ from __future__ import annotations
 from fpdf.enums import TableHeadingsDisplay
 from fpdf.fonts import FontFace
 
+from core.money import format_money, format_quantity
 from core.money_words import amount_in_words_uk
-from payments.documents.formatting import date_uk, money_uk, quantity_uk
+from payments.documents.formatting import date_uk
 from payments.documents.model import DocLine, InvoiceDocument
 from payments.documents.pdf_base import FAMILY, DocumentPDF, party_rows
 
@@ -45,7 +46,7 @@ def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
 
 def payment_purpose(doc: InvoiceDocument) -> str:
     """The text the buyer copies into the bank order; it names the invoice so the payment can be matched."""
-    vat = f"у т.ч. ПДВ {money_uk(doc.vat_total)} грн" if doc.vat_total else "без ПДВ"
+    vat = f"у т.ч. ПДВ {format_money(doc.vat_total, 'uk')}" if doc.vat_total else "без ПДВ"
     return f"Оплата згідно рахунку № {doc.number} від {date_uk(doc.issued_on)}, {vat}"
 
 
@@ -96,9 +97,9 @@ def _cells(line: DocLine) -> tuple[str, ...]:
         line.sku,
         line.name,
         line.unit,
-        quantity_uk(line.quantity),
-        money_uk(line.price),
-        money_uk(line.amount),
+        format_quantity(line.quantity),
+        format_money(line.price, "uk", currency=False),
+        format_money(line.amount, "uk", currency=False),
     )
 
 
@@ -118,19 +119,19 @@ def _totals(pdf: DocumentPDF, doc: InvoiceDocument) -> None:
     if not doc.vat_total and not doc.supplier.vat_payer_id:
         vat_row = ("Без ПДВ", "")
     else:
-        vat_row = (vat_label, money_uk(doc.vat_total))
-    for label, value in (("Всього:", money_uk(doc.total)), vat_row):
+        vat_row = (vat_label, format_money(doc.vat_total, "uk", currency=False))
+    for label, value in (("Всього:", format_money(doc.total, "uk", currency=False)), vat_row):
         pdf.set_font(FAMILY, "B", 9)
         pdf.cell(label_width, 5, label, align="R")
         pdf.cell(WIDTHS[-1], 5, value, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
-    pdf.text_line(f"Всього найменувань {len(doc.lines)}, на суму {money_uk(doc.total)} грн")
+    pdf.text_line(f"Всього найменувань {len(doc.lines)}, на суму {format_money(doc.total, 'uk')}")
     pdf.text_line(
-        f"Всього до сплати: {money_uk(doc.total)} грн ({amount_in_words_uk(doc.total)})", bold=True, size=10, h=5
+        f"Всього до сплати: {format_money(doc.total, 'uk')} ({amount_in_words_uk(doc.total)})", bold=True, size=10, h=5
     )
     if doc.vat_total:
-        pdf.text_line(f"У тому числі ПДВ: {money_uk(doc.vat_total)} грн ({amount_in_words_uk(doc.vat_total)})")
+        pdf.text_line(f"У тому числі ПДВ: {format_money(doc.vat_total, 'uk')} ({amount_in_words_uk(doc.vat_total)})")
     if doc.discount_note:
         pdf.text_line(doc.discount_note)
     pdf.ln(2)

@@ -16,8 +16,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from core.money import format_money
 from core.money_words import amount_in_words_uk
-from payments.documents.formatting import date_uk, money_uk
+from payments.documents.formatting import date_uk
 from payments.documents.model import Party, StatementOfAccount
 from payments.documents.pdf_base import FAMILY, DocumentPDF, party_rows
 
@@ -80,7 +81,7 @@ def conclusion_text(s: StatementOfAccount) -> str:
     amount = abs(balance)
     return (
         f"{on} заборгованість на користь {creditor} становить "
-        f"{money_uk(amount)} грн ({amount_in_words_uk(amount)})."
+        f"{format_money(amount, 'uk')} ({amount_in_words_uk(amount)})."
     )
 
 
@@ -133,8 +134,8 @@ def _pdf_table(pdf: DocumentPDF, s: StatementOfAccount) -> None:
             else:
                 row.cell(date_uk(r.on))
                 row.cell(r.label)
-            row.cell(money_uk(r.debit) if r.debit is not None else "")
-            row.cell(money_uk(r.credit) if r.credit is not None else "")
+            row.cell(format_money(r.debit, "uk", currency=False) if r.debit is not None else "")
+            row.cell(format_money(r.credit, "uk", currency=False) if r.credit is not None else "")
 
 
 def _pdf_signatures(pdf: DocumentPDF, s: StatementOfAccount) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from core.money import CENT
+from core.money import CENT, in_whole_cents
 from core.providers import ProviderError, retryable_status
 from payments.acquirer import DECLINED, PAID, PENDING, REVERSED, CheckoutForm, MalformedNotice, PaymentNotice, SignatureError
 
@@ -200,7 +200,7 @@ def _refused(action: str, body: dict[str, Any]) -> ProviderError:
 def _whole_cents(amount: Decimal) -> Decimal:
     """Money goes out exactly as given: a fraction of a cent (or nothing to pay) is a bug
     to fix upstream, not to round away."""
-    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0 or not in_whole_cents(amount):
         raise ValueError(f"amount must be a positive Decimal in whole cents, got {amount!r}")
     return amount.quantize(CENT)
 
@@ -221,7 +221,7 @@ def _amount(value: Any, field: str) -> Decimal:
         raise MalformedNotice(PROVIDER, f"{field} {value!r} is not a number") from None
     if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
         raise MalformedNotice(PROVIDER, f"{field} {value!r} is not a positive amount up to {MAX_AMOUNT}")
-    if amount != amount.quantize(CENT):
+    if not in_whole_cents(amount):
         raise MalformedNotice(PROVIDER, f"{field} {value!r} has fractions of a cent")
     return amount.quantize(CENT)
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import socket
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from core import outbox
 from core.outbox import OutboxDelivery, OutboxEvent
 from emulators.mailbox import start_mailbox
 from notify import delivery, tasks
-from notify.events import SPECS, money_text
+from notify.events import SPECS
 from notify.models import CompanyNotifySettings, Message, MessageTemplate, NotifyRule
 from notify.planning import first_attempt_at, plan_messages
 from notify.quiet_hours import next_allowed
@@ -300,11 +299,6 @@ def test_delivery_reports_come_back_from_the_provider(db, ctx, providers, make_c
     eventually(settled, timeout=5)
     statuses = dict(db.execute(select(Message.recipient, Message.status)).all())
     assert statuses == {"+380671239999": "delivered", "+380671230000": "failed"}
-
-
-def test_money_in_messages_is_written_for_the_reader():
-    assert money_text(Decimal("12480.5"), "uk") == "12 480,50 грн"
-    assert money_text("12480.5", "en") == "UAH 12,480.50"
 
 
 def test_a_message_that_failed_on_its_template_goes_out_once_the_template_is_fixed(db, ctx, providers, make_company):

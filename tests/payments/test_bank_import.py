@@ -306,7 +306,7 @@ def test_an_overpayment_pays_the_invoice_and_waits_with_the_surplus(db, ctx, cus
     assert (result.lines_matched, result.lines_to_review) == (1, 1)
     payment = payment_of(db, paying)
     assert invoice.status == "paid" and payment.unallocated == Decimal("50.00")
-    assert payment.needs_review and payment.review_reason == f"Переплата: 50.00 грн не розподілено після оплати рахунку № {invoice.number}"
+    assert payment.needs_review and payment.review_reason == f"Переплата: 50,00\u00a0грн не розподілено після оплати рахунку № {invoice.number}"
 
 
 def test_an_underpayment_pays_part_of_the_invoice(db, ctx, customer, invoice_for):
@@ -402,7 +402,7 @@ def test_more_than_all_open_invoices_leaves_the_rest_for_review(db, ctx, custome
 
     payment = payment_of(db, paying)
     assert one.status == two.status == "paid"
-    assert payment.unallocated == Decimal("700.00") and payment.review_reason.startswith("Переплата: 700.00 грн")
+    assert payment.unallocated == Decimal("700.00") and payment.review_reason.startswith("Переплата: 700,00\u00a0грн")
 
 
 @pytest.mark.parametrize("switched_off", ["for everyone", "by the company"])
@@ -505,4 +505,4 @@ def test_suggestions_of_a_payer_known_only_by_code(db, ctx, customer, invoice_fo
     (only,) = suggestions(db, payment)
 
     assert only.invoice.id == mine.id
-    assert only.reasons == ["рахунок цього платника", "сума близька: різниця 20.00 грн"]
+    assert only.reasons == ["рахунок цього платника", "сума близька: різниця 20,00\u00a0грн"]

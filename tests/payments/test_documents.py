@@ -27,7 +27,8 @@ from payments.documents import (
     render_statement_pdf,
     render_statement_xlsx,
 )
-from payments.documents.formatting import date_uk, money_uk, quantity_uk
+from core.money import format_money
+from payments.documents.formatting import date_uk
 from payments.documents.invoice_pdf import payment_purpose
 from payments.documents.pdf_base import FONT_DIR
 
@@ -201,14 +202,7 @@ def long_invoice_pdf() -> bytes:
 # ---- formatting -----------------------------------------------------------------------------
 
 
-def test_money_quantity_and_date_formats() -> None:
-    assert money_uk(D("12345.6")) == "12\u00a0345,60"
-    assert money_uk(D("1234567.891")) == "1\u00a0234\u00a0567,89"
-    assert money_uk(D("0")) == "0,00"
-    assert money_uk(D("-1500")) == "-1\u00a0500,00"
-    assert quantity_uk(D("12.500")) == "12,5"
-    assert quantity_uk(D("100.000")) == "100"
-    assert quantity_uk(D("0.125")) == "0,125"
+def test_date_format() -> None:
     assert date_uk(date(2025, 3, 5)) == "05.03.2025"
 
 
@@ -252,9 +246,9 @@ def test_invoice_content(invoice_pdf: bytes) -> None:
     assert LONG_NAME in text  # wrapped over several lines, all of it printed
     assert "12,5" in page.splitlines() and "100" in page.splitlines()
     assert "1 789,00" in page.splitlines() and "5 367,00" in page.splitlines()
-    total = plain(money_uk(doc.total))
+    total = plain(format_money(doc.total, "uk", currency=False))
     assert f"Всього: {total}" in text
-    assert f"У тому числі ПДВ (20 %): {plain(money_uk(doc.vat_total))}" in text
+    assert f"У тому числі ПДВ (20 %): {plain(format_money(doc.vat_total, 'uk', currency=False))}" in text
     assert f"Всього до сплати: {total} грн ({amount_in_words_uk(doc.total)})" in text
     assert doc.total == D("6329.75")
     assert "(Шість тисяч триста двадцять дев'ять гривень 75 копійок)" in text
@@ -406,7 +400,7 @@ def test_statement_xlsx_numbers_dates_and_balances() -> None:
     assert ws.column_dimensions["B"].width >= 40
 
     texts = [c.value for c in ws["A"] if isinstance(c.value, str)]
-    assert any("заборгованість на користь ТОВ «ГоРеКа Постач» становить 6\u00a0000,00 грн" in t for t in texts)
+    assert any("заборгованість на користь ТОВ «ГоРеКа Постач» становить 6\u00a0000,00\u00a0грн" in t for t in texts)
     assert "Від постачальника:" in texts
 
 

@@ -93,10 +93,10 @@ def test_overdue_debt_puts_an_order_on_hold_and_a_big_release_takes_the_head_of_
 ):
     backdate(db, invoices_of(db, confirmed_order(customer))[0], 40)
     held = confirmed_order(customer)
-    assert held.status == "on_hold" and "Прострочена заборгованість 300,00 грн" in held.history[-1].note
+    assert held.status == "on_hold" and "Прострочена заборгованість 300,00\u00a0грн" in held.history[-1].note
     app.config["CREDIT_RELEASE_HEAD_ABOVE"] = "100.00"
     try:
-        with pytest.raises(DomainError):
+        with pytest.raises(DomainError, match="понад 100,00\u00a0грн відпускає керівник"):
             decide_hold(db, held, make_staff("manager"), release=True, reason="Знаю клієнта")
         decide_hold(db, held, make_staff("head_of_sales"), release=False, reason="Спершу борг")
     finally:
@@ -189,8 +189,8 @@ def test_a_hold_names_every_cause_with_its_amounts(ctx, db, make_company, make_u
     hold = _hold(held)
     assert (hold.reason_code, hold.reason_params) == (
         "credit.overdue_over_limit", {"overdue": "300.00", "limit": "500.00", "exposure": "600.00"})
-    assert hold.note == ("Прострочена заборгованість 300,00 грн; перевищено кредитний ліміт 500,00 грн "
-                         "(борг і замовлення: 600,00 грн)")
+    assert hold.note == ("Прострочена заборгованість 300,00\u00a0грн; перевищено кредитний ліміт 500,00\u00a0грн "
+                         "(борг і замовлення: 600,00\u00a0грн)")
 
 
 def test_paying_the_overdue_debt_releases_an_order_held_for_it(ctx, db, customer, confirmed_order):
