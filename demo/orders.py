@@ -4,9 +4,9 @@ money that went with them (demo/money.py).
 Going through submit_order and change_status costs a dozen flushes and an outbox
 event per order and move: 3,000 orders took 45 s on SQLite and 100 s on PostgreSQL
 that way. So the history is built as rows
-and inserted in bulk, priced by the same rules as submit_order (whole packs,
-money() per line, VAT included per line; the tests hold the two side by side), and
-every move is checked against the order state machine. The orders are played in the
+and inserted in bulk, priced by submit_order's own functions (line_amount,
+order_totals; whole packs, as snap_to_pack makes them), and every move is checked
+against the order state machine. The orders are played in the
 order they came in, so the credit check at submit sees the company's debt of that
 moment: a breach puts the order on hold, and a manager decides later as decide_hold
 does. Prepayment and advance orders wait for their invoice to be paid before they are
@@ -42,10 +42,9 @@ from demo.money import (
     at_kyiv,
 )
 from demo.vocabulary import ORDER_COMMENTS
-from core.money import ZERO, money, vat_included
 from core.orders import cart, states
 from core.orders.models import Order, OrderLine, OrderStatusChange
-from core.orders.services import SYSTEM
+from core.orders.services import SYSTEM, line_amount, order_totals
 from core.reasons import Reason
 from core.staff.models import StaffUser
 
@@ -218,7 +217,7 @@ def _lines(
             "quantity": quantity,
             "price": price,
             "vat_rate": product.vat_rate,
-            "amount": money(price * quantity),
+            "amount": line_amount(price, quantity),
         })
     return lines
 
@@ -384,8 +383,7 @@ def seed_orders(
         if rng.random() < DESIRED_DATE_SHARE:
             desired = created.astimezone(KYIV).date() + timedelta(days=rng.randint(1, 2))
         lines = _lines(rng, company, favourites[company.id], orderable)
-        total = sum((line["amount"] for line in lines), ZERO)
-        vat_total = sum((vat_included(line["amount"], line["vat_rate"]) for line in lines), ZERO)
+        total, vat_total = order_totals((line["amount"], line["vat_rate"]) for line in lines)
         row = {
             "company_id": company.id,
             "channel": channel,

@@ -1,6 +1,7 @@
 """Order submit and every status change: one place that writes history and the outbox event."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -146,6 +147,19 @@ def _check_delivery(session: Session, company: Company, delivery_point_id: int |
         raise DomainError(gettext("Бажана дата доставки не може бути в минулому."), field="desired_date")
 
 
+def line_amount(price: Decimal, quantity: Decimal) -> Decimal:
+    return money(price * quantity)
+
+
+def order_totals(lines: Iterable[tuple[Decimal, Decimal]]) -> tuple[Decimal, Decimal]:
+    """(total, VAT in it) of lines given as (amount, VAT rate): VAT is included per line."""
+    total = vat_total = ZERO
+    for amount, vat_rate in lines:
+        total += amount
+        vat_total += vat_included(amount, vat_rate)
+    return total, vat_total
+
+
 def submit_order(
     session: Session,
     company: Company,
@@ -194,14 +208,12 @@ def submit_order(
         status=states.SUBMITTED,
         history=[],  # a new order has none: no lazy load when the first change is appended
     )
-    total = vat_total = ZERO
     merged: dict[int, Decimal] = {}
     for product_id, quantity in lines:
         merged[product_id] = merged.get(product_id, ZERO) + quantity
     for product_id, quantity in merged.items():
         product = products[product_id]
         quantity = snap_to_pack(quantity, product.pack_multiple)
-        amount = money(product.price * quantity)
         order.lines.append(
             OrderLine(
                 product_id=product.id,
@@ -211,11 +223,10 @@ def submit_order(
                 quantity=quantity,
                 price=product.price,
                 vat_rate=product.vat_rate,
-                amount=amount,
+                amount=line_amount(product.price, quantity),
             )
         )
-        total += amount
-        vat_total += vat_included(amount, product.vat_rate)
+    total, vat_total = order_totals((line.amount, line.vat_rate) for line in order.lines)
     # Ordering online (the customer in the portal, not a manager by phone) may earn a discount.
     promotion = active_promotion(session, ONLINE_ORDER, kyiv_today()) if channel == "portal" else None
     discount = discount_of(total, promotion)
