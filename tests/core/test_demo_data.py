@@ -694,3 +694,14 @@ def test_the_history_is_what_the_products_own_rules_make(app: Any, db: Session, 
         assert (invoice.id in escalated) == escalates(steps, invoice.due_on, TODAY), invoice.number
     assert not reminded, "reminders of invoices that owe nothing"
     assert escalated and len(owing) > len(escalated)
+
+
+def test_without_payments_the_history_has_no_money_and_nothing_is_released(db: Session) -> None:
+    summary = demo.seed_demo(db, **SMALL, steps=())
+    assert summary.counts["orders"] == SMALL["orders"] and "invoices" not in summary.counts
+    assert db.scalar(select(func.count()).select_from(Invoice)) == 0
+    statuses = Counter(db.scalars(select(Order.status)))
+    # Only payments releases an order for assembly (core.orders.services.change_status).
+    assert statuses[states.CONFIRMED] and set(statuses) <= {states.SUBMITTED, states.CONFIRMED, states.CANCELLED}
+    assert db.scalar(select(func.count()).select_from(Order).where(Order.released_at.is_not(None))) == 0
+    assert demo.seed.demo_steps() == ["payments.demo:money_side"]

@@ -23,18 +23,19 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from random import Random
 
 from flask import current_app, has_app_context
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from core.bulk import insert_keyed, insert_returning_ids, insert_rows
 from core.clock import KYIV
 from core.customers.models import Company
 from demo.customers import DemoCompany
+from demo.history import LATER, NEVER, DemoBuild, OrderMoney, at_kyiv, kyiv_day
 from demo.identifiers import edrpou
 from core.money import ZERO, money
 from core.reasons import Reason
@@ -125,14 +126,6 @@ class MoneyRules:
 # --- the calendar ----------------------------------------------------------------------
 
 
-def kyiv_day(moment: datetime) -> date:
-    return moment.astimezone(KYIV).date()
-
-
-def at_kyiv(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), KYIV).astimezone(timezone.utc)
-
-
 def business_day(day: date) -> date:
     """The day itself, or the Monday after a weekend: when a bank executes a payment."""
     while day.weekday() >= 5:
@@ -204,37 +197,6 @@ class InvoiceRec:
 
 
 @dataclass(eq=False)
-class OrderMoney:
-    """An order as the money side sees it."""
-
-    company: DemoCompany
-    total: Decimal
-    vat_total: Decimal
-    submitted_at: datetime
-    flags: frozenset[str]
-    confirmed_at: datetime | None = None
-    cancelled_at: datetime | None = None
-    released_at: datetime | None = None
-    release_note: str = ""  # "{}" stands for release_invoice's number
-    release_invoice: InvoiceRec | None = None
-    invoices: list[InvoiceRec] = field(default_factory=list)
-    settled_at: datetime | None = None  # from then on it owes nothing and never will
-    id: int = 0
-
-    def settle(self) -> None:
-        """Once its whole life is played: when it stopped counting in the company's debt."""
-        if any(invoice.status == OPEN for invoice in self.invoices):
-            return
-        if self.cancelled_at is not None:
-            self.settled_at = self.cancelled_at
-        elif self.invoices:
-            self.settled_at = max(invoice.paid_at for invoice in self.invoices if invoice.paid_at)
-
-    def invoice_of_kind(self, kind: str) -> InvoiceRec | None:
-        return next((i for i in self.invoices if i.kind == kind), None)
-
-
-@dataclass(eq=False)
 class PaymentRec:
     index: int
     source: str  # "liqpay" / "bank"
@@ -283,9 +245,11 @@ class _Payer:
     purpose: str  # how its accountant words a payment
 
 
-# Outcomes of waiting for a payment.
-LATER = "later"  # it will be paid, but not yet
-NEVER = "never"  # it will not be paid
+def money_side(build: DemoBuild) -> Ledger:
+    """Payments' demo step (`Feature.demo`): the invoices and payments of the order history."""
+    accountant = next(person for person in build.staff if person.role == "accountant")
+    return Ledger(build.rng, build.now, build.companies, rules=MoneyRules.from_config(),
+                  accountant=(accountant.id, accountant.full_name), reliable=build.reliable)
 
 
 class Ledger:
@@ -359,6 +323,22 @@ class Ledger:
         return Decimal(f"{self.rng.uniform(low, high):.3f}")
 
     # --- orders ----------------------------------------------------------------------
+
+    def submitted(self, order: OrderMoney) -> None:
+        self.orders[order.company.id].append(order)
+
+    def settle(self, order: OrderMoney) -> None:
+        """Once its whole life is played: when it stopped counting in the company's debt."""
+        if any(invoice.status == OPEN for invoice in order.invoices):
+            return
+        if order.cancelled_at is not None:
+            order.settled_at = order.cancelled_at
+        elif order.invoices:
+            order.settled_at = max(invoice.paid_at for invoice in order.invoices if invoice.paid_at)
+
+    def needs_head_of_sales(self, order: OrderMoney) -> bool:
+        """Above CREDIT_RELEASE_HEAD_ABOVE only the head of sales may release a hold."""
+        return order.total > self.rules.release_head_above
 
     def breach(self, order: OrderMoney) -> Reason | None:
         """payments.receivables' check at submit, over the company's books at that moment
@@ -607,9 +587,10 @@ class Ledger:
         pay_day = max(pay_day, invoice.issued_on + timedelta(days=1))
         self._pay_on(invoice, pay_day, payer)
 
-    def collect_remainder(self, invoice: InvoiceRec, delivered_at: datetime | None) -> None:
+    def collect_remainder(self, order: OrderMoney, delivered_at: datetime | None) -> None:
         """The rest of an advance-terms order is paid once the goods are there."""
-        if delivered_at is None or "unpaid" in invoice.order.flags:
+        invoice = next((i for i in order.invoices if i.kind == "remainder"), None)
+        if invoice is None or delivered_at is None or "unpaid" in order.flags:
             return
         rng = self.rng
         payer = self.payer(invoice.company)
@@ -730,6 +711,12 @@ class Ledger:
 
     # --- writing ---------------------------------------------------------------------
 
+    def finish(self) -> None:
+        """Once every order is played: the exceptions queue, and the invoices' numbers."""
+        self.overpay_recent()
+        self.add_review_queue()
+        self.number_invoices()
+
     def number_invoices(self) -> dict[int, int]:
         """Numbers in the order of issue, from 1 every year: the year's last number by year."""
         last: dict[int, int] = {}
@@ -738,6 +725,24 @@ class Ledger:
             last[year] = last.get(year, 0) + 1
             invoice.year, invoice.seq = year, last[year]
         return last
+
+    def counts(self, session: Session, today: date) -> dict[str, int]:
+        def count(model: type, *where: object) -> int:
+            return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+        return {
+            "invoices": count(Invoice),
+            "open invoices": count(Invoice, Invoice.status == OPEN),
+            "overdue invoices": count(Invoice, Invoice.status == OPEN, Invoice.due_on < today),
+            "payments": count(Payment),
+            "card payments": count(Payment, Payment.source == "liqpay"),
+            "bank payments": count(Payment, Payment.source == "bank"),
+            "allocations": count(Allocation),
+            "bank statements": count(BankStatement),
+            "payments to review": count(Payment, Payment.needs_review.is_(True)),
+            "collection tasks": count(CollectionTask),
+            "reminders": count(InvoiceReminder),
+        }
 
     def write(self, session: Session) -> None:
         """Insert everything (the orders must have their ids by now)."""
