@@ -36,7 +36,7 @@ from demo.history import LATER, NEVER, DemoBuild, MoneySide, NoMoney, OrderMoney
 from demo.vocabulary import ORDER_COMMENTS
 from core.orders import cart, states
 from core.orders.models import Order, OrderLine, OrderStatusChange
-from core.orders.services import SYSTEM, line_amount, order_totals
+from core.orders.services import CREDIT_CONTROL, FINANCE, SYSTEM, Actor, line_amount, order_totals
 from core.reasons import Reason
 from core.staff.models import StaffUser
 
@@ -92,17 +92,10 @@ SHOPPING_LISTS = {
 
 
 @dataclass(frozen=True)
-class _Actor:
-    kind: str
-    name: str
-    department: str
-
-
-@dataclass(frozen=True)
 class _Move:
     status: str
     at: datetime
-    actor: _Actor
+    actor: Actor
     note: str = ""
     # The payment terms are met (release_for_shipment): a history row without a status change.
     release: bool = False
@@ -110,10 +103,6 @@ class _Move:
     reason: Reason | None = None  # a system hold's reason as a code (core.reasons); the note is its sentence
 
 
-ONE_C = _Actor(SYSTEM.kind, SYSTEM.name, SYSTEM.department)
-# The rows core.orders.services writes for a credit hold and for a release.
-CREDIT_CONTROL = _Actor("system", "Кредитний контроль", "accounting")
-FINANCE = _Actor("system", "Фінанси", "accounting")
 T = TypeVar("T")
 
 
@@ -134,8 +123,8 @@ class _Draft:
     company: DemoCompany
     created: datetime
     channel: str
-    submitter: _Actor
-    manager: _Actor
+    submitter: Actor
+    manager: Actor
     desired: date | None
     lines: list[dict]
     row: dict
@@ -217,7 +206,7 @@ def _lines(
 class _Play:
     """One order's life from submit to delivery, with its invoices and payments, cut at `now`."""
 
-    def __init__(self, rng: Random, ledger: MoneySide, now: datetime, head_of_sales: _Actor) -> None:
+    def __init__(self, rng: Random, ledger: MoneySide, now: datetime, head_of_sales: Actor) -> None:
         self.rng = rng
         self.ledger = ledger
         self.now = now
@@ -233,7 +222,7 @@ class _Play:
             moves.append(move)
             return True
 
-        def cancel(at: datetime, actor: _Actor, note: str) -> None:
+        def cancel(at: datetime, actor: Actor, note: str) -> None:
             if happen(_Move(states.CANCELLED, at, actor, note)):
                 ledger.cancel(order, at, actor.name)
 
@@ -306,7 +295,7 @@ class _Play:
             if status == states.SHIPPED and draft.desired is not None:
                 departure = datetime.combine(draft.desired, time(7), KYIV) + timedelta(minutes=rng.randint(0, 120))
                 at = max(at, departure.astimezone(timezone.utc))
-            if not happen(_Move(status, at, ONE_C)):
+            if not happen(_Move(status, at, SYSTEM)):
                 return None
             last = at
         return last
@@ -351,7 +340,7 @@ def seed_orders(
     for product in orderable:
         by_category[product.top_category].append(product)
     favourites = {company.id: _favourites(rng, company, by_category) for company in companies}
-    staff_names = {person.id: person.full_name for person in staff}
+    staff_by_id = {person.id: person for person in staff}
     head = next(p for p in staff if p.role == "head_of_sales")
     build = DemoBuild(session, rng, now, companies, staff, frozenset(reliable))
     ledger = money_side(build) if money_side else NoMoney()
@@ -363,10 +352,10 @@ def seed_orders(
 
     drafts: list[_Draft] = []
     for (created, channel), company, flags in zip(arrivals, chosen_companies, flags_of):
-        manager = _Actor("staff", staff_names[company.manager_id], "sales")
+        manager = Actor.of(staff_by_id[company.manager_id])
         user_id, user_name = rng.choice(company.orderers)
         by_portal = channel == "portal"
-        submitter = _Actor("customer", user_name, "customer") if by_portal else manager
+        submitter = Actor("customer", user_name, "customer", user_id=user_id) if by_portal else manager
         desired = None
         if rng.random() < DESIRED_DATE_SHARE:
             desired = created.astimezone(KYIV).date() + timedelta(days=rng.randint(1, 2))
@@ -394,7 +383,7 @@ def seed_orders(
         totals.setdefault(draft.company.id, []).append(draft.money.total)
     ledger.size_credit_limits(session, totals, HISTORY_DAYS)
 
-    play = _Play(rng, ledger, now, _Actor("staff", head.full_name, head.department))
+    play = _Play(rng, ledger, now, Actor.of(head))
     moves_of_order: list[list[_Move]] = []
     for draft in drafts:  # in the order they came in: each credit check sees the debt of its moment
         ledger.submitted(draft.money)

@@ -50,6 +50,7 @@ from payments.invoices import (
     CANCELLED_WITH_ORDER,
     ISSUER,
     first_invoice,
+    goes_with_order,
     new_pay_token,
     paid_release_note,
     remainder_amount,
@@ -383,7 +384,7 @@ class Ledger:
         """payments.invoices.cancel_unpaid: unpaid invoices of a cancelled order are cancelled."""
         order.cancelled_at = at
         for invoice in order.invoices:
-            if invoice.status == OPEN and invoice.paid_amount == 0:
+            if goes_with_order(invoice):
                 invoice.status = CANCELLED
                 invoice.cancelled_at = at
                 invoice.events.append(InvoiceEvent(at, OPEN, CANCELLED, actor, CANCELLED_WITH_ORDER))

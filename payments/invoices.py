@@ -198,9 +198,14 @@ def after_invoices_paid(session: Session, invoices: list[Invoice]) -> None:
                 issue_invoice(session, order, "remainder", remainder, kyiv_today() + remainder_due_in(order.company, current_app.config["REMAINDER_DUE_DAYS"]))
 
 
+def goes_with_order(invoice: Invoice) -> bool:
+    """Whether cancelling its order cancels the invoice: only one nobody has paid into."""
+    return invoice.status == OPEN and invoice.paid_amount == 0
+
+
 def cancel_unpaid(session: Session, order: Order, actor: Actor) -> None:
     for invoice in invoices_of_order(session, order.id):
-        if invoice.status == OPEN and invoice.paid_amount == 0:
+        if goes_with_order(invoice):
             set_invoice_status(session, invoice, CANCELLED, actor.name, CANCELLED_WITH_ORDER)
             outbox.emit(session, "invoice.cancelled", {"invoice_id": invoice.id, "company_id": invoice.company_id})
     session.flush()

@@ -43,6 +43,7 @@ class Actor:
 
 SYSTEM = Actor("system", "1C", "system")
 CREDIT_CONTROL = Actor("system", "Кредитний контроль", "accounting")
+FINANCE = Actor("system", "Фінанси", "accounting")  # releases an order whose payment terms are met
 
 
 def _event_payload(order: Order, status: str) -> dict:
@@ -116,9 +117,9 @@ def release_many(session: Session, releases: list[tuple[Order, str]]) -> None:
                 order_id=order.id,
                 from_status=order.status,
                 to_status=order.status,
-                actor_kind="system",
-                actor_name="Фінанси",
-                department="accounting",
+                actor_kind=FINANCE.kind,
+                actor_name=FINANCE.name,
+                department=FINANCE.department,
                 note=note,
             )
         )
