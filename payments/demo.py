@@ -1,12 +1,15 @@
-"""The money side of the order history: invoices, card and bank payments, allocations,
-credit holds and the exceptions queue, written in bulk like the orders themselves.
+"""Payments' part of the demo (its `Feature.demo` step, `money_side`): the money side of
+the order history demo/orders.py plays (demo/history.py: MoneySide) — invoices, card and
+bank payments, allocations, credit holds, reminders and the exceptions queue, written in
+bulk like the orders themselves.
 
 Bulk, yet no rule of its own: the rules are the product's functions, called here as the
 services call them, at each event's moment:
 - invoices: payments.invoices.first_invoice (kind, amount, due date and release by terms),
   vat_of_share, remainder_amount and remainder_due_in after a paid advance,
-  paid_release_note; numbers gapless per year in the order of issue (invoice_number), with
-  invoice_counter at the year's last number; the pay token from new_pay_token.
+  paid_release_note, goes_with_order when an order is cancelled; numbers gapless per
+  year in the order of issue (invoice_number), with invoice_counter at the year's last
+  number; the pay token from new_pay_token.
 - payments: allocation.checked_amount decides each allocation, as for card notices
   (payments.card, whose checkout reference and description are used too) and bank
   statements; bank lines go through the importer's own Matcher, so the queue shows its
