@@ -77,7 +77,6 @@ from payments.models import (
     InvoiceStatusChange,
     Payment,
     PaymentStatusChange,
-    invoice_number,
 )
 from payments.receivables import CREDIT_TERMS, Balance, credit_hold
 from payments.settings import PaymentsSettings
@@ -181,17 +180,13 @@ class InvoiceRec:
     def issued_on(self) -> date:
         return kyiv_day(self.issued_at)
 
-    @property
-    def number(self) -> str:
-        return invoice_number(self.year, self.seq)
+    # The product's own, over these fields (as allocation.LockedInvoice does).
+    number = Invoice.number
+    outstanding = Invoice.outstanding
 
     @property
     def company_id(self) -> int:
         return self.company.id
-
-    @property
-    def outstanding(self) -> Decimal:
-        return self.amount - self.paid_amount if self.status == OPEN else ZERO
 
     def left_at(self, moment: datetime) -> Decimal:
         """What the invoice still asked for at that moment (zero before issue or once cancelled)."""
