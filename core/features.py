@@ -87,7 +87,9 @@ class Feature:
     upload_limits: tuple[str, ...] = ()
     # Settings holding a URL whose origin the pages' forms may post to (a payment page).
     form_targets: tuple[str, ...] = ()
-    # `module:function` adding the feature's part of the demo.
+    # `module:function` adding the feature's part of the demo: given the demo built so far
+    # (`demo.history.DemoBuild`), it returns what it plays beside the order history
+    # (payments: the invoices and payments, `demo.history.MoneySide`).
     demo: str | None = None
 
     @property

@@ -8,6 +8,5 @@ from core.features import Feature
 FEATURE = Feature(
     name="demo",
     description=__doc__,
-    requires=("payments",),  # the demo history is of invoices and payments
     commands=("demo.cli:seed_demo_command", "demo.serve:serve_demo"),
 )

@@ -1,12 +1,12 @@
 """Order history: six months of orders, each in the status its age implies, with the
-money that went with them (demo/money.py).
+money that went with them (the money side a feature brings: payments/demo.py).
 
 Going through submit_order and change_status costs a dozen flushes and an outbox
 event per order and move: 3,000 orders took 45 s on SQLite and 100 s on PostgreSQL
 that way. So the history is built as rows
-and inserted in bulk, priced by the same rules as submit_order (whole packs,
-money() per line, VAT included per line; the tests hold the two side by side), and
-every move is checked against the order state machine. The orders are played in the
+and inserted in bulk, priced by submit_order's own functions (line_amount,
+order_totals; whole packs, as snap_to_pack makes them), and every move is checked
+against the order state machine. The orders are played in the
 order they came in, so the credit check at submit sees the company's debt of that
 moment: a breach puts the order on hold, and a manager decides later as decide_hold
 does. Prepayment and advance orders wait for their invoice to be paid before they are
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from random import Random
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,20 +32,11 @@ from core.clock import KYIV
 from core.customers.models import User
 from demo.catalog import DemoCatalog, DemoProduct
 from demo.customers import DemoCompany
-from demo.money import (
-    LATER,
-    NEVER,
-    InvoiceRec,
-    Ledger,
-    MoneyRules,
-    OrderMoney,
-    at_kyiv,
-)
+from demo.history import LATER, NEVER, DemoBuild, MoneySide, NoMoney, OrderMoney, at_kyiv
 from demo.vocabulary import ORDER_COMMENTS
-from core.money import ZERO, money, vat_included
 from core.orders import cart, states
 from core.orders.models import Order, OrderLine, OrderStatusChange
-from core.orders.services import SYSTEM
+from core.orders.services import CREDIT_CONTROL, FINANCE, SYSTEM, Actor, line_amount, order_totals
 from core.reasons import Reason
 from core.staff.models import StaffUser
 
@@ -101,28 +92,17 @@ SHOPPING_LISTS = {
 
 
 @dataclass(frozen=True)
-class _Actor:
-    kind: str
-    name: str
-    department: str
-
-
-@dataclass(frozen=True)
 class _Move:
     status: str
     at: datetime
-    actor: _Actor
+    actor: Actor
     note: str = ""
     # The payment terms are met (release_for_shipment): a history row without a status change.
     release: bool = False
-    invoice: InvoiceRec | None = None  # the note names its number where it says "{}"
+    invoice: Any = None  # the note names its number where it says "{}"
     reason: Reason | None = None  # a system hold's reason as a code (core.reasons); the note is its sentence
 
 
-ONE_C = _Actor(SYSTEM.kind, SYSTEM.name, SYSTEM.department)
-# The rows core.orders.services writes for a credit hold and for a release.
-CREDIT_CONTROL = _Actor("system", "Кредитний контроль", "accounting")
-FINANCE = _Actor("system", "Фінанси", "accounting")
 T = TypeVar("T")
 
 
@@ -143,8 +123,8 @@ class _Draft:
     company: DemoCompany
     created: datetime
     channel: str
-    submitter: _Actor
-    manager: _Actor
+    submitter: Actor
+    manager: Actor
     desired: date | None
     lines: list[dict]
     row: dict
@@ -218,7 +198,7 @@ def _lines(
             "quantity": quantity,
             "price": price,
             "vat_rate": product.vat_rate,
-            "amount": money(price * quantity),
+            "amount": line_amount(price, quantity),
         })
     return lines
 
@@ -226,14 +206,11 @@ def _lines(
 class _Play:
     """One order's life from submit to delivery, with its invoices and payments, cut at `now`."""
 
-    def __init__(
-        self, rng: Random, ledger: Ledger, now: datetime, head_of_sales: _Actor, release_head_above: Decimal
-    ) -> None:
+    def __init__(self, rng: Random, ledger: MoneySide, now: datetime, head_of_sales: Actor) -> None:
         self.rng = rng
         self.ledger = ledger
         self.now = now
         self.head_of_sales = head_of_sales
-        self.release_head_above = release_head_above
 
     def __call__(self, draft: _Draft) -> list[_Move]:
         rng, ledger, order = self.rng, self.ledger, draft.money
@@ -245,7 +222,7 @@ class _Play:
             moves.append(move)
             return True
 
-        def cancel(at: datetime, actor: _Actor, note: str) -> None:
+        def cancel(at: datetime, actor: Actor, note: str) -> None:
             if happen(_Move(states.CANCELLED, at, actor, note)):
                 ledger.cancel(order, at, actor.name)
 
@@ -263,8 +240,7 @@ class _Play:
             if not showcase and rng.random() >= likely:
                 cancel(decided, draft.manager, rng.choice(REFUSE_NOTES))
                 return moves
-            # Above CREDIT_RELEASE_HEAD_ABOVE only the head of sales may release.
-            decider = self.head_of_sales if order.total > self.release_head_above else draft.manager
+            decider = self.head_of_sales if ledger.needs_head_of_sales(order) else draft.manager
             confirm = _Move(states.CONFIRMED, decided, decider, rng.choice(RELEASE_NOTES))
         else:
             if not showcase and rng.random() < CANCELLED_SHARE:
@@ -286,6 +262,8 @@ class _Play:
         if cancel_after == states.CONFIRMED:
             cancel(confirm.at + timedelta(minutes=rng.randint(15, 240)), draft.manager, rng.choice(CANCEL_NOTES))
             return moves
+        if first is None:  # no money side: nothing releases the order for assembly
+            return moves
 
         if order.released_at is None:  # prepayment or advance: nothing is assembled before the money
             paid = ledger.collect_first(first)
@@ -304,9 +282,7 @@ class _Play:
             ready = confirm.at
 
         delivered = self._ship(draft, ready, happen)
-        remainder = order.invoice_of_kind("remainder")
-        if remainder is not None:
-            ledger.collect_remainder(remainder, delivered)
+        ledger.collect_remainder(order, delivered)
         return moves
 
     def _ship(self, draft: _Draft, ready: datetime, happen: Callable[[_Move], bool]) -> datetime | None:
@@ -319,7 +295,7 @@ class _Play:
             if status == states.SHIPPED and draft.desired is not None:
                 departure = datetime.combine(draft.desired, time(7), KYIV) + timedelta(minutes=rng.randint(0, 120))
                 at = max(at, departure.astimezone(timezone.utc))
-            if not happen(_Move(status, at, ONE_C)):
+            if not happen(_Move(status, at, SYSTEM)):
                 return None
             last = at
         return last
@@ -354,20 +330,20 @@ def seed_orders(
     now: datetime,
     showcase: Sequence[Showcase] = (),
     reliable: Sequence[DemoCompany] = (),
-) -> Ledger:
+    money_side: Callable[[DemoBuild], MoneySide] | None = None,
+) -> MoneySide:
     """`showcase` orders make the well-known companies show what the demo script shows;
-    `reliable` companies keep their credit limits and always pay (unless a showcase says otherwise)."""
+    `reliable` companies keep their credit limits and always pay (unless a showcase says otherwise);
+    `money_side` (a feature's demo step) plays the money beside each order, if any."""
     orderable = [p for p in catalog.products if p.is_active]
     by_category: dict[str, list[DemoProduct]] = {prefix: [] for prefix in ALL_CATEGORIES}
     for product in orderable:
         by_category[product.top_category].append(product)
     favourites = {company.id: _favourites(rng, company, by_category) for company in companies}
-    staff_names = {person.id: person.full_name for person in staff}
+    staff_by_id = {person.id: person for person in staff}
     head = next(p for p in staff if p.role == "head_of_sales")
-    accountant = next(p for p in staff if p.role == "accountant")
-    rules = MoneyRules.from_config()
-    ledger = Ledger(rng, now, companies, rules=rules, accountant=(accountant.id, accountant.full_name),
-                    reliable=reliable)
+    build = DemoBuild(session, rng, now, companies, staff, frozenset(reliable))
+    ledger = money_side(build) if money_side else NoMoney()
 
     channels = [_weighted(rng, CHANNEL_WEIGHTS) for _ in range(count)]
     arrivals = sorted((_order_moment(rng, now, channel), channel) for channel in channels)
@@ -376,16 +352,15 @@ def seed_orders(
 
     drafts: list[_Draft] = []
     for (created, channel), company, flags in zip(arrivals, chosen_companies, flags_of):
-        manager = _Actor("staff", staff_names[company.manager_id], "sales")
+        manager = Actor.of(staff_by_id[company.manager_id])
         user_id, user_name = rng.choice(company.orderers)
         by_portal = channel == "portal"
-        submitter = _Actor("customer", user_name, "customer") if by_portal else manager
+        submitter = Actor("customer", user_name, "customer", user_id=user_id) if by_portal else manager
         desired = None
         if rng.random() < DESIRED_DATE_SHARE:
             desired = created.astimezone(KYIV).date() + timedelta(days=rng.randint(1, 2))
         lines = _lines(rng, company, favourites[company.id], orderable)
-        total = sum((line["amount"] for line in lines), ZERO)
-        vat_total = sum((vat_included(line["amount"], line["vat_rate"]) for line in lines), ZERO)
+        total, vat_total = order_totals((line["amount"], line["vat_rate"]) for line in lines)
         row = {
             "company_id": company.id,
             "channel": channel,
@@ -408,15 +383,13 @@ def seed_orders(
         totals.setdefault(draft.company.id, []).append(draft.money.total)
     ledger.size_credit_limits(session, totals, HISTORY_DAYS)
 
-    play = _Play(rng, ledger, now, _Actor("staff", head.full_name, head.department), rules.release_head_above)
+    play = _Play(rng, ledger, now, Actor.of(head))
     moves_of_order: list[list[_Move]] = []
     for draft in drafts:  # in the order they came in: each credit check sees the debt of its moment
-        ledger.orders[draft.company.id].append(draft.money)
+        ledger.submitted(draft.money)
         moves_of_order.append(play(draft))
-        draft.money.settle()
-    ledger.overpay_recent()
-    ledger.add_review_queue()
-    ledger.number_invoices()
+        ledger.settle(draft.money)
+    ledger.finish()
 
     order_rows = []
     for draft, moves in zip(drafts, moves_of_order):

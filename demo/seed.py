@@ -1,10 +1,12 @@
 """One call builds the whole demo: catalog, staff, customers, order history, a cart."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from random import Random
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -14,6 +16,7 @@ from core.catalog.models import Category, Price, Product, Stock, Warehouse
 from core.clock import kyiv_today, utcnow
 from core.customers.models import Company, DeliveryPoint, User
 from core.db import Base
+from core.features import installed_names, load, resolve
 from demo.catalog import catalog_capacity, seed_catalog
 from demo.customers import (
     Registries,
@@ -32,7 +35,7 @@ from demo.well_known import (
 )
 from core.orders.models import CartItem, Order, OrderLine, OrderStatusChange
 from core.staff.models import StaffUser
-from payments.models import Allocation, BankStatement, CollectionTask, Invoice, Payment
+from demo.history import MoneySide
 
 DEMO_PASSWORD = "demo12345"
 # One customer in this many was taken on in the last days and has no cabinet yet.
@@ -68,6 +71,12 @@ def clear_database(session: Session) -> None:
     session.expunge_all()
 
 
+def demo_steps() -> list[str]:
+    """The enabled features' demo steps (`Feature.demo`); outside an app, every installed one's."""
+    registry = current_app.extensions["features"] if has_app_context() else load(installed_names())
+    return [feature.demo for feature in registry.features if feature.demo]
+
+
 def seed_demo(
     session: Session,
     *,
@@ -76,13 +85,18 @@ def seed_demo(
     orders: int = 3000,
     seed: int = 42,
     now: datetime | None = None,
+    steps: Sequence[str] | None = None,
 ) -> DemoSummary:
-    """Fill an empty database. Only flushes: the caller commits (or, in tests, rolls back)."""
+    """Fill an empty database. Only flushes: the caller commits (or, in tests, rolls back).
+    `steps`: the features' demo steps to take (default: the enabled features')."""
     capacity = catalog_capacity()
     if not 1 <= products <= capacity:
         raise ValueError(f"products must be between 1 and {capacity}")
     if companies < 1 or orders < 0:
         raise ValueError("companies must be at least 1 and orders not negative")
+    steps = demo_steps() if steps is None else list(steps)
+    if len(steps) > 1:
+        raise ValueError(f"one feature plays the money of the order history, not {len(steps)}: {', '.join(steps)}")
     now = now or utcnow()
     rng = Random(seed)
     password_hash = hash_password(DEMO_PASSWORD)  # once: argon2 is slow on purpose
@@ -110,7 +124,7 @@ def seed_demo(
         for company, script in zip(demo_companies[:well_known], (CAFE_SHOWCASE, FOP_SHOWCASE))
         for days_ago, flags, within in script
     ]
-    seed_orders(
+    money = seed_orders(
         session,
         rng,
         count=orders,
@@ -120,13 +134,14 @@ def seed_demo(
         now=now,
         showcase=showcase,
         reliable=demo_companies[:well_known],
+        money_side=resolve(steps[0]) if steps else None,
     )
     fill_cart(session, rng, CAFE_DEMO.email, catalog)
     session.flush()
-    return summarize(session, kyiv_today(now))
+    return summarize(session, money, kyiv_today(now))
 
 
-def summarize(session: Session, today: date) -> DemoSummary:
+def summarize(session: Session, money: MoneySide, today: date) -> DemoSummary:
     def count(model: type, *where: object) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
@@ -146,16 +161,7 @@ def summarize(session: Session, today: date) -> DemoSummary:
         "order lines": count(OrderLine),
         "status changes": count(OrderStatusChange),
         "cart items": count(CartItem),
-        "invoices": count(Invoice),
-        "open invoices": count(Invoice, Invoice.status == "open"),
-        "overdue invoices": count(Invoice, Invoice.status == "open", Invoice.due_on < today),
-        "payments": count(Payment),
-        "card payments": count(Payment, Payment.source == "liqpay"),
-        "bank payments": count(Payment, Payment.source == "bank"),
-        "allocations": count(Allocation),
-        "bank statements": count(BankStatement),
-        "payments to review": count(Payment, Payment.needs_review.is_(True)),
-        "collection tasks": count(CollectionTask),
+        **money.counts(session, today),
     }
     by_status = dict(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
     return DemoSummary(counts=counts, orders_by_status=by_status)

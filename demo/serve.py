@@ -135,18 +135,23 @@ def serve_demo(host: str, port: int, liqpay_port: int | None, sweep_interval: fl
     """Serve the portal (/), the backoffice (/staff), the LiqPay and Atompark emulators and a
     local mailbox, with the outbox relay and the periodic jobs (the SMS/e-mail sender among them)."""
     app = current_app._get_current_object()
-    liqpay_url, _stop = start_liqpay_emulator(
-        app, port + 1 if liqpay_port is None else liqpay_port, fixed=liqpay_port is not None
-    )
-    configure_demo_payments(app, host, port, liqpay_url)
-    inboxes = start_notify_emulators(app) if app.extensions["features"].enabled("notify") else {}
+    features = app.extensions["features"]
+    liqpay_url = None
+    if features.enabled("payments"):
+        liqpay_url, _stop = start_liqpay_emulator(
+            app, port + 1 if liqpay_port is None else liqpay_port, fixed=liqpay_port is not None
+        )
+        configure_demo_payments(app, host, port, liqpay_url)
+    inboxes = start_notify_emulators(app) if features.enabled("notify") else {}
     # The relay thread starts with the first request (core/relay.py); refunds reach the emulator through it.
     app.config.update(OUTBOX_RELAY_THREAD=True, OUTBOX_RELAY_SECONDS=sweep_interval)
     threading.Thread(target=_run_jobs_forever, args=(app, sweep_interval), daemon=True, name="jobs").start()
     click.echo(f"portal:     http://{host}:{port}/")
-    click.echo(f"backoffice: http://{host}:{port}/staff/")
-    click.echo(f"LiqPay:     {liqpay_url}/  (emulator; callbacks go to {app.config['PUBLIC_BASE_URL']})")
-    click.echo("test cards: " + ", ".join(f"{card} {outcome}" for card, outcome in TEST_CARDS))
+    if features.enabled("backoffice"):
+        click.echo(f"backoffice: http://{host}:{port}/staff/")
+    if liqpay_url:
+        click.echo(f"LiqPay:     {liqpay_url}/  (emulator; callbacks go to {app.config['PUBLIC_BASE_URL']})")
+        click.echo("test cards: " + ", ".join(f"{card} {outcome}" for card, outcome in TEST_CARDS))
     if inboxes:
         click.echo(f"every SMS:  {inboxes['sms']}  (Atompark emulator)")
         click.echo(f"every mail: {inboxes['email']}  (local SMTP mailbox)")

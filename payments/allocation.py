@@ -114,8 +114,8 @@ def allocate_many(
         invoice = invoices.get(invoice_id)
         available = left.setdefault(id(payment), payment.unallocated)
         payer = None if other_company_reason else payment.company_id  # None: any company's invoice
-        amount = _checked_amount(invoice, payment.status, payer,
-                                 {a.invoice_id for a in payment.allocations}, available, wanted)
+        already = invoice_id in {a.invoice_id for a in payment.allocations}
+        amount = checked_amount(invoice, payment.status, payer, already, available, wanted)
         left[id(payment)] = available - amount
         if payment.company_id is None:
             payment.company_id = invoice.company_id
@@ -140,10 +140,10 @@ def allocate_many(
     return [allocation for allocation, *_ in done]
 
 
-def _checked_amount(invoice: Invoice | LockedInvoice | None, payment_status: str, payment_company_id: int | None,
-                    paid_already: set[int], available: Decimal, wanted: Decimal) -> Decimal:
+def checked_amount(invoice: Invoice | LockedInvoice | None, payment_status: str, payment_company_id: int | None,
+                   already_paid: bool, available: Decimal, wanted: Decimal) -> Decimal:
     """How much of `wanted` may go to the invoice, or why none may: the rules both kinds
-    of allocation keep."""
+    of allocation keep, and the demo's history too."""
     if invoice is None:
         raise DomainError(gettext("Рахунок не знайдено."))
     if payment_status != SUCCEEDED:
@@ -152,7 +152,7 @@ def _checked_amount(invoice: Invoice | LockedInvoice | None, payment_status: str
         raise DomainError(gettext("Рахунок належить іншому клієнту."))
     if invoice.status != OPEN or invoice.outstanding <= 0:
         raise DomainError(gettext("Рахунок № %(number)s уже не чекає оплати.", number=invoice.number))
-    if invoice.id in paid_already:
+    if already_paid:
         raise DomainError(gettext("Цей платіж уже зараховано на рахунок № %(number)s.", number=invoice.number))
     amount = min(money(wanted), invoice.outstanding, available)
     if amount <= 0:
@@ -216,7 +216,7 @@ def locked_invoice_rows(session: Session, where: ColumnElement[bool]) -> list[Lo
 def allocate_rows(
     session: Session, items: Sequence[tuple[NewPayment, int, Decimal]], invoices: dict[int, LockedInvoice], actor_name: str
 ) -> int:
-    """`allocate_many` for a bank statement's thousands: the same rules (`_checked_amount`),
+    """`allocate_many` for a bank statement's thousands: the same rules (`checked_amount`),
     written as plain rows — a COPY or executemany per table and one executemany UPDATE of
     the invoices — instead of objects the ORM tracks one by one. Returns the allocations made."""
     left: dict[int, Decimal] = {}
@@ -225,8 +225,8 @@ def allocate_rows(
     for payment, invoice_id, wanted in items:
         invoice = invoices.get(invoice_id)
         available = left.setdefault(payment.id, payment.amount)
-        amount = _checked_amount(invoice, SUCCEEDED, payment.company_id,
-                                 paid_already.setdefault(payment.id, set()), available, wanted)
+        already = invoice_id in paid_already.setdefault(payment.id, set())
+        amount = checked_amount(invoice, SUCCEEDED, payment.company_id, already, available, wanted)
         left[payment.id] = available - amount
         paid_already[payment.id].add(invoice.id)
         allocations.append({"payment_id": payment.id, "invoice_id": invoice.id, "amount": amount, "allocated_by": actor_name})

@@ -97,7 +97,7 @@ def start_checkout(session: Session, company: Company, invoices: list[Invoice]) 
             )
         )
     checkout = CardCheckout(
-        reference=f"inv-{secrets.token_hex(12)}",
+        reference=new_checkout_reference(),
         company_id=company.id,
         amount=sum((item.amount for item in items), money(0)),
         items=items,
@@ -114,13 +114,21 @@ def card_discount(invoice: Invoice, promotion: Promotion | None) -> Decimal:
     return discount_of(invoice.outstanding, promotion)
 
 
+def new_checkout_reference() -> str:
+    return f"inv-{secrets.token_hex(12)}"
+
+
+def checkout_description(numbers: list[str]) -> str:
+    """What the payer's bank shows, and what the payment's purpose keeps."""
+    return "Оплата за рахунком № " + ", ".join(numbers)
+
+
 def checkout_form(checkout: CardCheckout, result_url: str) -> CheckoutForm:
-    numbers = ", ".join(item.invoice.number for item in checkout.items)
     acquirer = card_acquirer()
     return acquirer.checkout_form(
         order_id=checkout.reference,
         amount=checkout.amount,
-        description=f"Оплата за рахунком № {numbers}",
+        description=checkout_description([item.invoice.number for item in checkout.items]),
         server_url=public_url(f"payments.{acquirer.name}_callback"),
         result_url=result_url,
         language="uk",

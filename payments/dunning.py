@@ -8,6 +8,7 @@ CollectionTask for the company's manager and raises `invoice.escalated`.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from flask import current_app
@@ -21,8 +22,22 @@ from payments.models import OPEN, CollectionTask, Invoice, InvoiceReminder
 
 
 def ladder() -> list[int]:
+    return parse_ladder(current_app.config["DUNNING_LADDER"])
+
+
+def parse_ladder(setting: object) -> list[int]:
     """Days after the due date (negative: before), e.g. "-3,0,3,7"."""
-    return sorted(int(step) for step in str(current_app.config["DUNNING_LADDER"]).split(",") if step.strip())
+    return sorted(int(step) for step in str(setting).split(",") if step.strip())
+
+
+def steps_reached(steps: Sequence[int], due_on: date, today: date) -> list[int]:
+    """The ladder's steps an invoice due then has reached by today."""
+    return [step for step in steps if step <= (today - due_on).days]
+
+
+def escalates(steps: Sequence[int], due_on: date, today: date) -> bool:
+    """Past the last step: the invoice is a manager's task now."""
+    return (today - due_on).days >= steps[-1]
 
 
 def run_ladder(session: Session, today: date | None = None) -> dict[str, int]:
@@ -46,7 +61,7 @@ def run_ladder(session: Session, today: date | None = None) -> dict[str, int]:
     counts = {"reminders": 0, "skipped": 0, "escalations": 0}
     for invoice in invoices:
         days_past_due = (today - invoice.due_on).days
-        reached = [step for step in steps if step <= days_past_due and (invoice.id, step) not in done]
+        reached = [step for step in steps_reached(steps, invoice.due_on, today) if (invoice.id, step) not in done]
         if reached:
             latest = reached[-1]
             for step in reached[:-1]:
@@ -55,7 +70,7 @@ def run_ladder(session: Session, today: date | None = None) -> dict[str, int]:
             session.add(InvoiceReminder(invoice_id=invoice.id, offset_days=latest))
             outbox.emit(session, "invoice.reminder", _payload(invoice, latest, days_past_due))
             counts["reminders"] += 1
-        if days_past_due >= steps[-1] and invoice.id not in escalated and (reached or (invoice.id, steps[-1]) in done):
+        if escalates(steps, invoice.due_on, today) and invoice.id not in escalated and (reached or (invoice.id, steps[-1]) in done):
             session.add(CollectionTask(invoice_id=invoice.id, company_id=invoice.company_id,
                                        manager_id=invoice.company.manager_id))
             outbox.emit(session, "invoice.escalated", _payload(invoice, steps[-1], days_past_due))

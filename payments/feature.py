@@ -36,4 +36,5 @@ FEATURE = Feature(
     blueprints=(Mount("payments.liqpay.callbacks:bp"),),
     upload_limits=("BANK_STATEMENT_MAX_MB",),
     form_targets=("LIQPAY_BASE_URL",),
+    demo="payments.demo:money_side",
 )

@@ -6,6 +6,8 @@ same transaction, cancelling it cancels the unpaid ones.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -28,6 +30,9 @@ from payments.models import (
     InvoiceCounter,
     InvoiceStatusChange,
 )
+
+ISSUER = "Система"  # the actor of an invoice's first history row
+CANCELLED_WITH_ORDER = "Замовлення скасовано"
 
 
 def next_seq(session: Session, year: int) -> int:
@@ -61,12 +66,21 @@ def set_invoice_status(session: Session, invoice: Invoice, target: str, actor_na
     invoice.status = target
 
 
+def new_pay_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def vat_of_share(amount: Decimal, order_total: Decimal, order_vat_total: Decimal) -> Decimal:
+    """The VAT an invoice for part of an order carries: the order's VAT in that proportion."""
+    share = amount / order_total if order_total else Decimal(0)
+    return money(order_vat_total * share)
+
+
 def issue_invoice(
     session: Session, order: Order, kind: str, amount: Decimal, due_on: date, *, today: date | None = None
 ) -> Invoice:
     today = today or kyiv_today()
     amount = money(amount)
-    share = amount / order.total if order.total else Decimal(0)
     invoice = Invoice(
         year=today.year,
         seq=next_seq(session, today.year),
@@ -75,11 +89,11 @@ def issue_invoice(
         kind=kind,
         status=OPEN,
         amount=amount,
-        vat_amount=money(order.vat_total * share),
+        vat_amount=vat_of_share(amount, order.total, order.vat_total),
         issued_on=today,
         due_on=due_on,
-        pay_token=secrets.token_urlsafe(16),
-        history=[InvoiceStatusChange(from_status=None, to_status=OPEN, actor_name="Система")],
+        pay_token=new_pay_token(),
+        history=[InvoiceStatusChange(from_status=None, to_status=OPEN, actor_name=ISSUER)],
     )
     session.add(invoice)
     session.flush()
@@ -104,27 +118,56 @@ def invoices_of_order(session: Session, order_id: int) -> list[Invoice]:
     return list(session.scalars(select(Invoice).where(Invoice.order_id == order_id).order_by(Invoice.id)))
 
 
+@dataclass(frozen=True)
+class FirstInvoice:
+    kind: str
+    amount: Decimal
+    due_on: date
+    release_note: str | None  # deferred terms release the order for shipment at once, with this note
+
+
+def first_invoice(company: Company, total: Decimal, today: date, prepayment_due_days: int) -> FirstInvoice:
+    """What a confirmed order is invoiced first, by the company's payment terms."""
+    pay_within = timedelta(days=prepayment_due_days)
+    percent = Decimal(company.advance_percent or 0)
+    if company.payment_terms == "deferred" or (company.payment_terms == "advance" and percent <= 0):
+        note = f"Відстрочка платежу {company.deferral_days} дн."
+        return FirstInvoice("full", total, today + timedelta(days=company.deferral_days), note)
+    if company.payment_terms == "advance" and percent < 100:
+        return FirstInvoice("advance", total * percent / 100, today + pay_within, None)
+    return FirstInvoice("full", total, today + pay_within, None)
+
+
 def issue_by_terms(session: Session, order: Order) -> None:
     """The first invoice of a confirmed order, by the company's payment terms."""
     if invoices_of_order(session, order.id):
         return
-    company = order.company
-    today = kyiv_today()
-    pay_within = timedelta(days=current_app.config["PREPAYMENT_DUE_DAYS"])
-    percent = Decimal(company.advance_percent or 0)
-    if company.payment_terms == "deferred" or (company.payment_terms == "advance" and percent <= 0):
-        release_for_shipment(session, order, f"Відстрочка платежу {company.deferral_days} дн.")
-        issue_invoice(session, order, "full", order.total, today + timedelta(days=company.deferral_days))
-    elif company.payment_terms == "advance" and percent < 100:
-        issue_invoice(session, order, "advance", order.total * percent / 100, today + pay_within)
-    else:
-        issue_invoice(session, order, "full", order.total, today + pay_within)
+    first = first_invoice(order.company, order.total, kyiv_today(), current_app.config["PREPAYMENT_DUE_DAYS"])
+    if first.release_note is not None:
+        release_for_shipment(session, order, first.release_note)
+    issue_invoice(session, order, first.kind, first.amount, first.due_on)
 
 
 def remainder_due_in(company: Company, default_days: int) -> timedelta:
     """The remainder after an advance: the company's own deferral, else REMAINDER_DUE_DAYS
     (due the day the advance is paid would make every advance customer overdue at once)."""
     return timedelta(days=company.deferral_days or default_days)
+
+
+def remainder_amount(order_total: Decimal, issued: Iterable[Invoice]) -> Decimal:
+    """What the remainder invoice asks after an advance: the order less what its other
+    invoices (not cancelled) ask."""
+    return order_total - sum((i.amount for i in issued if i.status != CANCELLED), Decimal(0))
+
+
+def paid_release_note(kind: str, number: str) -> str | None:
+    """The note of the release a paid invoice of this kind brings (prepayment and advance
+    terms), or None: a remainder releases nothing."""
+    if kind == "full":
+        return f"Рахунок № {number} оплачено"
+    if kind == "advance":
+        return f"Аванс за рахунком № {number} оплачено"
+    return None
 
 
 def after_invoices_paid(session: Session, invoices: list[Invoice]) -> None:
@@ -141,24 +184,29 @@ def after_invoices_paid(session: Session, invoices: list[Invoice]) -> None:
         order = orders.get(invoice.order_id)
         if order is None or order.status == states.CANCELLED:
             continue
-        what = "Аванс за рахунком" if invoice.kind == "advance" else "Рахунок"
-        if invoice.kind in ("full", "advance"):
-            releases.append((order, f"{what} № {invoice.number} оплачено"))
+        note = paid_release_note(invoice.kind, invoice.number)
+        if note is not None:
+            releases.append((order, note))
         if invoice.kind == "advance":
             advanced.append(order)
     release_many(session, releases)
     for order in advanced:
         issued = invoices_of_order(session, order.id)
         if not any(i.kind == "remainder" for i in issued):
-            remainder = order.total - sum((i.amount for i in issued if i.status != CANCELLED), Decimal(0))
+            remainder = remainder_amount(order.total, issued)
             if remainder > 0:
                 issue_invoice(session, order, "remainder", remainder, kyiv_today() + remainder_due_in(order.company, current_app.config["REMAINDER_DUE_DAYS"]))
 
 
+def goes_with_order(invoice: Invoice) -> bool:
+    """Whether cancelling its order cancels the invoice: only one nobody has paid into."""
+    return invoice.status == OPEN and invoice.paid_amount == 0
+
+
 def cancel_unpaid(session: Session, order: Order, actor: Actor) -> None:
     for invoice in invoices_of_order(session, order.id):
-        if invoice.status == OPEN and invoice.paid_amount == 0:
-            set_invoice_status(session, invoice, CANCELLED, actor.name, "Замовлення скасовано")
+        if goes_with_order(invoice):
+            set_invoice_status(session, invoice, CANCELLED, actor.name, CANCELLED_WITH_ORDER)
             outbox.emit(session, "invoice.cancelled", {"invoice_id": invoice.id, "company_id": invoice.company_id})
     session.flush()
 

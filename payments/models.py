@@ -36,6 +36,10 @@ class InvoiceCounter(Base):
     last_seq: Mapped[int] = mapped_column(default=0)
 
 
+def invoice_number(year: int, seq: int) -> str:
+    return f"{year}-{seq:05d}"
+
+
 class Invoice(Base):
     __tablename__ = "invoice"
     __table_args__ = (
@@ -72,7 +76,7 @@ class Invoice(Base):
 
     @property
     def number(self) -> str:
-        return f"{self.year}-{self.seq:05d}"
+        return invoice_number(self.year, self.seq)
 
     @property
     def outstanding(self) -> Decimal:

@@ -1,6 +1,7 @@
 """Order submit and every status change: one place that writes history and the outbox event."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -43,6 +44,7 @@ class Actor:
 
 SYSTEM = Actor("system", "1C", "system")
 CREDIT_CONTROL = Actor("system", "Кредитний контроль", "accounting")
+FINANCE = Actor("system", "Фінанси", "accounting")  # releases an order whose payment terms are met
 
 
 def _event_payload(order: Order, status: str) -> dict:
@@ -116,9 +118,9 @@ def release_many(session: Session, releases: list[tuple[Order, str]]) -> None:
                 order_id=order.id,
                 from_status=order.status,
                 to_status=order.status,
-                actor_kind="system",
-                actor_name="Фінанси",
-                department="accounting",
+                actor_kind=FINANCE.kind,
+                actor_name=FINANCE.name,
+                department=FINANCE.department,
                 note=note,
             )
         )
@@ -145,6 +147,19 @@ def _check_delivery(session: Session, company: Company, delivery_point_id: int |
         raise DomainError(gettext("Оберіть точку доставки зі списку."), field="delivery_point")
     if desired is not None and desired < kyiv_today():
         raise DomainError(gettext("Бажана дата доставки не може бути в минулому."), field="desired_date")
+
+
+def line_amount(price: Decimal, quantity: Decimal) -> Decimal:
+    return money(price * quantity)
+
+
+def order_totals(lines: Iterable[tuple[Decimal, Decimal]]) -> tuple[Decimal, Decimal]:
+    """(total, VAT in it) of lines given as (amount, VAT rate): VAT is included per line."""
+    total = vat_total = ZERO
+    for amount, vat_rate in lines:
+        total += amount
+        vat_total += vat_included(amount, vat_rate)
+    return total, vat_total
 
 
 def submit_order(
@@ -195,14 +210,12 @@ def submit_order(
         status=states.SUBMITTED,
         history=[],  # a new order has none: no lazy load when the first change is appended
     )
-    total = vat_total = ZERO
     merged: dict[int, Decimal] = {}
     for product_id, quantity in lines:
         merged[product_id] = merged.get(product_id, ZERO) + quantity
     for product_id, quantity in merged.items():
         product = products[product_id]
         quantity = snap_to_pack(quantity, product.pack_multiple)
-        amount = money(product.price * quantity)
         order.lines.append(
             OrderLine(
                 product_id=product.id,
@@ -212,11 +225,10 @@ def submit_order(
                 quantity=quantity,
                 price=product.price,
                 vat_rate=product.vat_rate,
-                amount=amount,
+                amount=line_amount(product.price, quantity),
             )
         )
-        total += amount
-        vat_total += vat_included(amount, product.vat_rate)
+    total, vat_total = order_totals((line.amount, line.vat_rate) for line in order.lines)
     # Ordering online (the customer in the portal, not a manager by phone) may earn a discount.
     promotion = active_promotion(session, ONLINE_ORDER, kyiv_today()) if channel == "portal" else None
     discount = discount_of(total, promotion)

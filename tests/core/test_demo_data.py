@@ -21,14 +21,23 @@ from core.ids import edrpou_is_valid, rnokpp_is_valid
 from core.money import money, vat_included
 from core.orders import states
 from core.orders.models import CartItem, Order, OrderLine, OrderStatusChange
-from core.orders.services import Actor, submit_order
+from core.orders.services import Actor, line_amount, order_totals, submit_order
 from core.outbox import OutboxEvent
 from core.phones import normalize_phone
 from core.staff.models import StaffUser
 from payments.allocation import allocate, set_payment_status
 from payments.bank.formats import fingerprint
 from payments.bank.matching import invoice_numbers
-from payments.invoices import invoices_of_order, issue_by_terms
+from payments.dunning import escalates, parse_ladder, steps_reached
+from payments.invoices import (
+    first_invoice,
+    invoices_of_order,
+    issue_by_terms,
+    paid_release_note,
+    remainder_amount,
+    remainder_due_in,
+    vat_of_share,
+)
 from payments.models import (
     Allocation,
     BankStatement,
@@ -36,6 +45,7 @@ from payments.models import (
     CollectionTask,
     Invoice,
     InvoiceCounter,
+    InvoiceReminder,
     Payment,
 )
 from payments.receivables import (
@@ -646,3 +656,52 @@ def test_a_few_new_customers_wait_for_their_cabinet(db: Session) -> None:
     waiting = db.scalars(select(Company).where(~select(User.id).where(User.company_id == Company.id).exists())).all()
     assert len(waiting) == 50 // demo.seed.AWAITING_CABINET_EVERY
     assert all(company.email and company.phone for company in waiting)
+
+
+def test_the_history_is_what_the_products_own_rules_make(app: Any, db: Session, with_money: demo.DemoSummary) -> None:
+    """Each order, invoice and reminder of the demo against the product's rule for it, so
+    a rule changed in the product and not in the demo (or the other way round) fails here."""
+    config = app.config
+    for order in db.scalars(select(Order)):
+        assert all(line.amount == line_amount(line.price, line.quantity) for line in order.lines), order.number
+        assert (order.total, order.vat_total) == order_totals((line.amount, line.vat_rate) for line in order.lines)
+        invoices = sorted(order_invoices(db, order), key=lambda i: (i.year, i.seq))
+        if not invoices:
+            continue
+        company, first = order.company, invoices[0]
+        rule = first_invoice(company, order.total, first.issued_on, config["PREPAYMENT_DUE_DAYS"])
+        assert (first.kind, first.amount, first.due_on) == (rule.kind, money(rule.amount), rule.due_on), order.number
+        for invoice in invoices:
+            assert invoice.vat_amount == vat_of_share(invoice.amount, order.total, order.vat_total), invoice.number
+        release = next((h for h in order.history if h.from_status == h.to_status), None)
+        if rule.release_note is not None:
+            assert release is not None and release.note == rule.release_note, order.number
+        elif first.status == "paid" and release is not None:
+            assert release.note == paid_release_note(first.kind, first.number), order.number
+        if len(invoices) == 2:
+            remainder, paid_at = invoices[1], first.history[-1].at
+            assert remainder.amount == remainder_amount(order.total, [first]), order.number
+            assert remainder.due_on == kyiv_today(paid_at) + remainder_due_in(company, config["REMAINDER_DUE_DAYS"])
+
+    steps = parse_ladder(config["DUNNING_LADDER"])
+    reminded: dict[int, list[int]] = defaultdict(list)
+    for invoice_id, step in db.execute(select(InvoiceReminder.invoice_id, InvoiceReminder.offset_days)):
+        reminded[invoice_id].append(step)
+    escalated = set(db.scalars(select(CollectionTask.invoice_id)))
+    owing = db.scalars(select(Invoice).where(Invoice.status == "open", Invoice.paid_amount < Invoice.amount)).all()
+    for invoice in owing:
+        assert sorted(reminded.pop(invoice.id, [])) == steps_reached(steps, invoice.due_on, TODAY), invoice.number
+        assert (invoice.id in escalated) == escalates(steps, invoice.due_on, TODAY), invoice.number
+    assert not reminded, "reminders of invoices that owe nothing"
+    assert escalated and len(owing) > len(escalated)
+
+
+def test_without_payments_the_history_has_no_money_and_nothing_is_released(db: Session) -> None:
+    summary = demo.seed_demo(db, **SMALL, steps=())
+    assert summary.counts["orders"] == SMALL["orders"] and "invoices" not in summary.counts
+    assert db.scalar(select(func.count()).select_from(Invoice)) == 0
+    statuses = Counter(db.scalars(select(Order.status)))
+    # Only payments releases an order for assembly (core.orders.services.change_status).
+    assert statuses[states.CONFIRMED] and set(statuses) <= {states.SUBMITTED, states.CONFIRMED, states.CANCELLED}
+    assert db.scalar(select(func.count()).select_from(Order).where(Order.released_at.is_not(None))) == 0
+    assert demo.seed.demo_steps() == ["payments.demo:money_side"]

@@ -63,6 +63,17 @@ def test_core_imports_no_feature_package() -> None:
     assert offenders == []
 
 
+def test_the_demo_imports_no_other_feature() -> None:
+    """A feature adds its own part of the demo (`Feature.demo`), so the demo builds without it."""
+    others = set(installed_names()) - {"demo"}
+    offenders = sorted(
+        f"{name} imports {target}"
+        for name, path in _modules().items() if name.split(".")[0] == "demo"
+        for target in _imported(name, path) if target.split(".")[0] in others
+    )
+    assert offenders == []
+
+
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """Strongly connected components of more than one module (Tarjan, iteratively)."""
     index: dict[str, int] = {}

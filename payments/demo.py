@@ -1,47 +1,65 @@
-"""The money side of the order history: invoices, card and bank payments, allocations,
-credit holds and the exceptions queue, written in bulk like the orders themselves.
+"""Payments' part of the demo (its `Feature.demo` step, `money_side`): the money side of
+the order history demo/orders.py plays (demo/history.py: MoneySide) — invoices, card and
+bank payments, allocations, credit holds, reminders and the exceptions queue, written in
+bulk like the orders themselves.
 
-Everything follows the rules of the services, which the tests hold side by side:
-- invoices as payments.invoices issues them (issue_by_terms, after_invoices_paid): prepayment
-  -> one "full" invoice due in PREPAYMENT_DUE_DAYS; deferred -> "full" due in deferral_days,
-  the order released at confirmation; advance -> "advance" of P % due in PREPAYMENT_DUE_DAYS,
-  then the "remainder" once the advance is paid, due in remainder_due_in(). Amounts and VAT by
-  the same expressions; numbers gapless per year in the order of issue, with invoice_counter
-  at the year's last number; the pay token from secrets.token_urlsafe(16), like the service.
-- payments as payments.card.record_notice (card) and payments.bank.importer (bank) record
-  them: one status row, allocations up to what the invoice owes, the invoice's "paid" row
-  and the order's release when its terms are met. Bank lines go through the importer's own
-  Matcher, so the queue shows its reasons word for word.
+Bulk, yet no rule of its own: the rules are the product's functions, called here as the
+services call them, at each event's moment:
+- invoices: payments.invoices.first_invoice (kind, amount, due date and release by terms),
+  vat_of_share, remainder_amount and remainder_due_in after a paid advance,
+  paid_release_note, goes_with_order when an order is cancelled; numbers gapless per
+  year in the order of issue (invoice_number), with invoice_counter at the year's last
+  number; the pay token from new_pay_token.
+- payments: allocation.checked_amount decides each allocation, as for card notices
+  (payments.card, whose checkout reference and description are used too) and bank
+  statements; bank lines go through the importer's own Matcher, so the queue shows its
+  reasons word for word.
 - the credit check at submit is payments.receivables.credit_hold over the company's
-  balance at that moment.
+  balance at that moment; the reminder ladder is payments.dunning's steps_reached and
+  escalates, as its daily run would have met them.
+tests/core/test_demo_data.py holds the result against the same functions.
 Like the order history, none of it raises outbox events: its news belongs to the past.
 """
 from __future__ import annotations
 
 import math
-import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from random import Random
 
 from flask import current_app, has_app_context
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from core.bulk import insert_keyed, insert_returning_ids, insert_rows
 from core.clock import KYIV
 from core.customers.models import Company
 from demo.customers import DemoCompany
+from demo.history import LATER, NEVER, DemoBuild, OrderMoney, at_kyiv, kyiv_day
 from demo.identifiers import edrpou
 from core.money import ZERO, money
 from core.reasons import Reason
 from payments.bank.formats import fingerprint
 from payments.bank.matching import RULE_NOTES, InvoiceFacts, Matcher
+from payments.allocation import checked_amount
 from payments.bank.samples import iban
-from payments.invoices import remainder_due_in
+from payments.card import ACTOR as LIQPAY
+from payments.dunning import escalates, parse_ladder, steps_reached
+from payments.card import checkout_description, new_checkout_reference
+from payments.invoices import (
+    CANCELLED_WITH_ORDER,
+    ISSUER,
+    first_invoice,
+    goes_with_order,
+    new_pay_token,
+    paid_release_note,
+    remainder_amount,
+    remainder_due_in,
+    vat_of_share,
+)
 from payments.models import (
     CANCELLED,
     FAILED,
@@ -63,8 +81,6 @@ from payments.models import (
 from payments.receivables import CREDIT_TERMS, Balance, credit_hold
 from payments.settings import PaymentsSettings
 
-LIQPAY = "LiqPay"  # payments.card.ACTOR
-INVOICE_ISSUER = "Система"  # payments.invoices.issue_invoice
 # Slow payers: a minority of the deferred-terms companies pay late or not at all.
 SLOW_PAYER_SHARE = 0.08
 SLOW_PAYERS_AT_LEAST = 2
@@ -106,21 +122,11 @@ class MoneyRules:
             remainder_due_days=int(_setting("REMAINDER_DUE_DAYS")),  # type: ignore[arg-type]
             release_head_above=Decimal(str(_setting("CREDIT_RELEASE_HEAD_ABOVE"))),
             supplier_iban=str(_setting("SUPPLIER_IBAN")),
-            dunning_ladder=tuple(sorted(
-                int(step) for step in str(_setting("DUNNING_LADDER")).split(",") if step.strip()
-            )),
+            dunning_ladder=tuple(parse_ladder(_setting("DUNNING_LADDER"))),
         )
 
 
 # --- the calendar ----------------------------------------------------------------------
-
-
-def kyiv_day(moment: datetime) -> date:
-    return moment.astimezone(KYIV).date()
-
-
-def at_kyiv(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), KYIV).astimezone(timezone.utc)
 
 
 def business_day(day: date) -> date:
@@ -174,50 +180,19 @@ class InvoiceRec:
     def issued_on(self) -> date:
         return kyiv_day(self.issued_at)
 
-    @property
-    def number(self) -> str:
-        return f"{self.year}-{self.seq:05d}"
+    # The product's own, over these fields (as allocation.LockedInvoice does).
+    number = Invoice.number
+    outstanding = Invoice.outstanding
 
     @property
-    def left(self) -> Decimal:
-        return self.amount - self.paid_amount if self.status == OPEN else ZERO
+    def company_id(self) -> int:
+        return self.company.id
 
     def left_at(self, moment: datetime) -> Decimal:
         """What the invoice still asked for at that moment (zero before issue or once cancelled)."""
         if self.issued_at > moment or (self.cancelled_at is not None and self.cancelled_at <= moment):
             return ZERO
         return self.amount - sum((amount for at, amount in self.allocations if at <= moment), ZERO)
-
-
-@dataclass(eq=False)
-class OrderMoney:
-    """An order as the money side sees it."""
-
-    company: DemoCompany
-    total: Decimal
-    vat_total: Decimal
-    submitted_at: datetime
-    flags: frozenset[str]
-    confirmed_at: datetime | None = None
-    cancelled_at: datetime | None = None
-    released_at: datetime | None = None
-    release_note: str = ""  # "{}" stands for release_invoice's number
-    release_invoice: InvoiceRec | None = None
-    invoices: list[InvoiceRec] = field(default_factory=list)
-    settled_at: datetime | None = None  # from then on it owes nothing and never will
-    id: int = 0
-
-    def settle(self) -> None:
-        """Once its whole life is played: when it stopped counting in the company's debt."""
-        if any(invoice.status == OPEN for invoice in self.invoices):
-            return
-        if self.cancelled_at is not None:
-            self.settled_at = self.cancelled_at
-        elif self.invoices:
-            self.settled_at = max(invoice.paid_at for invoice in self.invoices if invoice.paid_at)
-
-    def invoice_of_kind(self, kind: str) -> InvoiceRec | None:
-        return next((i for i in self.invoices if i.kind == kind), None)
 
 
 @dataclass(eq=False)
@@ -269,9 +244,11 @@ class _Payer:
     purpose: str  # how its accountant words a payment
 
 
-# Outcomes of waiting for a payment.
-LATER = "later"  # it will be paid, but not yet
-NEVER = "never"  # it will not be paid
+def money_side(build: DemoBuild) -> Ledger:
+    """Payments' demo step (`Feature.demo`): the invoices and payments of the order history."""
+    accountant = next(person for person in build.staff if person.role == "accountant")
+    return Ledger(build.rng, build.now, build.companies, rules=MoneyRules.from_config(),
+                  accountant=(accountant.id, accountant.full_name), reliable=build.reliable)
 
 
 class Ledger:
@@ -346,6 +323,22 @@ class Ledger:
 
     # --- orders ----------------------------------------------------------------------
 
+    def submitted(self, order: OrderMoney) -> None:
+        self.orders[order.company.id].append(order)
+
+    def settle(self, order: OrderMoney) -> None:
+        """Once its whole life is played: when it stopped counting in the company's debt."""
+        if any(invoice.status == OPEN for invoice in order.invoices):
+            return
+        if order.cancelled_at is not None:
+            order.settled_at = order.cancelled_at
+        elif order.invoices:
+            order.settled_at = max(invoice.paid_at for invoice in order.invoices if invoice.paid_at)
+
+    def needs_head_of_sales(self, order: OrderMoney) -> bool:
+        """Above CREDIT_RELEASE_HEAD_ABOVE only the head of sales may release a hold."""
+        return order.total > self.rules.release_head_above
+
     def breach(self, order: OrderMoney) -> Reason | None:
         """payments.receivables' check at submit, over the company's books at that moment
         (the new order already counts, as the service flushes it first)."""
@@ -389,37 +382,30 @@ class Ledger:
         """payments.invoices.cancel_unpaid: unpaid invoices of a cancelled order are cancelled."""
         order.cancelled_at = at
         for invoice in order.invoices:
-            if invoice.status == OPEN and invoice.paid_amount == 0:
+            if goes_with_order(invoice):
                 invoice.status = CANCELLED
                 invoice.cancelled_at = at
-                invoice.events.append(InvoiceEvent(at, OPEN, CANCELLED, actor, "Замовлення скасовано"))
+                invoice.events.append(InvoiceEvent(at, OPEN, CANCELLED, actor, CANCELLED_WITH_ORDER))
 
-    # --- invoices: payments.invoices, expression for expression ----------------------
+    # --- invoices: by payments.invoices' own rules -------------------------------------
 
     def _issue(self, order: OrderMoney, kind: str, amount: Decimal, at: datetime, due_on: date) -> InvoiceRec:
         amount = money(amount)
-        share = amount / order.total if order.total else Decimal(0)
         invoice = InvoiceRec(
             index=len(self.invoices), order=order, kind=kind, amount=amount,
-            vat_amount=money(order.vat_total * share), issued_at=at, due_on=due_on,
+            vat_amount=vat_of_share(amount, order.total, order.vat_total), issued_at=at, due_on=due_on,
         )
-        invoice.events.append(InvoiceEvent(at, None, OPEN, INVOICE_ISSUER))
+        invoice.events.append(InvoiceEvent(at, None, OPEN, ISSUER))
         order.invoices.append(invoice)
         self.invoices.append(invoice)
         return invoice
 
     def issue_by_terms(self, order: OrderMoney, at: datetime) -> InvoiceRec:
         """The first invoice at confirmation; deferred terms release the order at once."""
-        company = order.company
-        today = kyiv_day(at)
-        pay_within = timedelta(days=self.rules.prepayment_due_days)
-        percent = Decimal(company.advance_percent or 0)
-        if company.payment_terms == "deferred" or (company.payment_terms == "advance" and percent <= 0):
-            self._release(order, at, f"Відстрочка платежу {company.deferral_days} дн.", None)
-            return self._issue(order, "full", order.total, at, today + timedelta(days=company.deferral_days))
-        if company.payment_terms == "advance" and percent < 100:
-            return self._issue(order, "advance", order.total * percent / 100, at, today + pay_within)
-        return self._issue(order, "full", order.total, at, today + pay_within)
+        first = first_invoice(order.company, order.total, kyiv_day(at), self.rules.prepayment_due_days)
+        if first.release_note is not None:
+            self._release(order, at, first.release_note, None)
+        return self._issue(order, first.kind, first.amount, at, first.due_on)
 
     def _release(self, order: OrderMoney, at: datetime, note: str, invoice: InvoiceRec | None) -> None:
         if order.released_at is None:
@@ -429,23 +415,24 @@ class Ledger:
         order = invoice.order
         if order.cancelled_at is not None and order.cancelled_at <= at:
             return
-        if invoice.kind == "full":
-            self._release(order, at, "Рахунок № {} оплачено", invoice)
-        elif invoice.kind == "advance":
-            self._release(order, at, "Аванс за рахунком № {} оплачено", invoice)
+        # The number is given once the whole history is known: "{}" holds its place.
+        note = paid_release_note(invoice.kind, "{}")
+        if note is not None:
+            self._release(order, at, note, invoice)
+        if invoice.kind == "advance":
             if not any(i.kind == "remainder" for i in order.invoices):
-                remainder = order.total - sum((i.amount for i in order.invoices if i.status != CANCELLED), Decimal(0))
+                remainder = remainder_amount(order.total, order.invoices)
                 if remainder > 0:
                     due = kyiv_day(at) + remainder_due_in(order.company, self.rules.remainder_due_days)
                     self._issue(order, "remainder", remainder, at, due)
 
-    # --- payments: allocation.allocate ------------------------------------------------
+    # --- payments: by allocation's own rules --------------------------------------------
 
     def _allocate(self, payment: PaymentRec, invoice: InvoiceRec, amount: Decimal) -> Decimal:
         at = payment.at
-        take = min(money(amount), invoice.left, payment.unallocated)
-        if take <= 0:
-            raise ValueError(f"nothing to allocate to invoice {invoice.index}")
+        already = any(other is invoice for other, _ in payment.allocations)
+        payer = payment.company.id if payment.company else None
+        take = checked_amount(invoice, payment.status, payer, already, payment.unallocated, amount)
         payment.allocations.append((invoice, take))
         invoice.allocations.append((at, take))
         invoice.paid_amount += take
@@ -473,10 +460,10 @@ class Ledger:
         rng = self.rng
         company = invoices[0].company
         payer = self.payer(company)
-        items = [(i, i.left) for i in sorted(invoices, key=lambda i: (i.due_on, i.index))]
+        items = [(i, i.outstanding) for i in sorted(invoices, key=lambda i: (i.due_on, i.index))]
         amount = sum((left for _, left in items), ZERO)
         def description() -> str:
-            return "Оплата за рахунком № " + ", ".join(i.number for i, _ in items)
+            return checkout_description([i.number for i, _ in items])
 
         started = at - timedelta(minutes=rng.randint(1, 4), seconds=rng.randint(0, 59))
         if rng.random() < DECLINED_FIRST_SHARE:
@@ -488,13 +475,13 @@ class Ledger:
                 status=FAILED, provider_status="failure", note=f"{code} {reason}",
                 details={"card": f"{rng.choice(CARD_BINS)}*{rng.randint(0, 99):02d}", "paytype": "card"},
                 purpose_of=description, external_id=str(self._liqpay_id(failed_at)),
-                checkout_reference=f"inv-{secrets.token_hex(12)}",
+                checkout_reference=new_checkout_reference(),
                 checkout_created_at=failed_at - timedelta(minutes=rng.randint(1, 3)), checkout_items=items,
             )
         payment = self._new_payment(
             source="liqpay", at=at, amount=amount, company=company, paid_on=at.date(), actor=LIQPAY,
             provider_status="success", details={"card": payer.card_mask, "paytype": "card"}, purpose_of=description,
-            external_id=str(self._liqpay_id(at)), checkout_reference=f"inv-{secrets.token_hex(12)}",
+            external_id=str(self._liqpay_id(at)), checkout_reference=new_checkout_reference(),
             checkout_created_at=started, checkout_items=items,
         )
         for invoice, left in items:
@@ -526,7 +513,7 @@ class Ledger:
             return None
         company = invoice.company
         payer = self.payer(company)
-        left = invoice.left
+        left = invoice.outstanding
         amount = money(amount)
         template = PARTIAL_PURPOSE if partial else payer.purpose
 
@@ -574,7 +561,7 @@ class Ledger:
             self.pay_by_card([invoice], moment)
             return moment
         paid_on = invoice.issued_on + timedelta(days=rng.choice((0, 0, 1)))
-        payment = self.pay_by_bank(invoice, invoice.left, paid_on)
+        payment = self.pay_by_bank(invoice, invoice.outstanding, paid_on)
         return payment.at if payment else LATER
 
     def collect_deferred(self, invoice: InvoiceRec) -> None:
@@ -599,9 +586,10 @@ class Ledger:
         pay_day = max(pay_day, invoice.issued_on + timedelta(days=1))
         self._pay_on(invoice, pay_day, payer)
 
-    def collect_remainder(self, invoice: InvoiceRec, delivered_at: datetime | None) -> None:
+    def collect_remainder(self, order: OrderMoney, delivered_at: datetime | None) -> None:
         """The rest of an advance-terms order is paid once the goods are there."""
-        if delivered_at is None or "unpaid" in invoice.order.flags:
+        invoice = next((i for i in order.invoices if i.kind == "remainder"), None)
+        if invoice is None or delivered_at is None or "unpaid" in order.flags:
             return
         rng = self.rng
         payer = self.payer(invoice.company)
@@ -610,7 +598,7 @@ class Ledger:
             if moment <= self.now:
                 self.pay_by_card([invoice], moment)
             return
-        self.pay_by_bank(invoice, invoice.left, kyiv_day(delivered_at) + timedelta(days=rng.randint(0, 2)))
+        self.pay_by_bank(invoice, invoice.outstanding, kyiv_day(delivered_at) + timedelta(days=rng.randint(0, 2)))
 
     def _pay_on(self, invoice: InvoiceRec, day: date, payer: _Payer) -> None:
         rng = self.rng
@@ -619,7 +607,7 @@ class Ledger:
             if moment <= self.now and moment > invoice.issued_at:
                 self.pay_by_card([invoice], moment)
             return
-        self.pay_by_bank(invoice, invoice.left, day)
+        self.pay_by_bank(invoice, invoice.outstanding, day)
 
     # --- the exceptions queue -----------------------------------------------------------
 
@@ -722,6 +710,12 @@ class Ledger:
 
     # --- writing ---------------------------------------------------------------------
 
+    def finish(self) -> None:
+        """Once every order is played: the exceptions queue, and the invoices' numbers."""
+        self.overpay_recent()
+        self.add_review_queue()
+        self.number_invoices()
+
     def number_invoices(self) -> dict[int, int]:
         """Numbers in the order of issue, from 1 every year: the year's last number by year."""
         last: dict[int, int] = {}
@@ -730,6 +724,24 @@ class Ledger:
             last[year] = last.get(year, 0) + 1
             invoice.year, invoice.seq = year, last[year]
         return last
+
+    def counts(self, session: Session, today: date) -> dict[str, int]:
+        def count(model: type, *where: object) -> int:
+            return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+        return {
+            "invoices": count(Invoice),
+            "open invoices": count(Invoice, Invoice.status == OPEN),
+            "overdue invoices": count(Invoice, Invoice.status == OPEN, Invoice.due_on < today),
+            "payments": count(Payment),
+            "card payments": count(Payment, Payment.source == "liqpay"),
+            "bank payments": count(Payment, Payment.source == "bank"),
+            "allocations": count(Allocation),
+            "bank statements": count(BankStatement),
+            "payments to review": count(Payment, Payment.needs_review.is_(True)),
+            "collection tasks": count(CollectionTask),
+            "reminders": count(InvoiceReminder),
+        }
 
     def write(self, session: Session) -> None:
         """Insert everything (the orders must have their ids by now)."""
@@ -782,16 +794,13 @@ class Ledger:
         today = kyiv_day(self.now)
         reminders, tasks = [], []
         for invoice in invoices:
-            if invoice.status != OPEN or invoice.left <= 0:
+            if invoice.status != OPEN or invoice.outstanding <= 0:
                 continue
-            for step in steps:
+            for step in steps_reached(steps, invoice.due_on, today):
                 day = invoice.due_on + timedelta(days=step)
-                if day <= today:
-                    raised = min(max(at_kyiv(day, 9), invoice.issued_at), self.now)
-                    reminders.append(
-                        {"invoice_id": invoice.id, "offset_days": step, "raised_at": raised, "skipped": False}
-                    )
-            if (today - invoice.due_on).days >= steps[-1]:
+                raised = min(max(at_kyiv(day, 9), invoice.issued_at), self.now)
+                reminders.append({"invoice_id": invoice.id, "offset_days": step, "raised_at": raised, "skipped": False})
+            if escalates(steps, invoice.due_on, today):
                 created = min(at_kyiv(invoice.due_on + timedelta(days=steps[-1]), 9), self.now)
                 tasks.append({"invoice_id": invoice.id, "company_id": invoice.company.id,
                               "manager_id": invoice.company.manager_id, "created_at": created})
@@ -877,7 +886,7 @@ def _invoice_row(invoice: InvoiceRec) -> dict:
         "year": invoice.year, "seq": invoice.seq, "company_id": invoice.company.id, "order_id": invoice.order.id,
         "kind": invoice.kind, "status": invoice.status, "amount": invoice.amount, "vat_amount": invoice.vat_amount,
         "paid_amount": invoice.paid_amount, "issued_on": invoice.issued_on, "due_on": invoice.due_on,
-        "pay_token": secrets.token_urlsafe(16), "created_at": invoice.issued_at, "updated_at": invoice.events[-1].at,
+        "pay_token": new_pay_token(), "created_at": invoice.issued_at, "updated_at": invoice.events[-1].at,
     }
 
 
