@@ -37,18 +37,18 @@ from sqlalchemy.orm import Session
 from core.bulk import insert_keyed, insert_returning_ids, insert_rows
 from core.clock import KYIV
 from core.customers.models import Company
+from core.money import ZERO, money
+from core.reasons import Reason
 from demo.customers import DemoCompany
 from demo.history import LATER, NEVER, DemoBuild, OrderMoney, at_kyiv, kyiv_day
 from demo.identifiers import edrpou
-from core.money import ZERO, money
-from core.reasons import Reason
+from payments.allocation import checked_amount
 from payments.bank.formats import fingerprint
 from payments.bank.matching import RULE_NOTES, InvoiceFacts, Matcher
-from payments.allocation import checked_amount
 from payments.bank.samples import iban
 from payments.card import ACTOR as LIQPAY
-from payments.dunning import escalates, parse_ladder, steps_reached
 from payments.card import checkout_description, new_checkout_reference
+from payments.dunning import escalates, parse_ladder, steps_reached
 from payments.invoices import (
     CANCELLED_WITH_ORDER,
     ISSUER,
@@ -78,7 +78,7 @@ from payments.models import (
     Payment,
     PaymentStatusChange,
 )
-from payments.receivables import CREDIT_TERMS, Balance, credit_hold
+from payments.receivables import CREDIT_TERMS, balance_of, credit_hold, only_head_of_sales_releases
 from payments.settings import PaymentsSettings
 
 # Slow payers: a minority of the deferred-terms companies pay late or not at all.
@@ -337,7 +337,7 @@ class Ledger:
 
     def needs_head_of_sales(self, order: OrderMoney) -> bool:
         """Above CREDIT_RELEASE_HEAD_ABOVE only the head of sales may release a hold."""
-        return order.total > self.rules.release_head_above
+        return only_head_of_sales_releases(order.total, self.rules.release_head_above)
 
     def breach(self, order: OrderMoney) -> Reason | None:
         """payments.receivables' check at submit, over the company's books at that moment
@@ -360,12 +360,7 @@ class Ledger:
                 debt += left
                 if invoice.due_on < today:
                     overdue += left
-        company = order.company
-        balance = Balance(
-            credit_limit=company.credit_limit, debt=money(debt), overdue=money(overdue),
-            uninvoiced=money(uninvoiced), uses_credit=company.payment_terms in CREDIT_TERMS,
-        )
-        return credit_hold(balance)
+        return credit_hold(balance_of(order.company, debt, overdue, uninvoiced))
 
     def oldest_overdue_days(self, order: OrderMoney) -> int:
         moment = order.submitted_at
@@ -518,7 +513,7 @@ class Ledger:
         template = PARTIAL_PURPOSE if partial else payer.purpose
 
         def purpose() -> str:
-            vat = money(invoice.vat_amount * amount / invoice.amount) if partial else invoice.vat_amount
+            vat = vat_of_share(amount, invoice.amount, invoice.vat_amount) if partial else invoice.vat_amount
             vat_text = f"у т.ч. ПДВ {_comma(vat)} грн" if vat > 0 else "без ПДВ"
             return template.format(
                 number=invoice.number, issued=invoice.issued_on.strftime("%d.%m.%Y"), vat=_comma(vat), vat_text=vat_text

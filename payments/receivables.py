@@ -65,23 +65,29 @@ def debts_by_company(session: Session, company_ids: list[int], today: date) -> d
     return {company_id: (money(debt), money(overdue)) for company_id, debt, overdue in rows}
 
 
+def balance_of(company: Company, debt: Decimal, overdue: Decimal, uninvoiced: Decimal) -> Balance:
+    """A company's balance from its open debt, the overdue part of it and its orders not
+    invoiced yet; those weigh against a credit limit only on credit terms."""
+    uses_credit = company.payment_terms in CREDIT_TERMS
+    return Balance(
+        credit_limit=company.credit_limit,
+        debt=money(debt),
+        overdue=money(overdue),
+        uninvoiced=money(uninvoiced) if uses_credit else ZERO,
+        uses_credit=uses_credit,
+    )
+
+
 def company_balance(session: Session, company: Company, today: date | None = None) -> Balance:
     today = today or kyiv_today()
     debt, overdue = debts_by_company(session, [company.id], today).get(company.id, (ZERO, ZERO))
-    uses_credit = company.payment_terms in CREDIT_TERMS
     # Orders not invoiced yet only weigh against a credit limit: no query without one.
     uninvoiced = session.scalar(
         select(func.coalesce(func.sum(Order.total), 0)).where(
             Order.company_id == company.id, Order.status.in_((states.SUBMITTED, states.ON_HOLD))
         )
-    ) if uses_credit else ZERO
-    return Balance(
-        credit_limit=company.credit_limit,
-        debt=debt,
-        overdue=overdue,
-        uninvoiced=money(uninvoiced),
-        uses_credit=uses_credit,
-    )
+    ) if company.payment_terms in CREDIT_TERMS else ZERO
+    return balance_of(company, debt, overdue, uninvoiced)
 
 
 def aging(session: Session, company_id: int, today: date | None = None) -> list[tuple[str, Decimal]]:
@@ -133,12 +139,6 @@ def credit_hold(balance: Balance, adding: Decimal = ZERO) -> Reason | None:
     return None
 
 
-def credit_breach(balance: Balance) -> str | None:
-    """`credit_hold` as the Ukrainian sentence the order history stores."""
-    reason = credit_hold(balance)
-    return reason.text if reason else None
-
-
 def check_credit_at_submit(session: Session, order: Order, previous: str | None, actor: Actor) -> None:
     if previous is not None or order.status != states.SUBMITTED:
         return
@@ -152,8 +152,13 @@ def head_release_threshold() -> Decimal:
     return Decimal(current_app.config["CREDIT_RELEASE_HEAD_ABOVE"])
 
 
+def only_head_of_sales_releases(total: Decimal, threshold: Decimal) -> bool:
+    """A held order above the threshold is the head of sales' decision, not a manager's."""
+    return total > threshold
+
+
 def may_release(order: Order, staff: StaffUser) -> bool:
-    return order.total <= head_release_threshold() or staff.has_role("head_of_sales")
+    return not only_head_of_sales_releases(order.total, head_release_threshold()) or staff.has_role("head_of_sales")
 
 
 def hold_of(order: Order) -> OrderStatusChange | None:

@@ -51,9 +51,9 @@ from payments.models import (
 from payments.receivables import (
     AGING_BUCKETS,
     CREDIT_TERMS,
-    Balance,
     aging,
-    credit_breach,
+    balance_of,
+    credit_hold,
 )
 
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=timezone.utc)
@@ -579,7 +579,7 @@ def test_credit_holds_read_as_the_service_writes_them(db: Session, with_money: d
 
 def test_every_order_met_the_credit_check_of_its_moment(db: Session, with_money: demo.DemoSummary) -> None:
     """Replayed from the rows: an order is on hold exactly when the company's balance at its
-    submit breached payments.receivables.credit_breach, with that very reason."""
+    submit breached payments.receivables.credit_hold, with that very reason."""
     held = 0
     for company in db.scalars(select(Company)):
         orders = db.scalars(select(Order).where(Order.company_id == company.id).order_by(Order.created_at)).all()
@@ -608,10 +608,9 @@ def test_every_order_met_the_credit_check_of_its_moment(db: Session, with_money:
                 left = invoice.amount - sum((amount for at, amount in paid[invoice.id] if at <= moment), Decimal(0))
                 debt += left
                 overdue += left if invoice.due_on < today else 0
-            reason = credit_breach(Balance(company.credit_limit, debt, overdue, uninvoiced,
-                                           company.payment_terms in CREDIT_TERMS))
+            reason = credit_hold(balance_of(company, debt, overdue, uninvoiced))
             hold = next((h for h in order.history if h.to_status == states.ON_HOLD), None)
-            assert (hold.note if hold else None) == reason, (company.name, order.number)
+            assert (hold.note if hold else None) == (reason.text if reason else None), (company.name, order.number)
             held += hold is not None
     assert held
 
