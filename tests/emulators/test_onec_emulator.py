@@ -17,6 +17,8 @@ import pytest
 import requests
 import zeep
 from defusedxml import ElementTree
+from lxml import etree
+from zeep import Plugin
 from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
 
@@ -47,13 +49,36 @@ def emulator() -> Iterator[str]:
     stop()
 
 
+class SchemaCheck(Plugin):
+    """Every answer must be valid by the contract's schema, not only readable by zeep
+    (which lets an element in the wrong order or a bad enumeration value pass)."""
+
+    def __init__(self) -> None:
+        schema = etree.parse(str(WSDL_FILE)).getroot().find("{http://schemas.xmlsoap.org/wsdl/}types/{http://www.w3.org/2001/XMLSchema}schema")
+        self.schema = etree.XMLSchema(schema)
+        self.checked = 0
+
+    def ingress(self, envelope: Any, http_headers: Any, operation: Any) -> tuple[Any, Any]:
+        [answer] = envelope.find(f"{{{SOAP_ENV}}}Body")
+        if answer.tag == f"{{{SOAP_ENV}}}Fault":
+            [answer] = answer.find("detail")
+        self.schema.assertValid(answer)
+        self.checked += 1
+        return envelope, http_headers
+
+
 @pytest.fixture(scope="module")
-def onec(emulator: str) -> Any:
+def schema_check() -> SchemaCheck:
+    return SchemaCheck()
+
+
+@pytest.fixture(scope="module")
+def onec(emulator: str, schema_check: SchemaCheck) -> Any:
     """zeep's service proxy, built from the WSDL the emulator publishes."""
     session = requests.Session()
     session.auth = (USER, PASSWORD)
     transport = Transport(session=session, timeout=5, operation_timeout=5)
-    return zeep.Client(f"{emulator}/ws/portal_exchange?wsdl", transport=transport).service
+    return zeep.Client(f"{emulator}/ws/portal_exchange?wsdl", transport=transport, plugins=[schema_check]).service
 
 
 @pytest.fixture(autouse=True)
@@ -377,6 +402,18 @@ def test_bad_input_on_the_page_is_explained_and_changes_nothing(emulator: str, o
     assert http.post(f"{emulator}/_emulator/company", data={"name": "Дубль", "tax_id": TAX_ID}).status_code == 400
     assert not onec.GetChanges("prices", cursor, 10).Price
     assert len(drain(onec, "companies")[0][0].Company) == 12
+
+
+def test_every_answer_is_checked_against_the_contracts_schema(onec: Any, schema_check: SchemaCheck) -> None:
+    before = schema_check.checked
+    onec.GetChanges("balances", 0, 1)
+    assert schema_check.checked == before + 1
+    wrong = etree.fromstring(
+        f'<s:Envelope xmlns:s="{SOAP_ENV}" xmlns:m="{NS}"><s:Body><m:GetChangesResponse><m:return>'
+        "<m:Entity>orders</m:Entity></m:return></m:GetChangesResponse></s:Body></s:Envelope>"
+    )
+    with pytest.raises(etree.DocumentInvalid):
+        schema_check.ingress(wrong, {}, None)
 
 
 def test_the_emulator_shares_no_code_with_a_soap_library() -> None:
