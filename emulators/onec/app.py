@@ -27,7 +27,6 @@ def create_app(user: str, password: str) -> Flask:
     """`user`, `password`: the HTTP Basic credentials of the 1C user the portal calls as."""
     app = Flask(__name__)
     infobase = Infobase()
-    app.extensions["onec_infobase"] = infobase
     expected = f"{user}:{password}".encode()
 
     def authorized() -> bool:

@@ -138,6 +138,9 @@ def test_the_wsdl_served_is_the_contract_file_with_this_server_as_the_address(em
     assert served.text == contract.replace(
         "http://localhost/base/ws/portal_exchange.1cws", f"{emulator}/ws/portal_exchange"
     )
+    # 1C also answers at the publication file's name; the address stays the service's.
+    as_published = http.get(f"{emulator}/ws/portal_exchange.1cws?wsdl", auth=(USER, PASSWORD))
+    assert as_published.text == served.text
 
 
 def test_wrong_or_missing_credentials_are_refused_with_401(emulator: str) -> None:
