@@ -10,7 +10,7 @@ import dataclasses
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from xml.etree import ElementTree
 
@@ -20,9 +20,10 @@ from defusedxml import ElementTree as SafeElementTree
 NS = "urn:portal-exchange:1"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 CONTENT_TYPE = "text/xml; charset=utf-8"
+XS_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
-# Fault codes of the contract (onec/WEBSERVICE.md): code -> retryable. The SOAP
-# faultcode says whose fault it is: Client for the request, Server for 1C's state.
+# Fault codes of the contract (onec/WEBSERVICE.md): code -> retryable. A retryable
+# code is 1C's state (faultcode Server), the others the request's (faultcode Client).
 CODES = {
     "VALIDATION": False,
     "UNKNOWN_COMPANY": False,
@@ -32,7 +33,6 @@ CODES = {
     "BUSY": True,
     "INTERNAL": True,
 }
-SERVER_CODES = frozenset({"BUSY", "INTERNAL"})
 
 
 class Fault(Exception):
@@ -44,7 +44,8 @@ class Fault(Exception):
         self.message = message
 
     def envelope(self) -> bytes:
-        faultcode = "soap:Server" if self.code in SERVER_CODES else "soap:Client"
+        retryable = CODES[self.code]
+        faultcode = "soap:Server" if retryable else "soap:Client"
         root, body = _envelope()
         fault = ElementTree.SubElement(body, "soap:Fault")
         ElementTree.SubElement(fault, "faultcode").text = faultcode
@@ -53,7 +54,7 @@ class Fault(Exception):
         ElementTree.SubElement(fault, "faultstring").text = f"[{self.code}] {self.message}"
         detail = ElementTree.SubElement(fault, "detail")
         error = ElementTree.SubElement(detail, "m:PortalExchangeFault")
-        write(error, [("Code", self.code), ("Message", self.message), ("Retryable", CODES.get(self.code, False))])
+        write(error, [("Code", self.code), ("Message", self.message), ("Retryable", retryable)])
         return _serialize(root)
 
 
@@ -69,9 +70,10 @@ def parse_request(body: bytes) -> tuple[str, Reader]:
     operation = next(iter(soap_body), None) if soap_body is not None else None
     if operation is None:
         raise Fault("VALIDATION", "The SOAP Body holds no operation")
-    namespace, _, name = operation.tag[1:].partition("}")
-    if namespace != NS:
+    prefix = f"{{{NS}}}"
+    if not operation.tag.startswith(prefix):
         raise Fault("VALIDATION", f"The operation must be in the namespace {NS}")
+    name = operation.tag.removeprefix(prefix)
     return name, Reader(operation, name)
 
 
@@ -112,13 +114,10 @@ class Reader:
 
     def decimal(self, name: str) -> Decimal:
         value = self.required(name)
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            number = Decimal("NaN")
-        if not number.is_finite():
+        # xs:decimal's lexical form: Python's Decimal would also take "1e3", "1_000" and "NaN".
+        if not XS_DECIMAL.fullmatch(value):
             raise Fault("VALIDATION", f"{self.path}/{name} must be a decimal number, not {value!r}")
-        return number
+        return Decimal(value)
 
     def integer(self, name: str) -> int:
         value = self.optional_integer(name)

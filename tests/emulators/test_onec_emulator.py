@@ -344,6 +344,8 @@ def test_request_field_errors_name_the_field(emulator: str) -> None:
         "<m:GetChanges><m:Entity>prices</m:Entity><m:SinceVersion>0</m:SinceVersion><m:Limit>5000</m:Limit></m:GetChanges>": "Limit",
         "<m:GetOrderStatuses><m:Limit>5</m:Limit></m:GetOrderStatuses>": "SinceVersion",
         "<m:PostOrder/>": "PostOrder/Order",
+        "<m:PostPayment><m:Payment><m:Currency>UAH</m:Currency><m:Amount>1e3</m:Amount></m:Payment></m:PostPayment>":
+            "PostPayment/Payment/Amount must be a decimal",
         "<m:DropDatabase/>": "DropDatabase",
     }
     for operation, named in cases.items():
