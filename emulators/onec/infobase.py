@@ -117,19 +117,18 @@ class Infobase:
             getattr(answer, CHANGES_FIELD[type(item).__name__]).append(item)
         return answer
 
-    def order_states(self, portal_ids: Sequence[str], since: int | None, limit: int) -> OrderStates:
+    def order_states(self, portal_ids: Sequence[str], since: int, limit: int) -> OrderStates:
+        """The orders named (since is then ignored), or else every order changed after `since`."""
         with self._lock:
             if portal_ids:
                 # An id 1C never received is left out: that is the answer to "did it arrive?".
                 states = [self.orders[pid].state for pid in dict.fromkeys(portal_ids) if pid in self.orders]
-                newer, since = sorted(states, key=lambda s: s.version), 0
+                since = 0
             else:
-                newer = sorted(
-                    (order.state for order in self.orders.values() if order.state.version > (since or 0)),
-                    key=lambda s: s.version,
-                )
+                states = [order.state for order in self.orders.values() if order.state.version > since]
+            newer = sorted(states, key=lambda state: state.version)
             page = copy.deepcopy(newer[:limit])
-        version = max([state.version for state in page], default=since or 0)
+        version = page[-1].version if page else since
         return OrderStates(version=version, more=len(newer) > limit, order=page)
 
     # What the portal posts --------------------------------------------------------------

@@ -120,15 +120,7 @@ class Reader:
         return Decimal(value)
 
     def integer(self, name: str) -> int:
-        value = self.optional_integer(name)
-        if value is None:
-            raise Fault("VALIDATION", f"{self.path}/{name} is required")
-        return value
-
-    def optional_integer(self, name: str) -> int | None:
-        value = self.text(name)
-        if value is None:
-            return None
+        value = self.required(name)
         if not re.fullmatch(r"[+-]?\d{1,18}", value):
             raise Fault("VALIDATION", f"{self.path}/{name} must be a whole number, not {value!r}")
         return int(value)

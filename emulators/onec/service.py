@@ -37,11 +37,9 @@ def get_changes(infobase: Infobase, request: Reader) -> Any:
 
 
 def get_order_statuses(infobase: Infobase, request: Reader) -> Any:
-    portal_ids = request.texts("PortalId")
-    since = request.optional_integer("SinceVersion")
+    portal_ids = request.child("PortalIds").texts("PortalId")
+    since = request.integer("SinceVersion")
     _not_negative(since)
-    if not portal_ids and since is None:
-        raise Fault("VALIDATION", "GetOrderStatuses needs PortalId elements or SinceVersion")
     return infobase.order_states(portal_ids, since, _limit(request))
 
 
@@ -154,8 +152,8 @@ def _tax_id(reader: Reader, name: str) -> str:
     return value
 
 
-def _not_negative(since: int | None) -> None:
-    if since is not None and since < 0:
+def _not_negative(since: int) -> None:
+    if since < 0:
         raise Fault("VALIDATION", "SinceVersion must not be negative")
 
 

@@ -211,20 +211,20 @@ def test_an_order_is_taken_once_however_often_it_is_posted(emulator: str, onec: 
     [taken] = received(emulator)["orders"]
     assert taken["id"] == first.Id and taken["amount"] == "863.28" and taken["lines"] == 2
     assert taken["company"] == 'ТОВ "Альфа-Трейд"' and taken["status"] == "accepted"
-    states = onec.GetOrderStatuses(PortalId=["order-1", "never-sent"], Limit=10)
+    states = onec.GetOrderStatuses({"PortalId": ["order-1", "never-sent"]}, 0, 10)
     assert [(s.PortalId, s.Id, s.Status) for s in states.Order] == [("order-1", first.Id, "accepted")]
 
 
 def test_order_statuses_since_a_version_show_only_later_moves(emulator: str, onec: Any) -> None:
     onec.PostOrder(order())
     onec.PostOrder(order("order-2"))
-    start = onec.GetOrderStatuses(SinceVersion=0, Limit=1)
+    start = onec.GetOrderStatuses({}, 0, 1)
     assert len(start.Order) == 1 and start.More
-    cursor = onec.GetOrderStatuses(SinceVersion=start.Version, Limit=10).Version
+    cursor = onec.GetOrderStatuses({}, start.Version, 10).Version
     company = guid("company", TAX_ID)
     debt_before = balance_of(onec, company)
     http.post(f"{emulator}/_emulator/order-status", data={"portal_id": "order-2", "status": "shipped"})
-    [moved] = onec.GetOrderStatuses(SinceVersion=cursor, Limit=10).Order
+    [moved] = onec.GetOrderStatuses({}, cursor, 10).Order
     assert (moved.PortalId, moved.Status, moved.ShippedAmount) == ("order-2", "shipped", Decimal("863.28"))
     [page], _ = drain(onec, "documents")
     [shipment] = page.Document
@@ -253,7 +253,7 @@ def test_a_cancellation_is_taken_once_and_refused_for_a_shipped_or_unknown_order
     first = onec.PostOrderCancellation(cancellation)
     again = onec.PostOrderCancellation(cancellation)
     assert (first.Id, first.Created, again.Id, again.Created) == (placed.Id, True, placed.Id, False)
-    assert onec.GetOrderStatuses(PortalId=["order-1"], Limit=1).Order[0].Status == "cancelled"
+    assert onec.GetOrderStatuses({"PortalId": ["order-1"]}, 0, 1).Order[0].Status == "cancelled"
     with pytest.raises(Fault) as unknown:
         onec.PostOrderCancellation(cancellation | {"PortalId": "never-sent"})
     assert fault_code(unknown.value) == "UNKNOWN_ORDER"
@@ -262,7 +262,7 @@ def test_a_cancellation_is_taken_once_and_refused_for_a_shipped_or_unknown_order
     with pytest.raises(Fault) as shipped:
         onec.PostOrderCancellation(cancellation | {"PortalId": "order-2"})
     assert fault_code(shipped.value) == "STATE_CONFLICT"
-    assert onec.GetOrderStatuses(PortalId=["order-2"], Limit=1).Order[0].Status == "shipped"
+    assert onec.GetOrderStatuses({"PortalId": ["order-2"]}, 0, 1).Order[0].Status == "shipped"
 
 
 def test_a_contract_status_is_one_document_per_contract_moved_by_each_new_status(emulator: str, onec: Any) -> None:
@@ -342,7 +342,8 @@ def test_request_field_errors_name_the_field(emulator: str) -> None:
         "<m:GetChanges><m:Entity>prices</m:Entity><m:SinceVersion>x</m:SinceVersion><m:Limit>1</m:Limit></m:GetChanges>": "GetChanges/SinceVersion",
         "<m:GetChanges><m:Entity>orders</m:Entity><m:SinceVersion>0</m:SinceVersion><m:Limit>1</m:Limit></m:GetChanges>": "GetChanges/Entity",
         "<m:GetChanges><m:Entity>prices</m:Entity><m:SinceVersion>0</m:SinceVersion><m:Limit>5000</m:Limit></m:GetChanges>": "Limit",
-        "<m:GetOrderStatuses><m:Limit>5</m:Limit></m:GetOrderStatuses>": "SinceVersion",
+        "<m:GetOrderStatuses><m:SinceVersion>0</m:SinceVersion><m:Limit>5</m:Limit></m:GetOrderStatuses>":
+            "GetOrderStatuses/PortalIds is required",
         "<m:PostOrder/>": "PostOrder/Order",
         "<m:PostPayment><m:Payment><m:Currency>UAH</m:Currency><m:Amount>1e3</m:Amount></m:Payment></m:PostPayment>":
             "PostPayment/Payment/Amount must be a decimal",
