@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -213,6 +214,20 @@ def test_an_order_is_taken_once_however_often_it_is_posted(emulator: str, onec: 
     assert taken["company"] == 'ТОВ "Альфа-Трейд"' and taken["status"] == "accepted"
     states = onec.GetOrderStatuses({"PortalId": ["order-1", "never-sent"]}, 0, 10)
     assert [(s.PortalId, s.Id, s.Status) for s in states.Order] == [("order-1", first.Id, "accepted")]
+
+
+def test_retries_arriving_together_still_make_one_document(emulator: str) -> None:
+    def client() -> Any:
+        session = requests.Session()
+        session.auth = (USER, PASSWORD)
+        return zeep.Client(f"{emulator}/ws/portal_exchange?wsdl", transport=Transport(session=session, timeout=5)).service
+
+    clients = [client() for _ in range(8)]
+    with ThreadPoolExecutor(len(clients)) as pool:
+        refs = list(pool.map(lambda service: service.PostOrder(order("order-raced")), clients))
+    assert len({(ref.Id, ref.Number) for ref in refs}) == 1
+    assert [ref.Created for ref in refs].count(True) == 1
+    assert len(received(emulator)["orders"]) == 1
 
 
 def test_order_statuses_since_a_version_show_only_later_moves(emulator: str, onec: Any) -> None:
