@@ -20,7 +20,8 @@ Protocol (as the contract):
 
 The page (`GET /`, Ukrainian) lists what arrived from the portal and lets a person act
 as 1C: change a price or a stock quantity, add a customer, enter a bank payment, move a
-received order's status (shipping makes a видаткова накладна and grows the debt).
+received order's status (confirming issues a рахунок, shipping makes a видаткова
+накладна and grows the debt; both then come in GetChanges `documents`).
 
 Test controls (not the contract's):
 - `POST /_emulator/price` (sku, price_type_id, price), `/_emulator/stock` (sku,

@@ -250,17 +250,17 @@ class Infobase:
             return self._payment(company, amount, "bank", purpose, portal_id=None, allocations=[], when=_now())
 
     def set_order_status(self, portal_id: str, status: str) -> None:
-        """A manager's move in 1C; shipping makes a видаткова накладна and the debt grows."""
+        """A manager's move in 1C: confirming issues a рахунок for the order, shipping
+        makes a видаткова накладна and grows the debt (each once)."""
         with self._lock:
             order = self.orders.get(portal_id)
             if order is None:
                 raise ControlError("Немає такого замовлення")
             if order.state.status == "cancelled":
                 raise ControlError("Замовлення скасоване")
-            if status == "shipped" and order.state.status not in SHIPPED:
-                shipment = self._document("shipment", "ВН", self.companies[order.company_id], order.amount, _now())
-                shipment.order_portal_id, shipment.line = portal_id, list(order.lines)
-                self._stamp(shipment)
+            if status == "confirmed":
+                self._based_on(order, "invoice", "РФ")
+            if status == "shipped" and self._based_on(order, "shipment", "ВН"):
                 order.state.shipped_amount = order.amount
                 self._move_debt(order.company_id, order.amount)
             self._set_status(order, status)
@@ -365,6 +365,16 @@ class Infobase:
         )
         self.documents[document.id] = document
         return document
+
+    def _based_on(self, order: ReceivedOrder, kind: str, prefix: str) -> bool:
+        """A document of `kind` with the order's lines, unless it already has one; True if made."""
+        portal_id = order.state.portal_id
+        if any(d.kind == kind and d.order_portal_id == portal_id for d in self.documents.values()):
+            return False
+        document = self._document(kind, prefix, self.companies[order.company_id], order.amount, _now())
+        document.order_portal_id, document.line = portal_id, list(order.lines)
+        self._stamp(document)
+        return True
 
     def _payment(
         self, company: Company, amount: Decimal, source: str, purpose: str | None, *, portal_id: str | None,

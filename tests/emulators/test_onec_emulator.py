@@ -238,12 +238,15 @@ def test_order_statuses_since_a_version_show_only_later_moves(emulator: str, one
     cursor = onec.GetOrderStatuses({}, start.Version, 10).Version
     company = guid("company", TAX_ID)
     debt_before = balance_of(onec, company)
-    http.post(f"{emulator}/_emulator/order-status", data={"portal_id": "order-2", "status": "shipped"})
+    for status in ("confirmed", "shipped", "shipped"):
+        http.post(f"{emulator}/_emulator/order-status", data={"portal_id": "order-2", "status": status})
     [moved] = onec.GetOrderStatuses({}, cursor, 10).Order
     assert (moved.PortalId, moved.Status, moved.ShippedAmount) == ("order-2", "shipped", Decimal("863.28"))
     [page], _ = drain(onec, "documents")
-    [shipment] = page.Document
-    assert (shipment.Kind, shipment.OrderPortalId, shipment.Amount, len(shipment.Line)) == ("shipment", "order-2", Decimal("863.28"), 2)
+    assert [(d.Kind, d.Number, d.OrderPortalId, d.Amount, len(d.Line)) for d in page.Document] == [
+        ("invoice", "РФ-000001", "order-2", Decimal("863.28"), 2),
+        ("shipment", "ВН-000001", "order-2", Decimal("863.28"), 2),
+    ]
     assert balance_of(onec, company) == debt_before + Decimal("863.28")
 
 
