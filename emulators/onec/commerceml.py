@@ -345,9 +345,9 @@ def _offers_section(out: TextIO, summary: Summary, *, contents: tuple[str, ...],
 def _offer(seed: int, offer_id: str, good: _Good, contents: tuple[str, ...], types: list[str], stores: list[str],
            version: str, decimal_comma: bool, summary: Summary) -> str:
     rng = random.Random(f"{seed}:offer:{offer_id}")
-    summary.offers += 1
     parts = ["<Предложение>", _el("Ид", offer_id)]
     if "names" in contents:
+        summary.offers += 1
         short, code, full, _ = good.unit
         parts += [_el("Артикул", good.sku), _el("Наименование", good.name),
                   f"<БазоваяЕдиница Код={quoteattr(code)} НаименованиеПолное={quoteattr(full)}>{short}</БазоваяЕдиница>"]

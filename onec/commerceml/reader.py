@@ -14,7 +14,8 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from onec.commerceml import catalog, offers
+import onec.commerceml.catalog as catalog
+import onec.commerceml.offers as offers
 from onec.commerceml.errors import CommerceMLError
 from onec.commerceml.records import CatalogHeader, OffersHeader, PriceType, Record
 from onec.commerceml.values import child_text
