@@ -60,6 +60,7 @@ class Summary:
     files: list[Path] = field(default_factory=list)
     groups: int = 0
     properties: int = 0
+    units: int = 0
     products: int = 0
     deleted: int = 0
     price_types: int = 0
@@ -86,7 +87,7 @@ def write_catalog(target: str | os.PathLike | BinaryIO, *, products: int = 100, 
                   changes_only: bool = False, seed: int = 1, bom: bool = True) -> Summary:
     """import.xml; with `split`, `target` is a folder that gets groups___, propertiesGoods___ and import___ files."""
     _check(version, encoding)
-    summary = Summary(groups=groups, properties=3)
+    summary = Summary(groups=groups, properties=3, units=len(UNITS) if version == "3.1" else 0)
     catalog_id, classifier_id = guid(seed, "catalog"), guid(seed, "classifier")
     parts = (("groups", _groups_section), ("propertiesGoods", _properties_section),
              ("import", _catalog_section)) if split else (("import", _whole_catalog),)
@@ -180,7 +181,9 @@ def _changes_only(version: str, changes_only: bool) -> tuple[str, str]:
 def _whole_catalog(out: TextIO, summary: Summary, **options) -> None:
     out.write(f"<Классификатор>{_el('Ид', options['classifier_id'])}{_el('Наименование', 'Класифікатор (Основний)')}\n")
     _groups(out, options["seed"], options["groups"])
-    _properties(out, options["seed"])
+    _properties(out, options["seed"], options["version"])
+    if options["version"] == "3.1":
+        _units(out)
     out.write("</Классификатор>\n")
     _catalog_section(out, summary, **options)
 
@@ -193,7 +196,9 @@ def _groups_section(out: TextIO, summary: Summary, **options) -> None:
 
 def _properties_section(out: TextIO, summary: Summary, **options) -> None:
     out.write(f"<Классификатор>{_el('Ид', options['classifier_id'])}{_el('Наименование', 'Класифікатор (Основний)')}\n")
-    _properties(out, options["seed"])
+    _properties(out, options["seed"], options["version"])
+    if options["version"] == "3.1":
+        _units(out)
     out.write("</Классификатор>\n")
 
 
@@ -221,18 +226,30 @@ def _groups(out: TextIO, seed: int, groups: int) -> None:
     out.write("</Группы>\n")
 
 
-def _properties(out: TextIO, seed: int) -> None:
-    variants = "".join(f"<Справочник>{_el('ИдЗначения', guid(seed, 'brand', b))}{_el('Значение', b)}</Справочник>"
-                       for b in BRANDS)
-    out.write(
-        "<Свойства>\n"
-        f"<Свойство>{_el('Ид', MANUFACTURER)}{_el('Наименование', 'Виробник')}{_el('ТипЗначений', 'Справочник')}"
-        f"<ВариантыЗначений>{variants}</ВариантыЗначений></Свойство>\n"
-        f"<Свойство>{_el('Ид', COUNTRY)}{_el('Наименование', 'Країна походження')}{_el('ТипЗначений', 'Строка')}"
-        "</Свойство>\n"
-        f"<Свойство>{_el('Ид', WEIGHT)}{_el('Наименование', 'Вага, кг')}{_el('ТипЗначений', 'Число')}</Свойство>\n"
-        "</Свойства>\n"
-    )
+def _properties(out: TextIO, seed: int, version: str) -> None:
+    out.write("<Свойства>\n")
+    for prop_id, name, value_type in ((MANUFACTURER, "Виробник", "Справочник"),
+                                      (COUNTRY, "Країна походження", "Строка"), (WEIGHT, "Вага, кг", "Число")):
+        brands = BRANDS if value_type == "Справочник" else ()
+        if _since(version, "2.05"):
+            variants = "".join(f"<Справочник>{_el('ИдЗначения', guid(seed, 'brand', b))}{_el('Значение', b)}"
+                               "</Справочник>" for b in brands)
+            typed = _el("ТипЗначений", value_type) + (f"<ВариантыЗначений>{variants}</ВариантыЗначений>" if brands else "")
+        else:  # 2.03-2.04 nest the type and its variants one level deeper
+            variants = "".join(f"<ВариантЗначения>{_el('Ид', guid(seed, 'brand', b))}{_el('Значение', b)}"
+                               "</ВариантЗначения>" for b in brands)
+            typed = f"<ТипыЗначений><ТипЗначений>{_el('Тип', value_type)}" + (
+                f"<ВариантыЗначений>{variants}</ВариантыЗначений>" if brands else "") + "</ТипЗначений></ТипыЗначений>"
+        out.write(f"<Свойство>{_el('Ид', prop_id)}{_el('Наименование', name)}{typed}</Свойство>\n")
+    out.write("</Свойства>\n")
+
+
+def _units(out: TextIO) -> None:
+    """3.1 lists the units in the classifier and a product names its unit by code."""
+    out.write("<ЕдиницыИзмерения>" + "".join(
+        f"<ЕдиницаИзмерения>{_el('Ид', code)}{_el('НаименованиеКраткое', short)}{_el('Код', code)}"
+        f"{_el('НаименованиеПолное', full)}{_el('МеждународноеСокращение', intl)}</ЕдиницаИзмерения>"
+        for short, code, full, intl in UNITS) + "</ЕдиницыИзмерения>\n")
 
 
 @dataclass(frozen=True)
@@ -271,13 +288,13 @@ def _catalog_section(out: TextIO, summary: Summary, *, seed: int, products: int,
     group_table = _group_ids(seed, groups)
     for index in range(products):
         good = _good(seed, index)
-        out.write(_product(seed, index, good, group_table))
+        out.write(_product(seed, index, good, group_table, version))
         summary.products += 1
         summary.deleted += good.deleted
     out.write("</Товары>\n</Каталог>\n")
 
 
-def _product(seed: int, index: int, good: _Good, group_table: list) -> str:
+def _product(seed: int, index: int, good: _Good, group_table: list, version: str) -> str:
     rng = random.Random(f"{seed}:card:{index}")
     if good.deleted:
         return f"<Товар>{_el('Ид', good.id)}{_el('Наименование', good.name)}{_el('Статус', 'Удален')}</Товар>\n"
@@ -287,6 +304,7 @@ def _product(seed: int, index: int, good: _Good, group_table: list) -> str:
     parts = [
         "<Товар>", _el("Ид", good.id), _el("Штрихкод", ean13(rng)), _el("Артикул", good.sku),
         _el("Наименование", good.name),
+        _el("БазоваяЕдиница", code) if version == "3.1" else
         f"<БазоваяЕдиница Код={quoteattr(code)} НаименованиеПолное={quoteattr(full)} "
         f"МеждународноеСокращение={quoteattr(international)}>{short}</БазоваяЕдиница>",
     ]

@@ -56,11 +56,15 @@ class Package:
         self._stream: IO[bytes] = open(source, "rb") if self._own else source  # noqa: SIM115 - closed by close()
         if filename is None and self._own:
             filename = os.fspath(source)
-        self._currencies = frozenset(offers.normal_currency(c) for c in currencies)
+        self.currencies = frozenset(offers.normal_currency(c) for c in currencies)
         self._root_seen = False
         self._events = self._parse()
         self._opening: list[tuple[str, Element]] = []
-        self.version, section = self._open()
+        try:
+            self.version, section = self._open()
+        except CommerceMLError:
+            self.close()
+            raise
         self.kind = (kind_from_filename(filename) or "offers") if section == _OFFERS_SECTION else "catalog"
         self.changes_only: bool | None = None
 
@@ -193,4 +197,4 @@ class _Walk:
             case ("Классификатор" | "ПакетПредложений", "Склады", "Склад"):
                 yield offers.warehouse(elem)
             case ("ПакетПредложений", "Предложения", "Предложение"):
-                yield offers.offer(elem, self.package._currencies, self.type_currencies)
+                yield offers.offer(elem, self.package.currencies, self.type_currencies)

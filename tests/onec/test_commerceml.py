@@ -20,7 +20,7 @@ from emulators.onec import commerceml as onec_emulator
 from emulators.onec.commerceml import VERSIONS, write_catalog, write_offers, zip_package
 from onec.commerceml import (
     SCHEMA_VERSIONS, CatalogHeader, CommerceMLError, Group, Offer, OffersHeader, Package, PriceType, Product,
-    PropertyDef, Skipped, Stock, Warehouse,
+    PropertyDef, Skipped, Stock, Unit, Warehouse,
 )
 
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<КоммерческаяИнформация ВерсияСхемы="{version}">'
@@ -70,7 +70,13 @@ def test_every_schema_version_reads_back_what_was_written(tmp_path: Path, versio
     assert (package.kind, package.version, package.changes_only) == ("catalog", version, False)
     products = of(records, Product)
     assert len(products) == catalog.products and len(of(records, Group)) == catalog.groups == 6
-    assert len(of(records, PropertyDef)) == catalog.properties
+    properties = {p.id: p for p in of(records, PropertyDef)}
+    assert len(properties) == catalog.properties
+    assert len(properties["prop-manufacturer"].values) == len(onec_emulator.BRANDS)  # both forms of variants
+    assert properties["prop-manufacturer"].value_type == "Справочник"
+    assert len(of(records, Unit)) == catalog.units
+    units = {p.unit.code for p in products if p.unit}
+    assert units == {"796", "166", "112", "778"}
     assert sum(p.deleted for p in products) == catalog.deleted
     assert not of(records, Skipped)
 
