@@ -67,6 +67,7 @@ class Package:
             raise
         self.kind = (kind_from_filename(filename) or "offers") if section == _OFFERS_SECTION else "catalog"
         self.changes_only: bool | None = None
+        self._walked = False
 
     def __enter__(self) -> Package:
         return self
@@ -79,6 +80,9 @@ class Package:
             self._stream.close()
 
     def __iter__(self) -> Iterator[Record]:
+        if self._walked:
+            raise RuntimeError("a Package is read once: the file is a stream")
+        self._walked = True
         return self._walk()
 
     def _parse(self) -> Iterator[tuple[str, Element]]:

@@ -228,6 +228,12 @@ def test_bad_items_are_skipped_with_reasons_and_the_rest_reads() -> None:
     assert offers["type-currency"].prices[0].currency == "UAH"
 
 
+def test_a_package_is_read_once() -> None:
+    package, _ = read(offers_xml(""))
+    with pytest.raises(RuntimeError):
+        iter(package)
+
+
 def test_the_accepted_currencies_are_configurable() -> None:
     source = offers_xml(f"<Предложение><Ид>usd</Ид>{price('10', 'USD')}</Предложение>")
     _, records = read(source, currencies={"UAH", "USD"})
