@@ -146,30 +146,27 @@ class _Walk:
         self.type_currencies: dict[str, str | None] = {}
 
     def records(self, opening, events) -> Iterator[Record]:
+        stack = self.stack
         for source in (opening, events):
             for event, elem in source:
                 if event == "start":
-                    yield from self._start(elem)
-                else:
-                    yield from self._end(elem)
-
-    def _start(self, elem: Element) -> Iterator[Record]:
-        if len(self.stack) == 1:
-            self.header_done = elem.tag not in _HEADED_SECTIONS
-        elif len(self.stack) == 2 and not self.header_done and elem.tag not in _HEADER_TAGS:
-            yield self._header(self.stack[1])
-        self.stack.append(elem)
-
-    def _end(self, elem: Element) -> Iterator[Record]:
-        self.stack.pop()
-        depth = len(self.stack)
-        if depth == 1 and not self.header_done:
-            yield self._header(elem)
-        if depth == 3:
-            yield from self._item(self.stack[1].tag, self.stack[2].tag, elem)
-        if depth in (1, 3) or (depth == 2 and self.header_done):
-            self.stack[-1].remove(elem)
-            elem.clear()
+                    if len(stack) == 1:
+                        self.header_done = elem.tag not in _HEADED_SECTIONS
+                    elif len(stack) == 2 and not self.header_done and elem.tag not in _HEADER_TAGS:
+                        yield self._header(stack[1])
+                    stack.append(elem)
+                    continue
+                stack.pop()
+                depth = len(stack)
+                if depth > 3:
+                    continue  # inside an item: read with it
+                if depth == 1 and not self.header_done:
+                    yield self._header(elem)
+                if depth == 3:
+                    yield from self._item(stack[1].tag, stack[2].tag, elem)
+                if depth in (1, 3) or (depth == 2 and self.header_done):
+                    stack[-1].remove(elem)
+                    elem.clear()
 
     def _header(self, section: Element) -> Record:
         self.header_done = True
