@@ -143,7 +143,7 @@ def _document(target, prefix: str, split: bool, seed: int, version: str, encodin
         path = Path(target)
     else:
         path = None
-    raw = open(path, "wb") if path is not None else target  # noqa: SIM115 - closed below
+    raw = open(path, "wb") if path is not None else target  # noqa: SIM115 - closed in the finally below
     if encoding == "utf-8" and bom:
         raw.write(b"\xef\xbb\xbf")  # 1C's XMLWriter starts UTF-8 files with a BOM
     out = io.TextIOWrapper(raw, encoding=encoding, newline="\n", write_through=False)
@@ -152,14 +152,17 @@ def _document(target, prefix: str, split: bool, seed: int, version: str, encodin
     out.write(f'<?xml version="1.0" encoding="{declared}"?>\n'
               f'<КоммерческаяИнформация{namespace} ВерсияСхемы="{version}" '
               f'ДатаФормирования="2026-12-01T10:00:00">\n')
-    yield out
-    out.write("</КоммерческаяИнформация>\n")
-    out.flush()
+    try:
+        yield out
+        out.write("</КоммерческаяИнформация>\n")
+    finally:
+        out.flush()
+        if path is not None:
+            out.close()
+        else:
+            out.detach()  # the caller's stream stays open
     if path is not None:
-        out.close()
         summary.files.append(path)
-    else:
-        out.detach()
 
 
 def _since(version: str, first: str) -> bool:
