@@ -1,0 +1,1 @@
+"""1C / BAS exchange (the package's feature.py comes later)."""
