@@ -66,7 +66,7 @@ def create_app(
         method = methods.get(action.lower())
         if method is None:
             return jsonify({"error": f"Method {action} is not emulated"}), 404
-        failure = ledger.next_failure() if method is send_sms else None
+        failure = ledger.failures.next() if method is send_sms else None
         if failure and failure.mode == "server_error":
             return "Internal Server Error", 500
         if failure and failure.mode == "timeout":
@@ -112,7 +112,7 @@ def create_app(
             failure = Failure(mode, int(request.values.get("count", "1")), float(request.values.get("seconds", "15")))
         except ValueError:
             return jsonify({"error": "count must be a whole number and seconds a number"}), 400
-        ledger.arm(failure)
+        ledger.failures.arm(failure)
         return jsonify({"mode": failure.mode, "count": failure.count, "seconds": failure.seconds})
 
     @app.post("/_emulator/balance")

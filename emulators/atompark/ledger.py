@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from emulators.atompark.protocol import DATETIME, NOT_ENOUGH_MONEY, ProtocolError, Sms
+from emulators.failures import FailureSwitch
 
 # Atompark's "no date yet" in delivery stats (seen in its PHP SDK's example answers).
 NO_DATE = "0000-00-00 00:00:00"
@@ -56,6 +57,7 @@ class Ledger:
         self.price_per_segment = price_per_segment
         self.delivery_delay = delivery_delay
         self._lock = threading.Lock()
+        self.failures: FailureSwitch[Failure] = FailureSwitch()
         # Seeded from the clock so a restarted emulator never repeats a campaign id the
         # shop already stored.
         self._ids = itertools.count(int(time.time() * 1000))
@@ -66,24 +68,12 @@ class Ledger:
         with self._lock:
             self.balance = self.initial_balance
             self.messages: dict[int, Message] = {}
-            self._failure: Failure | None = None
+            self.failures.arm(None)
 
     def set_balance(self, balance: Decimal) -> None:
         with self._lock:
             self.balance = balance
 
-    def arm(self, failure: Failure) -> None:
-        with self._lock:
-            self._failure = failure
-
-    def next_failure(self) -> Failure | None:
-        """The armed failure if it still has sendSMS requests to spoil; uses one of them up."""
-        with self._lock:
-            failure = self._failure
-            if failure is None or failure.count <= 0:
-                return None
-            failure.count -= 1
-            return failure
 
     def accept(self, sms: Sms) -> Message:
         price = self.price_per_segment * sms.segments

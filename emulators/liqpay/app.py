@@ -67,7 +67,7 @@ def create_app(
 
     @app.post("/api/request")
     def api_request() -> Any:
-        failure = ledger.next_failure()
+        failure = ledger.failures.next()
         if failure and failure.mode == "server_error":
             return "Service Unavailable", 503
         if failure and failure.mode == "timeout":
@@ -140,7 +140,7 @@ def create_app(
             failure = Failure(mode, int(request.values.get("count", "1")), float(request.values.get("seconds", "15")), err_code)
         except ValueError:
             return jsonify({"error": "count must be a whole number and seconds a number"}), 400
-        ledger.arm(failure)
+        ledger.failures.arm(failure)
         return jsonify({"mode": failure.mode, "count": failure.count, "seconds": failure.seconds, "err_code": err_code})
 
     @app.post("/_emulator/reset")

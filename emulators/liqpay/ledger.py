@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from emulators.liqpay.protocol import ProtocolError, encode
+from emulators.failures import FailureSwitch
 
 # LiqPay's documented sandbox cards; in the sandbox the confirmation steps of the
 # 3DS/OTP/CVV cards pass at once, and so they do here.
@@ -131,6 +132,7 @@ class Ledger:
         self.retry_delays = tuple(retry_delays)
         self._http = httpx.Client(timeout=callback_timeout)
         self._lock = threading.RLock()
+        self.failures: FailureSwitch[Failure] = FailureSwitch()
         self._timers: set[threading.Timer] = set()
         # Seeded from the clock so a restarted emulator never repeats an id the shop
         # already stored; like LiqPay's own ids they outgrow 32 bits.
@@ -143,22 +145,10 @@ class Ledger:
                 timer.cancel()
             self._timers.clear()
             self.payments: dict[int, Payment] = {}
-            self._failure: Failure | None = None
+            self.failures.arm(None)
             # order_id -> (payload, version) of checkout pages shown, for paying by order_id
             self.checkouts: dict[str, tuple[dict[str, Any], int]] = {}
 
-    def arm(self, failure: Failure) -> None:
-        with self._lock:
-            self._failure = failure
-
-    def next_failure(self) -> Failure | None:
-        """The armed failure if it still has API requests to spoil; uses one of them up."""
-        with self._lock:
-            failure = self._failure
-            if failure is None or failure.count <= 0:
-                return None
-            failure.count -= 1
-            return failure
 
     def open_checkout(self, payload: dict[str, Any], version: int) -> None:
         with self._lock:

@@ -55,7 +55,7 @@ def create_app(user: str, password: str) -> Flask:
             if "wsdl" in (key.lower() for key in request.args):
                 return wsdl()
             return Response("Add ?wsdl for the service description", 404)
-        failure = infobase.next_failure()
+        failure = infobase.failures.next()
         if failure and failure.mode == "server_error":
             # The web server in front of 1C answers this one, before any authentication.
             return Response("Service Unavailable", 503)
@@ -159,7 +159,7 @@ def create_app(user: str, password: str) -> Flask:
             failure = Failure(mode, int(request.values.get("count", "1")), float(request.values.get("seconds", "5")), code)
         except ValueError:
             return jsonify({"error": "count must be a whole number and seconds a number"}), 400
-        infobase.arm(failure)
+        infobase.failures.arm(failure)
         return jsonify({"mode": failure.mode, "count": failure.count, "seconds": failure.seconds, "code": code})
 
     @app.post("/_emulator/reset")

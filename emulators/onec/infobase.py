@@ -34,6 +34,7 @@ from emulators.onec.records import (
     ReceivedOrder,
 )
 from emulators.onec.seed import new_company, seed
+from emulators.failures import FailureSwitch
 
 ENTITIES = ("catalog", "prices", "stock", "companies", "balances", "documents")
 ORDER_STATUSES = ("accepted", "confirmed", "assembling", "shipped", "closed", "cancelled")
@@ -67,6 +68,7 @@ def _now() -> datetime:
 class Infobase:
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        self.failures: FailureSwitch[Failure] = FailureSwitch()
         self._versions = itertools.count(int(time.time() * 1000))
         self.reset()
 
@@ -87,24 +89,9 @@ class Infobase:
             self.payments: dict[str, Document] = {}
             self.contracts: dict[str, ReceivedContract] = {}
             self._numbers: dict[str, itertools.count[int]] = {}
-            self._failure: Failure | None = None
+            self.failures.arm(None)
             for item in itertools.chain(*(self._entity(entity) for entity in ENTITIES)):
                 item.version = next(self._versions)
-
-    # Failures -------------------------------------------------------------------------
-
-    def arm(self, failure: Failure) -> None:
-        with self._lock:
-            self._failure = failure
-
-    def next_failure(self) -> Failure | None:
-        """The armed failure if it still has calls to spoil; uses one of them up."""
-        with self._lock:
-            failure = self._failure
-            if failure is None or failure.count <= 0:
-                return None
-            failure.count -= 1
-            return failure
 
     # What the portal reads --------------------------------------------------------------
 
