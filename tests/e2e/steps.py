@@ -68,4 +68,7 @@ SMALL_TARGETS_JS = """() => {
 
 
 def small_tap_targets(page: Any) -> list[str]:
+    # Sizes are only the page's once its stylesheet applies: a page reached by a click may
+    # still be loading it on a busy machine, and unstyled links measure 17 px high.
+    page.wait_for_load_state("load")
     return page.evaluate(SMALL_TARGETS_JS)
