@@ -12,6 +12,8 @@ from onec.importer import Options, import_files
 from onec.models import ExchangeRun
 from onec.settings import accepted_currencies
 
+SKIPPED_SHOWN = 20
+
 
 def options_from_config(files_dir: Path | None) -> Options:
     config = current_app.config
@@ -39,7 +41,8 @@ def describe(run: ExchangeRun) -> str:
         lines.append(f"  nothing imported: {run.error}")
     else:
         lines.append(f"  created {run.created}, updated {run.updated}, unchanged {run.unchanged}, skipped {run.skipped}")
-    lines += [f"  skipped {item['ref'] or '-'}: {item['reason']} ({item['detail']})" for item in run.skipped_items]
-    if run.skipped > len(run.skipped_items):
-        lines.append(f"  … and {run.skipped - len(run.skipped_items)} more skipped")
+    shown = run.skipped_items[:SKIPPED_SHOWN]
+    lines += [f"  skipped {item['ref'] or '-'}: {item['reason']} ({item['detail']})" for item in shown]
+    if run.skipped > len(shown):
+        lines.append(f"  … and {run.skipped - len(shown)} more skipped (the run keeps the first {len(run.skipped_items)})")
     return "\n".join(lines)

@@ -21,10 +21,11 @@ GUIDED = ("category", "price_type", "warehouse")
 
 
 def upgrade() -> None:
+    # Plain ADD COLUMN and a unique index: on SQLite a batch rebuild of these tables would
+    # drop tables that stock, prices and products point at.
     for table in GUIDED:
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column('onec_guid', sa.String(length=36), nullable=True))
-            batch.create_unique_constraint(op.f(f'uq_{table}_onec_guid'), ['onec_guid'])
+        op.add_column(table, sa.Column('onec_guid', sa.String(length=36), nullable=True))
+        op.create_index(op.f(f'ix_{table}_onec_guid'), table, ['onec_guid'], unique=True)
     op.create_table('exchange_run',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('direction', sa.String(length=3), nullable=False),
@@ -92,6 +93,5 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_exchange_run_entity'), table_name='exchange_run')
     op.drop_table('exchange_run')
     for table in reversed(GUIDED):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_constraint(op.f(f'uq_{table}_onec_guid'), type_='unique')
-            batch.drop_column('onec_guid')
+        op.drop_index(op.f(f'ix_{table}_onec_guid'), table_name=table)
+        op.drop_column(table, 'onec_guid')

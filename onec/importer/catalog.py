@@ -65,8 +65,8 @@ def import_catalog(session: Session, records: Iterable[Any], tally: Tally, optio
 def _classifier_written(session: Session, groups: list[Group], properties: list[PropertyDef], units: list[Unit],
                         tally: Tally, options: Options) -> _ProductWriter:
     _write_groups(session, groups, tally)
-    _write_units(session, units, tally)
-    _write_properties(session, properties, tally)
+    _write_units(session, units)
+    _write_properties(session, properties)
     return _ProductWriter(session, tally, options)
 
 
@@ -97,7 +97,7 @@ def _write_groups(session: Session, groups: list[Group], tally: Tally) -> None:
     session.flush()
 
 
-def _write_units(session: Session, units: list[Unit], tally: Tally) -> None:
+def _write_units(session: Session, units: list[Unit]) -> None:
     coded = {u.code: u for u in units if u.code}
     known = {u.code: u for u in session.scalars(select(OnecUnit).where(OnecUnit.code.in_(coded)))}
     for code, unit in coded.items():
@@ -112,7 +112,7 @@ def _write_units(session: Session, units: list[Unit], tally: Tally) -> None:
                     setattr(row, name, value)
 
 
-def _write_properties(session: Session, properties: list[PropertyDef], tally: Tally) -> None:
+def _write_properties(session: Session, properties: list[PropertyDef]) -> None:
     known = {p.guid: p for p in session.scalars(select(OnecProperty).where(OnecProperty.guid.in_([p.id for p in properties])))}
     for prop in properties:
         values = dict(prop.values)
