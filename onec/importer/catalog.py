@@ -71,7 +71,7 @@ def _classifier_written(session: Session, groups: list[Group], properties: list[
 
 
 def _write_groups(session: Session, groups: list[Group], tally: Tally) -> None:
-    live = {g.id: g for g in groups if not g.deleted}
+    live = {g.id: g for g in groups if not g.deleted and tally.takes_id(g.id)}
     if not live:
         return
     parents = {g.parent_id for g in live.values() if g.parent_id}
@@ -175,11 +175,9 @@ class _ProductWriter:
             if record.characteristic_id:
                 # The portal's catalog has no variants: a characteristic's offer is not a product.
                 self.tally.skip(record.id, "characteristic", "a product characteristic (variant) is not imported")
-            elif len(record.product_id) > 36:
-                self.tally.skip(record.id, "bad_id", "an Ид longer than 36 characters")
             elif sku is not None and sku in skus:
                 self.tally.skip(record.id, "duplicate_sku", f"the SKU {sku} is another product's in the same file")
-            else:
+            elif self.tally.takes_id(record.product_id):
                 wanted[record.product_id] = record
                 if sku is not None:
                     skus.add(sku)

@@ -8,6 +8,9 @@ from typing import Any
 
 from onec.models import SKIPPED_KEPT
 
+# 1C's Ид is a GUID; the columns that keep one hold 36 characters.
+ID_LENGTH = 36
+
 
 @dataclass
 class Tally:
@@ -23,6 +26,13 @@ class Tally:
         self.skipped += 1
         if len(self.skipped_items) < SKIPPED_KEPT:
             self.skipped_items.append({"ref": ref, "reason": reason, "detail": detail})
+
+    def takes_id(self, ref: str) -> bool:
+        """Whether an Ид fits the columns; one that does not is skipped, not cut."""
+        if len(ref) <= ID_LENGTH:
+            return True
+        self.skip(ref[:100], "bad_id", f"an Ид longer than {ID_LENGTH} characters")
+        return False
 
 
 @dataclass

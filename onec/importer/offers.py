@@ -32,9 +32,9 @@ def import_offers(session: Session, records: Iterable[Any], tally: Tally, option
             if len(chunk) >= options.chunk:
                 writer.write(chunk)
                 chunk = []
-        elif isinstance(record, PriceTypeRecord):
+        elif isinstance(record, PriceTypeRecord) and tally.takes_id(record.id):
             writer.price_type(record)
-        elif isinstance(record, WarehouseRecord):
+        elif isinstance(record, WarehouseRecord) and tally.takes_id(record.id):
             writer.warehouse(record)
         elif isinstance(record, Skipped):
             tally.skip(record.ref, record.reason_code, record.detail)

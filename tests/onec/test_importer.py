@@ -19,6 +19,7 @@ from core.outbox import OutboxEvent
 from emulators.onec.commerceml import write_catalog, write_offers
 from notify.price_digest import raise_digests
 from onec.importer import import_files
+from onec.importer.catalog import UNGROUPED
 from onec.models import ExchangeRun, ProductBarcode, ProductImage, ProductProperty
 
 HEAD = '<?xml version="1.0" encoding="{encoding}"?>\n<КоммерческаяИнформация ВерсияСхемы="2.08">'
@@ -269,3 +270,20 @@ def test_windows_1251_reads_the_same(db: Any, tmp_path: Path) -> None:
 
     assert run.status == "success"
     assert product(db, P_JUICE).name == "Сік яблучний 1 л"
+
+
+def test_an_id_longer_than_a_guid_is_skipped_not_cut(db: Any, tmp_path: Path) -> None:
+    long_id = "7" * 40
+    path = write(tmp_path / "import.xml", f"""
+<Классификатор><Ид>cl</Ид><Наименование>К</Наименование><Группы><Группа><Ид>{long_id}</Ид>
+ <Наименование>Задовга</Наименование></Группа></Группы></Классификатор>
+<Каталог><Ид>cat</Ид><Наименование>К</Наименование><Товары>
+ <Товар><Ид>{long_id}</Ид><Артикул>ДОВ-1</Артикул><Наименование>Задовгий Ид</Наименование></Товар>
+ <Товар><Ид>{P_WATER}</Ид><Артикул>ВД-2</Артикул><Наименование>Вода 0,5 л</Наименование></Товар>
+</Товары></Каталог>""")
+
+    (run,) = import_files(db, [path])
+
+    assert run.status == "success" and run.created == 1
+    assert [(item["ref"], item["reason"]) for item in run.skipped_items] == [(long_id, "bad_id"), (long_id, "bad_id")]
+    assert product(db, P_WATER).category.onec_guid == UNGROUPED
