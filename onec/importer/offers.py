@@ -7,7 +7,7 @@ into the `prices.changed` event of each company that buys the product.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select, update
@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from core.bulk import insert_rows
 from core.catalog.models import Price, PriceChange, PriceType, Product, Stock, Warehouse
+from core.catalog.services import MAX_MONEY, MAX_STOCK
 from core.clock import utcnow
+from core.money import money
 from onec.commerceml import Offer, PriceType as PriceTypeRecord, Skipped, Warehouse as WarehouseRecord
 from onec.importer.common import Options, Tally
 
-CENT = Decimal("0.01")
 THOUSANDTH = Decimal("0.001")
 
 
@@ -115,18 +116,26 @@ class _OfferWriter:
             price_type_id = self.price_types.get(price.price_type_id)
             if price_type_id is None:
                 self.tally.skip(offer.id, "missing_price_type", f"the price type {price.price_type_id} is not known")
+            elif price.value > MAX_MONEY:
+                self.tally.skip(offer.id, "price_too_large", f"the price {price.value} is more than the catalog holds")
             else:
-                prices[(product_id, price_type_id)] = price.value.quantize(CENT)
+                prices[(product_id, price_type_id)] = money(price.value)
         per_warehouse = [s for s in offer.stocks if s.warehouse_id is not None]
         for item in per_warehouse:
             warehouse_id = self.warehouses.get(item.warehouse_id)
             if warehouse_id is None:
                 self.tally.skip(offer.id, "unknown_warehouse", f"the warehouse {item.warehouse_id} is not known")
-            else:
-                stock[(product_id, warehouse_id)] = item.quantity.quantize(THOUSANDTH)
-        if not per_warehouse and offer.quantity is not None:
+            elif self._fits(offer, item.quantity):
+                stock[(product_id, warehouse_id)] = item.quantity.quantize(THOUSANDTH, rounding=ROUND_HALF_UP)
+        if not per_warehouse and offer.quantity is not None and self._fits(offer, offer.quantity):
             # The older form: one total and no warehouse; it is the main warehouse's.
-            stock[(product_id, self._main())] = offer.quantity.quantize(THOUSANDTH)
+            stock[(product_id, self._main())] = offer.quantity.quantize(THOUSANDTH, rounding=ROUND_HALF_UP)
+
+    def _fits(self, offer: Offer, quantity: Decimal) -> bool:
+        if quantity <= MAX_STOCK:
+            return True
+        self.tally.skip(offer.id, "stock_too_large", f"the stock {quantity} is more than the catalog holds")
+        return False
 
     def _main(self) -> int:
         if self._main_warehouse is None:

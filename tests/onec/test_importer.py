@@ -287,3 +287,21 @@ def test_an_id_longer_than_a_guid_is_skipped_not_cut(db: Any, tmp_path: Path) ->
     assert run.status == "success" and run.created == 1
     assert [(item["ref"], item["reason"]) for item in run.skipped_items] == [(long_id, "bad_id"), (long_id, "bad_id")]
     assert product(db, P_WATER).category.onec_guid == UNGROUPED
+
+
+def test_a_price_or_stock_past_what_the_catalog_holds_is_skipped(db: Any, tmp_path: Path) -> None:
+    extra = f"""
+ <Предложение><Ид>{P_WATER}</Ид><Цены><Цена><ИдТипаЦены>{PT_OPT}</ИдТипаЦены>
+  <ЦенаЗаЕдиницу>10000000000000</ЦенаЗаЕдиницу><Валюта>UAH</Валюта></Цена></Цены>
+  <Остатки><Остаток><Склад><Ид>{WH_KYIV}</Ид><Количество>1000000000</Количество></Склад></Остаток></Остатки>
+ </Предложение>"""
+    import_files(db, [catalog(tmp_path)])
+
+    (run,) = import_files(db, [offers(tmp_path, juice_price="12.345", extra=extra)])
+
+    assert run.status == "success"
+    assert [(item["ref"], item["reason"]) for item in run.skipped_items] == [
+        (P_WATER, "price_too_large"), (P_WATER, "stock_too_large")]
+    water, juice = product(db, P_WATER), product(db, P_JUICE)
+    assert db.scalar(select(func.count()).select_from(Price).where(Price.product_id == water.id)) == 0
+    assert db.scalar(select(Price.amount).where(Price.product_id == juice.id)) == Decimal("12.35")  # half up
