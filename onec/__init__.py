@@ -1,1 +1,1 @@
-"""1C / BAS exchange (the package's feature.py comes later)."""
+"""1C / BAS exchange: the CommerceML reader and importer, the PortalExchange web service's contract."""

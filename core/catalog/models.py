@@ -19,6 +19,8 @@ class Category(Base):
     name: Mapped[str] = mapped_column(String(200))
     name_sort: Mapped[str] = mapped_column(sort_key_column(200), default="", server_default="")
     sort_order: Mapped[int] = mapped_column(default=0)
+    # 1C's Ид of the group, for the catalog the 1C exchange keeps (onec/importer.py).
+    onec_guid: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id])
 
@@ -79,6 +81,7 @@ class PriceType(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    onec_guid: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
 
 
 class Price(Base):
@@ -109,6 +112,7 @@ class Warehouse(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
+    onec_guid: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
 
 
 class Stock(Base):

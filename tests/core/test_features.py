@@ -28,7 +28,7 @@ def _rules(app: Flask) -> set[str]:
 
 
 def test_every_feature_package_is_installed_and_enabled_by_default(app: Flask) -> None:
-    assert installed_names() == ["backoffice", "demo", "notify", "payments", "portal"]
+    assert installed_names() == ["backoffice", "demo", "notify", "onec", "payments", "portal"]
     assert app.extensions["features"].names == ["payments", "notify", "portal", "backoffice", "demo"]
     assert {"portal", "backoffice", "payments", "core"} <= _rules(app)
 

@@ -1,0 +1,48 @@
+"""`flask onec-import FILE...`: a CommerceML package from disk into the catalog."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from core.db import db_session
+from onec.importer import Options, import_files
+from onec.models import ExchangeRun
+from onec.settings import accepted_currencies
+
+SKIPPED_SHOWN = 20
+
+
+def options_from_config(files_dir: Path | None) -> Options:
+    config = current_app.config
+    return Options(chunk=config["ONEC_IMPORT_CHUNK"], currencies=accepted_currencies(config), files_dir=files_dir)
+
+
+@click.command("onec-import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def onec_import_command(files: tuple[Path, ...]) -> None:
+    """Import CommerceML files (import.xml, offers.xml and their split parts) as 1C sends them.
+
+    Each file is one run: all of it is imported, or (a file that cannot be read) none of it.
+    Images are taken from beside the first file, where 1C puts its import_files folder."""
+    runs = import_files(db_session(), files, source="cli", options=options_from_config(files[0].parent))
+    for run in runs:
+        click.echo(describe(run))
+    if any(run.status == "failed" for run in runs):
+        raise SystemExit(1)
+
+
+def describe(run: ExchangeRun) -> str:
+    lines = [f"{run.file_name} ({run.entity}): {run.status} in {run.duration_seconds:.1f} s"]
+    if run.error:
+        lines.append(f"  nothing imported: {run.error}")
+    else:
+        lines.append(f"  created {run.created}, updated {run.updated}, unchanged {run.unchanged}, skipped {run.skipped}")
+    shown = run.skipped_items[:SKIPPED_SHOWN]
+    lines += [f"  skipped {item['ref'] or '-'}: {item['reason']} ({item['detail']})" for item in shown]
+    if run.skipped > len(shown):
+        lines.append(f"  … and {run.skipped - len(shown)} more skipped (the run keeps the first {len(run.skipped_items)})")
+    return "\n".join(lines)
