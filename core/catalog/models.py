@@ -60,8 +60,8 @@ class Product(Base):
     # ASCII, and customers type Cyrillic in any case.
     search_text: Mapped[str] = mapped_column(String(400), default="")
     # Words and their Ukrainian/Russian stems for full text (core/catalog/search.py); on
-    # PostgreSQL an expression GIN index, on SQLite the FTS5 table product_fts, both
-    # made by migration 0017 and kept by the database as this column changes.
+    # PostgreSQL the generated tsvector search_vector with a GIN index, on SQLite the FTS5
+    # table product_fts: both made by migration 0017, kept by the database as this changes.
     search_words: Mapped[str] = mapped_column(String(1000), default="", server_default="")
 
     category: Mapped[Category] = relationship()

@@ -6,8 +6,9 @@ Create Date: 2026-12-06
 
 Products get `search_words` (their words, letter and digit runs and Ukrainian/Russian
 stems, computed in Python: core/catalog/search.py), filled here for existing rows.
-PostgreSQL indexes it with an expression GIN index over `to_tsvector('simple', ...)`;
-pg_trgm (typos, partial codes) is made sure of. SQLite gets the FTS5 table `product_fts`
+PostgreSQL keeps `search_vector`, a stored generated `to_tsvector('simple', search_words)`
+(ranking reads it rather than parsing each match again), with a GIN index; pg_trgm (typos,
+partial codes) is made sure of. SQLite gets the FTS5 table `product_fts`
 over the column (external content) and triggers that keep it in step with every write,
 bulk inserts included.
 
@@ -74,7 +75,9 @@ def upgrade() -> None:
     _fill_search_words()
     if op.get_bind().dialect.name == "postgresql":
         _ensure_pg_trgm()
-        op.execute("CREATE INDEX ix_product_search_words_fts ON product USING gin (to_tsvector('simple', search_words))")
+        op.execute("ALTER TABLE product ADD COLUMN search_vector tsvector"
+                   " GENERATED ALWAYS AS (to_tsvector('simple', search_words)) STORED")
+        op.execute("CREATE INDEX ix_product_search_vector ON product USING gin (search_vector)")
     else:
         # Diacritics kept: й is not и, ї is not і.
         op.execute(
@@ -87,7 +90,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX ix_product_search_words_fts")
+        op.execute("DROP INDEX ix_product_search_vector")
+        op.execute("ALTER TABLE product DROP COLUMN search_vector")
     else:
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
