@@ -30,9 +30,7 @@ def products() -> Any:
     stmt = select(Product).options(joinedload(Product.category))
     hits = search.matching(db_session, form.q.data) if form.validate() and form.q.data else None
     if hits is not None:
-        stmt = stmt.join(hits, hits.c.product_id == Product.id).order_by(
-            search.exact_first(form.q.data), hits.c.rank.desc()
-        )
+        stmt = stmt.where(hits.where).order_by(*hits.order_by)
     page = paginate(stmt.order_by(Product.name_sort, Product.id), current_page())
     return render_template("backoffice/products.html", form=form, page=page)
 

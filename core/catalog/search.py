@@ -10,12 +10,12 @@ goes through the same steps, so "молока" finds "Молоко" and "10905" 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
-from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Subquery, case, column, func, literal, literal_column, or_, select, table, update
+from sqlalchemy import and_, case, column, func, literal, literal_column, or_, select, table, update
 from sqlalchemy.orm import Session
 
 from core.catalog.models import Product
@@ -52,7 +52,7 @@ _NORMAL = str.maketrans({"'": None, "’": None, "ʼ": None, "`": None, "ё": "�
 _ENDINGS = sorted(
     {
         # adjectives (uk, ru)
-        "ого", "ому", "ими", "ій", "ий", "ої", "ою", "их", "им", "ім", "ої", "ий", "а", "е", "і",
+        "ого", "ому", "ими", "ій", "ий", "ої", "ою", "их", "им", "ім", "а", "е", "і",
         "ый", "ой", "ая", "яя", "ое", "ее", "ые", "ие", "ую", "юю", "ей", "ым", "ых", "его", "ему",
         # nouns (uk, ru)
         "ами", "ями", "ах", "ях", "ам", "ям", "ом", "ем", "ов", "ев", "ові", "еві", "єю", "ею", "ів",
@@ -182,29 +182,33 @@ def _fts5_query(query: list[Term]) -> str:
     return " AND ".join(term(t) for t in query)
 
 
-def _full_text(session: Session, query: list[Term]) -> Subquery:
+@dataclass(frozen=True)
+class Hits:
+    """What a query finds: a condition on Product (the listing keeps its own filters)
+    and the order to list it in, before the name."""
+
+    where: Any
+    order_by: tuple[Any, ...]
+
+
+def _full_text(session: Session, query: list[Term]) -> tuple[Any, Any]:
+    """(condition, rank) of full text. On PostgreSQL both read the product's own row (no
+    join); SQLite's FTS5 table is another table, so both look the product up in it."""
     if session.get_bind().dialect.name == "postgresql":
         vector = literal_column(f"{Product.__tablename__}.{PG_VECTOR}")
         tsquery = func.to_tsquery(literal_column("'simple'"), literal(_tsquery(query)))
-        return (
-            select(Product.id.label("product_id"), func.ts_rank(vector, tsquery).label("rank"))
-            .where(vector.op("@@")(tsquery))
-            .subquery("hits")
-        )
+        return vector.op("@@")(tsquery), func.ts_rank(vector, tsquery)
     fts = table(FTS_TABLE, column("rowid"))
-    match = literal_column(FTS_TABLE)
-    return (
-        select(fts.c.rowid.label("product_id"), (-func.bm25(match)).label("rank"))
-        .where(match.op("MATCH")(literal(_fts5_query(query))))
-        .subquery("hits")
-    )
+    match = literal_column(FTS_TABLE).op("MATCH")(literal(_fts5_query(query)))
+    rank = select(-func.bm25(literal_column(FTS_TABLE))).where(match, fts.c.rowid == Product.id).scalar_subquery()
+    return Product.id.in_(select(fts.c.rowid).where(match)), rank
 
 
 def _like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def word_occurs(term: str) -> Any:
+def _word_occurs(term: str) -> Any:
     """The typed text occurs in the search text; a typed "cf-10905" also finds the SKU "CF10905"."""
     variants = {term, sku_key(term)} - {""}
     conditions = [Product.search_text.like(f"%{_like_escape(v)}%", escape="\\") for v in sorted(variants)]
@@ -225,29 +229,32 @@ def _typo(session: Session, term: str) -> Any:
     return or_(*conditions)
 
 
-def _near_misses(session: Session, query: str) -> Subquery:
+def _near_misses(session: Session, query: str) -> tuple[Any, Any | None]:
     """When full text finds nothing: the text anywhere inside (a partial code, "0905"), or a typo."""
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
-        session.execute(select(func.set_config("pg_trgm.word_similarity_threshold", str(TYPO_SIMILARITY), True)))
+        # For the connection, not the transaction: the catalog view runs in autocommit
+        # (core.db.autocommit), where a local setting would end with this very statement.
+        # Nothing else here uses the operator, and every use wants this threshold.
+        session.execute(select(func.set_config("pg_trgm.word_similarity_threshold", str(TYPO_SIMILARITY), False)))
     conditions = []
     for term in typed(query):
         typo = _typo(session, term)
-        conditions.append(word_occurs(term) if typo is None else or_(word_occurs(term), typo))
-    rank = func.word_similarity(" ".join(typed(query)), Product.search_text) if postgres else literal(0)
-    return select(Product.id.label("product_id"), rank.label("rank")).where(*conditions).subquery("hits")
+        conditions.append(_word_occurs(term) if typo is None else or_(_word_occurs(term), typo))
+    rank = func.word_similarity(" ".join(typed(query)), Product.search_text) if postgres else None
+    return and_(*conditions), rank
 
 
-def matching(session: Session, query: str) -> Subquery | None:
-    """Products the query finds, as (product_id, rank); None when there is nothing to search for."""
+def matching(session: Session, query: str) -> Hits | None:
+    """What the query finds; None when there is nothing to search for (an empty query)."""
     if not typed(query):
         return None
     parsed = parse(query)
-    if parsed:
-        hits = _full_text(session, parsed)
-        if session.scalar(select(hits.c.product_id).limit(1)) is not None:
-            return hits
-    return _near_misses(session, query)
+    where, rank = _full_text(session, parsed) if parsed else (None, None)
+    if where is None or session.scalar(select(Product.id).where(where).limit(1)) is None:
+        where, rank = _near_misses(session, query)
+    # SKU and barcode typed exactly first, then the database's own rank.
+    return Hits(where, (exact_first(query),) + (() if rank is None else (rank.desc(),)))
 
 
 def exact_first(query: str) -> Any:

@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from core.catalog.models import Category, Price, PriceChange, PriceType, Product, Stock, Warehouse
-from core.catalog.search import exact_first, matching, refresh_search_text
+from core.catalog.search import matching, refresh_search_text
 from core.errors import DomainError
 from core.textkeys import sku_key
 
@@ -111,8 +111,7 @@ def catalog_page(
         stmt = stmt.where(Product.category_id.in_(category_ids))
     hits = matching(session, query)
     if hits is not None:
-        # SKU and barcode typed exactly first, then the database's own rank.
-        stmt = stmt.join(hits, hits.c.product_id == Product.id).order_by(exact_first(query), hits.c.rank.desc())
+        stmt = stmt.where(hits.where).order_by(*hits.order_by)
     page = max(page, 1)
     stmt = stmt.order_by(Product.name_sort, Product.id).offset((page - 1) * page_size).limit(page_size + 1)
     result = session.execute(stmt).all()

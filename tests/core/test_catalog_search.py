@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
 
 from core.bulk import insert_returning_ids
 from core.catalog import search
@@ -88,3 +89,21 @@ def test_migration_0017_fills_the_index_for_existing_products_and_goes_back(app:
         assert "ix_product_search_vector" not in {i["name"] for i in inspect(conn).get_indexes("product")}
     command.upgrade(config, "head")
     engine.dispose()
+
+
+def test_similar_words_are_found_in_autocommit_as_the_catalog_view_runs(own_database: str) -> None:  # noqa: F811
+    """The catalog view runs in autocommit on PostgreSQL (core.db.autocommit): the
+    similarity threshold must outlive the statement that sets it."""
+    engine = make_engine(own_database)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        pytest.skip("pg_trgm's word similarity is PostgreSQL's")
+    seed_customers(own_database, 1, Decimal("1"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        session = Session(bind=conn)
+        hits = search.matching(session, "молоок")  # two letters swapped: no one-letter pattern finds it
+        assert hits is not None
+        found = session.scalars(select(Product.sku).where(hits.where)).all()
+        session.close()
+    engine.dispose()
+    assert found == ["ML-6"]
