@@ -14,7 +14,7 @@ from backoffice.access import CATALOG_EDITORS
 from backoffice.forms import PriceTypeForm, ProductForm, SearchForm, product_numbers_form
 from backoffice.helpers import commit_or_report, current_page, get_or_404, paginate
 from core.auth import staff_required
-from core.catalog import services
+from core.catalog import search, services
 from core.catalog.models import Price, PriceType, Product, Stock, Warehouse
 from core.catalog.services import CategoryNode
 from core.db import db_session
@@ -22,18 +22,15 @@ from core.errors import DomainError
 from core.textkeys import uk_sort_key
 from core.web import put_error
 
-MAX_SEARCH_TERMS = 8
-
 
 @bp.get("/catalog/products")
 @staff_required(*CATALOG_EDITORS)
 def products() -> Any:
     form = SearchForm(formdata=request.args)
     stmt = select(Product).options(joinedload(Product.category))
-    if form.validate() and form.q.data:
-        # search_text is already case-folded (Cyrillic too), so plain LIKE works on every database.
-        for term in services.search_key(form.q.data).split()[:MAX_SEARCH_TERMS]:
-            stmt = stmt.where(services.word_occurs(term))
+    hits = search.matching(db_session, form.q.data) if form.validate() and form.q.data else None
+    if hits is not None:
+        stmt = stmt.where(hits.where).order_by(*hits.order_by)
     page = paginate(stmt.order_by(Product.name_sort, Product.id), current_page())
     return render_template("backoffice/products.html", form=form, page=page)
 

@@ -8,7 +8,8 @@ import sys
 
 from bench.harness import ROOT
 
-FIGURES = ("catalog", "submit", "excel", "callbacks", "statement_import", "sms_delivery", "commerceml", "onec_import")
+FIGURES = ("catalog", "submit", "excel", "callbacks", "statement_import", "sms_delivery", "commerceml",
+           "onec_import", "search")
 
 
 def main(argv: list[str]) -> int:

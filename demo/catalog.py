@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy.orm import Session
 
 from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
-from core.catalog.services import product_search_text
+from core.catalog.search import product_search_text, search_words
 from demo.assortment import CATALOG, Range, Size, Subcategory
 from core.bulk import insert_keyed, insert_rows
 from demo.identifiers import Unique, ean13, onec_guid
@@ -164,6 +164,7 @@ def _plan_products(rng: Random, leaves: list[tuple[Category, str, Subcategory]],
                 "is_active": rng.random() >= INACTIVE_SHARE,
                 "onec_guid": onec_guid(rng),
                 "search_text": product_search_text(candidate.name, sku, barcode),
+                "search_words": search_words(candidate.name, sku, barcode),
             }
             planned.append(_Planned(row, candidate.size, prefix))
     return planned

@@ -6,6 +6,7 @@ from alembic import context
 
 import core.models  # noqa: F401  the kernel's tables
 from core import features
+from core.catalog.search import in_models
 from core.config import Config
 from core.db import Base, make_engine
 
@@ -37,6 +38,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=in_models,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -80,16 +80,20 @@ def parse_distribution(text: str) -> dict[str, float]:
     return found
 
 
-def run(url: str, params: WrkParams, headers: dict[str, str], duration_s: int | None = None) -> WrkResult:
+def run(url: str, params: WrkParams, headers: dict[str, str], duration_s: int | None = None,
+        script: Path = LUA, script_args: tuple[str, ...] = ()) -> WrkResult:
+    """`script` must print stats.lua's summary line (a script of its own dofile()s it)."""
     duration = duration_s if duration_s is not None else params.duration_s
     cmd = [
         wrk_path(),
         f"-t{params.threads}", f"-c{params.connections}", f"-d{duration}s",
-        "--latency", "--timeout", f"{params.timeout_s}s", "-s", str(LUA),
+        "--latency", "--timeout", f"{params.timeout_s}s", "-s", str(script),
     ]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
     cmd.append(url)
+    if script_args:
+        cmd += ["--", *script_args]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     if out.returncode != 0:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr or out.stdout}")

@@ -36,7 +36,7 @@ class Product(Base):
         # The catalog lists in Ukrainian alphabetical order: an index walk for a page
         # instead of sorting the table.
         Index("ix_product_name_sort_id", "name_sort", "id"),
-        # Search is "every word occurs anywhere": trigrams on PostgreSQL (a plain index on SQLite).
+        # Typos and partial codes: trigrams on PostgreSQL (a plain index on SQLite).
         Index(
             "ix_product_search_text_trgm",
             "search_text",
@@ -61,6 +61,10 @@ class Product(Base):
     # Case-folded name, SKU (also as its key) and barcode: SQLite's lower() knows only
     # ASCII, and customers type Cyrillic in any case.
     search_text: Mapped[str] = mapped_column(String(400), default="")
+    # Words and their Ukrainian/Russian stems for full text (core/catalog/search.py); on
+    # PostgreSQL the generated tsvector search_vector with a GIN index, on SQLite the FTS5
+    # table product_fts: both made by migration 0017, kept by the database as this changes.
+    search_words: Mapped[str] = mapped_column(String(1000), default="", server_default="")
 
     category: Mapped[Category] = relationship()
 

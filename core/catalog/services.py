@@ -8,41 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from core.catalog.models import Category, Price, PriceChange, PriceType, Product, Stock, Warehouse
+from core.catalog.search import matching, refresh_search_text
 from core.errors import DomainError
 from core.textkeys import sku_key
 
 AVAILABILITY = ("in_stock", "low", "out")
-SEARCH_TEXT_LENGTH = 400  # Product.search_text
-
-
-def search_key(*parts: str | None) -> str:
-    return " ".join(p for p in parts if p).casefold()
-
-
-def product_search_text(name: str, sku: str, barcode: str | None) -> str:
-    """What catalog search matches words against; the SKU's key lets "cf10905" find "CF-10905"."""
-    key = sku_key(sku)
-    # Cut to the column's size: only a 300-character name with the longest SKU gets there.
-    return search_key(name, sku, barcode, key if key != sku.casefold() else None)[:SEARCH_TEXT_LENGTH]
-
-
-def refresh_search_text(product: Product) -> None:
-    product.search_text = product_search_text(product.name, product.sku, product.barcode)
-
-
-def _like_escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def word_occurs(term: str) -> Any:
-    """The word occurs in the search text; a typed "cf-10905" also finds the SKU "CF10905"."""
-    variants = {term, sku_key(term)} - {""}
-    conditions = [Product.search_text.like(f"%{_like_escape(v)}%", escape="\\") for v in sorted(variants)]
-    return conditions[0] if len(conditions) == 1 else or_(*conditions)
 
 
 @dataclass(frozen=True)
@@ -135,13 +109,9 @@ def catalog_page(
     stmt = _listing_query(price_type_id)
     if category_ids:
         stmt = stmt.where(Product.category_id.in_(category_ids))
-    for term in query.casefold().split()[:8]:
-        stmt = stmt.where(word_occurs(term))
-    exact = query.strip()
-    if exact:
-        stmt = stmt.order_by(
-            case((Product.sku == exact, 0), (Product.barcode == exact, 0), (Product.sku_key == sku_key(exact), 0), else_=1)
-        )
+    hits = matching(session, query)
+    if hits is not None:
+        stmt = stmt.where(hits.where).order_by(*hits.order_by)
     page = max(page, 1)
     stmt = stmt.order_by(Product.name_sort, Product.id).offset((page - 1) * page_size).limit(page_size + 1)
     result = session.execute(stmt).all()

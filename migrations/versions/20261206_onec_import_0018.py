@@ -2,7 +2,7 @@
 images; 1C's Ид on categories, price types and warehouses
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import core.db
 
 revision = '0018'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

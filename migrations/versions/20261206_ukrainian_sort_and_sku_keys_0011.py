@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from core.catalog.services import product_search_text
+from core.catalog.search import product_search_text
 from core.textkeys import sku_key, sort_key_column, uk_sort_key
 
 revision = '0011'

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.bulk import insert_keyed, insert_rows
 from core.catalog.models import Category, Product
-from core.catalog.services import product_search_text
+from core.catalog.search import product_search_text, search_words
 from core.files.services import store_file
 from core.textkeys import sku_key, uk_sort_key
 from onec.commerceml import Group, PropertyDef, Skipped, Unit
@@ -311,5 +311,6 @@ _DETAIL_COLUMNS: dict[Any, tuple[str, str]] = {
 def _derived(values: dict[str, Any]) -> dict[str, Any]:
     """The columns the model's validators keep, which a bulk write does not run."""
     return {"sku_key": sku_key(values["sku"]), "name_sort": uk_sort_key(values["name"]),
-            "search_text": product_search_text(values["name"], values["sku"], values["barcode"])}
+            "search_text": product_search_text(values["name"], values["sku"], values["barcode"]),
+            "search_words": search_words(values["name"], values["sku"], values["barcode"])}
 

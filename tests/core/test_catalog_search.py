@@ -1,0 +1,109 @@
+"""The search words and their upkeep: the stemmer, reindex() for writers of plain rows,
+and migration 0017 up and back on SQLite (FTS5) and PostgreSQL (a stored tsvector with a GIN index)."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
+
+from core.bulk import insert_returning_ids
+from core.catalog import search
+from core.catalog.models import Product
+from core.catalog.services import catalog_page
+from core.cli import alembic_config
+from core.db import make_engine
+from tests.own_database import own_database, seed_customers  # noqa: F401  (a fixture)
+
+
+@pytest.mark.parametrize(("word", "root"), [
+    ("молоко", "молок"), ("молока", "молок"), ("молоком", "молок"),
+    ("зернова", "зернов"), ("зернової", "зернов"), ("зерновой", "зернов"),
+    ("сливочного", "сливочн"), ("сливочное", "сливочн"),
+    ("чай", "чай"), ("кава", "кав"), ("tea", "tea"), ("10905", "10905"),
+])
+def test_the_stemmer_takes_the_ending_and_leaves_three_letters(word, root):
+    assert search.stem(word) == root
+
+
+def test_search_words_hold_words_runs_stems_and_the_compact_sku():
+    words = search.search_words("Молоко 2,5% М'ясне", "TE-500", "4820000000017").split()
+    assert {"молоко", "молок", "2", "5", "мясне", "te", "500", "te500", "4820000000017"} <= set(words)
+    assert len(words) == len(set(words))
+
+
+def test_search_words_are_cut_to_their_column_at_a_word_boundary():
+    name = " ".join(f"молоко{n}" for n in range(400))
+    words = search.search_words(name, "ML-1", None)
+    assert len(words) <= search.SEARCH_WORDS_LENGTH
+    assert set(words.split()) <= set(name.split()) | {"молоко"} | {str(n) for n in range(400)}
+
+
+def test_products_inserted_as_rows_are_found_after_reindex(db, make_product, price_types):
+    category_id = make_product("Вода", sku="WA-1").category_id
+    [product_id] = insert_returning_ids(db, Product, [{
+        "sku": "JU-77", "sku_key": "ju77", "name": "Сік яблучний 1 л", "name_sort": "", "barcode": None,
+        "unit": "шт", "pack_multiple": Decimal("1"), "vat_rate": Decimal("20.00"), "category_id": category_id,
+        "is_active": True, "search_text": "", "search_words": "",
+    }])
+
+    def found(query: str) -> list[str]:
+        return [row.sku for row in catalog_page(db, price_types["wholesale"].id, query=query).rows]
+
+    assert found("яблучного") == []
+    search.reindex(db, [product_id])
+    assert found("яблучного") == ["JU-77"]
+    assert db.scalar(select(Product.search_text).where(Product.id == product_id)) == "сік яблучний 1 л ju-77 ju77"
+    db.execute(text("UPDATE product SET name = 'Сік грушевий 1 л' WHERE id = :id"), {"id": product_id})
+    search.reindex(db, [product_id])
+    assert found("яблучного") == [] and found("грушевого") == ["JU-77"]
+
+
+def test_migration_0017_fills_the_index_for_existing_products_and_goes_back(app: Any, own_database: str) -> None:  # noqa: F811
+    seed_customers(own_database, 1, Decimal("1"))
+    config = alembic_config(own_database)
+    command.downgrade(config, "0016")
+    engine = make_engine(own_database)
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as conn:
+        assert "search_words" not in {c["name"] for c in inspect(conn).get_columns("product")}
+        assert "product_fts" not in inspect(conn).get_table_names()
+
+    command.upgrade(config, "head")
+    with engine.begin() as conn:
+        if postgres:
+            hit = "SELECT sku FROM product WHERE search_vector @@ to_tsquery('simple', 'молок')"
+        else:
+            hit = "SELECT sku FROM product WHERE id IN (SELECT rowid FROM product_fts WHERE product_fts MATCH 'молок')"
+        assert conn.scalars(text(hit)).all() == ["ML-6"]  # the stem of "Молоко 1 л", filled by the migration
+        conn.execute(text("UPDATE product SET search_words = 'кефір' WHERE sku = 'ML-6'"))
+        assert conn.scalars(text(hit.replace("молок", "кефір"))).all() == ["ML-6"]  # kept in step on writes
+
+    command.downgrade(config, "0016")
+    with engine.connect() as conn:
+        assert not {"search_words", "search_vector"} & {c["name"] for c in inspect(conn).get_columns("product")}
+        assert not [name for name in inspect(conn).get_table_names() if name.startswith("product_fts")]
+        assert "ix_product_search_vector" not in {i["name"] for i in inspect(conn).get_indexes("product")}
+    command.upgrade(config, "head")
+    engine.dispose()
+
+
+def test_similar_words_are_found_in_autocommit_as_the_catalog_view_runs(own_database: str) -> None:  # noqa: F811
+    """The catalog view runs in autocommit on PostgreSQL (core.db.autocommit): the
+    similarity threshold must outlive the statement that sets it."""
+    engine = make_engine(own_database)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        pytest.skip("pg_trgm's word similarity is PostgreSQL's")
+    seed_customers(own_database, 1, Decimal("1"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        session = Session(bind=conn)
+        hits = search.matching(session, "молоок")  # two letters swapped: no one-letter pattern finds it
+        assert hits is not None
+        found = session.scalars(select(Product.sku).where(hits.where)).all()
+        session.close()
+    engine.dispose()
+    assert found == ["ML-6"]
