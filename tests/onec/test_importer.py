@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from core.catalog.models import Category, Price, PriceChange, PriceType, Product, Stock, Warehouse
-from core.catalog.services import product_search_text
+from core.catalog.search import matching, product_search_text, search_words
 from core.orders.models import Order, OrderLine
 from core.outbox import OutboxEvent
 from emulators.onec.commerceml import write_catalog, write_offers
@@ -102,6 +102,9 @@ def test_a_package_lands_in_the_catalog_by_1c_ids(db: Any, tmp_path: Path) -> No
     assert (juice.sku, juice.name, juice.unit, juice.barcode) == ("СК-1", "Сік яблучний 1 л", "л", "4820000000011")
     assert (juice.pack_multiple, juice.vat_rate, juice.is_active) == (Decimal(6), Decimal(7), True)
     assert juice.search_text == product_search_text(juice.name, juice.sku, juice.barcode)
+    assert juice.search_words == search_words(juice.name, juice.sku, juice.barcode)
+    found = matching(db, "яблучного")  # another form of a word of the name, through the database's own index
+    assert db.scalars(select(Product.id).where(found.where)).all() == [juice.id]
     assert juice.category.name == "Соки" and juice.category.parent.onec_guid == G_DRINKS
     assert db.scalars(select(ProductBarcode.barcode).where(ProductBarcode.product_id == juice.id)).all() == \
         ["4820000000028"]
