@@ -54,26 +54,19 @@ class _OfferWriter:
         self._main_warehouse: int | None = None
 
     def price_type(self, record: PriceTypeRecord) -> None:
-        row = self.session.scalar(select(PriceType).where(PriceType.onec_guid == record.id))
-        name = (record.name or record.id)[:100]
-        if row is None:
-            # `code` is the portal's own short name; a 1C price type gets one from its Ид.
-            row = PriceType(onec_guid=record.id, code=f"1c-{record.id[:17]}", name=name)
-            self.session.add(row)
-            self.tally.created += 1
-        elif row.name != name:
-            row.name = name
-            self.tally.updated += 1
-        else:
-            self.tally.unchanged += 1
-        self.session.flush()
-        self.price_types[record.id] = row.id
+        # `code` is the portal's own short name; a 1C price type gets one from its Ид.
+        self.price_types[record.id] = self._named_by_guid(
+            PriceType, record.id, record.name, code=f"1c-{record.id[:17]}")
 
     def warehouse(self, record: WarehouseRecord) -> None:
-        row = self.session.scalar(select(Warehouse).where(Warehouse.onec_guid == record.id))
-        name = (record.name or record.id)[:100]
+        self.warehouses[record.id] = self._named_by_guid(Warehouse, record.id, record.name)
+
+    def _named_by_guid(self, model: Any, guid: str, name: str | None, **new_fields: Any) -> int:
+        """The row of this 1C Ид (made when new), its name as 1C says it; its id."""
+        row = self.session.scalar(select(model).where(model.onec_guid == guid))
+        name = (name or guid)[:100]
         if row is None:
-            row = Warehouse(onec_guid=record.id, name=name)
+            row = model(onec_guid=guid, name=name, **new_fields)
             self.session.add(row)
             self.tally.created += 1
         elif row.name != name:
@@ -82,7 +75,7 @@ class _OfferWriter:
         else:
             self.tally.unchanged += 1
         self.session.flush()
-        self.warehouses[record.id] = row.id
+        return row.id
 
     def write(self, offers: list[Offer]) -> None:
         products = self._products(offers)
