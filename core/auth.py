@@ -148,8 +148,9 @@ def throttle_login_tries(view: Callable[..., Any]) -> Callable[..., Any]:
 def too_many_tries_message() -> str:
     """What a throttled login or reset form says: why, and when to try again."""
     breached = limiter.current_limit
-    # reset_at is in whole seconds, so a fresh one-minute window can read as 60.4 s away.
-    seconds = round(breached.reset_at - time.time()) if breached else 60
+    # reset_at is in whole seconds, rounded up by some storages (Redis): a fresh one-minute
+    # window can read as up to 61 s away, so the part of a second is dropped, not rounded.
+    seconds = int(breached.reset_at - time.time()) if breached else 60
     return gettext("Забагато спроб. Спробуйте ще раз через %(minutes)s хв.", minutes=max(1, math.ceil(seconds / 60)))
 
 
