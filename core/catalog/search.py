@@ -154,32 +154,30 @@ def parse(query: str) -> list[Term]:
     return found
 
 
-def _tsquery(query: list[Term]) -> str:
-    """A to_tsquery text built from letters and digits only, so nothing typed is syntax."""
+def _match_text(query: list[Term], *, all_of: str, any_of: str, prefix: str, exact: str) -> str:
+    """One query text for either database's full-text syntax, built from letters and digits
+    only: each part of a typed word as a word's beginning or as its stem, a word of several
+    parts also as a compact code ("te-500" finds "TE500"), every typed word required."""
 
     def part(word: str) -> str:
         root = stem(word)
-        return f"{word}:*" if root == word else f"({word}:* | {root})"
+        begins = prefix.format(word)
+        return begins if root == word else f"({begins} {any_of} {exact.format(root)})"
 
     def term(t: Term) -> str:
-        words = " & ".join(part(p) for p in t.parts)
-        return f"({words})" if len(t.parts) == 1 else f"(({words}) | {t.code}:*)"
+        words = f" {all_of} ".join(part(p) for p in t.parts)
+        return f"({words})" if len(t.parts) == 1 else f"(({words}) {any_of} {prefix.format(t.code)})"
 
-    return " & ".join(term(t) for t in query)
+    return f" {all_of} ".join(term(t) for t in query)
+
+
+def _tsquery(query: list[Term]) -> str:
+    return _match_text(query, all_of="&", any_of="|", prefix="{}:*", exact="{}")
 
 
 def _fts5_query(query: list[Term]) -> str:
-    """An FTS5 MATCH text; every word is a quoted string, so NEAR, AND, * or ( are only text."""
-
-    def part(word: str) -> str:
-        root = stem(word)
-        return f'"{word}"*' if root == word else f'("{word}"* OR "{root}")'
-
-    def term(t: Term) -> str:
-        words = " AND ".join(part(p) for p in t.parts)
-        return f"({words})" if len(t.parts) == 1 else f'(({words}) OR "{t.code}"*)'
-
-    return " AND ".join(term(t) for t in query)
+    """Every word is a quoted string, so NEAR, AND, * or ( typed are only text."""
+    return _match_text(query, all_of="AND", any_of="OR", prefix='"{}"*', exact='"{}"')
 
 
 @dataclass(frozen=True)
