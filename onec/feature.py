@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from core.features import Feature, Secret
+from core.features import Feature, Mount, Secret
 from onec.settings import OnecSettings, check_onec_settings
 
 FEATURE = Feature(
@@ -17,4 +17,5 @@ FEATURE = Feature(
     ),
     models=("onec.models",),
     commands=("onec.cli:onec_import_command",),
+    blueprints=(Mount("onec.exchange.routes:bp"),),
 )

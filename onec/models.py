@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utcnow
@@ -94,3 +94,31 @@ class ProductImage(Base):
     path: Mapped[str] = mapped_column(String(300), primary_key=True)
     position: Mapped[int] = mapped_column(default=0)
     file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+
+
+class ExchangeSession(Base):
+    """A conversation of 1C's "exchange with website", from checkauth on: the cookie 1C was
+    given (kept only as a hash), when it expires, its folder and what it has sent so far."""
+
+    __tablename__ = "onec_exchange_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the cookie's value: a leaked table does not let anyone exchange.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), index=True)
+    # Bytes written into its folder (uploaded and unpacked): bounded by ONEC_EXCHANGE_MAX_MB.
+    received_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The orders its last sale query sent, each with the status sent ([[order_id, status], ...]):
+    # what mode=success marks exported, and nothing submitted after the query.
+    sale_sent: Mapped[list[list[Any]] | None] = mapped_column(JSON)
+
+
+class SaleExport(Base):
+    """An order 1C has taken (mode=success after the query that sent it), in the status sent."""
+
+    __tablename__ = "onec_sale_export"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    exported_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)

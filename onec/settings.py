@@ -17,6 +17,25 @@ class OnecSettings:
     ONEC_ACCEPTED_CURRENCIES = os.environ.get("ONEC_ACCEPTED_CURRENCIES", "UAH,ГРН,980")
     # Items read, looked up and written together: one query per chunk, not per item.
     ONEC_IMPORT_CHUNK = int(os.environ.get("ONEC_IMPORT_CHUNK", "2000"))
+    # /1c/exchange: refusals (bad credentials, a missing or expired cookie, a bad file name,
+    # an archive refused...) counted per address; past the limit the endpoint answers 429.
+    ONEC_EXCHANGE_RATE_LIMIT = os.environ.get("ONEC_EXCHANGE_RATE_LIMIT", "20 per minute;200 per hour")
+    # How long the cookie checkauth gives stays good (1C uses it for one exchange).
+    ONEC_EXCHANGE_SESSION_MINUTES = int(os.environ.get("ONEC_EXCHANGE_SESSION_MINUTES", "60"))
+    # init's answer: whether 1C may send the package as one zip archive, and the largest
+    # body of one POST in bytes (1C splits a larger file into several POSTs).
+    ONEC_EXCHANGE_ZIP = os.environ.get("ONEC_EXCHANGE_ZIP", "yes").strip().lower() in ("1", "yes", "true", "on")
+    ONEC_EXCHANGE_FILE_LIMIT = int(os.environ.get("ONEC_EXCHANGE_FILE_LIMIT", str(8 * 1024 * 1024)))
+    # What one exchange may write into its folder, uploads and unpacked archives together.
+    ONEC_EXCHANGE_MAX_MB = int(os.environ.get("ONEC_EXCHANGE_MAX_MB", "2048"))
+    # An archive member packed tighter than this (unpacked / packed) is refused unread: 1C's
+    # XML packs about 10-30 to one; a zip bomb, thousands.
+    ONEC_EXCHANGE_ZIP_MAX_RATIO = int(os.environ.get("ONEC_EXCHANGE_ZIP_MAX_RATIO", "200"))
+    ONEC_EXCHANGE_ZIP_MAX_MEMBERS = int(os.environ.get("ONEC_EXCHANGE_ZIP_MAX_MEMBERS", "100000"))
+    # Orders one sale query sends; the rest go in the next exchange.
+    ONEC_EXCHANGE_SALE_BATCH = int(os.environ.get("ONEC_EXCHANGE_SALE_BATCH", "500"))
+    # The encoding of the orders document: UTF-8, or windows-1251 for old configurations.
+    ONEC_EXCHANGE_SALE_ENCODING = os.environ.get("ONEC_EXCHANGE_SALE_ENCODING", "utf-8")
 
 
 def accepted_currencies(config: Any) -> list[str]:
@@ -33,4 +52,10 @@ def check_onec_settings(config: Any) -> list[str]:
         problems.append("ONEC_ACCEPTED_CURRENCIES names no currency")
     if config["ONEC_IMPORT_CHUNK"] < 1:
         problems.append("ONEC_IMPORT_CHUNK must be at least 1")
+    for name in ("ONEC_EXCHANGE_SESSION_MINUTES", "ONEC_EXCHANGE_FILE_LIMIT", "ONEC_EXCHANGE_MAX_MB",
+                 "ONEC_EXCHANGE_ZIP_MAX_RATIO", "ONEC_EXCHANGE_ZIP_MAX_MEMBERS", "ONEC_EXCHANGE_SALE_BATCH"):
+        if config[name] < 1:
+            problems.append(f"{name} must be at least 1")
+    if str(config["ONEC_EXCHANGE_SALE_ENCODING"]).lower() not in ("utf-8", "windows-1251"):
+        problems.append("ONEC_EXCHANGE_SALE_ENCODING must be utf-8 or windows-1251")
     return problems

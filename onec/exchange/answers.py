@@ -1,0 +1,44 @@
+"""What the exchange answers 1C: plain-text lines; and its refusals, each logged as a failed run."""
+from __future__ import annotations
+
+from flask import Response
+
+from core.clock import utcnow
+from core.db import db_session
+from onec.models import ExchangeRun
+
+# The run's entity for each exchange type; a request of no known type is logged as "exchange".
+ENTITY_OF_TYPE = {"catalog": "catalog", "sale": "orders"}
+
+
+class Refused(Exception):
+    """A request the exchange does not serve: answered `failure` and the reason with an HTTP
+    status (401 for credentials and cookies, 4xx for bad input), and logged as a failed run
+    with `code: detail`. The rate limit counts these answers, so a flood of them stops at
+    the limit instead of filling the log."""
+
+    def __init__(self, code: str, detail: str, status: int = 400, *, file_name: str | None = None) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code, self.detail, self.status, self.file_name = code, detail, status, file_name
+
+
+def lines(*parts: str, status: int = 200) -> Response:
+    """1C reads the body line by line: the first is success, progress or failure."""
+    return Response("\n".join(parts), status=status, mimetype="text/plain")
+
+
+def failure(reason: str, status: int = 200) -> Response:
+    # One line: 1C shows the second line to its user, a line break inside would cut it.
+    return lines("failure", " ".join(reason.split()), status=status)
+
+
+def log_refusal(exchange_type: str | None, refused: Refused) -> None:
+    """The refusal as a failed run of its own: whatever the request had begun is rolled back first."""
+    db_session.rollback()
+    now = utcnow()
+    db_session.add(ExchangeRun(
+        direction="in", entity=ENTITY_OF_TYPE.get(exchange_type or "", "exchange"), source="commerceml",
+        status="failed", started_at=now, finished_at=now, error=f"{refused.code}: {refused.detail}"[:4000],
+        file_name=(refused.file_name or None) and refused.file_name[-255:],
+    ))
+    db_session.commit()

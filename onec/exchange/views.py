@@ -1,0 +1,180 @@
+"""The one URL 1C calls, `type` and `mode` saying what it wants (see the package's docstring).
+
+Views own the commit. The rate limit counts only refusals (HTTP 4xx), per address: 1C's
+own traffic of one exchange is hundreds of requests and never slowed, a flood of bad
+credentials or cookies stops at the limit, and so does its logging.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, request
+from flask_babel import gettext
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
+
+from core.auth import limiter
+from core.clock import utcnow
+from core.db import db_session
+from onec.cli import options_from_config
+from onec.exchange import files, sale_file, sale_query
+from onec.exchange.answers import Refused, failure, lines, log_refusal
+from onec.exchange.blueprint import bp
+from onec.exchange.sessions import COOKIE, check_credentials, current_session, folder_of, open_session
+from onec.importer import import_file
+from onec.models import ExchangeRun, ExchangeSession, SaleExport
+
+TYPES = ("catalog", "sale")
+
+
+def _rate_limit() -> str:
+    return current_app.config["ONEC_EXCHANGE_RATE_LIMIT"]
+
+
+@bp.before_request
+def _bound_body() -> None:
+    # A POST larger than the file_limit init announced is refused unread (413), whatever the
+    # app's limit for forms is.
+    request.max_content_length = current_app.config["ONEC_EXCHANGE_FILE_LIMIT"]
+
+
+@bp.route("/1c/exchange", methods=["GET", "POST"])
+@limiter.limit(_rate_limit, deduct_when=lambda response: 400 <= response.status_code < 500)
+def exchange() -> Any:
+    exchange_type, mode = request.args.get("type", ""), request.args.get("mode", "")
+    config = current_app.config
+    if exchange_type not in TYPES:
+        raise Refused("unknown_type", gettext("Невідомий тип обміну «%(type)s».", type=exchange_type[:40]))
+    if mode == "checkauth":
+        check_credentials(config)
+        token = open_session(config)
+        db_session.commit()
+        return lines("success", COOKIE, token)
+    session = current_session()
+    handler = _HANDLERS.get((exchange_type, mode))
+    if handler is None:
+        raise Refused("unknown_mode", gettext("Невідомий режим обміну «%(mode)s» для %(type)s.",
+                                              mode=mode[:40], type=exchange_type))
+    return handler(session, config)
+
+
+def _init(session: ExchangeSession, config: Any) -> Response:
+    files.start_folder(folder_of(session))
+    session.received_bytes = 0
+    db_session.commit()
+    answer = [f"zip={'yes' if config['ONEC_EXCHANGE_ZIP'] else 'no'}", f"file_limit={config['ONEC_EXCHANGE_FILE_LIMIT']}"]
+    if request.args.get("version"):
+        # Newer 1C names the schema it writes and reads; the answer names the one we use.
+        answer.append(f"version={sale_query.schema_version(request.args['version'])}")
+    return lines(*answer)
+
+
+def _file(session: ExchangeSession, config: Any) -> Response:
+    filename = request.args.get("filename", "")
+    if request.method != "POST":
+        raise Refused("not_post", gettext("Файл надсилається методом POST."), 405, file_name=filename)
+    folder = folder_of(session)
+    path = files.append(session, folder, filename, request.get_data(cache=False), config)
+    db_session.commit()
+    return lines("success")
+
+
+def _import(session: ExchangeSession, config: Any) -> Response:
+    """A zip 1C sent is unpacked at the first import call (only then is its last part
+    known to be in), answered `progress`. Then each call imports the file it names, whole,
+    in one transaction: a file is all imported or not at all, so it is not cut into steps
+    over several calls; the import is streamed and chunked, 50,000 products in under a
+    minute (bench/), which the request's timeout (gunicorn.conf.py) must allow."""
+    folder = folder_of(session)
+    archives = files.archives_in(folder)
+    if archives:
+        for archive in archives:
+            files.unpack(session, folder, archive, config)
+        db_session.commit()
+        return lines("progress")
+    filename = request.args.get("filename", "")
+    path = files.safe_path(folder, filename)
+    if not path.is_file():
+        raise Refused("unknown_file", gettext("Файл «%(name)s» не надходив у цьому обміні.", name=filename[:200]),
+                      404, file_name=filename)
+    db_session.commit()  # the session row's lock ends before the long import
+    run = import_file(db_session, path, source="commerceml", options=options_from_config(folder))
+    return lines("success") if run.status == "success" else failure(run.error or "")
+
+
+def _sale_query(session: ExchangeSession, config: Any) -> Response:
+    started = utcnow()
+    orders = sale_query.pending_orders(db_session, config["ONEC_EXCHANGE_SALE_BATCH"])
+    encoding = str(config["ONEC_EXCHANGE_SALE_ENCODING"]).lower()
+    body = sale_query.write_orders(db_session, orders, version=sale_query.schema_version(request.args.get("version")),
+                                   encoding=encoding)
+    session.sale_sent = [[order.id, order.status] for order in orders]
+    db_session.add(ExchangeRun(direction="out", entity="orders", source="commerceml", status="success",
+                               created=len(orders), started_at=started, finished_at=utcnow()))
+    db_session.commit()
+    return Response(body, mimetype="application/xml", content_type=f"application/xml; charset={encoding}")
+
+
+def _sale_success(session: ExchangeSession, config: Any) -> Response:
+    """The orders of this session's last query are 1C's now, in the status they were sent
+    in; an order submitted or changed after that query is not among them."""
+    sent = {int(order_id): status for order_id, status in session.sale_sent or []}
+    existing = {row.order_id: row for row in db_session.scalars(
+        select(SaleExport).where(SaleExport.order_id.in_(sent)))} if sent else {}
+    for order_id, status in sent.items():
+        row = existing.get(order_id)
+        if row is None:
+            db_session.add(SaleExport(order_id=order_id, status=status))
+        else:
+            row.status = status
+    session.sale_sent = None
+    db_session.commit()
+    return lines("success")
+
+
+def _sale_file(session: ExchangeSession, config: Any) -> Response:
+    """1C's documents back. Applied once the file is whole (its root closed): a file split
+    by file_limit is appended part by part and answered success until then."""
+    filename = request.args.get("filename", "")
+    if request.method != "POST":
+        raise Refused("not_post", gettext("Файл надсилається методом POST."), 405, file_name=filename)
+    path = files.append(session, folder_of(session), filename, request.get_data(cache=False), config)
+    db_session.commit()
+    if not sale_file.is_complete(path):
+        return lines("success")
+    run = sale_file.apply_file(db_session, path)
+    path.unlink(missing_ok=True)
+    return lines("success") if run.status == "success" else failure(run.error or "")
+
+
+_HANDLERS = {
+    ("catalog", "init"): _init,
+    ("catalog", "file"): _file,
+    ("catalog", "import"): _import,
+    ("sale", "init"): _init,
+    ("sale", "query"): _sale_query,
+    ("sale", "success"): _sale_success,
+    ("sale", "file"): _sale_file,
+}
+
+
+@bp.errorhandler(Refused)
+def _refused(refused: Refused) -> Response:
+    log_refusal(request.args.get("type"), refused)
+    answer = failure(refused.detail, refused.status)
+    if refused.status == 401:
+        answer.headers["WWW-Authenticate"] = 'Basic realm="1C exchange", charset="UTF-8"'
+    return answer
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Response:
+    return _refused(Refused("body_too_large", gettext("Частина файлу більша за file_limit (%(limit)s байт).",
+                                                      limit=current_app.config["ONEC_EXCHANGE_FILE_LIMIT"]),
+                            413, file_name=request.args.get("filename")))
+
+
+@bp.errorhandler(TooManyRequests)
+def _throttled(error: TooManyRequests) -> Response:
+    # Not logged: the limit is what keeps a flood out of the log.
+    return failure(gettext("Забагато відмов поспіль: зачекайте і спробуйте знову."), 429)

@@ -1,0 +1,392 @@
+"""#12.1 /1c/exchange, the catalog side: the conversation as 1C performs it (checkauth,
+init, file in parts, import until success), over the test client and over real HTTP; and
+every refusal (credentials, cookies, file names, archives, bodies) logged and harmless."""
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from core.catalog.models import Price, Product, Stock
+from core.clock import frozen_at
+from emulators.http import serve_in_thread
+from emulators.onec.commerceml import write_catalog, write_offers, zip_package
+from onec.models import ExchangeRun, ExchangeSession, ProductImage
+from tests.apps import separate_app
+from tests.own_database import own_database  # noqa: F401  (a fixture)
+from tests.onec.exchange_support import FILE_LIMIT, OneC, basic, exchange_app, exchange_config  # noqa: F401
+
+PRODUCTS = 300
+
+
+def runs(db: Any, **where: Any) -> list[ExchangeRun]:
+    return list(db.scalars(select(ExchangeRun).filter_by(**where).order_by(ExchangeRun.id)))
+
+
+def count(db: Any, model: Any) -> int:
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def onec(exchange_app: Any) -> OneC:
+    # 1C sends the cookie in a header of its own; the test client's cookie jar would drop it.
+    return OneC(exchange_app.test_client(use_cookies=False))
+
+
+def test_the_whole_catalog_conversation_lands_the_package(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    written = write_catalog(tmp_path / "import.xml", products=PRODUCTS)
+    write_offers(tmp_path / "offers.xml", products=PRODUCTS)
+    products = written.products - written.deleted  # 1C's deletion marks: not created
+    one_c = onec(exchange_app)
+    answer = one_c.checkauth()
+    assert answer[1] == "portal_1c_exchange" and len(answer[2]) >= 40
+    assert one_c.init() == {"zip": "yes", "file_limit": str(FILE_LIMIT)}
+    assert one_c.send(tmp_path / "import.xml") > 1  # larger than file_limit: several POSTs appended
+    one_c.send(tmp_path / "offers.xml")
+    assert one_c.import_until_done("import.xml") == (["success"], 0)
+    assert one_c.import_until_done("offers.xml") == (["success"], 0)
+    assert count(db, Product) == products
+    assert count(db, Price) > 0 and count(db, Stock) > 0
+    assert [(r.entity, r.status, r.source) for r in runs(db)] == [
+        ("catalog", "success", "commerceml"), ("offers", "success", "commerceml")]
+    # The same package again changes nothing.
+    one_c.init()
+    one_c.send(tmp_path / "import.xml")
+    assert one_c.import_until_done("import.xml") == (["success"], 0)
+    assert runs(db)[-1].unchanged == products and runs(db)[-1].created == 0
+
+
+def test_init_answers_the_settings_and_the_version_1c_names(exchange_app: Any, tmp_path: Path) -> None:
+    exchange_app.config.update(ONEC_EXCHANGE_ZIP=False, ONEC_EXCHANGE_FILE_LIMIT=1000)
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    assert one_c.init() == {"zip": "no", "file_limit": "1000"}
+    assert one_c.init(version="3.1") == {"zip": "no", "file_limit": "1000", "version": "3.1"}
+    assert one_c.init(version="9.9")["version"] == "2.08"
+
+
+def test_a_split_package_of_a_newer_configuration_imports_file_by_file(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    package = tmp_path / "split"
+    package.mkdir()
+    written = write_catalog(package, products=50, split=True, version="3.1")
+    write_offers(package, products=50, split=True, version="3.1")
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    names = sorted(path.name for path in package.iterdir())
+    assert len(names) == 6
+    for name in names:
+        one_c.send(package / name)
+    # 1C imports in its own order: groups, properties, import, offers, prices, rests.
+    for prefix in ("groups", "propertiesGoods", "import", "offers", "prices", "rests"):
+        name = next(n for n in names if n.startswith(prefix + "___"))
+        assert one_c.import_until_done(name) == (["success"], 0), name
+    assert count(db, Product) == written.products - written.deleted
+    assert count(db, Price) > 0 and count(db, Stock) > 0
+
+
+def test_a_zip_package_is_unpacked_at_the_first_import_with_its_images(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    written = write_catalog(tmp_path / "import.xml", products=40, encoding="windows-1251")
+    write_offers(tmp_path / "offers.xml", products=40)
+    zip_package([tmp_path / "import.xml", tmp_path / "offers.xml"], tmp_path / "package.zip")
+    with zipfile.ZipFile(tmp_path / "package.zip", "a") as archive:
+        archive.writestr("import_files/ab/photo.jpg", b"\xff\xd8\xff\xe0 not really a jpeg")
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.send(tmp_path / "package.zip", limit=4096)
+    assert one_c.import_until_done("import.xml") == (["success"], 1)  # one progress: the unpacking
+    assert one_c.import_until_done("offers.xml") == (["success"], 0)
+    assert count(db, Product) == written.products - written.deleted
+    assert [r.status for r in runs(db)] == ["success", "success"]
+
+
+def test_images_of_the_package_are_kept_from_the_session_folder(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    guid = "20000000-0000-0000-0000-00000000000a"
+    catalog = tmp_path / "import.xml"
+    catalog.write_text(f"""<?xml version="1.0" encoding="utf-8"?>
+<КоммерческаяИнформация ВерсияСхемы="2.08"><Каталог><Ид>c</Ид><Наименование>К</Наименование><Товары>
+<Товар><Ид>{guid}</Ид><Артикул>IMG-1</Артикул><Наименование>Сік</Наименование>
+<Картинка>import_files/20/juice.jpg</Картинка></Товар></Товары></Каталог></КоммерческаяИнформация>""", encoding="utf-8")
+    image = tmp_path / "juice.jpg"
+    image.write_bytes(b"\xff\xd8\xff\xe0 image bytes")
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.send(image, filename="import_files/20/juice.jpg")
+    one_c.send(catalog)
+    assert one_c.import_until_done("import.xml") == (["success"], 0)
+    product = db.scalar(select(Product).where(Product.onec_guid == guid))
+    stored = db.scalar(select(ProductImage).where(ProductImage.product_id == product.id))
+    assert stored.path == "import_files/20/juice.jpg" and stored.file_id is not None
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.97])
+def test_a_truncated_file_is_a_failure_and_commits_nothing(exchange_app: Any, db: Any, tmp_path: Path, cut: float) -> None:
+    write_catalog(tmp_path / "import.xml", products=60)
+    data = (tmp_path / "import.xml").read_bytes()
+    (tmp_path / "import.xml").write_bytes(data[:int(len(data) * cut)])
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.send(tmp_path / "import.xml")
+    answer, _ = one_c.import_until_done("import.xml")
+    assert answer[0] == "failure" and answer[1].startswith("truncated")
+    assert count(db, Product) == 0
+    assert runs(db)[-1].status == "failed" and runs(db)[-1].error.startswith("truncated")
+
+
+def test_an_unknown_version_is_a_failure(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    write_catalog(tmp_path / "import.xml", products=5)
+    text = (tmp_path / "import.xml").read_bytes().replace('ВерсияСхемы="2.08"'.encode(), 'ВерсияСхемы="1.0"'.encode())
+    (tmp_path / "import.xml").write_bytes(text)
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.send(tmp_path / "import.xml")
+    answer, _ = one_c.import_until_done("import.xml")
+    assert answer[0] == "failure" and answer[1].startswith("unknown_version")
+    assert count(db, Product) == 0
+
+
+def test_importing_a_file_that_never_came_is_refused(exchange_app: Any, db: Any) -> None:
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    status, answer = one_c.call("catalog", "import", filename="import.xml")
+    assert (status, answer[0]) == (404, "failure") and "import.xml" in answer[1]
+    assert runs(db)[-1].error.startswith("unknown_file: ")
+
+
+# --- credentials and cookies -------------------------------------------------------------
+
+@pytest.mark.parametrize("auth, code", [
+    ({"password": "wrong-password-of-someone"}, "bad_credentials"),
+    ({"user": "admin"}, "bad_credentials"),
+    ({"user": "", "password": ""}, "no_credentials"),
+])
+def test_wrong_credentials_are_refused_and_logged(exchange_app: Any, db: Any, auth: dict, code: str) -> None:
+    one_c = onec(exchange_app)
+    status, answer = one_c.call("catalog", "checkauth", headers=basic(**auth))
+    assert status == 401 and answer[0] == "failure" and len(answer) == 2
+    assert count(db, ExchangeSession) == 0
+    assert [(r.status, r.source, r.error.split(":")[0]) for r in runs(db)] == [("failed", "commerceml", code)]
+
+
+def test_no_credentials_at_all_gets_a_basic_challenge(exchange_app: Any) -> None:
+    response = exchange_app.test_client().get("/1c/exchange?type=catalog&mode=checkauth")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Basic ")
+
+
+def test_every_request_after_checkauth_needs_the_cookie(exchange_app: Any, db: Any) -> None:
+    one_c = onec(exchange_app)
+    for mode in ("init", "file", "import", "query", "success"):
+        status, answer = one_c.call("sale" if mode in ("query", "success") else "catalog", mode, filename="import.xml")
+        assert (status, answer[0]) == (401, "failure"), mode
+    one_c.cookie = ("portal_1c_exchange", "forged-value")
+    status, answer = one_c.call("catalog", "init")
+    assert status == 401
+    assert [r.error.split(":")[0] for r in runs(db)] == ["no_cookie"] * 5 + ["unknown_cookie"]
+
+
+def test_the_cookie_expires(exchange_app: Any, db: Any) -> None:
+    one_c = onec(exchange_app)
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    with frozen_at(start):
+        one_c.checkauth()
+    with frozen_at(start + timedelta(minutes=59)):
+        assert one_c.init()["zip"] == "yes"
+    with frozen_at(start + timedelta(minutes=61)):
+        status, answer = one_c.call("catalog", "init")
+    assert (status, answer[0]) == (401, "failure")
+    assert runs(db)[-1].error.startswith("expired_cookie: ")
+    # A later checkauth clears the expired session away with its folder.
+    with frozen_at(start + timedelta(minutes=62)):
+        onec(exchange_app).checkauth()
+    assert count(db, ExchangeSession) == 1
+
+
+def test_refusals_are_throttled_and_stop_being_logged(exchange_app: Any, db: Any) -> None:
+    from core.auth import limiter
+
+    exchange_app.config["ONEC_EXCHANGE_RATE_LIMIT"] = "3 per minute"
+    limiter.reset()
+    try:
+        one_c = onec(exchange_app)
+        answers = [one_c.call("catalog", "checkauth", headers=basic(password="guess-" + str(i)))[0] for i in range(6)]
+        assert answers == [401, 401, 401, 429, 429, 429]
+        assert len(runs(db)) == 3
+        # The right password is throttled too while the window lasts.
+        assert one_c.call("catalog", "checkauth", headers=basic())[0] == 429
+    finally:
+        exchange_app.config["ONEC_EXCHANGE_RATE_LIMIT"] = "10000 per minute"
+        limiter.reset()
+
+
+def test_unknown_type_or_mode_is_refused(exchange_app: Any, db: Any) -> None:
+    one_c = onec(exchange_app)
+    assert one_c.call("stock", "checkauth", headers=basic())[0] == 400
+    one_c.checkauth()
+    status, answer = one_c.call("catalog", "query")
+    assert (status, answer[0]) == (400, "failure")
+    assert [r.error.split(":")[0] for r in runs(db)] == ["unknown_type", "unknown_mode"]
+
+
+# --- file names, bodies and archives -------------------------------------------------------
+
+@pytest.mark.parametrize("filename", [
+    "../outside.xml", "import_files/../../outside.xml", "/etc/passwd", "..\\..\\outside.xml", "C:/Windows/x.xml",
+    "import\x00.xml", "",
+])
+def test_a_filename_that_leaves_the_folder_is_refused(exchange_app: Any, db: Any, tmp_path: Path, filename: str) -> None:
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    status, answer = one_c.call("catalog", "file", body=b"<x/>", filename=filename)
+    assert (status, answer[0]) == (400, "failure")
+    assert not (tmp_path / "outside.xml").exists() and not (tmp_path / "exchange" / "outside.xml").exists()
+    assert runs(db)[-1].error.startswith("bad_filename: ")
+    status, answer = one_c.call("catalog", "import", filename=filename or "../x.xml")
+    assert status == 400
+
+
+def test_a_symlink_in_the_folder_is_not_followed(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    session_folder = next((tmp_path / "exchange").iterdir())
+    (tmp_path / "elsewhere").mkdir()
+    (session_folder / "import_files").symlink_to(tmp_path / "elsewhere")
+    status, _ = one_c.call("catalog", "file", body=b"x", filename="import_files/a.jpg")
+    assert status == 400
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_a_body_over_the_file_limit_is_refused_unread(exchange_app: Any, db: Any) -> None:
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    status, answer = one_c.call("catalog", "file", body=b"x" * (FILE_LIMIT + 1), filename="import.xml")
+    assert (status, answer[0]) == (413, "failure")
+    assert runs(db)[-1].error.startswith("body_too_large: ")
+
+
+def test_a_package_over_its_size_is_refused(exchange_app: Any, db: Any) -> None:
+    exchange_app.config["ONEC_EXCHANGE_MAX_MB"] = 1
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    for _ in range(16):  # 16 x 64 KB = 1 MB: the limit exactly
+        assert one_c.call("catalog", "file", body=b"x" * FILE_LIMIT, filename="import.xml")[0] == 200
+    status, answer = one_c.call("catalog", "file", body=b"x", filename="import.xml")
+    assert (status, answer[0]) == (413, "failure")
+    assert runs(db)[-1].error.startswith("package_too_large: ")
+
+
+def send_zip(one_c: OneC, members: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> tuple[int, list[str]]:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    one_c.checkauth()
+    one_c.init()
+    data = buffer.getvalue()
+    for start in range(0, len(data), FILE_LIMIT):
+        assert one_c.call("catalog", "file", body=data[start:start + FILE_LIMIT], filename="package.zip")[0] == 200
+    return one_c.call("catalog", "import", filename="import.xml")
+
+
+def session_files(tmp_path: Path) -> list[str]:
+    return sorted(str(p.relative_to(tmp_path / "exchange")) for p in (tmp_path / "exchange").rglob("*") if p.is_file())
+
+
+def test_a_zip_bomb_is_refused_before_unpacking(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    status, answer = send_zip(onec(exchange_app), {"import.xml": b"<a/>", "offers.xml": b" " * (20 * 1024 * 1024)})
+    assert (status, answer[0]) == (400, "failure")
+    assert runs(db)[-1].error.startswith("zip_bomb: ")
+    assert session_files(tmp_path) == []  # nothing unpacked, the archive gone
+
+
+def test_a_zip_larger_unpacked_than_allowed_is_refused(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    exchange_app.config["ONEC_EXCHANGE_MAX_MB"] = 1
+    # 600 KB uploaded and 600 KB to unpack: past the 1 MB the session may write.
+    status, _ = send_zip(onec(exchange_app), {"import.xml": bytes(range(256)) * 2400}, compression=zipfile.ZIP_STORED)
+    assert status == 413 and runs(db)[-1].error.startswith("zip_too_large: ")
+    assert session_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("member", ["../evil.xml", "/abs/evil.xml", "import_files/../../evil.xml"])
+def test_a_zip_member_leaving_the_folder_is_refused(exchange_app: Any, db: Any, tmp_path: Path, member: str) -> None:
+    status, _ = send_zip(onec(exchange_app), {"import.xml": b"<a/>", member: b"<evil/>"})
+    assert status == 400 and runs(db)[-1].error.startswith("zip_bad_member: ")
+    assert session_files(tmp_path) == [] and not list(tmp_path.rglob("evil.xml"))
+
+
+def test_a_zip_with_a_symlink_is_refused(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    buffer_link = zipfile.ZipInfo("import_files/link")
+    buffer_link.external_attr = (0o120777 << 16)
+    one_c = onec(exchange_app)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(buffer_link, "/etc")
+    one_c.checkauth()
+    one_c.init()
+    one_c.call("catalog", "file", body=buffer.getvalue(), filename="package.zip")
+    status, _ = one_c.call("catalog", "import", filename="import.xml")
+    assert status == 400 and runs(db)[-1].error.startswith("zip_symlink: ")
+
+
+def test_a_broken_zip_is_refused(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.call("catalog", "file", body=b"PK\x03\x04 not an archive", filename="package.zip")
+    status, answer = one_c.call("catalog", "import", filename="import.xml")
+    assert (status, answer[0]) == (400, "failure") and runs(db)[-1].error.startswith("bad_zip: ")
+
+
+def test_init_starts_a_fresh_folder(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.call("catalog", "file", body=b"<old/>", filename="import.xml")
+    one_c.init()
+    status, _ = one_c.call("catalog", "import", filename="import.xml")
+    assert status == 404
+
+
+# --- over real HTTP ------------------------------------------------------------------------
+
+def test_the_conversation_over_real_http(app: Any, own_database: str, tmp_path: Path) -> None:
+    written = write_catalog(tmp_path / "import.xml", products=80)
+    write_offers(tmp_path / "offers.xml", products=80)
+    zip_package([tmp_path / "import.xml", tmp_path / "offers.xml"], tmp_path / "package.zip")
+    config = exchange_config(tmp_path / "exchange", SQLALCHEMY_DATABASE_URI=own_database, REDIS_URL=None,
+                             RATELIMIT_STORAGE_URI="memory://")
+    with separate_app(app, config) as own_app:
+        base, stop = serve_in_thread(own_app)
+        try:
+            with httpx.Client(timeout=60) as http:
+                one_c = OneC(http, base)
+                # 1C's HTTP client: Basic credentials, then the cookie in a Cookie header.
+                one_c.checkauth()
+                assert one_c.init()["zip"] == "yes"
+                assert one_c.send(tmp_path / "package.zip", limit=8192) > 1
+                assert one_c.import_until_done("import.xml") == (["success"], 1)
+                assert one_c.import_until_done("offers.xml") == (["success"], 0)
+                status, _ = OneC(http, base).call("catalog", "init")
+                assert status == 401
+        finally:
+            stop()
+        engine = own_app.extensions["db_engine"]
+        with engine.connect() as connection:
+            assert connection.scalar(select(func.count()).select_from(Product)) == written.products - written.deleted
+            assert [tuple(row) for row in connection.execute(
+                select(ExchangeRun.entity, ExchangeRun.status).order_by(ExchangeRun.id))] == [
+                ("catalog", "success"), ("offers", "success"), ("catalog", "failed")]
