@@ -18,8 +18,16 @@ class Refused(Exception):
     the limit instead of filling the log."""
 
     def __init__(self, code: str, detail: str, status: int = 400, *, file_name: str | None = None) -> None:
+        detail = printable(detail)
         super().__init__(f"{code}: {detail}")
-        self.code, self.detail, self.status, self.file_name = code, detail, status, file_name
+        self.code, self.detail, self.status = code, detail, status
+        self.file_name = printable(file_name) if file_name else None
+
+
+def printable(text: str) -> str:
+    """What a request sent, fit for the log and the answer: a NUL or a line break written
+    out (PostgreSQL's text refuses NUL; 1C reads the answer line by line)."""
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
 
 
 def lines(*parts: str, status: int = 200) -> Response:

@@ -21,7 +21,9 @@ FILE_LIMIT = 64 * 1024
 def exchange_config(folder: Path, **overrides: Any) -> type:
     return type("WithExchange", (TestConfig,), {
         "FEATURES": FEATURES, "ONEC_EXCHANGE_PASSWORD": EXCHANGE_PASSWORD, "ONEC_EXCHANGE_USER": USER,
-        "ONEC_EXCHANGE_DIR": str(folder), "ONEC_EXCHANGE_FILE_LIMIT": FILE_LIMIT, **overrides})
+        "ONEC_EXCHANGE_DIR": str(folder), "ONEC_EXCHANGE_FILE_LIMIT": FILE_LIMIT,
+        # The refusal tests would use up a real limit; the throttling test sets its own.
+        "ONEC_EXCHANGE_RATE_LIMIT": "10000 per minute", **overrides})
 
 
 @pytest.fixture
