@@ -112,6 +112,11 @@ class ExchangeSession(Base):
     # The orders its last sale query sent, each with the status sent ([[order_id, status], ...]):
     # what mode=success marks exported, and nothing submitted after the query.
     sale_sent: Mapped[list[list[Any]] | None] = mapped_column(JSON)
+    # The file being imported (1C imports one at a time and asks until it hears the end),
+    # since when, and its run once it ended: any worker process can answer the next ask.
+    import_name: Mapped[str | None] = mapped_column(String(255))
+    import_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("exchange_run.id", ondelete="SET NULL"))
 
 
 class SaleExport(Base):

@@ -32,6 +32,11 @@ class OnecSettings:
     # XML packs about 10-30 to one; a zip bomb, thousands.
     ONEC_EXCHANGE_ZIP_MAX_RATIO = int(os.environ.get("ONEC_EXCHANGE_ZIP_MAX_RATIO", "200"))
     ONEC_EXCHANGE_ZIP_MAX_MEMBERS = int(os.environ.get("ONEC_EXCHANGE_ZIP_MAX_MEMBERS", "100000"))
+    # An import runs beside the request (a file commits whole, and a large one outlasts a
+    # request's timeout); each import call waits this long for it before answering progress.
+    ONEC_EXCHANGE_IMPORT_WAIT_SECONDS = float(os.environ.get("ONEC_EXCHANGE_IMPORT_WAIT_SECONDS", "20"))
+    # An import with no end after this long died with its process: answered failure.
+    ONEC_EXCHANGE_IMPORT_LOST_MINUTES = int(os.environ.get("ONEC_EXCHANGE_IMPORT_LOST_MINUTES", "30"))
     # Orders one sale query sends; the rest go in the next exchange.
     ONEC_EXCHANGE_SALE_BATCH = int(os.environ.get("ONEC_EXCHANGE_SALE_BATCH", "500"))
     # The encoding of the orders document: UTF-8, or windows-1251 for old configurations.
@@ -53,9 +58,12 @@ def check_onec_settings(config: Any) -> list[str]:
     if config["ONEC_IMPORT_CHUNK"] < 1:
         problems.append("ONEC_IMPORT_CHUNK must be at least 1")
     for name in ("ONEC_EXCHANGE_SESSION_MINUTES", "ONEC_EXCHANGE_FILE_LIMIT", "ONEC_EXCHANGE_MAX_MB",
-                 "ONEC_EXCHANGE_ZIP_MAX_RATIO", "ONEC_EXCHANGE_ZIP_MAX_MEMBERS", "ONEC_EXCHANGE_SALE_BATCH"):
+                 "ONEC_EXCHANGE_ZIP_MAX_RATIO", "ONEC_EXCHANGE_ZIP_MAX_MEMBERS", "ONEC_EXCHANGE_SALE_BATCH",
+                 "ONEC_EXCHANGE_IMPORT_LOST_MINUTES"):
         if config[name] < 1:
             problems.append(f"{name} must be at least 1")
+    if config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"] < 0:
+        problems.append("ONEC_EXCHANGE_IMPORT_WAIT_SECONDS must not be negative")
     if str(config["ONEC_EXCHANGE_SALE_ENCODING"]).lower() not in ("utf-8", "windows-1251"):
         problems.append("ONEC_EXCHANGE_SALE_ENCODING must be utf-8 or windows-1251")
     return problems

@@ -25,6 +25,10 @@ def upgrade() -> None:
     sa.Column('expires_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('received_bytes', sa.BigInteger(), nullable=False),
     sa.Column('sale_sent', sa.JSON(), nullable=True),
+    sa.Column('import_name', sa.String(length=255), nullable=True),
+    sa.Column('import_started_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('import_run_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['import_run_id'], ['exchange_run.id'], name=op.f('fk_onec_exchange_session_import_run_id_exchange_run'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_onec_exchange_session')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_onec_exchange_session_token_hash'))
     )

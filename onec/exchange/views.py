@@ -16,12 +16,11 @@ from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 from core.auth import limiter
 from core.clock import utcnow
 from core.db import db_session
-from onec.cli import options_from_config
 from onec.exchange import files, sale_file, sale_query
 from onec.exchange.answers import Refused, failure, lines, log_refusal
 from onec.exchange.blueprint import bp
+from onec.exchange.imports import import_step
 from onec.exchange.sessions import COOKIE, check_credentials, current_session, folder_of, open_session
-from onec.importer import import_file
 from onec.models import ExchangeRun, ExchangeSession, SaleExport
 
 TYPES = ("catalog", "sale")
@@ -81,10 +80,7 @@ def _file(session: ExchangeSession, config: Any) -> Response:
 
 def _import(session: ExchangeSession, config: Any) -> Response:
     """A zip 1C sent is unpacked at the first import call (only then is its last part
-    known to be in), answered `progress`. Then each call imports the file it names, whole,
-    in one transaction: a file is all imported or not at all, so it is not cut into steps
-    over several calls; the import is streamed and chunked, 50,000 products in under a
-    minute (bench/), which the request's timeout (gunicorn.conf.py) must allow."""
+    known to be in), answered `progress`; then the named file is imported (onec/exchange/imports.py)."""
     folder = folder_of(session)
     archives = files.archives_in(folder)
     if archives:
@@ -97,8 +93,9 @@ def _import(session: ExchangeSession, config: Any) -> Response:
     if not path.is_file():
         raise Refused("unknown_file", gettext("Файл «%(name)s» не надходив у цьому обміні.", name=filename[:200]),
                       404, file_name=filename)
-    db_session.commit()  # the session row's lock ends before the long import
-    run = import_file(db_session, path, source="commerceml", options=options_from_config(folder))
+    run = import_step(session, filename, path, folder, config)
+    if run is None:
+        return lines("progress")
     return lines("success") if run.status == "success" else failure(run.error or "")
 
 

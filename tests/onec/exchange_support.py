@@ -3,6 +3,7 @@ a client that talks to /1c/exchange the way 1C does."""
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,11 +86,12 @@ class OneC:
             parts += 1
         return parts
 
-    def import_until_done(self, filename: str, limit: int = 10) -> tuple[list[str], int]:
+    def import_until_done(self, filename: str, limit: int = 10, pause: float = 0.0) -> tuple[list[str], int]:
         """import until 1C hears success or failure; the answer and how many progress came first."""
         for progress in range(limit):
             status, answer = self.call("catalog", "import", filename=filename)
             assert status == 200, answer
             if answer[0] != "progress":
                 return answer, progress
+            time.sleep(pause)
         raise AssertionError("import never finished")

@@ -154,6 +154,27 @@ def test_an_unknown_version_is_a_failure(exchange_app: Any, db: Any, tmp_path: P
     assert count(db, Product) == 0
 
 
+def test_an_import_whose_process_died_is_answered_failure(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    exchange_app.config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"] = 0
+    write_catalog(tmp_path / "import.xml", products=5)
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.send(tmp_path / "import.xml")
+    # As a worker killed mid-import leaves it: the file named as running, no run.
+    session = db.scalar(select(ExchangeSession))
+    session.import_name, session.import_started_at = "import.xml", datetime.now(timezone.utc) - timedelta(minutes=29)
+    db.flush()
+    assert one_c.call("catalog", "import", filename="import.xml") == (200, ["progress"])
+    session.import_started_at = datetime.now(timezone.utc) - timedelta(minutes=31)
+    db.flush()
+    status, answer = one_c.call("catalog", "import", filename="import.xml")
+    assert answer[0] == "failure" and answer[1].startswith("import_lost")
+    # 1C's retry imports the file anew (waited for: the test's requests share one connection with the import).
+    exchange_app.config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"] = 20
+    assert one_c.import_until_done("import.xml") == (["success"], 0)
+
+
 def test_importing_a_file_that_never_came_is_refused(exchange_app: Any, db: Any) -> None:
     one_c = onec(exchange_app)
     one_c.checkauth()
@@ -367,8 +388,9 @@ def test_the_conversation_over_real_http(app: Any, own_database: str, tmp_path: 
     written = write_catalog(tmp_path / "import.xml", products=80)
     write_offers(tmp_path / "offers.xml", products=80)
     zip_package([tmp_path / "import.xml", tmp_path / "offers.xml"], tmp_path / "package.zip")
+    # No wait: every import call answers at once, progress until the import's thread ends.
     config = exchange_config(tmp_path / "exchange", SQLALCHEMY_DATABASE_URI=own_database, REDIS_URL=None,
-                             RATELIMIT_STORAGE_URI="memory://")
+                             RATELIMIT_STORAGE_URI="memory://", ONEC_EXCHANGE_IMPORT_WAIT_SECONDS=0)
     with separate_app(app, config) as own_app:
         base, stop = serve_in_thread(own_app)
         try:
@@ -378,8 +400,10 @@ def test_the_conversation_over_real_http(app: Any, own_database: str, tmp_path: 
                 one_c.checkauth()
                 assert one_c.init()["zip"] == "yes"
                 assert one_c.send(tmp_path / "package.zip", limit=8192) > 1
-                assert one_c.import_until_done("import.xml") == (["success"], 1)
-                assert one_c.import_until_done("offers.xml") == (["success"], 0)
+                answer, progress = one_c.import_until_done("import.xml", limit=1000, pause=0.02)
+                assert answer == ["success"] and progress >= 2  # the unpacking, then the import running
+                answer, progress = one_c.import_until_done("offers.xml", limit=1000, pause=0.02)
+                assert answer == ["success"] and progress >= 1
                 status, _ = OneC(http, base).call("catalog", "init")
                 assert status == 401
         finally:
