@@ -414,3 +414,13 @@ def test_the_conversation_over_real_http(app: Any, own_database: str, tmp_path: 
             assert [tuple(row) for row in connection.execute(
                 select(ExchangeRun.entity, ExchangeRun.status).order_by(ExchangeRun.id))] == [
                 ("catalog", "success"), ("offers", "success"), ("catalog", "failed")]
+
+
+def test_the_endpoint_is_not_behind_the_forms_csrf_token(app: Any, db: Any, tmp_path: Path) -> None:
+    with separate_app(app, exchange_config(tmp_path / "exchange", WTF_CSRF_ENABLED=True), own_sessions=False) as csrf_app:
+        one_c = OneC(csrf_app.test_client(use_cookies=False))
+        one_c.checkauth()
+        one_c.init()
+        assert one_c.call("catalog", "file", body=b"<a/>", filename="import.xml") == (200, ["success"])
+        # The forms still need it.
+        assert csrf_app.test_client().post("/login", data={"login": "x", "password": "y"}).status_code == 400
