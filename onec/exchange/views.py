@@ -6,6 +6,7 @@ credentials or cookies stops at the limit, and so does its logging.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, request
@@ -94,9 +95,7 @@ def _import(session: ExchangeSession, config: Any) -> Response:
         raise Refused("unknown_file", gettext("Файл «%(name)s» не надходив у цьому обміні.", name=filename[:200]),
                       404, file_name=filename)
     run = import_step(session, filename, path, folder, config)
-    if run is None:
-        return lines("progress")
-    return lines("success") if run.status == "success" else failure(run.error or "")
+    return lines("progress") if run is None else _answer(run)
 
 
 def _sale_query(session: ExchangeSession, config: Any) -> Response:
@@ -139,8 +138,37 @@ def _sale_file(session: ExchangeSession, config: Any) -> Response:
     db_session.commit()
     if not sale_file.is_complete(path):
         return lines("success")
+    return _answer(_apply_sale_file(session, filename, path))
+
+
+def _sale_import(session: ExchangeSession, config: Any) -> Response:
+    """Configurations that call import after sending their documents: the file's run when
+    mode=file applied it already, else the file applied now (a file cut short fails)."""
+    filename = request.args.get("filename", "")
+    if session.import_name == filename and session.import_run_id is not None:
+        run = db_session.get_one(ExchangeRun, session.import_run_id)
+        session.import_name = session.import_run_id = None
+        db_session.commit()
+        return _answer(run)
+    path = files.safe_path(folder_of(session), filename)
+    if not path.is_file():
+        raise Refused("unknown_file", gettext("Файл «%(name)s» не надходив у цьому обміні.", name=filename[:200]),
+                      404, file_name=filename)
+    run = _apply_sale_file(session, filename, path)
+    session.import_name = session.import_run_id = None
+    db_session.commit()
+    return _answer(run)
+
+
+def _apply_sale_file(session: ExchangeSession, filename: str, path: Path) -> ExchangeRun:
     run = sale_file.apply_file(db_session, path)
     path.unlink(missing_ok=True)
+    session.import_name, session.import_run_id = filename, run.id  # for an import call about the same file
+    db_session.commit()
+    return run
+
+
+def _answer(run: ExchangeRun) -> Response:
     return lines("success") if run.status == "success" else failure(run.error or "")
 
 
@@ -152,6 +180,7 @@ _HANDLERS = {
     ("sale", "query"): _sale_query,
     ("sale", "success"): _sale_success,
     ("sale", "file"): _sale_file,
+    ("sale", "import"): _sale_import,
 }
 
 

@@ -239,3 +239,21 @@ def test_sale_needs_its_cookie(exchange_app: Any, db: Any) -> None:
     client = OneC(exchange_app.test_client(use_cookies=False))
     assert client.call("sale", "query")[0] == 401
     assert client.call("sale", "file", body=b"<x/>", filename="orders.xml")[0] == 401
+
+
+def test_an_import_call_after_the_file_answers_its_run_and_applies_one_not_yet_whole(
+        one_c: OneC, make_order: Any, db: Any, tmp_path: Path) -> None:
+    first, second = make_order(), make_order()
+    path = sale_file(tmp_path / "orders.xml", doc(first, {"Проведен": "true"}))
+    one_c.send(path, exchange_type="sale")
+    assert one_c.call("sale", "import", filename="orders.xml") == (200, ["success"])
+    # A file that never closed its root (1C cut short): applied by the import call, refused whole.
+    data = sale_file(tmp_path / "second.xml", doc(second, {"Проведен": "true"})).read_bytes()
+    assert one_c.call("sale", "file", body=data[:-40], filename="second.xml") == (200, ["success"])
+    db.refresh(second)
+    assert second.status == states.SUBMITTED
+    status, answer = one_c.call("sale", "import", filename="second.xml")
+    assert answer[0] == "failure" and answer[1].startswith("truncated")
+    db.refresh(first), db.refresh(second)
+    assert (first.status, second.status) == (states.CONFIRMED, states.SUBMITTED)
+    assert one_c.call("sale", "import", filename="second.xml")[0] == 404
