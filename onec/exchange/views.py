@@ -61,8 +61,11 @@ def exchange() -> Any:
 def _init(session: ExchangeSession, config: Any) -> Response:
     files.start_folder(folder_of(session))
     session.received_bytes = 0
+    session.import_name = session.import_started_at = session.import_run_id = None
     db_session.commit()
-    answer = [f"zip={'yes' if config['ONEC_EXCHANGE_ZIP'] else 'no'}", f"file_limit={config['ONEC_EXCHANGE_FILE_LIMIT']}"]
+    # Orders documents are small: 1C is asked to send them unzipped.
+    zipped = config["ONEC_EXCHANGE_ZIP"] and request.args.get("type") == "catalog"
+    answer = [f"zip={'yes' if zipped else 'no'}", f"file_limit={config['ONEC_EXCHANGE_FILE_LIMIT']}"]
     if request.args.get("version"):
         # Newer 1C names the schema it writes and reads; the answer names the one we use.
         answer.append(f"version={sale_query.schema_version(request.args['version'])}")
@@ -73,8 +76,7 @@ def _file(session: ExchangeSession, config: Any) -> Response:
     filename = request.args.get("filename", "")
     if request.method != "POST":
         raise Refused("not_post", gettext("Файл надсилається методом POST."), 405, file_name=filename)
-    folder = folder_of(session)
-    path = files.append(session, folder, filename, request.get_data(cache=False), config)
+    files.append(session, folder_of(session), filename, request.get_data(cache=False), config)
     db_session.commit()
     return lines("success")
 
@@ -108,7 +110,7 @@ def _sale_query(session: ExchangeSession, config: Any) -> Response:
     db_session.add(ExchangeRun(direction="out", entity="orders", source="commerceml", status="success",
                                created=len(orders), started_at=started, finished_at=utcnow()))
     db_session.commit()
-    return Response(body, mimetype="application/xml", content_type=f"application/xml; charset={encoding}")
+    return Response(body, content_type=f"application/xml; charset={encoding}")
 
 
 def _sale_success(session: ExchangeSession, config: Any) -> Response:
@@ -154,9 +156,8 @@ def _sale_import(session: ExchangeSession, config: Any) -> Response:
     if not path.is_file():
         raise Refused("unknown_file", gettext("Файл «%(name)s» не надходив у цьому обміні.", name=filename[:200]),
                       404, file_name=filename)
-    run = _apply_sale_file(session, filename, path)
-    session.import_name = session.import_run_id = None
-    db_session.commit()
+    run = sale_file.apply_file(db_session, path)
+    path.unlink(missing_ok=True)
     return _answer(run)
 
 

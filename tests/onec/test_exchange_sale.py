@@ -59,6 +59,12 @@ def requisites(element: ElementTree.Element) -> dict[str, str]:
             for r in element.findall("ЗначенияРеквизитов/ЗначениеРеквизита")}
 
 
+def test_orders_are_asked_for_unzipped(exchange_app: Any) -> None:
+    client = OneC(exchange_app.test_client(use_cookies=False))
+    client.checkauth("sale")
+    assert client.init("sale")["zip"] == "no"
+
+
 def test_query_sends_the_orders_as_1c_documents(one_c: OneC, make_order: Any, db: Any) -> None:
     order = make_order(comment='Після 14:00 <дзвоніть> & "чекайте"', lines=(("100.00", "3"), ("12.34", "2")))
     root = query(one_c)
