@@ -143,13 +143,10 @@ def _order_state(document: Element) -> OrderState:
 
 
 def _find(session: Session, order_state: OrderState) -> Order | None:
-    """Our order by the Ид we sent (our id), else by our number; 1C's own numbers are not ours."""
-    for ref in (order_state.ref, order_state.number):
-        if ref.isdigit() and len(ref) <= 12:
-            order = session.get(Order, int(ref))
-            if order is not None:
-                return order
-    return None
+    """Our order by the Ид we sent (our id); by our number only when there is no Ид: a
+    document 1C made itself has a GUID for Ид and a number of 1C's own series."""
+    ref = order_state.ref or order_state.number
+    return session.get(Order, int(ref)) if ref.isdigit() and len(ref) <= 12 else None
 
 
 def _apply(session: Session, order_state: OrderState, tally: Tally) -> None:
