@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from xml.etree import ElementTree
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -406,6 +407,14 @@ def test_the_conversation_over_real_http(app: Any, own_database: str, tmp_path: 
                 assert answer == ["success"] and progress >= 1
                 status, _ = OneC(http, base).call("catalog", "init")
                 assert status == 401
+                sale = OneC(http, base)
+                sale.checkauth("sale")
+                assert sale.init("sale")["zip"] == "no"
+                orders = http.get(f"{base}/1c/exchange", params={"type": "sale", "mode": "query"},
+                                  headers={"Cookie": f"{sale.cookie[0]}={sale.cookie[1]}"})
+                assert orders.headers["Content-Type"] == "application/xml; charset=utf-8"
+                assert ElementTree.fromstring(orders.content).tag == "КоммерческаяИнформация"
+                assert sale.call("sale", "success") == (200, ["success"])
         finally:
             stop()
         engine = own_app.extensions["db_engine"]
@@ -413,7 +422,7 @@ def test_the_conversation_over_real_http(app: Any, own_database: str, tmp_path: 
             assert connection.scalar(select(func.count()).select_from(Product)) == written.products - written.deleted
             assert [tuple(row) for row in connection.execute(
                 select(ExchangeRun.entity, ExchangeRun.status).order_by(ExchangeRun.id))] == [
-                ("catalog", "success"), ("offers", "success"), ("catalog", "failed")]
+                ("catalog", "success"), ("offers", "success"), ("catalog", "failed"), ("orders", "success")]
 
 
 def test_the_endpoint_is_not_behind_the_forms_csrf_token(app: Any, db: Any, tmp_path: Path) -> None:
