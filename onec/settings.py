@@ -9,6 +9,7 @@ class OnecSettings:
     # The credentials 1C's "exchange with website" is given (HTTP Basic on /1c/exchange);
     # the password is a secret (onec/feature.py).
     ONEC_EXCHANGE_USER = os.environ.get("ONEC_EXCHANGE_USER", "1c-exchange")
+    ONEC_EXCHANGE_PASSWORD = os.environ.get("ONEC_EXCHANGE_PASSWORD") or None
     # Where uploaded exchange files wait for their import.
     ONEC_EXCHANGE_DIR = os.environ.get("ONEC_EXCHANGE_DIR", "instance/onec-exchange")
     # No successful exchange for this long raises a stalled-exchange event.
