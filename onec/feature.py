@@ -1,5 +1,5 @@
-"""1C / BAS: the CommerceML catalog, prices and stock imported by 1C's Ид, each exchange
-recorded as a run."""
+"""1C / BAS: the CommerceML catalog, prices and stock imported by 1C's Ид; orders,
+payments and cancellations pushed to 1C's web service; each exchange recorded as a run."""
 from __future__ import annotations
 
 import secrets
@@ -16,6 +16,8 @@ FEATURE = Feature(
         Secret("ONEC_EXCHANGE_PASSWORD", demo_value=lambda: secrets.token_urlsafe(18), min_length=12),
     ),
     models=("onec.models",),
-    commands=("onec.cli:onec_import_command",),
+    awaits="onec.handlers:AWAITS",
+    handlers=("onec.handlers",),  # outbox: orders, payments, cancellations pushed to 1C's web service
+    commands=("onec.cli:onec_import_command", "onec.cli:onec_push_command"),
     blueprints=(Mount("onec.exchange.routes:bp"),),
 )

@@ -9,6 +9,7 @@ class OnecSettings:
     # The credentials 1C's "exchange with website" is given (HTTP Basic on /1c/exchange);
     # the password is a secret (onec/feature.py).
     ONEC_EXCHANGE_USER = os.environ.get("ONEC_EXCHANGE_USER", "1c-exchange")
+    ONEC_EXCHANGE_PASSWORD = os.environ.get("ONEC_EXCHANGE_PASSWORD") or None
     # Where uploaded exchange files wait for their import.
     ONEC_EXCHANGE_DIR = os.environ.get("ONEC_EXCHANGE_DIR", "instance/onec-exchange")
     # No successful exchange for this long raises a stalled-exchange event.
@@ -41,6 +42,18 @@ class OnecSettings:
     ONEC_EXCHANGE_SALE_BATCH = int(os.environ.get("ONEC_EXCHANGE_SALE_BATCH", "500"))
     # The encoding of the orders document: UTF-8, or windows-1251 for old configurations.
     ONEC_EXCHANGE_SALE_ENCODING = os.environ.get("ONEC_EXCHANGE_SALE_ENCODING", "utf-8")
+    # The PortalExchange web service 1C publishes (onec/WEBSERVICE.md), e.g.
+    # https://<host>/<base>/ws/portal_exchange.1cws; empty: the web service is not used
+    # and no SOAP call is made (1C then exchanges by CommerceML only).
+    ONEC_SERVICE_URL = os.environ.get("ONEC_SERVICE_URL", "").strip()
+    # The 1C user the portal calls as (HTTP Basic). The password is not a `Secret`: it is
+    # needed only when ONEC_SERVICE_URL is set (check_onec_settings says so).
+    ONEC_SERVICE_USER = os.environ.get("ONEC_SERVICE_USER", "portal")
+    ONEC_SERVICE_PASSWORD = os.environ.get("ONEC_SERVICE_PASSWORD", "")
+    # Seconds to wait for 1C's answer to one call (connecting: at most 5 of them).
+    ONEC_SERVICE_TIMEOUT = float(os.environ.get("ONEC_SERVICE_TIMEOUT", "10"))
+    # Items asked for per GetChanges page (the contract allows 1 to 1000).
+    ONEC_PULL_LIMIT = int(os.environ.get("ONEC_PULL_LIMIT", "500"))
 
 
 def accepted_currencies(config: Any) -> list[str]:
@@ -66,4 +79,13 @@ def check_onec_settings(config: Any) -> list[str]:
         problems.append("ONEC_EXCHANGE_IMPORT_WAIT_SECONDS must not be negative")
     if str(config["ONEC_EXCHANGE_SALE_ENCODING"]).lower() not in ("utf-8", "windows-1251"):
         problems.append("ONEC_EXCHANGE_SALE_ENCODING must be utf-8 or windows-1251")
+    url = str(config["ONEC_SERVICE_URL"])
+    if url and not url.startswith(("https://", "http://")):
+        problems.append("ONEC_SERVICE_URL must be an http(s):// address of the 1C web service")
+    if url and not (config["ONEC_SERVICE_USER"] and config["ONEC_SERVICE_PASSWORD"]):
+        problems.append("ONEC_SERVICE_USER and ONEC_SERVICE_PASSWORD are required when ONEC_SERVICE_URL is set")
+    if not config["ONEC_SERVICE_TIMEOUT"] > 0:
+        problems.append("ONEC_SERVICE_TIMEOUT must be more than 0 seconds")
+    if not 1 <= config["ONEC_PULL_LIMIT"] <= 1000:
+        problems.append("ONEC_PULL_LIMIT must be from 1 to 1000 (the contract's limit)")
     return problems
