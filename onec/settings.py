@@ -17,6 +17,18 @@ class OnecSettings:
     ONEC_ACCEPTED_CURRENCIES = os.environ.get("ONEC_ACCEPTED_CURRENCIES", "UAH,ГРН,980")
     # Items read, looked up and written together: one query per chunk, not per item.
     ONEC_IMPORT_CHUNK = int(os.environ.get("ONEC_IMPORT_CHUNK", "2000"))
+    # The PortalExchange web service 1C publishes (onec/WEBSERVICE.md), e.g.
+    # https://<host>/<base>/ws/portal_exchange.1cws; empty: the web service is not used
+    # and no SOAP call is made (1C then exchanges by CommerceML only).
+    ONEC_SERVICE_URL = os.environ.get("ONEC_SERVICE_URL", "").strip()
+    # The 1C user the portal calls as (HTTP Basic). The password is not a `Secret`: it is
+    # needed only when ONEC_SERVICE_URL is set (check_onec_settings says so).
+    ONEC_SERVICE_USER = os.environ.get("ONEC_SERVICE_USER", "portal")
+    ONEC_SERVICE_PASSWORD = os.environ.get("ONEC_SERVICE_PASSWORD", "")
+    # Seconds to wait for 1C's answer to one call (connecting: at most 5 of them).
+    ONEC_SERVICE_TIMEOUT = float(os.environ.get("ONEC_SERVICE_TIMEOUT", "10"))
+    # Items asked for per GetChanges page (the contract allows 1 to 1000).
+    ONEC_PULL_LIMIT = int(os.environ.get("ONEC_PULL_LIMIT", "500"))
 
 
 def accepted_currencies(config: Any) -> list[str]:
@@ -33,4 +45,13 @@ def check_onec_settings(config: Any) -> list[str]:
         problems.append("ONEC_ACCEPTED_CURRENCIES names no currency")
     if config["ONEC_IMPORT_CHUNK"] < 1:
         problems.append("ONEC_IMPORT_CHUNK must be at least 1")
+    url = str(config["ONEC_SERVICE_URL"])
+    if url and not url.startswith(("https://", "http://")):
+        problems.append("ONEC_SERVICE_URL must be an http(s):// address of the 1C web service")
+    if url and not (config["ONEC_SERVICE_USER"] and config["ONEC_SERVICE_PASSWORD"]):
+        problems.append("ONEC_SERVICE_USER and ONEC_SERVICE_PASSWORD are required when ONEC_SERVICE_URL is set")
+    if not config["ONEC_SERVICE_TIMEOUT"] > 0:
+        problems.append("ONEC_SERVICE_TIMEOUT must be more than 0 seconds")
+    if not 1 <= config["ONEC_PULL_LIMIT"] <= 1000:
+        problems.append("ONEC_PULL_LIMIT must be from 1 to 1000 (the contract's limit)")
     return problems
