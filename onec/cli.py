@@ -1,4 +1,5 @@
-"""`flask onec-import FILE...`: a CommerceML package from disk into the catalog."""
+"""`flask onec-import FILE...`: a CommerceML package from disk into the catalog; `flask
+onec-pull [ENTITY...]`: a pull from 1C's web service now."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +11,9 @@ from flask.cli import with_appcontext
 from core.db import db_session
 from onec.importer import Options, import_files
 from onec.models import ExchangeRun
+from onec.pull.run import PULLS, pull
 from onec.settings import accepted_currencies
+from onec.soap.client import service_client
 
 SKIPPED_SHOWN = 20
 
@@ -36,9 +39,12 @@ def onec_import_command(files: tuple[Path, ...]) -> None:
 
 
 def describe(run: ExchangeRun) -> str:
-    lines = [f"{run.file_name} ({run.entity}): {run.status} in {run.duration_seconds:.1f} s"]
+    lines = [f"{run.file_name or 'SOAP'} ({run.entity}): {run.status} in {run.duration_seconds:.1f} s"]
     if run.error:
-        lines.append(f"  nothing imported: {run.error}")
+        # A file is all or nothing; a pull keeps the pages it wrote before the failure.
+        lines.append(f"  {'nothing imported' if run.file_name else 'stopped'}: {run.error}")
+        if not run.file_name:
+            lines.append(f"  created {run.created}, updated {run.updated}, unchanged {run.unchanged}, skipped {run.skipped}")
     else:
         lines.append(f"  created {run.created}, updated {run.updated}, unchanged {run.unchanged}, skipped {run.skipped}")
     shown = run.skipped_items[:SKIPPED_SHOWN]
@@ -46,3 +52,21 @@ def describe(run: ExchangeRun) -> str:
     if run.skipped > len(shown):
         lines.append(f"  … and {run.skipped - len(shown)} more skipped (the run keeps the first {len(run.skipped_items)})")
     return "\n".join(lines)
+
+
+@click.command("onec-pull")
+@click.argument("entities", nargs=-1, type=click.Choice(PULLS))
+@with_appcontext
+def onec_pull_command(entities: tuple[str, ...]) -> None:
+    """Pull from 1C's web service now: the ENTITIES named, else all of them, each from its cursor."""
+    client = service_client(current_app)
+    if client is None:
+        raise click.ClickException("ONEC_SERVICE_URL is empty: the portal does not use 1C's web service")
+    runs = pull(db_session(), client, entities or PULLS, limit=current_app.config["ONEC_PULL_LIMIT"],
+                options=options_from_config(None))
+    if runs is None:
+        raise click.ClickException("another pull is running; try again when it ends")
+    for run in runs:
+        click.echo(describe(run))
+    if any(run.status == "failed" for run in runs):
+        raise SystemExit(1)

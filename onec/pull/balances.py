@@ -3,9 +3,7 @@ one balance rule). A difference opens an exception for the managers, never an ov
 a later figure that agrees closes it."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,10 +14,8 @@ from core.money import money
 from onec.importer.common import Tally
 from onec.models import OnecBalance
 from onec.pull.offers import items
+from onec.soap.client import from_1c_moment
 from payments.receivables import company_balance
-
-KYIV = ZoneInfo("Europe/Kyiv")
-
 
 def apply_balances(session: Session, page: Any, tally: Tally, currencies: list[str]) -> None:
     accepted = {c.upper() for c in currencies}
@@ -44,19 +40,12 @@ def _compare(session: Session, company: Company, item: Any, tally: Tally) -> Non
     else:
         tally.updated += 1
     row.debt, row.overdue_debt = money(item.Debt), money(item.OverdueDebt)
-    row.as_of, row.portal_debt, row.updated_at = moment(item.AsOf), portal_debt, now
+    row.as_of, row.portal_debt, row.updated_at = from_1c_moment(item.AsOf), portal_debt, now
     if row.debt != portal_debt:
         if row.differs_since is None:
             row.differs_since, row.resolved_at = now, None
     elif row.differs_since is not None:
         row.differs_since, row.resolved_at = None, now
-
-
-def moment(value: datetime) -> datetime:
-    """1C writes dates without an offset, meaning Kyiv time (WEBSERVICE.md)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=KYIV)
-    return value.astimezone(UTC)
 
 
 def open_differences(session: Session) -> list[OnecBalance]:

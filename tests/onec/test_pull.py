@@ -1,0 +1,241 @@
+"""#12 "From 1C": incremental pulls from the 1C emulator over real HTTP with the portal's
+zeep client: every entity from its cursor, a page and its cursor move in one transaction,
+skipped items with their reasons, payments once, balances compared, never overwritten."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from core import outbox
+from core.catalog.models import Price, PriceChange, PriceType, Product, Stock, Warehouse
+from core.customers.models import Company, User
+from core.outbox import OutboxEvent
+from emulators.http import serve_in_thread
+from emulators.onec import create_app
+from emulators.onec.seed import guid
+from notify.models import Message
+from onec.importer.common import Options
+from onec.models import ExchangeRun, OnecBalance, OnecCursor, OnecDocument
+from onec.pull.balances import open_differences
+from onec.pull.run import ENTITIES, pull, take_lease
+from onec.soap.client import OnecClient
+from payments.models import Payment
+
+USER, PASSWORD = "portal", "test-only-1c-pull-password"
+http = httpx.Client(timeout=10)
+ALFA = guid("company", "42152922")  # ТОВ "Альфа-Трейд", deferred terms, a debt in 1C
+WHOLESALE = guid("price-type", "Оптова")
+KYIV_WAREHOUSE = guid("warehouse", "kyiv")
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[str]:
+    url, stop = serve_in_thread(create_app(USER, PASSWORD))
+    yield url
+    stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh(emulator: str) -> None:
+    http.post(f"{emulator}/_emulator/reset")
+
+
+@pytest.fixture(scope="module")
+def onec(emulator: str) -> OnecClient:
+    return OnecClient(f"{emulator}/ws/portal_exchange", USER, PASSWORD, timeout=5)
+
+
+@pytest.fixture
+def pulled(onec_app: Any, db: Any, onec: OnecClient) -> Any:
+    """Pull now (the entities named, else all) in the onec app; the runs by entity."""
+    def run(*entities: str, limit: int = 500, client: Any = None) -> dict[str, ExchangeRun]:
+        with onec_app.test_request_context():
+            runs = pull(db, client or onec, entities or ENTITIES, limit=limit, options=Options())
+        assert runs is not None
+        return {r.entity: r for r in runs}
+    return run
+
+
+def control(emulator: str, path: str, **form: Any) -> None:
+    answer = http.post(f"{emulator}/_emulator/{path}", data=form)
+    assert answer.status_code in (200, 204, 303), answer.text
+
+
+def count(db: Any, model: Any, *where: Any) -> int:
+    return db.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_the_first_pull_fills_the_catalog_prices_stock_companies_and_balances(db, pulled):
+    runs = pulled()
+    assert {entity: run.status for entity, run in runs.items()} == dict.fromkeys(ENTITIES, "success")
+    assert count(db, Product, Product.onec_guid.is_not(None)) == 300
+    assert count(db, PriceType, PriceType.onec_guid.is_not(None)) == 3
+    assert count(db, Price) == 900 and count(db, Stock) == 600
+    assert count(db, Company, Company.onec_guid.is_not(None)) == 12
+    assert count(db, OnecBalance) == 12
+    alfa = db.scalar(select(Company).where(Company.onec_guid == ALFA))
+    assert (alfa.tax_id, alfa.kind, alfa.payment_terms, alfa.deferral_days) == ("42152922", "legal", "deferred", 14)
+    assert runs["catalog"].created == 310 and runs["catalog"].skipped == 0
+    cursors = dict(db.execute(select(OnecCursor.entity, OnecCursor.version)).all())
+    assert set(cursors) == set(ENTITIES)
+    # No document was made in 1C yet: that cursor stays where it was asked from.
+    assert cursors.pop("documents") == 0 and all(version > 0 for version in cursors.values())
+
+    again = pulled()
+    assert all((r.status, r.created, r.updated) == ("success", 0, 0) for r in again.values())
+    assert dict(db.execute(select(OnecCursor.entity, OnecCursor.version)).all()) == {**cursors, "documents": 0}
+
+
+def test_a_price_changed_in_1c_arrives_on_the_next_pull_as_a_price_change(db, pulled, emulator):
+    pulled("catalog", "prices", "stock")
+    product = db.scalar(select(Product).where(Product.sku == "A-1001"))
+    wholesale = db.scalar(select(PriceType).where(PriceType.onec_guid == WHOLESALE))
+    old = db.get(Price, (wholesale.id, product.id)).amount
+    control(emulator, "price", sku="A-1001", price_type_id=WHOLESALE, price="77.70")
+    control(emulator, "stock", sku="A-1001", warehouse_id=KYIV_WAREHOUSE, quantity="5")
+
+    runs = pulled("prices", "stock")
+    assert (runs["prices"].updated, runs["stock"].updated) == (1, 1)
+    db.expire_all()
+    assert db.get(Price, (wholesale.id, product.id)).amount == Decimal("77.70")
+    [change] = db.scalars(select(PriceChange).where(PriceChange.product_id == product.id))
+    assert (change.old_amount, change.new_amount, change.digested_at) == (old, Decimal("77.70"), None)
+    assert db.scalar(select(Stock.quantity).join(Warehouse, Warehouse.id == Stock.warehouse_id).where(
+        Stock.product_id == product.id, Warehouse.onec_guid == KYIV_WAREHOUSE)) == Decimal("5")
+
+
+def test_a_new_company_with_a_phone_gets_a_cabinet_and_an_invitation(onec_app, db, pulled, emulator):
+    pulled("prices", "companies")
+    control(emulator, "company", name="ФОП Нова Кава", tax_id="3012345670", phone="+380671112233",
+            email="", price_type_id=WHOLESALE)
+    runs = pulled("companies")
+    assert (runs["companies"].created, runs["companies"].skipped) == (1, 0)
+    company = db.scalar(select(Company).where(Company.tax_id == "3012345670"))
+    assert (company.kind, company.price_type.onec_guid, company.phone) == ("sole", WHOLESALE, "+380671112233")
+    [owner] = db.scalars(select(User).where(User.company_id == company.id))
+    assert (owner.role, owner.phone, owner.email, owner.password_hash) == ("owner", "+380671112233", None, None)
+    assert owner.invited_at is not None
+    with onec_app.test_request_context():
+        for event_id in db.scalars(select(OutboxEvent.id).where(OutboxEvent.status == "pending")).all():
+            outbox.deliver(db, event_id)
+    assert db.scalar(select(Message.channel).where(Message.recipient == "+380671112233")) == "sms"
+
+    # The next pull finds the cabinet there: no second user, no second invitation.
+    control(emulator, "company", name="ТОВ Інша", tax_id="42152938", phone="", email="", price_type_id="")
+    pulled("companies")
+    assert count(db, User, User.company_id == company.id) == 1
+
+
+def test_a_company_with_an_invalid_code_is_skipped_with_the_reason(db, pulled, emulator):
+    pulled("prices", "companies")
+    control(emulator, "company", name="ТОВ Кривий Код", tax_id="12345670", phone="", email="", price_type_id="")
+    run = pulled("companies")["companies"]
+    assert (run.status, run.created, run.skipped) == ("success", 0, 1)
+    [item] = run.skipped_items
+    assert item["reason"] == "invalid_tax_id" and "ТОВ Кривий Код" in item["detail"]
+    assert count(db, Company, Company.tax_id == "12345670") == 0
+
+
+def test_a_bank_payment_entered_in_1c_becomes_one_portal_payment(db, pulled, emulator):
+    pulled("prices", "companies")
+    control(emulator, "payment", company_id=ALFA, amount="1500.00", purpose="Оплата за товар")
+    pulled("documents")
+    pulled("documents")
+    [payment] = db.scalars(select(Payment).where(Payment.external_id.like("1c:%")))
+    [document] = db.scalars(select(OnecDocument))
+    assert (payment.source, payment.amount, payment.status, payment.company.onec_guid) == (
+        "bank", Decimal("1500.00"), "succeeded", ALFA)
+    assert payment.details["came_from_1c"] is True and payment.details["onec_id"] == document.guid
+    assert (document.kind, document.payment_id, document.posted) == ("payment", payment.id, True)
+    # No open invoice to pay: the money waits for a person in the payments queue.
+    assert payment.needs_review and payment.review_code == "bank.nothing_open"
+
+
+def test_our_own_payment_coming_back_from_1c_is_not_counted_twice(db, pulled, onec):
+    pulled("prices", "companies")
+    alfa = db.scalar(select(Company).where(Company.onec_guid == ALFA))
+    ours = Payment(source="liqpay", external_id="liqpay-pull-1", company_id=alfa.id, amount=Decimal("863.28"),
+                   status="succeeded")
+    db.add(ours)
+    db.flush()
+    posted = onec.post_payment({
+        "PortalId": f"payment-{ours.id}", "Source": "card", "ExternalId": ours.external_id,
+        "Date": ours.created_at, "Amount": ours.amount, "Currency": "UAH", "CompanyId": ALFA,
+        "PayerTaxId": alfa.tax_id, "Allocation": [],
+    })
+    run = pulled("documents")["documents"]
+    assert (run.created, run.skipped) == (1, 0)
+    assert count(db, Payment) == 1
+    db.refresh(ours)
+    assert (ours.details["onec_id"], ours.details["onec_number"]) == (posted.onec_id, posted.number)
+    assert db.get(OnecDocument, posted.onec_id).payment_id == ours.id
+
+
+def test_a_payment_naming_another_customers_portal_id_is_skipped(db, pulled, onec, make_company):
+    pulled("prices", "companies")
+    stranger = make_company()
+    theirs = Payment(source="liqpay", external_id="liqpay-pull-2", company_id=stranger.id, amount=Decimal("10.00"),
+                     status="succeeded")
+    db.add(theirs)
+    db.flush()
+    onec.post_payment({
+        "PortalId": f"payment-{theirs.id}", "Source": "card", "Date": theirs.created_at, "Amount": Decimal("10.00"),
+        "Currency": "UAH", "CompanyId": ALFA, "PayerTaxId": "42152922", "Allocation": [],
+    })
+    run = pulled("documents")["documents"]
+    assert [item["reason"] for item in run.skipped_items] == ["unknown_portal_payment"]
+    db.refresh(theirs)
+    assert "onec_id" not in (theirs.details or {})
+
+
+def test_a_balance_that_differs_is_an_exception_until_1c_agrees(db, pulled, emulator):
+    pulled("prices", "companies", "balances")
+    alfa = db.scalar(select(Company).where(Company.onec_guid == ALFA))
+    row = db.get(OnecBalance, alfa.id)
+    assert row.debt > 0 and row.portal_debt == Decimal("0.00") and row.differs_since is not None
+    assert alfa.id in {r.company_id for r in open_differences(db)}
+    # The customer pays the whole debt in 1C: both sides now say nothing is owed.
+    control(emulator, "payment", company_id=ALFA, amount=str(row.debt), purpose="Погашення боргу")
+    pulled("documents", "balances")
+    db.refresh(row)
+    assert (row.debt, row.differs_since) == (Decimal("0.00"), None) and row.resolved_at is not None
+    assert alfa.id not in {r.company_id for r in open_differences(db)}
+
+
+class StopsAnswering:
+    """The portal's client, with 1C's web server going down after `pages` answers."""
+
+    def __init__(self, client: OnecClient, emulator: str, pages: int) -> None:
+        self.client, self.emulator, self.left = client, emulator, pages
+
+    def get_changes(self, entity: str, since: int, limit: int) -> Any:
+        page = self.client.get_changes(entity, since, limit)
+        self.left -= 1
+        if self.left == 0:
+            control(self.emulator, "fail", mode="server_error", count="100")
+        return page
+
+
+def test_1c_going_down_mid_pull_keeps_the_pages_written_and_the_next_pull_goes_on(db, pulled, onec, emulator):
+    run = pulled("catalog", limit=120, client=StopsAnswering(onec, emulator, pages=2))["catalog"]
+    assert run.status == "failed" and run.error.startswith("http_503")
+    # Two pages of 120 of the 310 groups and products were written, with their cursor.
+    assert run.created == 240 - 10 + 10 and count(db, Product, Product.onec_guid.is_not(None)) == 230
+    written = db.get(OnecCursor, "catalog").version
+    control(emulator, "reset")
+    again = pulled("catalog", limit=120)["catalog"]
+    assert again.status == "success" and again.created > 0
+    assert count(db, Product, Product.onec_guid.is_not(None)) == 300
+    assert db.get(OnecCursor, "catalog").version > written
+
+
+def test_one_pull_at_a_time(onec_app, db, pulled):
+    with onec_app.app_context():
+        assert take_lease(db) is not None
+        assert pull(db, object(), ENTITIES, limit=10) is None
+    assert count(db, ExchangeRun) == 0
