@@ -4,6 +4,7 @@ skipped items with their reasons, payments once, balances compared, never overwr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,9 @@ from sqlalchemy import func, select
 
 from core import outbox
 from core.catalog.models import Price, PriceChange, PriceType, Product, Stock, Warehouse
-from core.customers.models import Company, User
+from core.customers.models import Company, DeliveryPoint, User
+from core.orders import states
+from core.orders.services import Actor, submit_order
 from core.outbox import OutboxEvent
 from emulators.http import serve_in_thread
 from emulators.onec import create_app
@@ -239,3 +242,79 @@ def test_one_pull_at_a_time(onec_app, db, pulled):
         assert take_lease(db) is not None
         assert pull(db, object(), ENTITIES, limit=10) is None
     assert count(db, ExchangeRun) == 0
+
+
+class Answers:
+    """A 1C that answers GetChanges with the pages given (items as the contract names
+    their fields): what the emulator cannot be made to send, such as broken items."""
+
+    def __init__(self, **pages: list[dict[str, Any]]) -> None:
+        self.pages = pages
+
+    def get_changes(self, entity: str, since: int, limit: int) -> Any:
+        items = [SimpleNamespace(**item) for item in self.pages.get(entity, [])]
+        field = {"catalog": "Product", "prices": "Price", "stock": "Stock"}[entity]
+        return SimpleNamespace(Entity=entity, Version=since + 1, More=False, **{field: items})
+
+
+def test_what_1c_must_not_send_is_skipped_with_its_reason_and_deleted_means_gone(db, pulled):
+    pulled("catalog", "prices", "stock")
+    first = db.scalar(select(Product).where(Product.sku == "A-1001"))
+    retail = guid("price-type", "Роздрібна")
+    product = {"Sku": "X-1", "Name": "Без Id", "GroupId": None, "UnitCode": "796", "UnitName": "шт",
+               "PackQuantity": Decimal(1), "VatRate": "20", "Description": None, "Barcode": [], "Property": [],
+               "Deleted": False, "Version": 1}
+    price = {"PriceTypeId": retail, "ProductId": first.onec_guid, "Price": Decimal("10.00"), "Currency": "UAH",
+             "Deleted": False, "Version": 1}
+    stock = {"WarehouseId": KYIV_WAREHOUSE, "WarehouseName": "Київ", "ProductId": first.onec_guid,
+             "Quantity": Decimal(-3), "Version": 1}
+    runs = pulled("catalog", "prices", "stock", client=Answers(
+        catalog=[product | {"Id": ""}, product | {"Id": first.onec_guid, "Sku": first.sku, "Deleted": True}],
+        prices=[price | {"Currency": "USD"}, price | {"ProductId": guid("product", "1002"), "Deleted": True}],
+        stock=[stock, stock | {"ProductId": guid("product", "nope"), "Quantity": Decimal(1)}],
+    ))
+    reasons = {entity: [item["reason"] for item in run.skipped_items] for entity, run in runs.items()}
+    assert reasons == {"catalog": ["missing_id"], "prices": ["currency_not_accepted"],
+                       "stock": ["negative_stock", "unknown_product"]}
+    db.expire_all()
+    assert first.is_active is False  # deleted in 1C: off the catalog, its history kept
+    second = db.scalar(select(Product.id).where(Product.sku == "A-1002"))
+    retail_id = db.scalar(select(PriceType.id).where(PriceType.onec_guid == retail))
+    assert db.get(Price, (retail_id, second)) is None  # no longer sold at that price type
+    assert db.get(Price, (retail_id, first.id)).amount != Decimal("10.00")
+
+
+def test_what_1c_does_with_our_order_moves_it_as_far_as_the_rules_let(onec_app, db, pulled, onec, emulator,
+                                                                         make_user, make_staff):
+    pulled("catalog", "prices", "stock", "companies")
+    company = db.scalar(select(Company).where(Company.onec_guid.is_not(None), Company.payment_terms == "prepayment")
+                        .order_by(Company.id).limit(1))
+    product = db.scalar(select(Product).where(Product.sku == "A-1001"))
+    buyer = make_user(company, role="owner")
+    db.add(DeliveryPoint(company_id=company.id, name="Склад", address="Київ, вул. Січових Стрільців, 1"))
+    db.flush()
+    with onec_app.test_request_context():
+        order = submit_order(db, company, [(product.id, product.pack_multiple)], actor=Actor.of(buyer),
+                             idempotency_key="pull-order-1", delivery_point_id=company.delivery_points[0].id).order
+    assert order.status == states.SUBMITTED
+    line = order.lines[0]
+    onec.post_order({
+        "PortalId": f"order-{order.id}", "Number": str(order.id), "Date": order.created_at, "CompanyId": company.onec_guid,
+        "CompanyTaxId": company.tax_id, "Currency": "UAH", "Amount": order.total,
+        "Line": [{"LineNo": 1, "ProductId": product.onec_guid, "Quantity": line.quantity, "Price": line.price,
+                  "Amount": order.total}],
+    })
+    control(emulator, "order-status", portal_id=f"order-{order.id}", status="confirmed")
+    run = pulled("documents", "order_states")
+    db.refresh(order)
+    assert order.status == states.CONFIRMED and run["order_states"].updated == 1
+    [invoice_doc] = db.scalars(select(OnecDocument).where(OnecDocument.kind == "invoice"))
+    assert invoice_doc.order_id == order.id
+
+    # Shipped in 1C, but the order is prepaid and nobody paid: the portal does not ship it.
+    control(emulator, "order-status", portal_id=f"order-{order.id}", status="shipped")
+    run = pulled("documents", "order_states")
+    db.refresh(order)
+    assert order.status == states.CONFIRMED
+    assert {item["reason"] for r in run.values() for item in r.skipped_items} == {"order_not_released"}
+    assert db.scalar(select(OnecDocument.order_id).where(OnecDocument.kind == "shipment")) == order.id
