@@ -1,5 +1,5 @@
 """onec pull: cursors per entity, the pull's lease, 1C's company details, balances and
-documents
+documents; payments of source "1c"
 
 Revision ID: 0021
 Revises: 0018
@@ -18,7 +18,14 @@ branch_labels = None
 depends_on = None
 
 
+SOURCES = "'liqpay', 'bank', 'manual', 'discount'"
+
+
 def upgrade() -> None:
+    # Money entered in 1C becomes a payment of its own source (the push never sends it back).
+    with op.batch_alter_table('payment', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_payment_source'), type_='check')
+        batch_op.create_check_constraint('source', f"source IN ({SOURCES}, '1c')")
     op.create_table('onec_cursor',
     sa.Column('entity', sa.String(length=30), nullable=False),
     sa.Column('version', sa.BigInteger(), nullable=False),
@@ -88,3 +95,8 @@ def downgrade() -> None:
     op.drop_table('onec_company')
     op.drop_table('onec_lease')
     op.drop_table('onec_cursor')
+    # What came from 1C stays as money staff recorded by hand.
+    op.execute("UPDATE payment SET source = 'manual' WHERE source = '1c'")
+    with op.batch_alter_table('payment', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_payment_source'), type_='check')
+        batch_op.create_check_constraint('source', f"source IN ({SOURCES})")

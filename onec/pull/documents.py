@@ -24,17 +24,14 @@ from flask_babel import lazy_gettext as _l
 from onec.importer.common import Tally
 from onec.models import OnecDocument
 from onec.pull.offers import items
-from onec.pull.orders import move_to, order_of
+from onec.pull.orders import move_to, order_of, posted_id
+from onec.push import FROM_1C, PAYMENT
 from onec.soap.client import from_1c_moment
 from payments.allocation import allocate_in_order, flag_for_review, reverse, set_payment_status
 from payments.bank.matching import InvoiceFacts, Matcher, invoice_numbers
 from payments.models import OPEN, REVERSED, SUCCEEDED, Invoice, Payment
 
 ACTOR = "1С"
-# The portal's PortalId of a payment it posts (the push side writes it the same way).
-PAYMENT_PREFIX = "payment-"
-# A payment made in 1C is marked so, so the push side never posts it back to 1C.
-CAME_FROM_1C = "came_from_1c"
 REPOSTED = "onec.reposted"
 register(REPOSTED, _l("Платіж %(number)s знову проведено в 1С після скасування: перевірте і розподіліть вручну"))
 
@@ -98,10 +95,8 @@ def _payment(session: Session, row: OnecDocument, item: Any, company: Company, l
 
 def _ours_back(session: Session, row: OnecDocument, item: Any, company: Company, tally: Tally) -> None:
     """The portal's own payment, posted by us, back in 1C's documents: linked, never counted again."""
-    payment = None
-    suffix = item.PortalId[len(PAYMENT_PREFIX):]
-    if item.PortalId.startswith(PAYMENT_PREFIX) and suffix.isdigit():
-        payment = session.get(Payment, int(suffix))
+    found = posted_id(item.PortalId, PAYMENT)
+    payment = session.get(Payment, found) if found is not None else None
     if payment is None or payment.company_id not in (None, company.id):
         tally.skip(item.Id, "unknown_portal_payment", f"{row.number}: PortalId {item.PortalId} is none of ours")
         return
@@ -117,11 +112,12 @@ def _record(session: Session, row: OnecDocument, item: Any, company: Company) ->
     payments queue."""
     purpose = item.Purpose or ""
     payment = Payment(
-        # Cash (ПКО) has no bank line: it is the portal's "manual" money.
-        source="bank" if item.PaymentSource == "bank" else "manual", external_id=f"1c:{item.Id}",
-        company_id=company.id, amount=row.amount, paid_on=row.date.astimezone(KYIV).date(),
-        payer_name=company.name[:300], payer_tax_id=company.tax_id, purpose=purpose,
-        details={CAME_FROM_1C: True, "onec_id": item.Id, "onec_number": row.number,
+        # Its own source: the push (onec/payment_push.py came_from_1c) never sends it back to
+        # 1C, and a bank statement's lines (source bank) are not matched against it.
+        source=FROM_1C, external_id=item.Id, company_id=company.id, amount=row.amount,
+        paid_on=row.date.astimezone(KYIV).date(), payer_name=company.name[:300], payer_tax_id=company.tax_id,
+        purpose=purpose,
+        details={"onec_id": item.Id, "onec_number": row.number, "doc_number": row.number,
                  "onec_source": item.PaymentSource or ""},
     )
     session.add(payment)

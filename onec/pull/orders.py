@@ -13,9 +13,8 @@ from core.orders.models import Order
 from core.orders.services import SYSTEM, change_status
 from onec.importer.common import Tally
 from onec.pull.offers import items
+from onec.push import ORDER, portal_id
 
-# The portal's PortalId of an order it posts (the push side writes it the same way).
-ORDER_PREFIX = "order-"
 # The steps an order goes through, in order; 1C's status -> the step it means.
 PATH = (states.SUBMITTED, states.CONFIRMED, states.ASSEMBLING, states.SHIPPED, states.DELIVERED)
 STEP_OF_STATUS = {
@@ -24,11 +23,18 @@ STEP_OF_STATUS = {
 }
 
 
-def order_of(session: Session, portal_id: str | None) -> Order | None:
-    """Our order by the PortalId it was posted under; None for anything else."""
-    if not portal_id or not portal_id.startswith(ORDER_PREFIX) or not portal_id[len(ORDER_PREFIX):].isdigit():
+def posted_id(pid: str | None, kind: str) -> int | None:
+    """The portal's own id in a PortalId the push posted ("order-42"), else None."""
+    head, _, tail = (pid or "").rpartition("-")
+    if head != kind or not tail.isdigit() or portal_id(kind, int(tail)) != pid:
         return None
-    return session.get(Order, int(portal_id[len(ORDER_PREFIX):]))
+    return int(tail)
+
+
+def order_of(session: Session, pid: str | None) -> Order | None:
+    """Our order by the PortalId it was posted under; None for anything else."""
+    found = posted_id(pid, ORDER)
+    return session.get(Order, found) if found is not None else None
 
 
 def apply_order_states(session: Session, page: Any, tally: Tally) -> None:
