@@ -1,5 +1,6 @@
-"""`flask onec-import FILE...`: a CommerceML package from disk into the catalog; `flask
-onec-pull [ENTITY...]`: a pull from 1C's web service now."""
+"""`flask onec-import FILE...`: a CommerceML package from disk into the catalog;
+`flask onec-push`: what waits to go to 1C's web service, pushed now; `flask onec-pull
+[ENTITY...]`: a pull from 1C's web service now."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +8,11 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from core.db import db_session
+from core.outbox import DONE, FAILED, PENDING, OutboxEvent
+from onec.backlog import push_now, waiting
 from onec.importer import Options, import_files
 from onec.models import ExchangeRun
 from onec.pull.run import PULLS, pull
@@ -52,6 +56,27 @@ def describe(run: ExchangeRun) -> str:
     if run.skipped > len(shown):
         lines.append(f"  … and {run.skipped - len(shown)} more skipped (the run keeps the first {len(run.skipped_items)})")
     return "\n".join(lines)
+
+
+@click.command("onec-push")
+@with_appcontext
+def onec_push_command() -> None:
+    """Push to 1C's web service now what waits: orders, payments and cancellations whose
+    push is pending (also those waiting out a retry) or failed."""
+    if not current_app.config["ONEC_SERVICE_URL"]:
+        raise click.ClickException("ONEC_SERVICE_URL is empty: the portal does not use 1C's web service")
+    session = db_session()
+    counts = push_now(session, current_app.config["OUTBOX_MAX_ATTEMPTS"])
+    click.echo(f"pushed {counts[DONE]}, still waiting {counts[PENDING] + counts['busy']}, failed {counts[FAILED]}")
+    errors = session.execute(
+        select(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.last_error)
+        .where(OutboxEvent.id.in_(waiting(session)), OutboxEvent.last_error != "").order_by(OutboxEvent.id).limit(SKIPPED_SHOWN)
+    ).all()
+    session.rollback()  # only read
+    for event_id, topic, error in errors:
+        click.echo(f"  event {event_id} ({topic}): {error}")
+    if counts[FAILED]:
+        raise SystemExit(1)
 
 
 @click.command("onec-pull")

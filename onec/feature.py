@@ -1,5 +1,5 @@
-"""1C / BAS: the CommerceML catalog, prices and stock imported by 1C's Ид, each exchange
-recorded as a run."""
+"""1C / BAS: the CommerceML catalog, prices and stock imported by 1C's Ид; orders,
+payments and cancellations pushed to 1C's web service; each exchange recorded as a run."""
 from __future__ import annotations
 
 import secrets
@@ -18,6 +18,8 @@ FEATURE = Feature(
     # The pull writes payments from 1C through the payments package's own functions.
     requires=("payments",),
     models=("onec.models",),
+    awaits="onec.handlers:AWAITS",
+    handlers=("onec.handlers",),  # outbox: orders, payments, cancellations pushed to 1C's web service
     tasks=("onec.pull.jobs",),  # periodic: the pull from 1C's web service
-    commands=("onec.cli:onec_import_command", "onec.cli:onec_pull_command"),
+    commands=("onec.cli:onec_import_command", "onec.cli:onec_push_command", "onec.cli:onec_pull_command"),
 )

@@ -1,12 +1,13 @@
-"""What the 1C exchange keeps: a row per exchange run, and the parts of a 1C catalog the
-kernel's catalog has no place for (properties, extra barcodes, images, units)."""
+"""What the 1C exchange keeps: a row per exchange run, what 1C answered for each document
+the portal pushed, and the parts of a 1C catalog the kernel's catalog has no place for
+(properties, extra barcodes, images, units)."""
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utcnow
@@ -44,6 +45,23 @@ class ExchangeRun(Base):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class OnecDocumentRef(Base):
+    """1C's document for one the portal pushed (onec/push.py): staff see 1C's number, and
+    a push 1C has answered is not sent again. A cancellation answers the order's document,
+    so its row has the order's `portal_id` under its own `kind`."""
+
+    __tablename__ = "onec_document_ref"
+    __table_args__ = (Index("ix_onec_document_ref_kind_object", "kind", "object_id"),)
+
+    portal_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # "order-42", "payment-7"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # order | payment | cancellation
+    object_id: Mapped[int]  # the portal's order or payment id
+    onec_id: Mapped[str] = mapped_column(String(36))  # 1C's Ид of the document
+    number: Mapped[str] = mapped_column(String(50))  # its number in 1C
+    onec_date: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+    pushed_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
 
 
 class OnecUnit(Base):

@@ -2,7 +2,7 @@
 documents; payments of source "1c"
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-07
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import core.db
 
 revision = '0021'
-down_revision = '0018'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
