@@ -27,6 +27,7 @@ from onec.models import ExchangeRun, OnecBalance, OnecCursor, OnecDocument
 from onec.pull.balances import open_differences
 from onec.pull.run import ENTITIES, pull, take_lease
 from onec.soap.client import OnecClient
+from onec.payment_push import came_from_1c
 from payments.models import Payment
 
 USER, PASSWORD = "portal", "test-only-1c-pull-password"
@@ -149,11 +150,13 @@ def test_a_bank_payment_entered_in_1c_becomes_one_portal_payment(db, pulled, emu
     control(emulator, "payment", company_id=ALFA, amount="1500.00", purpose="Оплата за товар")
     pulled("documents")
     pulled("documents")
-    [payment] = db.scalars(select(Payment).where(Payment.external_id.like("1c:%")))
+    [payment] = db.scalars(select(Payment))
     [document] = db.scalars(select(OnecDocument))
     assert (payment.source, payment.amount, payment.status, payment.company.onec_guid) == (
-        "bank", Decimal("1500.00"), "succeeded", ALFA)
-    assert payment.details["came_from_1c"] is True and payment.details["onec_id"] == document.guid
+        "1c", Decimal("1500.00"), "succeeded", ALFA)
+    assert (payment.external_id, payment.details["onec_source"]) == (document.guid, "bank")
+    # 1C has it already: the push never sends it back.
+    assert came_from_1c(payment)
     assert (document.kind, document.payment_id, document.posted) == ("payment", payment.id, True)
     # No open invoice to pay: the money waits for a person in the payments queue.
     assert payment.needs_review and payment.review_code == "bank.nothing_open"
