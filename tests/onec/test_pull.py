@@ -28,7 +28,7 @@ from onec.pull.balances import open_differences
 from onec.pull.run import ENTITIES, pull, take_lease
 from onec.soap.client import OnecClient
 from onec.payment_push import came_from_1c
-from payments.models import Payment
+from payments.models import Invoice, Payment
 
 USER, PASSWORD = "portal", "test-only-1c-pull-password"
 http = httpx.Client(timeout=10)
@@ -287,8 +287,10 @@ def test_what_1c_must_not_send_is_skipped_with_its_reason_and_deleted_means_gone
     assert db.get(Price, (retail_id, first.id)).amount != Decimal("10.00")
 
 
-def test_what_1c_does_with_our_order_moves_it_as_far_as_the_rules_let(onec_app, db, pulled, onec, emulator,
-                                                                         make_user, make_staff):
+@pytest.fixture
+def posted_order(onec_app: Any, db: Any, pulled: Any, onec: OnecClient, make_user: Any) -> Any:
+    """An order of a prepaying customer from 1C, submitted in the portal and posted to 1C
+    as the push posts it (PortalId "order-<id>")."""
     pulled("catalog", "prices", "stock", "companies")
     company = db.scalar(select(Company).where(Company.onec_guid.is_not(None), Company.payment_terms == "prepayment")
                         .order_by(Company.id).limit(1))
@@ -307,6 +309,11 @@ def test_what_1c_does_with_our_order_moves_it_as_far_as_the_rules_let(onec_app, 
         "Line": [{"LineNo": 1, "ProductId": product.onec_guid, "Quantity": line.quantity, "Price": line.price,
                   "Amount": order.total}],
     })
+    return order
+
+
+def test_what_1c_does_with_our_order_moves_it_as_far_as_the_rules_let(db, pulled, emulator, posted_order):
+    order = posted_order
     control(emulator, "order-status", portal_id=f"order-{order.id}", status="confirmed")
     run = pulled("documents", "order_states")
     db.refresh(order)
@@ -321,3 +328,25 @@ def test_what_1c_does_with_our_order_moves_it_as_far_as_the_rules_let(onec_app, 
     assert order.status == states.CONFIRMED
     assert {item["reason"] for r in run.values() for item in r.skipped_items} == {"order_not_released"}
     assert db.scalar(select(OnecDocument.order_id).where(OnecDocument.kind == "shipment")) == order.id
+
+
+def test_paid_in_1c_and_shipped_there_the_order_is_shipped_in_the_portal(db, pulled, emulator, posted_order):
+    order = posted_order
+    control(emulator, "order-status", portal_id=f"order-{order.id}", status="confirmed")
+    pulled("documents", "order_states")
+    [invoice] = db.scalars(select(Invoice).where(Invoice.order_id == order.id))
+    company_guid = db.get(Company, order.company_id).onec_guid
+    control(emulator, "payment", company_id=company_guid, amount=str(invoice.amount),
+            purpose=f"Оплата згідно рахунку № {invoice.number}")
+    pulled("documents")
+    db.refresh(invoice)
+    db.refresh(order)
+    [payment] = db.scalars(select(Payment).where(Payment.source == "1c"))
+    assert invoice.status == "paid" and payment.allocated == invoice.amount and not payment.needs_review
+    assert order.released_at is not None
+
+    control(emulator, "order-status", portal_id=f"order-{order.id}", status="shipped")
+    run = pulled("documents", "order_states")
+    db.refresh(order)
+    assert order.status == states.SHIPPED and all(r.skipped == 0 for r in run.values())
+    assert [c.actor_name for c in order.history][-2:] == ["1C", "1C"]  # assembling, then shipped
