@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core import outbox
+from core.jobs import jobs
 from core.catalog.models import Price, PriceChange, PriceType, Product, Stock, Warehouse
 from core.customers.models import Company, DeliveryPoint, User
 from core.orders import states
@@ -350,3 +351,42 @@ def test_paid_in_1c_and_shipped_there_the_order_is_shipped_in_the_portal(db, pul
     db.refresh(order)
     assert order.status == states.SHIPPED and all(r.skipped == 0 for r in run.values())
     assert [c.actor_name for c in order.history][-2:] == ["1C", "1C"]  # assembling, then shipped
+
+
+@pytest.fixture
+def with_service(onec_app: Any, emulator: str) -> Any:
+    onec_app.config.update(
+        ONEC_SERVICE_URL=f"{emulator}/ws/portal_exchange", ONEC_SERVICE_USER=USER, ONEC_SERVICE_PASSWORD=PASSWORD)
+    return onec_app
+
+
+def test_flask_onec_pull_pulls_the_entities_named_and_prints_their_counts(with_service, db):
+    result = with_service.test_cli_runner().invoke(args=["onec-pull", "catalog", "prices"])
+    assert result.exit_code == 0, result.output
+    assert "SOAP (catalog): success" in result.output and "created 310, updated 0" in result.output
+    assert "SOAP (prices): success" in result.output
+    assert [run.entity for run in db.scalars(select(ExchangeRun).order_by(ExchangeRun.id))] == ["catalog", "prices"]
+    refused = with_service.test_cli_runner().invoke(args=["onec-pull", "customers"])
+    assert refused.exit_code == 2 and "customers" in refused.output
+
+
+def test_flask_onec_pull_says_so_when_1c_is_down_or_not_set(with_service, emulator, db):
+    control(emulator, "fail", mode="server_error", count="100")
+    result = with_service.test_cli_runner().invoke(args=["onec-pull", "stock"])
+    assert result.exit_code == 1 and "SOAP (stock): failed" in result.output and "stopped: http_503" in result.output
+    with_service.config["ONEC_SERVICE_URL"] = ""
+    result = with_service.test_cli_runner().invoke(args=["onec-pull"])
+    assert result.exit_code == 1 and "ONEC_SERVICE_URL is empty" in result.output
+
+
+def test_the_scheduled_pull_runs_every_entity_and_nothing_without_the_service(with_service, db):
+    job = jobs["onec-pull"]
+    assert job.every_seconds == with_service.config["ONEC_PULL_SECONDS"] == 60
+    with with_service.test_request_context():
+        runs = job.run(db)
+        assert [run.entity for run in runs] == [*ENTITIES, "order_states"]
+        assert all(run.status == "success" for run in runs)
+        with_service.config["ONEC_SERVICE_URL"] = ""
+        with_service.extensions.pop("onec_service")
+        assert job.run(db) is None
+    assert count(db, ExchangeRun) == len(runs)
