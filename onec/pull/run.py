@@ -55,20 +55,27 @@ APPLY: dict[str, Callable[[Session, Any, Tally, Options], None]] = {
 
 def pull(session: Session, client: Any, entities: Sequence[str] = PULLS, *, limit: int,
          options: Options | None = None) -> list[ExchangeRun] | None:
-    """Pull each entity in turn (a failed one does not stop the next: its cursor waits);
-    None when another pull holds the lease."""
+    """Pull each entity in turn; None when another pull holds the lease. An entity 1C
+    refuses (a fault of its own) does not stop the next, its cursor waits; 1C away or the
+    credentials refused stop the pull there, as every next call would fail the same way."""
     holder = take_lease(session)
     if holder is None:
         return None
+    runs = []
     try:
-        return [pull_entity(session, client, entity, limit=limit, options=options or Options(), lease=holder)
-                for entity in entities]
+        for entity in entities:
+            run, error = pull_entity(session, client, entity, limit=limit, options=options or Options(), lease=holder)
+            runs.append(run)
+            if error is not None and (error.retryable or error.code == "auth"):
+                break
+        return runs
     finally:
         release_lease(session, holder)
 
 
 def pull_entity(session: Session, client: Any, entity: str, *, limit: int, options: Options,
-                lease: str | None = None) -> ExchangeRun:
+                lease: str | None = None) -> tuple[ExchangeRun, ProviderError | None]:
+    """The entity's run, and what 1C's failure was when it stopped the run."""
     run = ExchangeRun(direction="in", entity=entity, source="soap", started_at=utcnow(), skipped_items=[])
     session.add(run)
     session.commit()
@@ -89,14 +96,14 @@ def pull_entity(session: Session, client: Any, entity: str, *, limit: int, optio
                 break
     except ProviderError as error:
         _failed(session, run, f"{error.code}: {error.detail}")
+        return run, error
     except Exception as error:
         _failed(session, run, f"internal: {error!r}")
         raise
-    else:
-        run.status = "success"
-        run.finished_at = utcnow()
-        session.commit()
-    return run
+    run.status = "success"
+    run.finished_at = utcnow()
+    session.commit()
+    return run, None
 
 
 def _fetch(client: Any, entity: str, since: int, limit: int) -> Any:

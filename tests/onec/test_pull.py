@@ -241,6 +241,16 @@ def test_1c_going_down_mid_pull_keeps_the_pages_written_and_the_next_pull_goes_o
     assert db.get(OnecCursor, "catalog").version > written
 
 
+def test_a_fault_of_one_entity_does_not_stop_the_next_but_1c_away_stops_the_pull(db, pulled, emulator):
+    control(emulator, "fail", mode="fault", code="VALIDATION", count="1")
+    runs = pulled("prices", "stock")
+    assert (runs["prices"].status, runs["stock"].status) == ("failed", "success")
+    assert runs["prices"].error.startswith("VALIDATION") and db.get(OnecCursor, "prices") is None
+    control(emulator, "fail", mode="server_error", count="100")
+    with_down = pulled("catalog", "prices", "stock")
+    assert list(with_down) == ["catalog"] and with_down["catalog"].status == "failed"
+
+
 def test_one_pull_at_a_time(onec_app, db, pulled):
     with onec_app.app_context():
         assert take_lease(db) is not None
