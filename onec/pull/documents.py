@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,6 @@ from core.customers.models import Company
 from core.money import money
 from core.orders import states
 from core.reasons import Reason, register
-from flask_babel import lazy_gettext as _l
 from onec.importer.common import Tally
 from onec.models import OnecDocument
 from onec.pull.offers import items
@@ -89,7 +89,7 @@ def _payment(session: Session, row: OnecDocument, item: Any, company: Company, l
         payment = session.get(Payment, row.payment_id)
         if not live and payment.status == SUCCEEDED:
             reverse(session, payment, ACTOR, note=f"Документ {row.number} в 1С скасовано або видалено")
-        elif live and payment.status == REVERSED and not payment.needs_review:
+        elif live and payment.status == REVERSED and payment.review_code != REPOSTED:
             flag_for_review(payment, Reason(REPOSTED, {"number": row.number}))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import SimpleNamespace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -200,6 +201,24 @@ def test_a_payment_naming_another_customers_portal_id_is_skipped(db, pulled, one
     assert "onec_id" not in (theirs.details or {})
 
 
+def test_a_payment_unposted_in_1c_is_reversed_and_one_posted_again_waits_for_a_person(db, pulled):
+    pulled("prices", "companies")
+    document = {"Id": "50000000-0000-0000-0000-000000000001", "Kind": "payment", "Number": "ПКО-000007",
+                "Date": datetime(2026, 12, 7, 9, 30), "CompanyId": ALFA, "Amount": Decimal("200.00"), "Currency": "UAH",
+                "PortalId": None, "OrderPortalId": None, "PaymentSource": "cash", "Purpose": "Готівка",
+                "Line": [], "Allocation": [], "Posted": True, "Deleted": False, "Version": 1}
+    pulled("documents", client=Answers(documents=[document]))
+    [payment] = db.scalars(select(Payment))
+    assert (payment.status, payment.paid_on, payment.details["onec_source"]) == ("succeeded", date(2026, 12, 7), "cash")
+    pulled("documents", client=Answers(documents=[document | {"Posted": False, "Version": 2}]))
+    db.refresh(payment)
+    assert payment.status == "reversed" and db.get(OnecDocument, document["Id"]).posted is False
+    pulled("documents", client=Answers(documents=[document | {"Version": 3}]))
+    db.refresh(payment)
+    assert (payment.status, payment.needs_review, payment.review_code) == ("reversed", True, "onec.reposted")
+    assert count(db, Payment) == 1
+
+
 def test_a_balance_that_differs_is_an_exception_until_1c_agrees(db, pulled, emulator):
     pulled("prices", "companies", "balances")
     alfa = db.scalar(select(Company).where(Company.onec_guid == ALFA))
@@ -267,7 +286,7 @@ class Answers:
 
     def get_changes(self, entity: str, since: int, limit: int) -> Any:
         items = [SimpleNamespace(**item) for item in self.pages.get(entity, [])]
-        field = {"catalog": "Product", "prices": "Price", "stock": "Stock"}[entity]
+        field = {"catalog": "Product", "prices": "Price", "stock": "Stock", "documents": "Document"}[entity]
         return SimpleNamespace(Entity=entity, Version=since + 1, More=False, **{field: items})
 
 
