@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import SimpleNamespace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import outbox
+from core.clock import utcnow
 from core.jobs import jobs
 from core.catalog.models import Price, PriceChange, PriceType, Product, Stock, Warehouse
 from core.customers.models import Company, DeliveryPoint, User
@@ -25,7 +26,7 @@ from emulators.onec import create_app
 from emulators.onec.seed import guid
 from notify.models import Message
 from onec.importer.common import Options
-from onec.models import ExchangeRun, OnecBalance, OnecCursor, OnecDocument
+from onec.models import ExchangeRun, OnecBalance, OnecCursor, OnecDocument, OnecLease
 from onec.pull.balances import open_differences
 from onec.pull.run import ENTITIES, pull, take_lease
 from onec.soap.client import OnecClient
@@ -274,6 +275,9 @@ def test_one_pull_at_a_time(onec_app, db, pulled):
     with onec_app.app_context():
         assert take_lease(db) is not None
         assert pull(db, object(), ENTITIES, limit=10) is None
+        # A puller that died: its lease runs out and the next one takes it.
+        db.execute(update(OnecLease).values(until=utcnow() - timedelta(seconds=1)))
+        assert take_lease(db) is not None
     assert count(db, ExchangeRun) == 0
 
 
@@ -411,7 +415,8 @@ def test_flask_onec_pull_says_so_when_1c_is_down_or_not_set(with_service, emulat
 def test_the_scheduled_pull_runs_every_entity_and_nothing_without_the_service(with_service, db):
     job = jobs["onec-pull"]
     assert job.every_seconds == with_service.config["ONEC_PULL_SECONDS"] == 60
-    with with_service.test_request_context():
+    # As Celery beat and the demo loop run it: an app context, no request.
+    with with_service.app_context():
         runs = job.run(db)
         assert [run.entity for run in runs] == [*ENTITIES, "order_states"]
         assert all(run.status == "success" for run in runs)
@@ -419,3 +424,15 @@ def test_the_scheduled_pull_runs_every_entity_and_nothing_without_the_service(wi
         with_service.extensions.pop("onec_service")
         assert job.run(db) is None
     assert count(db, ExchangeRun) == len(runs)
+
+
+def test_a_shipment_naming_another_customers_order_leaves_that_order_alone(db, pulled, posted_order):
+    order = posted_order
+    with_alfa = {"Id": "50000000-0000-0000-0000-000000000002", "Kind": "shipment", "Number": "ВН-000099",
+                 "Date": datetime(2026, 12, 7, 9, 30), "CompanyId": ALFA, "Amount": order.total, "Currency": "UAH",
+                 "PortalId": None, "OrderPortalId": f"order-{order.id}", "PaymentSource": None, "Purpose": None,
+                 "Line": [], "Allocation": [], "Posted": True, "Deleted": False, "Version": 1}
+    run = pulled("documents", client=Answers(documents=[with_alfa]))["documents"]
+    assert [item["reason"] for item in run.skipped_items] == ["other_company_order"]
+    db.refresh(order)
+    assert order.status == states.SUBMITTED and db.get(OnecDocument, with_alfa["Id"]).order_id is None
