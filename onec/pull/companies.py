@@ -10,13 +10,13 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.catalog.models import PriceType
 from core.customers.invitations import invite_companies_without_users
 from core.customers.models import Company
 from core.customers.services import save_company
 from core.errors import DomainError
 from core.ids import edrpou_is_valid, rnokpp_is_valid
 from core.phones import normalize_phone
-from core.catalog.models import PriceType
 from core.staff.models import StaffUser
 from onec.importer.common import Tally
 from onec.models import OnecCompany

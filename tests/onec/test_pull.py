@@ -290,7 +290,8 @@ class Answers:
 
     def get_changes(self, entity: str, since: int, limit: int) -> Any:
         items = [SimpleNamespace(**item) for item in self.pages.get(entity, [])]
-        field = {"catalog": "Product", "prices": "Price", "stock": "Stock", "documents": "Document"}[entity]
+        field = {"catalog": "Product", "prices": "Price", "stock": "Stock", "companies": "Company",
+                 "documents": "Document"}[entity]
         return SimpleNamespace(Entity=entity, Version=since + 1, More=False, **{field: items})
 
 
@@ -436,3 +437,27 @@ def test_a_shipment_naming_another_customers_order_leaves_that_order_alone(db, p
     assert [item["reason"] for item in run.skipped_items] == ["other_company_order"]
     db.refresh(order)
     assert order.status == states.SUBMITTED and db.get(OnecDocument, with_alfa["Id"]).order_id is None
+
+
+def test_a_company_the_portal_cannot_take_is_skipped_with_its_reason(db, pulled):
+    pulled("prices", "companies")
+    alfa = {"Id": guid("company", "other-alfa"), "Name": "ТОВ Двійник", "FullName": None, "Kind": "legal",
+            "TaxId": "42152922", "VatNumber": None, "Address": None, "Phone": "not a phone", "Email": "no-at-sign",
+            "PaymentTerms": "prepayment", "DeferralDays": 0, "AdvancePercent": 0, "CreditLimit": Decimal(0),
+            "ManagerName": None, "ManagerEmail": "nobody@example.com", "PriceTypeId": None, "Deleted": False,
+            "Version": 1}
+    fine = alfa | {"Id": guid("company", "fine"), "TaxId": "42152938", "Name": "ТОВ Нова"}
+    runs = pulled("companies", client=Answers(companies=[
+        alfa,  # another 1C company's code
+        alfa | {"Id": guid("company", "deferred"), "TaxId": "3012345670", "Kind": "sole", "PaymentTerms": "deferred"},
+        alfa | {"Id": guid("company", "kind"), "TaxId": "3012345670", "Kind": "person"},
+        fine,
+    ]))
+    assert [(i["reason"], i["ref"]) for i in runs["companies"].skipped_items] == [
+        ("duplicate_tax_id", alfa["Id"]), ("invalid_terms", guid("company", "deferred")),
+        ("invalid_tax_id", guid("company", "kind"))]
+    made = db.scalar(select(Company).where(Company.onec_guid == fine["Id"]))
+    # A phone and an e-mail the portal cannot read are left out, not the company; no contact, no cabinet.
+    assert (made.phone, made.email, made.manager_id) == (None, None, None)
+    assert count(db, User, User.company_id == made.id) == 0
+    assert db.scalar(select(Company.name).where(Company.tax_id == "42152922")) == 'ТОВ "Альфа-Трейд"'
