@@ -25,6 +25,7 @@ from onec.pull.companies import apply_companies
 from onec.pull.documents import apply_documents
 from onec.pull.offers import catalog_records, price_records, remove_prices, stock_records
 from onec.pull.orders import apply_order_states
+from onec.soap.interface import onec_error
 
 # Dependencies first: products before their prices and stock, companies before their
 # documents, payments (documents) before the balances compared with them.
@@ -83,6 +84,10 @@ def pull_entity(session: Session, client: Any, entity: str, *, limit: int, optio
         while True:
             cursor = session.get(OnecCursor, entity) or OnecCursor(entity=entity, version=0)
             page = _fetch(client, entity, cursor.version, limit)
+            if page.More and int(page.Version) <= cursor.version:
+                # "More" from where we already are would be asked for forever.
+                raise onec_error("bad_answer", f"GetChanges {entity}: More after Version {page.Version} "
+                                 f"that is not past {cursor.version}", retryable=False)
             tally = Tally()
             APPLY[entity](session, page, tally, options)
             # Versions only grow: an answer behind the cursor does not move it back.

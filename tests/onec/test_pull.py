@@ -271,6 +271,11 @@ def test_a_fault_of_one_entity_does_not_stop_the_next_but_1c_away_stops_the_pull
     assert list(with_down) == ["catalog"] and with_down["catalog"].status == "failed"
 
 
+def test_a_1c_that_says_more_without_moving_on_is_not_asked_forever(db, pulled):
+    run = pulled("stock", client=Answers(more=True))["stock"]
+    assert run.status == "failed" and run.error.startswith("bad_answer: GetChanges stock: More after Version 0")
+
+
 def test_one_pull_at_a_time(onec_app, db, pulled):
     with onec_app.app_context():
         assert take_lease(db) is not None
@@ -285,10 +290,12 @@ class Answers:
     """A 1C that answers GetChanges with the pages given (items as the contract names
     their fields): what the emulator cannot be made to send, such as broken items."""
 
-    def __init__(self, **pages: list[dict[str, Any]]) -> None:
-        self.pages = pages
+    def __init__(self, more: bool = False, **pages: list[dict[str, Any]]) -> None:
+        self.more, self.pages = more, pages
 
     def get_changes(self, entity: str, since: int, limit: int) -> Any:
+        if self.more:  # a broken 1C: "more" without moving on
+            return SimpleNamespace(Entity=entity, Version=since, More=True)
         items = [SimpleNamespace(**item) for item in self.pages.get(entity, [])]
         field = {"catalog": "Product", "prices": "Price", "stock": "Stock", "companies": "Company",
                  "documents": "Document"}[entity]
