@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.catalog.services import MAX_MONEY
 from core.clock import utcnow
 from core.customers.models import Company
 from core.money import money
@@ -25,6 +26,8 @@ def apply_balances(session: Session, page: Any, tally: Tally, currencies: list[s
             tally.skip(item.CompanyId, "unknown_company", "a balance of a company the portal does not have from 1C")
         elif (item.Currency or "").upper() not in accepted:
             tally.skip(item.CompanyId, "currency_not_accepted", f"the balance is in {item.Currency}")
+        elif not all(v is not None and abs(v) <= MAX_MONEY for v in (item.Debt, item.OverdueDebt)):
+            tally.skip(item.CompanyId, "bad_amount", f"debt {item.Debt}, overdue {item.OverdueDebt}")
         else:
             _compare(session, company, item, tally)
 

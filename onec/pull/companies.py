@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.catalog.models import PriceType
+from core.catalog.services import MAX_MONEY
 from core.customers.invitations import invite_companies_without_users
 from core.customers.models import Company
 from core.customers.services import save_company
@@ -65,6 +66,9 @@ def _apply(session: Session, item: Any, tally: Tally) -> Company | None:
     if check is None or not check(tax_id):
         tally.skip(item.Id, "invalid_tax_id", f"{item.Name}: {item.Kind} {tax_id!r} is not a valid ЄДРПОУ/РНОКПП")
         return None
+    if item.CreditLimit is None or item.CreditLimit > MAX_MONEY:
+        tally.skip(item.Id, "invalid_credit_limit", f"{item.Name}: credit limit {item.CreditLimit}")
+        return None
     price_type_id = _price_type(session, item, company)
     if price_type_id is None:
         tally.skip(item.Id, "unknown_price_type", f"{item.Name}: no price type {item.PriceTypeId!r} and none at all")
@@ -72,7 +76,7 @@ def _apply(session: Session, item: Any, tally: Tally) -> Company | None:
     before = _signature(company)
     try:
         company = save_company(
-            session, company, name=item.Name or tax_id, kind=item.Kind, tax_id=tax_id, price_type_id=price_type_id,
+            session, company, name=(item.Name or tax_id)[:300], kind=item.Kind, tax_id=tax_id, price_type_id=price_type_id,
             payment_terms=item.PaymentTerms, deferral_days=item.DeferralDays or 0,
             advance_percent=item.AdvancePercent or 0, credit_limit=item.CreditLimit,
             manager_id=_manager(session, item, company), phone=_phone(item.Phone), email=_email(item.Email),

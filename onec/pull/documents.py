@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from core.catalog.services import MAX_MONEY
 from core.clock import KYIV, utcnow
 from core.customers.models import Company
 from core.money import money
@@ -32,6 +33,8 @@ from payments.bank.matching import InvoiceFacts, Matcher, invoice_numbers
 from payments.models import OPEN, REVERSED, SUCCEEDED, Invoice, Payment
 
 ACTOR = "1С"
+KINDS = ("shipment", "invoice", "payment")
+PAYMENT_SOURCES = ("bank", "cash", "card")
 REPOSTED = "onec.reposted"
 register(REPOSTED, _l("Платіж %(number)s знову проведено в 1С після скасування: перевірте і розподіліть вручну"))
 
@@ -47,10 +50,13 @@ def apply_documents(session: Session, page: Any, tally: Tally, currencies: list[
         if company is None:
             tally.skip(item.Id, "unknown_company", f"{item.Number}: a company the portal does not have from 1C")
             continue
+        if item.Kind not in KINDS:
+            tally.skip(item.Id, "unknown_kind", f"{item.Number}: a document of kind {str(item.Kind)[:20]!r}")
+            continue
         if (item.Currency or "").upper() not in accepted:
             tally.skip(item.Id, "currency_not_accepted", f"{item.Number}: the document is in {item.Currency}")
             continue
-        if item.Amount is None or item.Amount < 0:
+        if item.Amount is None or not 0 <= item.Amount <= MAX_MONEY:
             tally.skip(item.Id, "bad_amount", f"{item.Number}: amount {item.Amount}")
             continue
         row = session.get(OnecDocument, item.Id)
@@ -69,7 +75,8 @@ def apply_documents(session: Session, page: Any, tally: Tally, currencies: list[
             order = None
         row.kind, row.number, row.date = item.Kind, (item.Number or "")[:50], from_1c_moment(item.Date)
         row.company_id, row.amount, row.order_id = company.id, money(item.Amount), order.id if order else None
-        row.portal_id, row.payment_source = item.PortalId or None, item.PaymentSource or None
+        row.portal_id = (item.PortalId or None) and item.PortalId[:64]
+        row.payment_source = item.PaymentSource if item.PaymentSource in PAYMENT_SOURCES else None
         row.posted, row.deleted, row.version, row.updated_at = bool(item.Posted), bool(item.Deleted), item.Version, utcnow()
         session.flush()
         live = row.posted and not row.deleted

@@ -440,8 +440,9 @@ def test_a_shipment_naming_another_customers_order_leaves_that_order_alone(db, p
                  "Date": datetime(2026, 12, 7, 9, 30), "CompanyId": ALFA, "Amount": order.total, "Currency": "UAH",
                  "PortalId": None, "OrderPortalId": f"order-{order.id}", "PaymentSource": None, "Purpose": None,
                  "Line": [], "Allocation": [], "Posted": True, "Deleted": False, "Version": 1}
-    run = pulled("documents", client=Answers(documents=[with_alfa]))["documents"]
-    assert [item["reason"] for item in run.skipped_items] == ["other_company_order"]
+    odd = with_alfa | {"Id": "50000000-0000-0000-0000-000000000003", "Kind": "return-of-goods"}
+    run = pulled("documents", client=Answers(documents=[with_alfa, odd]))["documents"]
+    assert [item["reason"] for item in run.skipped_items] == ["other_company_order", "unknown_kind"]
     db.refresh(order)
     assert order.status == states.SUBMITTED and db.get(OnecDocument, with_alfa["Id"]).order_id is None
 
@@ -458,11 +459,12 @@ def test_a_company_the_portal_cannot_take_is_skipped_with_its_reason(db, pulled)
         alfa,  # another 1C company's code
         alfa | {"Id": guid("company", "deferred"), "TaxId": "3012345670", "Kind": "sole", "PaymentTerms": "deferred"},
         alfa | {"Id": guid("company", "kind"), "TaxId": "3012345670", "Kind": "person"},
+        alfa | {"Id": guid("company", "limit"), "TaxId": "3012345670", "Kind": "sole", "CreditLimit": Decimal("1e15")},
         fine,
     ]))
     assert [(i["reason"], i["ref"]) for i in runs["companies"].skipped_items] == [
         ("duplicate_tax_id", alfa["Id"]), ("invalid_terms", guid("company", "deferred")),
-        ("invalid_tax_id", guid("company", "kind"))]
+        ("invalid_tax_id", guid("company", "kind")), ("invalid_credit_limit", guid("company", "limit"))]
     made = db.scalar(select(Company).where(Company.onec_guid == fine["Id"]))
     # A phone and an e-mail the portal cannot read are left out, not the company; no contact, no cabinet.
     assert (made.phone, made.email, made.manager_id) == (None, None, None)
