@@ -1,5 +1,6 @@
 """`flask onec-import FILE...`: a CommerceML package from disk into the catalog;
-`flask onec-push`: what waits to go to 1C's web service, pushed now."""
+`flask onec-push`: what waits to go to 1C's web service, pushed now; `flask onec-pull
+[ENTITY...]`: a pull from 1C's web service now."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,7 +15,9 @@ from core.outbox import DONE, FAILED, PENDING, OutboxEvent
 from onec.backlog import push_now, waiting
 from onec.importer import Options, import_files
 from onec.models import ExchangeRun
+from onec.pull.run import PULLS, pull
 from onec.settings import accepted_currencies
+from onec.soap.client import service_client
 
 SKIPPED_SHOWN = 20
 
@@ -40,9 +43,12 @@ def onec_import_command(files: tuple[Path, ...]) -> None:
 
 
 def describe(run: ExchangeRun) -> str:
-    lines = [f"{run.file_name} ({run.entity}): {run.status} in {run.duration_seconds:.1f} s"]
+    lines = [f"{run.file_name or 'SOAP'} ({run.entity}): {run.status} in {run.duration_seconds:.1f} s"]
     if run.error:
-        lines.append(f"  nothing imported: {run.error}")
+        # A file is all or nothing; a pull keeps the pages it wrote before the failure.
+        lines.append(f"  {'nothing imported' if run.file_name else 'stopped'}: {run.error}")
+        if not run.file_name:
+            lines.append(f"  created {run.created}, updated {run.updated}, unchanged {run.unchanged}, skipped {run.skipped}")
     else:
         lines.append(f"  created {run.created}, updated {run.updated}, unchanged {run.unchanged}, skipped {run.skipped}")
     shown = run.skipped_items[:SKIPPED_SHOWN]
@@ -70,4 +76,22 @@ def onec_push_command() -> None:
     for event_id, topic, error in errors:
         click.echo(f"  event {event_id} ({topic}): {error}")
     if counts[FAILED]:
+        raise SystemExit(1)
+
+
+@click.command("onec-pull")
+@click.argument("entities", nargs=-1, type=click.Choice(PULLS))
+@with_appcontext
+def onec_pull_command(entities: tuple[str, ...]) -> None:
+    """Pull from 1C's web service now: the ENTITIES named, else all of them, each from its cursor."""
+    client = service_client(current_app)
+    if client is None:
+        raise click.ClickException("ONEC_SERVICE_URL is empty: the portal does not use 1C's web service")
+    runs = pull(db_session(), client, entities or PULLS, limit=current_app.config["ONEC_PULL_LIMIT"],
+                options=options_from_config(None))
+    if runs is None:
+        raise click.ClickException("another pull is running; try again when it ends")
+    for run in runs:
+        click.echo(describe(run))
+    if any(run.status == "failed" for run in runs):
         raise SystemExit(1)

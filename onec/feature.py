@@ -15,9 +15,12 @@ FEATURE = Feature(
     secrets=(
         Secret("ONEC_EXCHANGE_PASSWORD", demo_value=lambda: secrets.token_urlsafe(18), min_length=12),
     ),
+    # The pull writes payments from 1C through the payments package's own functions.
+    requires=("payments",),
     models=("onec.models",),
     awaits="onec.handlers:AWAITS",
     handlers=("onec.handlers",),  # outbox: orders, payments, cancellations pushed to 1C's web service
-    commands=("onec.cli:onec_import_command", "onec.cli:onec_push_command"),
+    tasks=("onec.pull.jobs",),  # periodic: the pull from 1C's web service
+    commands=("onec.cli:onec_import_command", "onec.cli:onec_push_command", "onec.cli:onec_pull_command"),
     blueprints=(Mount("onec.exchange.routes:bp"),),
 )

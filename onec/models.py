@@ -4,6 +4,7 @@ the portal pushed, and the parts of a 1C catalog the kernel's catalog has no pla
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
@@ -145,3 +146,79 @@ class SaleExport(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id", ondelete="CASCADE"), primary_key=True)
     status: Mapped[str] = mapped_column(String(20))
     exported_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
+class OnecCursor(Base):
+    """The last `Version` taken from 1C per entity (GetChanges) or for order statuses:
+    moved in the transaction that writes the page it ends, never before."""
+
+    __tablename__ = "onec_cursor"
+
+    entity: Mapped[str] = mapped_column(String(30), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
+
+
+class OnecLease(Base):
+    """One pull at a time: a beat tick that finds the lease held (and not run out) does
+    nothing. A lease that runs out frees itself, so a killed puller blocks nobody for long."""
+
+    __tablename__ = "onec_lease"
+
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64), default="")
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+
+class OnecCompany(Base):
+    """What 1C says of a customer that the kernel's Company has no place for."""
+
+    __tablename__ = "onec_company"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), primary_key=True)
+    full_name: Mapped[str | None] = mapped_column(String(500))
+    vat_number: Mapped[str | None] = mapped_column(String(12))
+    address: Mapped[str | None] = mapped_column(String(500))
+    manager_name: Mapped[str | None] = mapped_column(String(200))
+
+
+class OnecBalance(Base):
+    """1C's figure of what a customer owes, beside the portal's at the time it came.
+    `differs_since` set: the two differ and staff must look (the portal's balance is never
+    overwritten); cleared when a later figure agrees."""
+
+    __tablename__ = "onec_balance"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), primary_key=True)
+    debt: Mapped[Decimal]
+    overdue_debt: Mapped[Decimal]
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+    portal_debt: Mapped[Decimal]
+    differs_since: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
+
+    @property
+    def difference(self) -> Decimal:
+        return self.debt - self.portal_debt
+
+
+class OnecDocument(Base):
+    """A document made in 1C (shipment, invoice, payment) as it last came, and what the
+    portal made of it: the payment it became or was recognised as, the order it names."""
+
+    __tablename__ = "onec_document"
+
+    guid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # shipment | invoice | payment
+    number: Mapped[str] = mapped_column(String(50))
+    date: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    amount: Mapped[Decimal]
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_order.id"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True)
+    # The payment's PortalId when the portal posted it: ours coming back.
+    portal_id: Mapped[str | None] = mapped_column(String(64))
+    payment_source: Mapped[str | None] = mapped_column(String(10))
+    posted: Mapped[bool] = mapped_column(default=True)
+    deleted: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)

@@ -54,6 +54,8 @@ class OnecSettings:
     ONEC_SERVICE_TIMEOUT = float(os.environ.get("ONEC_SERVICE_TIMEOUT", "10"))
     # Items asked for per GetChanges page (the contract allows 1 to 1000).
     ONEC_PULL_LIMIT = int(os.environ.get("ONEC_PULL_LIMIT", "500"))
+    # Seconds between scheduled pulls of every entity (Celery beat, the demo's loop).
+    ONEC_PULL_SECONDS = int(os.environ.get("ONEC_PULL_SECONDS", "60"))
 
 
 def accepted_currencies(config: Any) -> list[str]:
@@ -88,4 +90,6 @@ def check_onec_settings(config: Any) -> list[str]:
         problems.append("ONEC_SERVICE_TIMEOUT must be more than 0 seconds")
     if not 1 <= config["ONEC_PULL_LIMIT"] <= 1000:
         problems.append("ONEC_PULL_LIMIT must be from 1 to 1000 (the contract's limit)")
+    if config["ONEC_PULL_SECONDS"] < 1:
+        problems.append("ONEC_PULL_SECONDS must be at least 1")
     return problems

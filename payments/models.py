@@ -171,8 +171,9 @@ class Payment(Base):
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_payment_source_external_id"),
         # "discount": not money but a promotion's write-off (paying online), kept as a
-        # payment so an invoice's allocations always add up to what settled it.
-        CheckConstraint("source IN ('liqpay', 'bank', 'manual', 'discount')", name="source"),
+        # payment so an invoice's allocations always add up to what settled it. "1c": money
+        # entered in 1C (a bank payment, cash) that the portal learnt of from 1C.
+        CheckConstraint("source IN ('liqpay', 'bank', 'manual', 'discount', '1c')", name="source"),
         CheckConstraint("status IN ('pending', 'succeeded', 'failed', 'reversed')", name="status"),
         Index("ix_payment_review", "needs_review", "created_at"),
     )

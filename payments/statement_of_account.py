@@ -13,7 +13,8 @@ from payments.documents import StatementEntry, StatementOfAccount
 from payments.invoice_document import buyer_party, supplier_party
 from payments.models import CANCELLED, SUCCEEDED, Invoice, Payment
 
-CREDIT_LABELS = {"liqpay": "Оплата карткою", "bank": "Банківський платіж", "manual": "Оплата", "discount": "Знижка за онлайн-оплату"}
+CREDIT_LABELS = {"liqpay": "Оплата карткою", "bank": "Банківський платіж", "manual": "Оплата", "discount": "Знижка за онлайн-оплату",
+                 "1c": "Оплата"}
 
 
 def _invoices(company_id: int):

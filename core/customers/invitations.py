@@ -2,6 +2,7 @@
 from the contacts on the company card, each invited by a one-time link."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -26,11 +27,15 @@ class InvitationRun:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def invite_companies_without_users(session: Session) -> InvitationRun:
-    """Safe to run again: a company that has a user (invited or not) is left alone."""
+def invite_companies_without_users(session: Session, company_ids: Collection[int] | None = None) -> InvitationRun:
+    """Safe to run again: a company that has a user (invited or not) is left alone.
+    `company_ids`: only these (a company that just arrived from 1C), else every company."""
     run = InvitationRun()
     has_user = select(User.id).where(User.company_id == Company.id).exists()
-    for company in session.scalars(select(Company).where(Company.is_active, ~has_user).order_by(Company.id)):
+    query = select(Company).where(Company.is_active, ~has_user).order_by(Company.id)
+    if company_ids is not None:
+        query = query.where(Company.id.in_(company_ids))
+    for company in session.scalars(query):
         if not (company.email or company.phone):
             run.skipped.append((company.name, gettext("У картці немає ні телефону, ні e-mail.")))
             continue

@@ -45,6 +45,10 @@ def next_statuses(current: str, actor_kind: str) -> list[str]:
     return [to for (frm, to), actors in TRANSITIONS.items() if frm == current and actor_kind in actors]
 
 
+def allowed(current: str | None, target: str, actor_kind: str) -> bool:
+    return actor_kind in TRANSITIONS.get((current, target), frozenset())
+
+
 def check_transition(current: str | None, target: str, actor_kind: str) -> None:
-    if actor_kind not in TRANSITIONS.get((current, target), frozenset()):
+    if not allowed(current, target, actor_kind):
         raise TransitionNotAllowed(current, target, actor_kind)

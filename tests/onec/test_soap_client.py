@@ -221,7 +221,8 @@ def test_the_client_is_built_once_and_only_when_the_service_is_configured(onec_a
 def test_the_service_settings_are_checked() -> None:
     fine = {"ONEC_EXCHANGE_USER": "1c", "ONEC_STALE_AFTER_MINUTES": 60, "ONEC_ACCEPTED_CURRENCIES": "UAH",
             "ONEC_IMPORT_CHUNK": 10, "ONEC_SERVICE_URL": "", "ONEC_SERVICE_USER": "portal",
-            "ONEC_SERVICE_PASSWORD": "", "ONEC_SERVICE_TIMEOUT": 10.0, "ONEC_PULL_LIMIT": 500}
+            "ONEC_SERVICE_PASSWORD": "", "ONEC_SERVICE_TIMEOUT": 10.0, "ONEC_PULL_LIMIT": 500,
+            "ONEC_PULL_SECONDS": 60}
     assert check_onec_settings(fine) == []
     assert check_onec_settings(fine | {"ONEC_SERVICE_URL": "https://1c.example/base/ws/portal_exchange.1cws",
                                        "ONEC_SERVICE_PASSWORD": "s3cret-enough"}) == []
@@ -230,6 +231,7 @@ def test_the_service_settings_are_checked() -> None:
         ({"ONEC_SERVICE_URL": "1c.example/ws", "ONEC_SERVICE_PASSWORD": "x"}, "ONEC_SERVICE_URL"),
         ({"ONEC_SERVICE_TIMEOUT": 0.0}, "ONEC_SERVICE_TIMEOUT"),
         ({"ONEC_PULL_LIMIT": 1001}, "ONEC_PULL_LIMIT"),
+        ({"ONEC_PULL_SECONDS": 0}, "ONEC_PULL_SECONDS"),
     ):
         [problem] = check_onec_settings(fine | wrong)
         assert named in problem
