@@ -18,7 +18,7 @@ from core.providers import ProviderError
 from emulators.http import serve_in_thread
 from emulators.onec import create_app
 from emulators.onec.seed import guid
-from onec.settings import check_onec_settings
+from onec.settings import OnecSettings, check_onec_settings
 from onec.soap.client import OnecClient, service_client
 
 USER, PASSWORD = "portal", "test-only-1c-service-password"
@@ -219,10 +219,8 @@ def test_the_client_is_built_once_and_only_when_the_service_is_configured(onec_a
 
 
 def test_the_service_settings_are_checked() -> None:
-    fine = {"ONEC_EXCHANGE_USER": "1c", "ONEC_STALE_AFTER_MINUTES": 60, "ONEC_ACCEPTED_CURRENCIES": "UAH",
-            "ONEC_IMPORT_CHUNK": 10, "ONEC_SERVICE_URL": "", "ONEC_SERVICE_USER": "portal",
-            "ONEC_SERVICE_PASSWORD": "", "ONEC_SERVICE_TIMEOUT": 10.0, "ONEC_PULL_LIMIT": 500,
-            "ONEC_PULL_SECONDS": 60}
+    defaults = {name: getattr(OnecSettings, name) for name in dir(OnecSettings) if name.isupper()}
+    fine = defaults | {"ONEC_SERVICE_URL": "", "ONEC_SERVICE_PASSWORD": ""}
     assert check_onec_settings(fine) == []
     assert check_onec_settings(fine | {"ONEC_SERVICE_URL": "https://1c.example/base/ws/portal_exchange.1cws",
                                        "ONEC_SERVICE_PASSWORD": "s3cret-enough"}) == []
