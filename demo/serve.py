@@ -1,17 +1,19 @@
 """`flask serve-demo`: the embedded default in one process.
 
 Werkzeug's threaded server for the portal and the backoffice, the LiqPay emulator on
-loopback (so a pay link can be paid end to end with a test card), the outbox relay
+loopback (so a pay link can be paid end to end with a test card), the 1C emulator (the
+portal pushes orders and payments to it and pulls its changes every minute), the outbox relay
 thread (OUTBOX_RELAY_THREAD: what a request may not deliver, such as a refund through
 LiqPay, and retries with backoff) and a thread running the periodic jobs
 (core/jobs.py) that Celery beat runs in production.
-Production runs gunicorn, a Celery worker and beat instead, and LIQPAY_BASE_URL stays
-LiqPay's own (see README).
+Production runs gunicorn, a Celery worker and beat instead, LIQPAY_BASE_URL stays
+LiqPay's own and ONEC_SERVICE_URL names the real 1C (see README).
 """
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 import threading
 import time
@@ -122,6 +124,20 @@ def configure_demo_payments(app: Any, host: str, port: int, liqpay_url: str) -> 
     app.extensions.pop("card_acquirer", None)  # a client built before would still talk to the old URL
 
 
+def start_onec_emulator(app: Any) -> tuple[str, Callable[[], None]]:
+    """The 1C emulator on a free loopback port, the app's web-service client pointed at it
+    with a password made for this run; returns the emulator's page and how to stop it."""
+    from emulators.http import serve_in_thread
+    from emulators.onec import create_app as create_onec
+
+    user, password = "portal", secrets.token_urlsafe(18)
+    url, stop = serve_in_thread(create_onec(user, password))
+    app.config.update(ONEC_SERVICE_URL=f"{url}/ws/portal_exchange", ONEC_SERVICE_USER=user,
+                      ONEC_SERVICE_PASSWORD=password)
+    app.extensions.pop("onec_service", None)  # a client built before would still call the old address
+    return url, stop
+
+
 @click.command("serve-demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -143,6 +159,7 @@ def serve_demo(host: str, port: int, liqpay_port: int | None, sweep_interval: fl
         )
         configure_demo_payments(app, host, port, liqpay_url)
     inboxes = start_notify_emulators(app) if features.enabled("notify") else {}
+    onec_url = start_onec_emulator(app)[0] if features.enabled("onec") else None
     # The relay thread starts with the first request (core/relay.py); refunds reach the emulator through it.
     app.config.update(OUTBOX_RELAY_THREAD=True, OUTBOX_RELAY_SECONDS=sweep_interval)
     threading.Thread(target=_run_jobs_forever, args=(app, sweep_interval), daemon=True, name="jobs").start()
@@ -155,6 +172,10 @@ def serve_demo(host: str, port: int, liqpay_port: int | None, sweep_interval: fl
     if inboxes:
         click.echo(f"every SMS:  {inboxes['sms']}  (Atompark emulator)")
         click.echo(f"every mail: {inboxes['email']}  (local SMTP mailbox)")
+    if onec_url:
+        click.echo(f"1C:         {onec_url}/  (emulator: what the portal sent; change prices, stock, companies, payments)")
+        click.echo(f"1C exchange: http://{host}:{port}/1c/exchange  (CommerceML; user {app.config['ONEC_EXCHANGE_USER']},"
+                   " password ONEC_EXCHANGE_PASSWORD in instance/signing-keys.json)")
     run_simple(
         host, port, app, threaded=True, use_reloader=False, use_debugger=False, request_handler=QuietRequestHandler
     )
