@@ -1,6 +1,7 @@
 """Documents made in 1C (GetChanges `documents`): every one kept as an OnecDocument; a
 payment entered in 1C becomes a portal payment once (by its 1C Id) and is allocated by
-the bank statement's rules; the portal's own payment coming back is only linked; a posted
+the bank statement's rules; the portal's own payment coming back, and a bank transfer the
+portal already has from a statement, are only linked; a posted
 shipment of our order moves the order on to shipped.
 
 Unposted or deleted in 1C (Posted false, Deleted true): a payment the portal made of it
@@ -9,6 +10,7 @@ the payments queue; a shipment's order is not moved back (goods that left come b
 return document in 1C), the document is only recorded as such."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -36,6 +38,8 @@ ACTOR = "1С"
 KINDS = ("shipment", "invoice", "payment")
 PAYMENT_SOURCES = ("bank", "cash", "card")
 REPOSTED = "onec.reposted"
+# A transfer's date in 1C and in the bank statement may differ by a weekend.
+STATEMENT_DAYS = timedelta(days=3)
 register(REPOSTED, _l("Платіж %(number)s знову проведено в 1С після скасування: перевірте і розподіліть вручну"))
 
 
@@ -91,7 +95,8 @@ def _payment(session: Session, row: OnecDocument, item: Any, company: Company, l
         _ours_back(session, row, item, company, tally)
     elif row.payment_id is None:
         if live:
-            row.payment_id = _record(session, row, item, company).id
+            twin = _statement_twin(session, row, company) if row.payment_source == "bank" else None
+            row.payment_id = twin.id if twin is not None else _record(session, row, item, company).id
     else:
         payment = session.get(Payment, row.payment_id)
         if not live and payment.status == SUCCEEDED:
@@ -110,6 +115,21 @@ def _ours_back(session: Session, row: OnecDocument, item: Any, company: Company,
     row.payment_id = payment.id
     if (payment.details or {}).get("onec_id") != item.Id:
         payment.details = {**(payment.details or {}), "onec_id": item.Id, "onec_number": row.number}
+
+
+def _statement_twin(session: Session, row: OnecDocument, company: Company) -> Payment | None:
+    """The same bank transfer already in the portal from a bank statement (the accountant
+    loaded the statement in both places): its company, amount and a date within a few
+    days, not yet tied to another 1C document. It is linked, never counted a second time."""
+    paid_on = row.date.astimezone(KYIV).date()
+    linked = select(OnecDocument.guid).where(OnecDocument.payment_id == Payment.id, OnecDocument.guid != row.guid)
+    return session.scalars(
+        select(Payment).where(
+            Payment.source == "bank", Payment.company_id == company.id, Payment.amount == row.amount,
+            Payment.status == SUCCEEDED, Payment.paid_on.between(paid_on - STATEMENT_DAYS, paid_on + STATEMENT_DAYS),
+            ~linked.exists(),
+        ).order_by(Payment.paid_on, Payment.id)
+    ).first()
 
 
 def _record(session: Session, row: OnecDocument, item: Any, company: Company) -> Payment:

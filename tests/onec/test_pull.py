@@ -165,6 +165,25 @@ def test_a_bank_payment_entered_in_1c_becomes_one_portal_payment(db, pulled, emu
     assert payment.needs_review and payment.review_code == "bank.nothing_open"
 
 
+def test_a_transfer_both_in_a_bank_statement_and_entered_in_1c_is_counted_once(db, pulled, emulator):
+    pulled("prices", "companies")
+    alfa = db.scalar(select(Company).where(Company.onec_guid == ALFA))
+    from_statement = Payment(source="bank", external_id="statement-line-1", company_id=alfa.id, amount=Decimal("1500.00"),
+                             status="succeeded", paid_on=utcnow().date() - timedelta(days=1))
+    other_amount = Payment(source="bank", external_id="statement-line-2", company_id=alfa.id,
+                           amount=Decimal("1499.99"), status="succeeded", paid_on=utcnow().date())
+    db.add_all([from_statement, other_amount])
+    db.flush()
+    control(emulator, "payment", company_id=ALFA, amount="1500.00", purpose="Оплата за товар")
+    control(emulator, "payment", company_id=ALFA, amount="1500.00", purpose="Оплата за товар, друга")
+    pulled("documents")
+    documents = db.scalars(select(OnecDocument).order_by(OnecDocument.number)).all()
+    # The first is the statement's transfer, linked; the second is new money (nothing left to pair it with).
+    assert documents[0].payment_id == from_statement.id
+    assert db.get(Payment, documents[1].payment_id).source == "1c"
+    assert count(db, Payment) == 3
+
+
 def test_our_own_payment_coming_back_from_1c_is_not_counted_twice(db, pulled, onec):
     pulled("prices", "companies")
     alfa = db.scalar(select(Company).where(Company.onec_guid == ALFA))
