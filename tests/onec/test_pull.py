@@ -96,6 +96,12 @@ def test_the_first_pull_fills_the_catalog_prices_stock_companies_and_balances(db
     again = pulled()
     assert all((r.status, r.created, r.updated) == ("success", 0, 0) for r in again.values())
     assert dict(db.execute(select(OnecCursor.entity, OnecCursor.version)).all()) == {**cursors, "documents": 0}
+    # Pulls that find nothing keep one row per entity, the newest: not one a minute forever.
+    pulled()
+    empty = [run for run in db.scalars(select(ExchangeRun)) if not (run.created or run.updated or run.unchanged)]
+    assert sorted(run.entity for run in empty) == sorted(ENTITIES)
+    # Besides them, the first pull's runs that brought something (documents brought nothing).
+    assert count(db, ExchangeRun) == len(empty) + len(ENTITIES) - 1
 
 
 def test_a_price_changed_in_1c_arrives_on_the_next_pull_as_a_price_change(db, pulled, emulator):
