@@ -1,10 +1,14 @@
 """1C / BAS: the CommerceML catalog, prices and stock imported by 1C's Ид, each exchange
-recorded as a run."""
+recorded as a run; what 1C sent on the portal's product pages, the staff's sync page and a
+stalled-exchange alarm."""
 from __future__ import annotations
 
 import secrets
 
-from core.features import Feature, Secret
+from flask_babel import lazy_gettext as _l
+
+from core.features import Feature, Mount, NavEntry, Secret
+from onec.access import SYNC_WATCHERS
 from onec.settings import OnecSettings, check_onec_settings
 
 FEATURE = Feature(
@@ -16,5 +20,17 @@ FEATURE = Feature(
         Secret("ONEC_EXCHANGE_PASSWORD", demo_value=lambda: secrets.token_urlsafe(18), min_length=12),
     ),
     models=("onec.models",),
+    topics="onec.topics:TOPICS",
+    tasks=("onec.stall",),
     commands=("onec.cli:onec_import_command",),
+    blueprints=(
+        # Product images on the portal's product page; the sync page in the backoffice's
+        # layout: each mounted only beside the side it belongs to.
+        Mount("onec.customer_routes:bp", when=("portal",), login_endpoint="portal.login"),
+        Mount("onec.staff_routes:bp", url_prefix="/staff", when=("backoffice",),
+              login_endpoint="backoffice.login", staff=True),
+    ),
+    nav=(NavEntry("onec_staff.sync", _l("Обмін з 1С"), SYNC_WATCHERS, position=115),),
+    product_details=("onec.details:product_details",),
+    synced_at="onec.sync:last_synced",
 )
