@@ -8,6 +8,7 @@ are put back in the outbox queue.
 """
 from __future__ import annotations
 
+import glob
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,6 @@ from core.files.services import read_file
 from core.outbox import OutboxEvent
 from onec.cli import options_from_config
 from onec.importer import import_file
-from onec.importer.run import sha256_of
 from onec.models import ExchangeRun
 from onec.sync import HANDLER_PREFIX
 
@@ -49,12 +49,15 @@ def _retry_of(session: Session, run: ExchangeRun) -> ExchangeRun | None:
 
 
 def _in_exchange_dir(run: ExchangeRun) -> Path | None:
-    """The very file the run read (same name and SHA-256), if 1C's upload is still there."""
+    """The file of the run's name in the exchange folder, the latest if 1C left several.
+    Not necessarily the bytes the run read: a file imported while 1C was still sending
+    it failed as truncated, and the whole one is what a retry should read (the new run
+    keeps its SHA-256)."""
     folder = exchange_dir()
     if not run.file_name or not folder.is_dir():
         return None
-    return next((path for path in folder.rglob(run.file_name)
-                 if path.is_file() and sha256_of(path) == run.file_sha256), None)
+    found = [path for path in folder.rglob(glob.escape(run.file_name)) if path.is_file()]
+    return max(found, key=lambda path: path.stat().st_mtime, default=None)
 
 
 def _retry_file(session: Session, run: ExchangeRun) -> ExchangeRun:
