@@ -17,6 +17,9 @@ from core import outbox
 from core.catalog.models import Price, PriceType, Product
 from core.files.services import store_file
 from core.outbox import OutboxEvent
+from notify.events import BY_KEY
+from notify.models import Message
+from notify.planning import Wording
 from onec.importer import Options, import_files
 from onec.models import ExchangeRun, ProductImage
 from onec.stall import check_stalled, stalled_exchange_job
@@ -284,3 +287,22 @@ def test_no_exchange_ever_is_a_stall_told_once(onec_app, db):
         now = datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc)
         assert check_stalled(db, now).payload["last_success_at"] is None
         assert check_stalled(db, now + timedelta(hours=5)) is None
+
+
+def test_a_stalled_exchange_e_mails_the_head_of_sales_and_the_admin(onec_app, db, make_staff):
+    head, admin = make_staff("head_of_sales"), make_staff("admin", phone="+380671112233")
+    make_staff("manager")
+    make_staff("head_of_sales", is_active_flag=False)
+    with onec_app.app_context():
+        raised = check_stalled(db, datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc))
+        db.commit()
+        assert outbox.deliver(db, raised.id) == "done"  # notify plans the messages
+        messages = list(db.scalars(select(Message).where(Message.event_id == raised.id)))
+        assert {(m.channel, m.recipient, m.language) for m in messages} == \
+            {("email", head.email, "uk"), ("email", admin.email, "uk")}  # no SMS, no manager, nobody switched off
+        assert messages[0].subject == "Обмін з 1С зупинився" and "Успішних обмінів ще не було." in messages[0].body
+        assert f"Сторінка обміну: {onec_app.config['PUBLIC_BASE_URL'].rstrip('/')}/staff/sync" in messages[0].body
+        payload = {**raised.payload, "last_success_at": "2026-12-07T06:00:00+00:00"}
+        subject, body = Wording(db, BY_KEY["exchange_stalled"], payload).render("email", "en")
+    assert subject == "The 1C exchange has stalled"
+    assert "for over 60 min" in body and "Last successful sync: 07/12/2026 08:00." in body  # Kyiv time, UTC+2
