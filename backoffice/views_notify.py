@@ -114,7 +114,7 @@ def notify_templates() -> Any:
 @bp.post("/notify/rules/<event>/<channel>")
 @staff_required(*NOTIFY_EDITORS)
 def toggle_rule(event: str, channel: str) -> Any:
-    if event not in BY_KEY or channel not in CHANNELS:
+    if event not in BY_KEY or channel not in BY_KEY[event].channels:
         abort(404)
     if ActionForm().validate_on_submit():
         rule = db_session.get(NotifyRule, (event, channel)) or NotifyRule(event=event, channel=channel, enabled=True)
@@ -127,7 +127,7 @@ def toggle_rule(event: str, channel: str) -> Any:
 
 
 def _template_key(event: str, channel: str, language: str) -> None:
-    if event not in BY_KEY or channel not in CHANNELS or language not in LANGUAGES:
+    if event not in BY_KEY or channel not in BY_KEY[event].channels or language not in LANGUAGES:
         abort(404)
 
 

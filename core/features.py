@@ -91,6 +91,12 @@ class Feature:
     # (`demo.history.DemoBuild`), it returns what it plays beside the order history
     # (payments: the invoices and payments, `demo.history.MoneySide`).
     demo: str | None = None
+    # `module:function(session, product_id) -> list[core.catalog.details.Section]`: what the
+    # feature adds to a product's page in the portal (1C: properties, images, barcodes).
+    product_details: tuple[str, ...] = ()
+    # `module:function(session) -> datetime | None`: when prices and stock last arrived from
+    # the feature's outside source; customers see the latest any enabled feature reports.
+    synced_at: str | None = None
 
     @property
     def translations(self) -> str | None:
@@ -140,6 +146,12 @@ class Registry:
     def mounts(self) -> list[Mount]:
         return [mount for feature in self.features for mount in feature.blueprints
                 if all(self.enabled(name) for name in mount.when)]
+
+    def product_details(self) -> list[Callable[..., Any]]:
+        return [resolve(name) for feature in self.features for name in feature.product_details]
+
+    def synced_at(self) -> list[Callable[..., Any]]:
+        return [resolve(feature.synced_at) for feature in self.features if feature.synced_at]
 
     def secrets(self) -> list[Secret]:
         return [secret for feature in self.features for secret in feature.secrets]

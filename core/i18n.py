@@ -8,10 +8,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, has_request_context, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, Domain, get_locale
 from flask_login import current_user
 
+
+class _CataloguesPerApp(Domain):
+    """Flask-Babel keeps the loaded catalogues on its (process-wide) domain, keyed by
+    language only: the first app of a process to read English would serve its features'
+    catalogues to every other app. Each app keeps its own (the suite builds apps of
+    different features side by side)."""
+
+    def get_translations_cache(self, ctx: Any) -> dict[Any, Any]:
+        return current_app.extensions.setdefault("babel_catalogues", {})
+
+
 babel = Babel()
+babel.domain_instance = _CataloguesPerApp()
 
 
 def select_locale() -> str:

@@ -19,14 +19,19 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     ForeignKey,
     Index,
     String,
     Text,
+    and_,
     event,
+    exists,
+    false,
     func,
     insert,
     inspect,
+    or_,
     select,
     update,
 )
@@ -319,13 +324,29 @@ def retry_failed(session: Session, event_id: int) -> None:
         session.info.setdefault("outbox_new", []).append((event_id, outbox_event.topic))
 
 
-def backlog(session: Session) -> dict[str, Any]:
+def owed_to(session: Session, prefix: str) -> ColumnElement[bool]:
+    """Condition on OutboxEvent: pending or failed and still waiting for one of the handlers
+    whose declared name starts with `prefix` (a feature's: "onec."), that handler not yet
+    delivered. For a feature's own view of the backlog (the 1C sync page)."""
+    owed = [
+        and_(OutboxEvent.topic == topic,
+             ~exists().where(OutboxDelivery.event_id == OutboxEvent.id, OutboxDelivery.handler == subscription.name))
+        for topic, subscriptions in routing_of(session).subscribers.items()
+        for subscription in subscriptions if subscription.name.startswith(prefix)
+    ]
+    return and_(OutboxEvent.status.in_((PENDING, FAILED)), or_(*owed)) if owed else false()
+
+
+def backlog(session: Session, where: ColumnElement[bool] | None = None) -> dict[str, Any]:
+    """Pending and failed events, and how long the oldest pending one waits; `where`
+    narrows it (`owed_to`)."""
+    narrowed = (lambda stmt: stmt.where(where)) if where is not None else (lambda stmt: stmt)
     counts = dict(
         session.execute(
-            select(OutboxEvent.status, func.count()).where(OutboxEvent.status != DONE).group_by(OutboxEvent.status)
+            narrowed(select(OutboxEvent.status, func.count()).where(OutboxEvent.status != DONE)).group_by(OutboxEvent.status)
         ).all()
     )
-    oldest = session.scalar(select(func.min(OutboxEvent.created_at)).where(OutboxEvent.status == PENDING))
+    oldest = session.scalar(narrowed(select(func.min(OutboxEvent.created_at)).where(OutboxEvent.status == PENDING)))
     age = None
     if oldest is not None:
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=utcnow().tzinfo)

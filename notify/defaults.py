@@ -148,4 +148,16 @@ DEFAULTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "Contract signed: {{ contract }}",
         "\"{{ contract }}\" was signed by both parties on {{ signed_on }}. Your copy is in your Vchasno account."
         + _EMAIL_SIGNATURE_EN),
+    ("exchange_stalled", "email", "uk"): (
+        "Обмін з 1С зупинився",
+        "Від 1С не надходило жодного успішного обміну понад {{ minutes }} хв."
+        "{% if never %} Успішних обмінів ще не було.{% else %} Остання успішна синхронізація: {{ last_success }}.{% endif %}\n\n"
+        "Ціни й залишки на порталі можуть бути застарілими; замовлення й оплати чекають у черзі до 1С."
+        "{% if sync_url %}\n\nСторінка обміну: {{ sync_url }}{% endif %}"),
+    ("exchange_stalled", "email", "en"): (
+        "The 1C exchange has stalled",
+        "No successful exchange has come from 1C for over {{ minutes }} min."
+        "{% if never %} There has been no successful exchange yet.{% else %} Last successful sync: {{ last_success }}.{% endif %}\n\n"
+        "Prices and stock on the portal may be out of date; orders and payments wait in the queue to 1C."
+        "{% if sync_url %}\n\nThe exchange page: {{ sync_url }}{% endif %}"),
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,8 +17,10 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
+from werkzeug.routing import BuildError
 
 from core.auth import make_password_token
+from core.clock import KYIV
 from core.customers.invitations import INVITE_PURPOSE
 from core.customers.models import Company, User
 from core.money import format_money
@@ -47,9 +49,12 @@ class EventSpec:
     topic: str
     title: Any
     context: ContextBuilder
-    # "company": the company card's contacts and its users in `roles`; "user": the one person named.
+    # "company": the company card's contacts and its users in `roles`; "user": the one person
+    # named; "staff": the active staff members of `roles` (admin only when listed).
     audience: str = "company"
     roles: tuple[str, ...] = OWNER_ACCOUNTANT
+    # The channels it sends on (and has wording for).
+    channels: tuple[str, ...] = ("sms", "email")
     # Marketing messages can be refused by a company; transactional ones cannot.
     marketing: bool = False
     # Quiet hours hold SMS until morning; a message the person just asked for goes at once.
@@ -207,6 +212,27 @@ def _contract_signed(session: Session, p: dict[str, Any], lang: str) -> Context:
     return {**_common(session, p), "contract": p["title"], "signed_on": date_text(p["signed_on"], lang)}
 
 
+def _moment_text(value: str | None, lang: str) -> str:
+    """A stored UTC moment as the recipient reads it: Kyiv time."""
+    if not value:
+        return "—"
+    moment = datetime.fromisoformat(value).astimezone(KYIV)
+    return moment.strftime("%d/%m/%Y %H:%M") if lang == "en" else moment.strftime("%d.%m.%Y %H:%M")
+
+
+def _sync_page() -> str:
+    # The 1C feature's staff page, when it is mounted (the backoffice may be off).
+    try:
+        return public_url("onec_staff.sync")
+    except BuildError:
+        return ""
+
+
+def _exchange_stalled(session: Session, p: dict[str, Any], lang: str) -> Context:
+    return {**_common(session, p), "last_success": _moment_text(p.get("last_success_at"), lang),
+            "never": not p.get("last_success_at"), "minutes": p["stale_after_minutes"], "sync_url": _sync_page()}
+
+
 def _step(kind: str) -> Callable[[dict[str, Any]], bool]:
     tests = {"before": lambda d: d < 0, "due": lambda d: d == 0, "after": lambda d: d > 0}
     return lambda payload: tests[kind](int(payload["days_past_due"]))
@@ -283,6 +309,14 @@ SPECS: tuple[EventSpec, ...] = (
               variables={**_COMMON_VARS, "contract": _l("назва договору"), "signed_on": _l("дата підписання")},
               sample={"company_id": None, "contract_id": 1, "title": "Договір поставки № 118/26",
                       "signed_on": "2026-11-25"}),
+    # Staff's own alarm (onec/stall.py): by e-mail to whoever answers for the exchange.
+    EventSpec("exchange_stalled", "onec.exchange_stalled", _l("Обмін з 1С зупинився (працівникам)"), _exchange_stalled,
+              audience="staff", roles=("head_of_sales", "admin"), channels=("email",), quiet_hours=False,
+              variables={"supplier": _COMMON_VARS["supplier"], "last_success": _l("остання успішна синхронізація"),
+                         "never": _l("успішних обмінів ще не було (так/ні)"), "minutes": _l("хвилин без обміну"),
+                         "sync_url": _l("посилання на сторінку обміну")},
+              sample={"last_success_at": "2026-12-07T06:00:00+00:00", "stale_after_minutes": 60,
+                      "noticed_at": "2026-12-07T07:01:00+00:00"}),
 )
 
 BY_KEY = {spec.key: spec for spec in SPECS}

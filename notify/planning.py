@@ -21,6 +21,7 @@ from core.clock import utcnow
 from core.customers.models import Company, User
 from core.outbox import OutboxEvent
 from core.phones import normalize_phone
+from core.staff.models import StaffUser
 from notify import rendering
 from notify.defaults import DEFAULTS
 from notify.events import BY_KEY, EventSpec, specs_for
@@ -73,12 +74,15 @@ def recipients(session: Session, spec: EventSpec, payload: dict[str, Any]) -> li
     switched_off = set(session.scalars(select(NotifyRule.channel).where(NotifyRule.event == spec.key, NotifyRule.enabled.is_(False))))
     if spec.audience == "user":
         found = _user_addresses(session, payload)
+    elif spec.audience == "staff":
+        found = _staff_addresses(session, spec)
     else:
         found = _company_addresses(session, spec, payload)
     seen, unique = set(), []
     for recipient in found:
         key = (recipient.channel, recipient.address)
-        if recipient.channel not in switched_off and recipient.address and key not in seen:
+        if recipient.channel in spec.channels and recipient.channel not in switched_off and recipient.address \
+                and key not in seen:
             seen.add(key)
             unique.append(recipient)
     return unique
@@ -95,6 +99,15 @@ def _user_addresses(session: Session, payload: dict[str, Any]) -> list[Recipient
         for channel, address in (("email", user.email), ("sms", user.phone))
         if address
     ]
+
+
+def _staff_addresses(session: Session, spec: EventSpec) -> list[Recipient]:
+    """Active staff of the spec's roles; staff read Ukrainian (their accounts keep no language)."""
+    staff = session.scalars(
+        select(StaffUser).where(StaffUser.role.in_(spec.roles), StaffUser.is_active_flag.is_(True)).order_by(StaffUser.id)
+    )
+    return [Recipient(channel, address, "uk", None)
+            for member in staff for channel, address in (("email", member.email), ("sms", member.phone)) if address]
 
 
 def _company_addresses(session: Session, spec: EventSpec, payload: dict[str, Any]) -> list[Recipient]:

@@ -1,10 +1,15 @@
-"""1C / BAS: the CommerceML catalog, prices and stock imported by 1C's Ид; orders,
-payments and cancellations pushed to 1C's web service; each exchange recorded as a run."""
+"""1C / BAS: the CommerceML exchange (/1c/exchange) and the catalog, prices and stock
+imported by 1C's Ид; orders, payments and cancellations pushed to 1C's web service and its
+changes pulled every minute; each exchange recorded as a run; what 1C sent on the portal's
+product pages, the staff's sync page and a stalled-exchange alarm."""
 from __future__ import annotations
 
 import secrets
 
-from core.features import Feature, Mount, Secret
+from flask_babel import lazy_gettext as _l
+
+from core.features import Feature, Mount, NavEntry, Secret
+from onec.access import SYNC_WATCHERS
 from onec.settings import OnecSettings, check_onec_settings
 
 FEATURE = Feature(
@@ -18,9 +23,23 @@ FEATURE = Feature(
     # The pull writes payments from 1C through the payments package's own functions.
     requires=("payments",),
     models=("onec.models",),
+    topics="onec.topics:TOPICS",
     awaits="onec.handlers:AWAITS",
     handlers=("onec.handlers",),  # outbox: orders, payments, cancellations pushed to 1C's web service
-    tasks=("onec.pull.jobs",),  # periodic: the pull from 1C's web service
+    tasks=(
+        "onec.pull.jobs",  # periodic: the pull from 1C's web service
+        "onec.stall",  # periodic: the stalled-exchange alarm
+    ),
     commands=("onec.cli:onec_import_command", "onec.cli:onec_push_command", "onec.cli:onec_pull_command"),
-    blueprints=(Mount("onec.exchange.routes:bp"),),
+    blueprints=(
+        Mount("onec.exchange.routes:bp"),
+        # Product images on the portal's product page; the sync page in the backoffice's
+        # layout: each mounted only beside the side it belongs to.
+        Mount("onec.customer_routes:bp", when=("portal",), login_endpoint="portal.login"),
+        Mount("onec.staff_routes:bp", url_prefix="/staff", when=("backoffice",),
+              login_endpoint="backoffice.login", staff=True),
+    ),
+    nav=(NavEntry("onec_staff.sync", _l("Обмін з 1С"), SYNC_WATCHERS, position=115),),
+    product_details=("onec.details:product_details",),
+    synced_at="onec.sync:last_synced",
 )

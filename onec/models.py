@@ -21,6 +21,9 @@ class ExchangeRun(Base):
     """One exchange with 1C, either way: what it was, how it went, what it changed."""
 
     __tablename__ = "exchange_run"
+    # "Last synced" (customers' pages) and the stalled-exchange job ask for the latest
+    # success of a direction and entity: an index walk, however many runs there are.
+    __table_args__ = (Index("ix_exchange_run_last_success", "direction", "status", "entity", "finished_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(3))  # in | out
@@ -39,6 +42,9 @@ class ExchangeRun(Base):
     skipped_items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     file_name: Mapped[str | None] = mapped_column(String(255))
     file_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The failed run a member of staff retried with this one; unique, so a double click
+    # (or two people at once) makes one retry.
+    retry_of: Mapped[int | None] = mapped_column(ForeignKey("exchange_run.id"), unique=True)
 
     @property
     def duration_seconds(self) -> float | None:

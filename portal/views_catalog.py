@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template, request, session
+from flask import abort, current_app, render_template, request, session
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf as csrf_token
 
 from core.auth import customer_required
-from core.catalog.services import CategoryNode, catalog_page, category_tree, descendants
+from core.catalog.details import last_synced, product_sections
+from core.catalog.services import CategoryNode, catalog_page, category_tree, descendants, product_card
 from core.db import autocommit, db_session
 from core.orders.cart import cart_at_login
 from core.money import format_quantity
@@ -64,7 +65,28 @@ def _render_page(price_type_id: int, category_id: int | None, query: str, page: 
         active_top=active_top,
         top_level=[c for c in categories if c.parent_id is None],
         subcategories=[c for c in categories if active_top and c.parent_id == active_top],
+        synced_at=last_synced(db_session),
         **page_cache.HOLES,
+    )
+
+
+@bp.get("/products/<int:product_id>")
+@customer_required
+def product(product_id: int) -> Any:
+    """One product at the customer's own price (the listing's rule), with whatever the
+    enabled features add (core/catalog/details.py). Inactive or unknown: 404, as any
+    product the customer cannot order."""
+    card = product_card(db_session, current_user.company.price_type_id, product_id,
+                        low_packs=current_app.config["LOW_STOCK_PACKS"])
+    if card is None:
+        abort(404)
+    return render_template(
+        "portal/product.html",
+        card=card,
+        p=card.row,
+        sections=product_sections(db_session, product_id),
+        synced_at=last_synced(db_session),
+        in_cart=cart_at_login(current_user).get(product_id),
     )
 
 

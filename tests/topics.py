@@ -16,6 +16,7 @@ TOPICS = [
     Topic("nobody.listens", "an announcement without a listener", announcement=True),
     Topic("test.outward", "a local handler and one that calls an outside service"),
     Topic("test.provider", "a handler failing the way its payload says its provider did"),
+    Topic("test.to_onec", "an event a handler named as 1C's owes something to"),
 ]
 
 calls: list[tuple[str, int]] = []
@@ -52,3 +53,12 @@ def outward(session, event):
 def provider(session, event):
     calls.append(("provider", event.id))
     raise ProviderError("liqpay", event.payload["code"], "refused", retryable=event.payload["retryable"])
+
+
+# Named as the 1C feature names its handlers ("onec.*"): the sync page's backlog is what
+# those still owe, whichever topic they listen to.
+@outbox.handler("test.to_onec", name="onec.test_send")
+def to_onec(session, event):
+    calls.append(("to_onec", event.id))
+    if event.payload.get("refuse_first") and calls.count(("to_onec", event.id)) == 1:
+        raise ProviderError("onec", "refused", "1C said no", retryable=False)

@@ -115,21 +115,47 @@ def catalog_page(
     page = max(page, 1)
     stmt = stmt.order_by(Product.name_sort, Product.id).offset((page - 1) * page_size).limit(page_size + 1)
     result = session.execute(stmt).all()
-    rows = [
-        CatalogRow(
-            id=r.id,
-            sku=r.sku,
-            name=r.name,
-            unit=r.unit,
-            pack_multiple=r.pack_multiple,
-            vat_rate=r.vat_rate,
-            price=r.amount,
-            stock=Decimal(r.stock),
-            availability=availability(Decimal(r.stock), r.pack_multiple, low_packs),
-        )
-        for r in result[:page_size]
-    ]
+    rows = [_catalog_row(r, low_packs) for r in result[:page_size]]
     return CatalogPage(rows=rows, page=page, has_next=len(result) > page_size)
+
+
+def _catalog_row(r: Any, low_packs: int) -> CatalogRow:
+    return CatalogRow(
+        id=r.id,
+        sku=r.sku,
+        name=r.name,
+        unit=r.unit,
+        pack_multiple=r.pack_multiple,
+        vat_rate=r.vat_rate,
+        price=r.amount,
+        stock=Decimal(r.stock),
+        availability=availability(Decimal(r.stock), r.pack_multiple, low_packs),
+    )
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """One product as its page shows it to a customer: the listing's row (the same price
+    and availability rule) and what the listing leaves out."""
+
+    row: CatalogRow
+    barcode: str | None
+    category_path: list[CategoryNode]
+
+
+def product_card(session: Session, price_type_id: int, product_id: int, *, low_packs: int = 5) -> ProductCard | None:
+    """An active product at this price type, or None (inactive or unknown: the page is a 404)."""
+    found = session.execute(
+        _listing_query(price_type_id).add_columns(Product.barcode, Product.category_id).where(Product.id == product_id)
+    ).first()
+    if found is None:
+        return None
+    categories = {c.id: c for c in category_tree(session)}
+    path, current = [], categories.get(found.category_id)
+    while current is not None and current not in path:
+        path.insert(0, current)
+        current = categories.get(current.parent_id) if current.parent_id is not None else None
+    return ProductCard(row=_catalog_row(found, low_packs), barcode=found.barcode, category_path=path)
 
 
 @dataclass(frozen=True)

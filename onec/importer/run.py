@@ -37,12 +37,13 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_file(session: Session, path: Path, *, source: str, options: Options) -> ExchangeRun:
+def import_file(session: Session, path: Path, *, source: str, options: Options,
+                retry_of: int | None = None) -> ExchangeRun:
     """Everything the file brings commits together, or (a file that cannot be read, even
-    half way) nothing does and the run says why."""
+    half way) nothing does and the run says why. `retry_of`: the failed run staff retried."""
     started = utcnow()
     run = ExchangeRun(direction="in", source=source, started_at=started, file_name=path.name[-255:],
-                      file_sha256=sha256_of(path), entity=_entity_of(path.name))
+                      file_sha256=sha256_of(path), entity=_entity_of(path.name), retry_of=retry_of)
     tally = Tally()
     try:
         with Package(path, currencies=options.currencies) as package:

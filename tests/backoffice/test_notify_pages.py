@@ -60,7 +60,15 @@ def test_the_templates_page_lists_every_event_for_the_head_of_sales(app, client,
         assert title in page, spec.key
         for channel in ("sms", "email"):
             for language in ("uk", "en"):
-                assert f"{TEMPLATES}/{spec.key}/{channel}/{language}" in page
+                # An event sends, and has wording, only on its own channels (staff's alarms: e-mail).
+                assert (f"{TEMPLATES}/{spec.key}/{channel}/{language}" in page) == (channel in spec.channels)
+
+
+def test_a_channel_an_event_does_not_send_on_has_no_template_or_rule(client, db, as_staff):
+    as_staff("head_of_sales")
+    assert client.get(f"{TEMPLATES}/exchange_stalled/sms/uk").status_code == 404
+    assert client.get(f"{TEMPLATES}/exchange_stalled/email/uk").status_code == 200
+    assert client.post("/staff/notify/rules/exchange_stalled/sms").status_code == 404
 
 
 @pytest.mark.parametrize("role", ["manager", "accountant", "lawyer"])

@@ -109,3 +109,20 @@ def test_events_written_as_rows_are_delivered_and_later_rows_do_not_collide(app,
     assert {status for _, status, _ in rows} == {"done"}
     assert sorted(event_id for name, event_id in calls if name == "ping") == [event_id for event_id, _, _ in rows]
     assert later.id not in {event_id for event_id, _, _ in rows}
+
+
+def test_a_features_backlog_is_what_its_handlers_still_owe(db):
+    """`owed_to(prefix)`: an event waits for a handler of that name only until it delivered."""
+    event = outbox.emit(db, "test.flaky", {"fail_times": 1})  # tests.flaky fails once, tests.steady runs
+    other = outbox.emit(db, "test.ping", {})
+    db.commit()
+    assert outbox.deliver(db, event.id) == "pending"
+    owed = lambda prefix: db.scalars(select(OutboxEvent.id).where(outbox.owed_to(db, prefix))).all()  # noqa: E731
+    assert owed("tests.fl") == [event.id]
+    assert owed("tests.st") == []  # delivered already: nothing owed, though the event still waits
+    assert owed("nobody.") == []
+    assert other.id in owed("tests.record")
+    assert outbox.backlog(db, outbox.owed_to(db, "tests.fl"))["pending"] == 1
+    assert outbox.backlog(db, outbox.owed_to(db, "tests.st"))["pending"] == 0
+    assert outbox.deliver(db, event.id) == "done"
+    assert owed("tests.fl") == []

@@ -91,8 +91,9 @@ def test_a_redelivered_event_sends_nothing_twice(app, db, ctx, providers, cafe):
     assert len(providers.sms()) == 3 and len(providers.mailbox.messages) == 3
 
 
-def test_every_event_is_wired_and_renders_in_both_languages(app, db, ctx, cafe):
+def test_every_event_is_wired_and_renders_in_both_languages(app, db, ctx, cafe, make_staff):
     company, owner, buyer = cafe
+    head_of_sales = make_staff("head_of_sales")
     declared = app.extensions["outbox"].topics
     for spec in SPECS:
         payload = {**spec.sample}
@@ -114,7 +115,10 @@ def test_every_event_is_wired_and_renders_in_both_languages(app, db, ctx, cafe):
         mine = [m for m in messages if m.template == spec.key]
         assert mine, spec.key
         assert {m.status for m in mine} == {"queued"}, [(m.template, m.error_code, m.last_error) for m in mine]
-        assert {m.channel for m in mine} == {"sms", "email"}, spec.key
+        assert {m.channel for m in mine} == set(spec.channels), spec.key
+        if spec.audience == "staff":
+            assert {m.recipient for m in mine} >= {head_of_sales.email} and {m.language for m in mine} == {"uk"}
+            continue
         assert {m.language for m in mine if m.recipient in (owner.email, owner.phone)} <= {"en"}, spec.key
         assert {m.language for m in mine if m.recipient in (company.email, company.phone)} <= {"uk"}, spec.key
         assert all(m.subject for m in mine if m.channel == "email"), spec.key

@@ -119,7 +119,7 @@ def test_the_listing_is_in_ukrainian_alphabet_order(logged_in, make_product):
     for number, name in enumerate(["Ґуава", "Гречка", "Іриски", "Їжак", "Йогурт", "Єнот", "Яблуко", "Ананас"]):
         make_product(name, sku=f"AB-{number}")
     html = logged_in.get("/").get_data(as_text=True)
-    assert re.findall(r'<div class="name">([^<]+)</div>', html) == UKRAINIAN_ORDER
+    assert re.findall(r'<div class="name"><a href="[^"]+">([^<]+)</a></div>', html) == UKRAINIAN_ORDER
 
 
 def test_categories_are_in_ukrainian_alphabet_order(db, make_product):
