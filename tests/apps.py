@@ -17,7 +17,7 @@ from tests.config import TestConfig
 
 # A process started by a test runs the production config, which refuses to start
 # without real keys: it gets the suite's own.
-SIGNING_ENV = {name: getattr(TestConfig, name) for name in ("SECRET_KEY", "LIQPAY_PUBLIC_KEY", "LIQPAY_PRIVATE_KEY")}
+SIGNING_ENV = {name: getattr(TestConfig, name) for name in ("SECRET_KEY", "LIQPAY_PUBLIC_KEY", "LIQPAY_PRIVATE_KEY", "ONEC_EXCHANGE_PASSWORD")}
 
 
 def _forget_broker_connections() -> None:

@@ -18,6 +18,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-only-secret-key-of-the-test-suite"
     LIQPAY_PUBLIC_KEY = "sandbox_i00000000001"
     LIQPAY_PRIVATE_KEY = "sandbox_test-private-key"
+    ONEC_EXCHANGE_PASSWORD = "test-only-1c-exchange-password"
     # Each test builds its own catalog; the cache has tests of its own that switch it on.
     CATALOG_CACHE_SECONDS = 0.0
     # Tests run at any hour; the quiet-hours tests set their own window.

@@ -4,6 +4,7 @@ suite's app starts."""
 from __future__ import annotations
 
 from flask import has_request_context
+from sqlalchemy import select
 
 from core import outbox
 from core.outbox import Topic
@@ -62,3 +63,11 @@ def to_onec(session, event):
     calls.append(("to_onec", event.id))
     if event.payload.get("refuse_first") and calls.count(("to_onec", event.id)) == 1:
         raise ProviderError("onec", "refused", "1C said no", retryable=False)
+
+
+def delivered_in_request(session, event) -> bool:
+    """Whether every handler of the event that may run in a request has run: what is left
+    is only the outward ones (the push to 1C), which the relay delivers beside the request."""
+    done = set(session.scalars(select(outbox.OutboxDelivery.handler).where(outbox.OutboxDelivery.event_id == event.id)))
+    local = {s.name for s in outbox.routing_of(session).handlers_for(event.topic) if not s.outward}
+    return local <= done

@@ -8,6 +8,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from core.catalog.models import Product
+from tests.apps import separate_app
+from tests.config import TestConfig
 from tests.onec.test_importer import P_JUICE, catalog, offers
 
 
@@ -33,7 +35,10 @@ def test_a_file_that_cannot_be_read_fails_the_command(onec_app: Flask, db: Any, 
     assert "nothing imported: truncated: " in result.output
 
 
-def test_without_the_feature_there_is_no_command(app: Flask) -> None:
-    assert "onec" not in app.extensions["features"].names
-    result = app.test_cli_runner().invoke(args=["onec-import", "import.xml"])
-    assert result.exit_code == 2 and "No such command 'onec-import'" in result.output
+def test_without_the_feature_there_is_no_command(app: Flask, db: Any) -> None:
+    config = type("WithoutOnec", (TestConfig,), {"FEATURES": "payments notify portal backoffice demo"})
+    with separate_app(app, config, own_sessions=False) as without:
+        assert "onec" not in without.extensions["features"].names
+        for command in ("onec-import", "onec-pull", "onec-push"):
+            result = without.test_cli_runner().invoke(args=[command])
+            assert result.exit_code == 2 and f"No such command '{command}'" in result.output
