@@ -9,7 +9,7 @@ import secrets
 from flask_babel import lazy_gettext as _l
 
 from core.features import Feature, Mount, NavEntry, Secret
-from onec.access import SYNC_WATCHERS
+from onec.access import BALANCE_WATCHERS, SYNC_WATCHERS
 from onec.settings import OnecSettings, check_onec_settings
 
 FEATURE = Feature(
@@ -39,7 +39,10 @@ FEATURE = Feature(
         Mount("onec.staff_routes:bp", url_prefix="/staff", when=("backoffice",),
               login_endpoint="backoffice.login", staff=True),
     ),
-    nav=(NavEntry("onec_staff.sync", _l("Обмін з 1С"), SYNC_WATCHERS, position=115),),
+    nav=(
+        NavEntry("onec_staff.balance_differences", _l("Розбіжності з 1С"), BALANCE_WATCHERS, position=45),
+        NavEntry("onec_staff.sync", _l("Обмін з 1С"), SYNC_WATCHERS, position=115),
+    ),
     product_details=("onec.details:product_details",),
     synced_at="onec.sync:last_synced",
 )

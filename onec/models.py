@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
+from core.customers.models import Company
 from core.db import Base, UTCDateTime
 
 # A run keeps this many skipped items with their reasons; `skipped` counts them all.
@@ -201,6 +202,7 @@ class OnecBalance(Base):
     differs_since: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True), index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), default=utcnow)
+    company: Mapped[Company] = relationship(Company, lazy="joined", viewonly=True)
 
     @property
     def difference(self) -> Decimal:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy import select
 
 from backoffice.helpers import current_page, get_or_404, paginate
@@ -13,8 +14,9 @@ from core.auth import staff_required
 from core.db import db_session
 from core.errors import DomainError
 from onec import retry, sync
-from onec.access import SYNC_RETRIERS, SYNC_WATCHERS
+from onec.access import BALANCE_WATCHERS, SYNC_RETRIERS, SYNC_WATCHERS
 from onec.models import ExchangeRun
+from onec.pull.balances import open_differences
 from onec.reasons import skip_reason
 from onec.staff_blueprint import bp
 from onec.staff_forms import RetryForm, RunFilterForm, direction_label, status_label
@@ -89,3 +91,13 @@ def retry_backlog() -> Any:
         else:
             flash(gettext("Невдалих подій для 1С немає — повторювати нічого."), "ok")
     return redirect(url_for("onec_staff.sync"))
+
+
+@bp.get("/balance-differences", endpoint="balance_differences")
+@staff_required(*BALANCE_WATCHERS)
+def balance_differences() -> Any:
+    """Customers whose debt in 1C differs from the portal's: what a person must reconcile
+    (a payment one side lacks, an invoice the other never had); the portal never overwrites."""
+    mine = request.args.get("mine") == "y"
+    rows = open_differences(db_session, manager_id=current_user.id if mine else None)
+    return render_template("onec/balance_differences.html", rows=rows, mine=mine)

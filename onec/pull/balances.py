@@ -18,6 +18,7 @@ from onec.pull.offers import items
 from onec.soap.client import from_1c_moment
 from payments.receivables import company_balance
 
+
 def apply_balances(session: Session, page: Any, tally: Tally, currencies: list[str]) -> None:
     accepted = {c.upper() for c in currencies}
     for item in items(page, "Balance"):
@@ -51,7 +52,10 @@ def _compare(session: Session, company: Company, item: Any, tally: Tally) -> Non
         row.differs_since, row.resolved_at = None, now
 
 
-def open_differences(session: Session) -> list[OnecBalance]:
-    """The managers' exceptions: customers whose 1C debt differs from the portal's, oldest first."""
-    return list(session.scalars(select(OnecBalance).where(OnecBalance.differs_since.is_not(None))
-                                .order_by(OnecBalance.differs_since, OnecBalance.company_id)))
+def open_differences(session: Session, manager_id: int | None = None) -> list[OnecBalance]:
+    """The managers' exceptions: customers whose 1C debt differs from the portal's, oldest
+    first; with `manager_id`, only that manager's customers."""
+    stmt = select(OnecBalance).where(OnecBalance.differs_since.is_not(None))
+    if manager_id is not None:
+        stmt = stmt.join(Company, Company.id == OnecBalance.company_id).where(Company.manager_id == manager_id)
+    return list(session.scalars(stmt.order_by(OnecBalance.differs_since, OnecBalance.company_id)))

@@ -19,3 +19,11 @@ def onec_app(app: Flask, db: Any) -> Iterator[Flask]:
     config = type("WithOnec", (TestConfig,), {"FEATURES": FEATURES, "ONEC_EXCHANGE_PASSWORD": EXCHANGE_PASSWORD})
     with separate_app(app, config, own_sessions=False) as onec:
         yield onec
+
+
+@pytest.fixture
+def without_onec(app: Flask, db: Any) -> Iterator[Flask]:
+    """The app as a portal without 1C runs it (onec is in the default FEATURES)."""
+    config = type("WithoutOnec", (TestConfig,), {"FEATURES": "payments notify portal backoffice demo"})
+    with separate_app(app, config, own_sessions=False) as bare:
+        yield bare

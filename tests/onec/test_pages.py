@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,15 @@ from sqlalchemy import select
 
 from core import outbox
 from core.catalog.models import Price, PriceType, Product
+from core.clock import utcnow
+from core.money import format_money
 from core.files.services import store_file
 from core.outbox import OutboxEvent
 from notify.events import BY_KEY
 from notify.models import Message
 from notify.planning import Wording
 from onec.importer import Options, import_files
-from onec.models import ExchangeRun, ProductImage
+from onec.models import ExchangeRun, OnecBalance, ProductImage
 from onec.stall import check_stalled, stalled_exchange_job
 from tests.conftest import login
 from tests.topics import calls
@@ -78,7 +81,8 @@ def test_the_product_page_shows_what_1c_sent_and_when_prices_last_arrived(onec_a
     assert f"Ціни й залишки оновлено {kyiv}" in client.get("/").get_data(as_text=True)
 
 
-def test_without_the_feature_the_page_has_the_kernels_fields_only(client, db, imported, buyer):
+def test_without_the_feature_the_page_has_the_kernels_fields_only(without_onec, db, imported, buyer):
+    client = without_onec.test_client()
     login(client, buyer.email)
     html = client.get(f"/products/{imported.id}").get_data(as_text=True)
     assert "42,50" in html and "4820000000011" in html
@@ -117,6 +121,39 @@ def test_a_file_that_is_not_an_image_is_never_served_inline(onec_app, db, import
     assert client.get(f"/products/{page.id}/images/{stored.id}").status_code == 404
 
 
+# --- the managers' queue of debts 1C sees otherwise ---------------------------------------
+
+
+def _balance(db: Any, company: Any, debt: str, portal: str, *, differs: bool) -> OnecBalance:
+    row = OnecBalance(company_id=company.id, debt=Decimal(debt), overdue_debt=Decimal("0.00"), as_of=utcnow(),
+                      portal_debt=Decimal(portal), differs_since=utcnow() if differs else None)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def test_a_debt_1c_sees_otherwise_waits_in_the_managers_queue(onec_app, db, make_staff, make_company):
+    manager, other = make_staff("manager"), make_staff("manager")
+    mine = make_company(name="ТОВ Моя Різниця", manager_id=manager.id)
+    theirs = make_company(name="ТОВ Чужа Різниця", manager_id=other.id)
+    agreed = make_company(name="ТОВ Усе Збігається", manager_id=manager.id)
+    _balance(db, mine, "1500.00", "1200.00", differs=True)
+    _balance(db, theirs, "10.00", "0.00", differs=True)
+    _balance(db, agreed, "99.00", "99.00", differs=False)
+    client = logged(onec_app, manager.email, staff=True)
+
+    html = client.get("/staff/balance-differences").get_data(as_text=True)
+    assert 'href="/staff/balance-differences"' in html  # the menu entry
+    assert "ТОВ Моя Різниця" in html and "ТОВ Чужа Різниця" in html and "ТОВ Усе Збігається" not in html
+    assert all(format_money(Decimal(v)) in html for v in ("1500.00", "1200.00", "300.00"))
+    only_mine = client.get("/staff/balance-differences?mine=y").get_data(as_text=True)
+    assert "ТОВ Моя Різниця" in only_mine and "ТОВ Чужа Різниця" not in only_mine
+
+    client.get("/lang/en")
+    assert "Debt in 1C" in client.get("/staff/balance-differences").get_data(as_text=True)
+    assert logged(onec_app, make_staff("lawyer").email, staff=True).get("/staff/balance-differences").status_code == 403
+
+
 # --- the staff's sync page ------------------------------------------------------------
 
 
@@ -136,10 +173,13 @@ def test_a_lawyer_and_a_customer_do_not(onec_app, db, make_staff, customer):
     assert onec_app.test_client().get("/staff/sync/runs/1").status_code == 302
 
 
-def test_without_the_feature_there_is_no_sync_page(client, make_staff):
+def test_without_the_feature_there_is_no_sync_page(without_onec, make_staff):
+    client = without_onec.test_client()
     login(client, make_staff("admin").email, staff=True)
     assert client.get("/staff/sync").status_code == 404
-    assert "/staff/sync" not in client.get("/staff/").get_data(as_text=True)
+    assert client.get("/staff/balance-differences").status_code == 404
+    menu = client.get("/staff/").get_data(as_text=True)
+    assert "/staff/sync" not in menu and "/staff/balance-differences" not in menu
 
 
 def test_runs_filter_and_a_run_shows_its_skipped_items_with_reasons(onec_app, db, make_staff, imported):
