@@ -18,6 +18,10 @@ MB = 1024 * 1024
 # Members smaller than this are not judged by their ratio: a tiny file of spaces packs
 # thousands to one and harms nobody; the total size bounds them.
 RATIO_FROM_BYTES = MB
+# A name's part longer than this many bytes no Linux file system takes (ENAMETOOLONG); 1C's
+# deepest names are import_files/ab/<guid>.jpg.
+NAME_MAX = 255
+MAX_DEPTH = 16
 _WRITE = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
 
 
@@ -29,26 +33,39 @@ def start_folder(folder: Path) -> None:
 
 def safe_path(folder: Path, filename: str | None) -> Path:
     """Where `filename` (import.xml, import_files/ab/abc.jpg) lives in the folder; refused
-    when it could lead anywhere else: `..`, an absolute or drive path, a NUL, a symlink on the way.
-    Backslashes count as separators: 1C on Windows may write them."""
+    when it could lead anywhere else (`..`, an absolute or drive path, a symlink on the way)
+    or could not be a file's name here: nothing but dots and slashes, a control character
+    (NUL, a line break), a part longer than the file system takes. Backslashes count as
+    separators: 1C on Windows may write them."""
     name = (filename or "").replace("\\", "/")
     pure = PurePosixPath(name)
-    if not name.strip() or "\x00" in name or pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
-        raise Refused("bad_filename", gettext("Ім'я файлу «%(name)s» веде за межі папки обміну.", name=name[:200]),
-                      400, file_name=name)
+    if not pure.parts or pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0] \
+            or any(ord(ch) < 32 or ord(ch) == 127 for ch in name) \
+            or any(len(part.encode()) > NAME_MAX for part in pure.parts) or len(pure.parts) > MAX_DEPTH:
+        raise _bad_name(name)
     path, current = folder.joinpath(*pure.parts), folder
     for part in pure.parts:
         current = current / part
         if current.is_symlink():
-            raise Refused("bad_filename", gettext("Ім'я файлу «%(name)s» веде за межі папки обміну.", name=name[:200]),
-                          400, file_name=name)
+            raise _bad_name(name)
     return path
 
 
+def _bad_name(name: str) -> Refused:
+    return Refused("bad_filename", gettext("Ім'я файлу «%(name)s» веде за межі папки обміну.", name=name[:200]),
+                   400, file_name=name)
+
+
 def _open_for_write(path: Path, *, append: bool) -> IO[bytes]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    flags = _WRITE | (os.O_APPEND if append else os.O_TRUNC)
-    return os.fdopen(os.open(path, flags, 0o600), "wb")
+    """The file, its folders made; a name that a folder has, or whose way runs through a
+    file (import.xml/x after import.xml), is refused rather than a 500."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        flags = _WRITE | (os.O_APPEND if append else os.O_TRUNC)
+        return os.fdopen(os.open(path, flags, 0o600), "wb")
+    except (IsADirectoryError, NotADirectoryError, FileExistsError) as error:
+        raise Refused("name_taken", gettext("Ім'я файлу «%(name)s» зайняте папкою або файлом обміну.",
+                                            name=path.name[:200]), 409, file_name=path.name) from error
 
 
 def room_left(session: ExchangeSession, config: Any) -> int:
@@ -86,9 +103,10 @@ def unpack(session: ExchangeSession, folder: Path, archive: Path, config: Any) -
                 for member in members:
                     written.append(safe_path(folder, member.filename))
                     _extract(zipped, member, written[-1])
-            except (zipfile.BadZipFile, OSError):
+            except (zipfile.BadZipFile, OSError, Refused):
                 for path in written:  # a member that fails its CRC half way: none of the archive stays
-                    path.unlink(missing_ok=True)
+                    if not path.is_dir():  # a member refused for the folder in its place
+                        path.unlink(missing_ok=True)
                 raise
             session.received_bytes += sum(member.file_size for member in members)
     except (zipfile.BadZipFile, NotImplementedError) as error:  # broken; or packed by a method zipfile lacks
@@ -119,6 +137,24 @@ def _check(session: ExchangeSession, folder: Path, name: str, members: list[zipf
         except Refused as refused:
             raise Refused("zip_bad_member", gettext("В архіві %(name)s є файл поза папкою обміну: %(member)s.",
                                                     name=name, member=member.filename[:200]), 400, file_name=name) from refused
+    _check_names(name, members)
+
+
+def _check_names(name: str, members: list[zipfile.ZipInfo]) -> None:
+    """Each member a file of its own: a name twice (the second would overwrite the first,
+    which was already counted) or a file where another member needs a folder is refused."""
+    files: set[PurePosixPath] = set()
+    for member in members:
+        path = PurePosixPath(member.filename.replace("\\", "/"))
+        if path in files:
+            raise Refused("zip_duplicate_member", gettext("В архіві %(name)s файл %(member)s є двічі.",
+                                                          name=name, member=member.filename[:200]), 400, file_name=name)
+        files.add(path)
+    folders = {parent for path in files for parent in path.parents}
+    clash = next((path for path in sorted(files) if path in folders), None)
+    if clash is not None:
+        raise Refused("zip_duplicate_member", gettext("В архіві %(name)s %(member)s і файл, і папка.",
+                                                      name=name, member=str(clash)[:200]), 400, file_name=name)
 
 
 def _extract(zipped: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path) -> None:

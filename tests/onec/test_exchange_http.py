@@ -4,6 +4,7 @@ every refusal (credentials, cookies, file names, archives, bodies) logged and ha
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 from xml.etree import ElementTree
 from datetime import datetime, timedelta, timezone
@@ -264,7 +265,7 @@ def test_unknown_type_or_mode_is_refused(exchange_app: Any, db: Any) -> None:
 
 @pytest.mark.parametrize("filename", [
     "../outside.xml", "import_files/../../outside.xml", "/etc/passwd", "..\\..\\outside.xml", "C:/Windows/x.xml",
-    "import\x00.xml", "",
+    "import\x00.xml", "", ".", "./", "import\n.xml", "import\r.xml", "x" * 300 + ".xml", "d/" * 20 + "x.xml",
 ])
 def test_a_filename_that_leaves_the_folder_is_refused(exchange_app: Any, db: Any, tmp_path: Path, filename: str) -> None:
     one_c = onec(exchange_app)
@@ -276,6 +277,19 @@ def test_a_filename_that_leaves_the_folder_is_refused(exchange_app: Any, db: Any
     assert runs(db)[-1].error.startswith("bad_filename: ")
     status, answer = one_c.call("catalog", "import", filename=filename or "../x.xml")
     assert status == 400
+
+
+def test_a_name_a_folder_has_or_whose_way_runs_through_a_file_is_refused(exchange_app: Any, db: Any) -> None:
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    assert one_c.call("catalog", "file", body=b"jpeg", filename="import_files/a.jpg") == (200, ["success"])
+    assert one_c.call("catalog", "file", body=b"<a/>", filename="import.xml") == (200, ["success"])
+    for name in ("import_files", "import.xml/x.xml", "import_files/a.jpg/b"):
+        status, answer = one_c.call("catalog", "file", body=b"x", filename=name)
+        assert (status, answer[0]) == (409, "failure"), name
+        assert runs(db)[-1].error.startswith("name_taken: ")
+    assert one_c.call("catalog", "import", filename="import_files")[0] == 404
 
 
 def test_a_symlink_in_the_folder_is_not_followed(exchange_app: Any, db: Any, tmp_path: Path) -> None:
@@ -343,11 +357,48 @@ def test_a_zip_larger_unpacked_than_allowed_is_refused(exchange_app: Any, db: An
     assert session_files(tmp_path) == []
 
 
-@pytest.mark.parametrize("member", ["../evil.xml", "/abs/evil.xml", "import_files/../../evil.xml"])
+@pytest.mark.parametrize("member", ["../evil.xml", "/abs/evil.xml", "import_files/../../evil.xml", "..\\evil.xml",
+                                    "import_files\\..\\..\\evil.xml", "C:\\evil.xml", "\\\\host\\share\\evil.xml"])
 def test_a_zip_member_leaving_the_folder_is_refused(exchange_app: Any, db: Any, tmp_path: Path, member: str) -> None:
     status, _ = send_zip(onec(exchange_app), {"import.xml": b"<a/>", member: b"<evil/>"})
     assert status == 400 and runs(db)[-1].error.startswith("zip_bad_member: ")
     assert session_files(tmp_path) == [] and not list(tmp_path.rglob("evil.xml"))
+
+
+def zip_of(members: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns of a name twice: that is the point
+        for name, data in members:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("members", [
+    [("import.xml", b"<a/>"), ("import.xml", b"<b/>")],
+    [("import_files\\a.jpg", b"1"), ("import_files/a.jpg", b"2")],
+    [("import.xml", b"<a/>"), ("import.xml/b.xml", b"<b/>")],
+])
+def test_a_zip_naming_a_file_twice_or_a_file_as_a_folder_is_refused(
+        exchange_app: Any, db: Any, tmp_path: Path, members: list[tuple[str, bytes]]) -> None:
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.call("catalog", "file", body=zip_of(members), filename="package.zip")
+    status, answer = one_c.call("catalog", "import", filename="import.xml")
+    assert (status, answer[0]) == (400, "failure") and runs(db)[-1].error.startswith("zip_duplicate_member: ")
+    assert session_files(tmp_path) == []
+
+
+def test_a_zip_member_where_the_folder_has_a_folder_is_refused_whole(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.call("catalog", "file", body=b"jpeg", filename="import_files/a.jpg")
+    one_c.call("catalog", "file", body=zip_of([("import.xml", b"<a/>"), ("import_files", b"x")]), filename="package.zip")
+    status, answer = one_c.call("catalog", "import", filename="import.xml")
+    assert (status, answer[0]) == (409, "failure") and runs(db)[-1].error.startswith("name_taken: ")
+    assert session_files(tmp_path)[0].endswith("import_files/a.jpg") and len(session_files(tmp_path)) == 1
 
 
 def test_a_zip_with_a_symlink_is_refused(exchange_app: Any, db: Any, tmp_path: Path) -> None:
