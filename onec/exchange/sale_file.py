@@ -34,6 +34,7 @@ from onec.models import ExchangeRun
 ROOT = "КоммерческаяИнформация"
 FORWARD = (states.SUBMITTED, states.CONFIRMED, states.ASSEMBLING, states.SHIPPED, states.DELIVERED)
 _TRUE = frozenset({"true", "истина", "1", "так", "да"})
+MAX_ORDER_ID = 2**31 - 1
 _TRUNCATION_CODES = frozenset({3, 5, 6, 20})  # expat: input ends inside the document
 
 
@@ -146,7 +147,11 @@ def _find(session: Session, order_state: OrderState) -> Order | None:
     """Our order by the Ид we sent (our id); by our number only when there is no Ид: a
     document 1C made itself has a GUID for Ид and a number of 1C's own series."""
     ref = order_state.ref or order_state.number
-    return session.get(Order, int(ref)) if ref.isdigit() and len(ref) <= 12 else None
+    # ASCII digits only ("²" is a digit int() refuses) and within the id column's range (a
+    # larger number is an error on PostgreSQL's integer, not "no such order").
+    if not (ref.isascii() and ref.isdigit()) or int(ref) > MAX_ORDER_ID:
+        return None
+    return session.get(Order, int(ref))
 
 
 def _apply(session: Session, order_state: OrderState, tally: Tally) -> None:

@@ -207,12 +207,15 @@ def test_documents_that_are_not_ours_are_skipped_with_reasons(
         # 1C's own document: a GUID for Ид and a number that happens to be our order's id.
         doc(order, {"Проведен": "true"}).replace(f"<Ид>{order.id}</Ид>", "<Ид>6a0e1f2c-0000-4000-8000-000000000001</Ид>"),
         doc(order, {"Статус заказа": "щось незрозуміле", "Номер оплаты по 1С": "ПП-17", "Дата оплаты по 1С": "2026-12-07"}),
+        # Digits int() refuses, and a number past the id column's range.
+        doc(order, {"Проведен": "true"}).replace(f"<Ид>{order.id}</Ид>", "<Ид>²</Ид>"),
+        doc(order, {"Проведен": "true"}).replace(f"<Ид>{order.id}</Ид>", "<Ид>99999999999</Ид>"),
     ]))
     assert one_c.send(path, exchange_type="sale") == 1
     db.refresh(order)
     assert order.status == states.SUBMITTED
     assert [i["reason"] for i in last_run(db).skipped_items] == ["company_mismatch", "unknown_order", "unknown_order",
-                                                                 "payment_not_booked"]
+                                                                 "payment_not_booked", "unknown_order", "unknown_order"]
 
 
 @pytest.mark.parametrize("content, code", [
