@@ -52,7 +52,7 @@ def import_step(session: ExchangeSession, filename: str, path: Path, folder: Pat
         current.import_name = current.import_started_at = current.import_run_id = None
         db_session.commit()
         return run
-    if current.import_started_at + timedelta(minutes=config["ONEC_EXCHANGE_IMPORT_LOST_MINUTES"]) < utcnow():
+    if _lost(current, config):
         run = _failed_run(filename, "import_lost: the import did not end; its process may have stopped")
         db_session.add(run)
         current.import_name = current.import_started_at = current.import_run_id = None
@@ -60,6 +60,17 @@ def import_step(session: ExchangeSession, filename: str, path: Path, folder: Pat
         return run
     db_session.commit()
     return None
+
+
+def running(session: ExchangeSession, config: Any) -> str | None:
+    """The file this session is importing now: its import neither ended nor lost."""
+    if session.import_name is None or session.import_run_id is not None or session.import_started_at is None:
+        return None
+    return None if _lost(session, config) else session.import_name
+
+
+def _lost(session: ExchangeSession, config: Any) -> bool:
+    return session.import_started_at + timedelta(minutes=config["ONEC_EXCHANGE_IMPORT_LOST_MINUTES"]) < utcnow()
 
 
 def _wait(session_id: int, seconds: float) -> None:

@@ -20,7 +20,7 @@ from core.db import db_session
 from onec.exchange import files, sale_file, sale_query
 from onec.exchange.answers import Refused, failure, lines, log_refusal
 from onec.exchange.blueprint import bp
-from onec.exchange.imports import import_step
+from onec.exchange.imports import import_step, running
 from onec.exchange.sessions import COOKIE, check_credentials, current_session, folder_of, open_session
 from onec.models import ExchangeRun, ExchangeSession, SaleExport
 
@@ -58,7 +58,18 @@ def exchange() -> Any:
     return handler(session, config)
 
 
+def _not_while_importing(session: ExchangeSession, config: Any, filename: str | None = None) -> None:
+    """While a file imports beside the requests, the folder stays as it is: a new init would
+    delete what the import reads, a POST or an unpacked archive would write into it. 1C
+    itself waits for each import's end; only a second import call of the same file is its own."""
+    importing = running(session, config)
+    if importing is not None and importing != filename:
+        raise Refused("import_running", gettext("Файл «%(name)s» ще імпортується: дочекайтеся кінця імпорту.",
+                                                name=importing[:200]), 409, file_name=filename)
+
+
 def _init(session: ExchangeSession, config: Any) -> Response:
+    _not_while_importing(session, config)
     files.start_folder(folder_of(session))
     session.received_bytes = 0
     session.import_name = session.import_started_at = session.import_run_id = None
@@ -76,6 +87,7 @@ def _file(session: ExchangeSession, config: Any) -> Response:
     filename = request.args.get("filename", "")
     if request.method != "POST":
         raise Refused("not_post", gettext("Файл надсилається методом POST."), 405, file_name=filename)
+    _not_while_importing(session, config)
     files.append(session, folder_of(session), filename, request.get_data(cache=False), config)
     db_session.commit()
     return lines("success")
@@ -84,6 +96,7 @@ def _file(session: ExchangeSession, config: Any) -> Response:
 def _import(session: ExchangeSession, config: Any) -> Response:
     """A zip 1C sent is unpacked at the first import call (only then is its last part
     known to be in), answered `progress`; then the named file is imported (onec/exchange/imports.py)."""
+    _not_while_importing(session, config, request.args.get("filename", ""))
     folder = folder_of(session)
     archives = files.archives_in(folder)
     if archives:
@@ -136,6 +149,7 @@ def _sale_file(session: ExchangeSession, config: Any) -> Response:
     filename = request.args.get("filename", "")
     if request.method != "POST":
         raise Refused("not_post", gettext("Файл надсилається методом POST."), 405, file_name=filename)
+    _not_while_importing(session, config)
     path = files.append(session, folder_of(session), filename, request.get_data(cache=False), config)
     db_session.commit()
     if not sale_file.is_complete(path):

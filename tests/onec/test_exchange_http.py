@@ -177,6 +177,33 @@ def test_an_import_whose_process_died_is_answered_failure(exchange_app: Any, db:
     assert one_c.import_until_done("import.xml") == (["success"], 0)
 
 
+def test_while_a_file_imports_the_folder_stays_as_it_is(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    exchange_app.config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"] = 0
+    write_catalog(tmp_path / "import.xml", products=5)
+    write_offers(tmp_path / "offers.xml", products=5)
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.send(tmp_path / "import.xml")
+    one_c.send(tmp_path / "offers.xml")
+    # As a long import leaves it while its thread runs: the file named, no run yet.
+    session = db.scalar(select(ExchangeSession))
+    session.import_name, session.import_started_at = "import.xml", datetime.now(timezone.utc)
+    db.flush()
+    for exchange_type, mode, body, name in [("catalog", "file", b"<a/>", "import.xml"), ("catalog", "file", b"PK", "p.zip"),
+                                            ("sale", "file", b"<a/>", "orders.xml"), ("catalog", "init", None, ""),
+                                            ("catalog", "import", None, "offers.xml")]:
+        status, answer = one_c.call(exchange_type, mode, body=body, filename=name)
+        assert (status, answer[0]) == (409, "failure"), mode
+        assert runs(db)[-1].error.startswith("import_running: ") and "import.xml" in answer[1]
+    assert one_c.call("catalog", "import", filename="import.xml") == (200, ["progress"])
+    assert (tmp_path / "import.xml").read_bytes() == next((tmp_path / "exchange").rglob("import.xml")).read_bytes()
+    # An import lost with its process holds nothing up.
+    session.import_started_at = datetime.now(timezone.utc) - timedelta(minutes=31)
+    db.flush()
+    assert one_c.call("catalog", "file", body=b"<a/>", filename="other.xml") == (200, ["success"])
+
+
 def test_importing_a_file_that_never_came_is_refused(exchange_app: Any, db: Any) -> None:
     one_c = onec(exchange_app)
     one_c.checkauth()
