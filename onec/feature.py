@@ -17,5 +17,6 @@ FEATURE = Feature(
     ),
     models=("onec.models",),
     commands=("onec.cli:onec_import_command",),
+    tasks=("onec.exchange.cleanup",),  # periodic: expired exchange sessions and their folders
     blueprints=(Mount("onec.exchange.routes:bp"),),
 )

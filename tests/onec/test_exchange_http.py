@@ -262,6 +262,32 @@ def test_the_cookie_expires(exchange_app: Any, db: Any) -> None:
     assert count(db, ExchangeSession) == 1
 
 
+def test_the_periodic_sweep_removes_expired_sessions_and_orphan_folders(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    from core.jobs import enabled_jobs
+    from onec.exchange.cleanup import exchange_sweep_job
+
+    assert "onec.exchange_sweep" in {job.name for job in enabled_jobs(exchange_app)}
+    root, start = tmp_path / "exchange", datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    old, live = onec(exchange_app), onec(exchange_app)
+    with frozen_at(start):
+        old.checkauth()
+        old.init()
+        old.call("catalog", "file", body=b"<big/>", filename="import.xml")
+    with frozen_at(start + timedelta(minutes=30)):
+        live.checkauth()
+        live.init()
+    (root / "session-999999").mkdir()  # no row owns it
+    (root / "session-999999" / "import.xml").write_bytes(b"<left/>")
+    (root / "not-a-session").mkdir()  # not ours to judge
+    old_folder, live_folder = sorted(root.glob("session-*"), key=lambda p: int(p.name.split("-")[1]))[:2]
+    with frozen_at(start + timedelta(minutes=61)), exchange_app.app_context():
+        assert exchange_sweep_job(db) == {"expired": 1, "orphan_folders": 1}
+    assert sorted(p.name for p in root.iterdir()) == sorted([live_folder.name, "not-a-session"])
+    assert not old_folder.exists() and count(db, ExchangeSession) == 1
+    with frozen_at(start + timedelta(minutes=62)):
+        assert live.init()["zip"] == "yes"
+
+
 def test_refusals_are_throttled_and_stop_being_logged(exchange_app: Any, db: Any) -> None:
     from core.auth import limiter
 
