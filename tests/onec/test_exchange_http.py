@@ -305,6 +305,39 @@ def test_refusals_are_throttled_and_stop_being_logged(exchange_app: Any, db: Any
         limiter.reset()
 
 
+def test_a_flood_from_many_addresses_is_answered_but_not_all_kept(exchange_app: Any, db: Any) -> None:
+    from core.auth import limiter
+
+    exchange_app.config["ONEC_EXCHANGE_REFUSAL_LOG_LIMIT"] = "3 per minute"
+    limiter.reset()
+    try:
+        for i in range(6):  # each address under its own limit
+            client = OneC(exchange_app.test_client(use_cookies=False))
+            client.http.environ_base["REMOTE_ADDR"] = f"198.51.100.{i + 1}"
+            assert client.call("catalog", "checkauth", headers=basic(password=f"guess-{i}"))[0] == 401
+        assert len(runs(db)) == 3
+    finally:
+        exchange_app.config["ONEC_EXCHANGE_REFUSAL_LOG_LIMIT"] = "10000 per minute"
+        limiter.reset()
+
+
+def test_forwarded_for_does_not_escape_the_limit_without_a_proxy(exchange_app: Any, db: Any) -> None:
+    from core.auth import limiter
+
+    assert exchange_app.config["PROXY_COUNT"] == 0
+    exchange_app.config["ONEC_EXCHANGE_RATE_LIMIT"] = "3 per minute"
+    limiter.reset()
+    try:
+        one_c = onec(exchange_app)
+        answers = [one_c.call("catalog", "checkauth", headers={
+            **basic(password=f"guess-{i}"), "X-Forwarded-For": f"203.0.113.{i}", "X-Real-IP": f"203.0.113.{i}",
+            "Forwarded": f"for=203.0.113.{i}"})[0] for i in range(5)]
+        assert answers == [401, 401, 401, 429, 429]
+    finally:
+        exchange_app.config["ONEC_EXCHANGE_RATE_LIMIT"] = "10000 per minute"
+        limiter.reset()
+
+
 def test_unknown_type_or_mode_is_refused(exchange_app: Any, db: Any) -> None:
     one_c = onec(exchange_app)
     assert one_c.call("stock", "checkauth", headers=basic())[0] == 400
