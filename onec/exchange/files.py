@@ -125,6 +125,11 @@ def _check(session: ExchangeSession, folder: Path, name: str, members: list[zipf
         raise Refused("zip_too_large", gettext("Архів %(name)s розпаковується у %(mb)s МБ, більше, ніж дозволено.",
                                                name=name, mb=total // MB), 413, file_name=name)
     for member in members:
+        if member.filename.lower().endswith(".zip"):
+            # It would be unpacked in turn at the next import call (archives_in), a zip quine
+            # forever; 1C's packages hold XML and images only.
+            raise Refused("zip_nested", gettext("В архіві %(name)s є інший архів %(member)s.", name=name,
+                                                member=member.filename[:200]), 400, file_name=name)
         if stat.S_ISLNK(member.external_attr >> 16):
             raise Refused("zip_symlink", gettext("В архіві %(name)s є посилання %(member)s.", name=name,
                                                  member=member.filename[:200]), 400, file_name=name)

@@ -4,8 +4,10 @@ every refusal (credentials, cookies, file names, archives, bodies) logged and ha
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 import zipfile
+import zlib
 from xml.etree import ElementTree
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -453,7 +455,7 @@ def test_a_zip_member_leaving_the_folder_is_refused(exchange_app: Any, db: Any, 
 
 def zip_of(members: list[tuple[str, bytes]]) -> bytes:
     buffer = io.BytesIO()
-    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as archive:
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         warnings.simplefilter("ignore")  # zipfile warns of a name twice: that is the point
         for name, data in members:
             archive.writestr(name, data)
@@ -485,6 +487,32 @@ def test_a_zip_member_where_the_folder_has_a_folder_is_refused_whole(exchange_ap
     status, answer = one_c.call("catalog", "import", filename="import.xml")
     assert (status, answer[0]) == (409, "failure") and runs(db)[-1].error.startswith("name_taken: ")
     assert session_files(tmp_path)[0].endswith("import_files/a.jpg") and len(session_files(tmp_path)) == 1
+
+
+def test_a_zip_inside_the_zip_is_refused(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    inner = zip_of([("import.xml", b"<a/>")])
+    status, _ = send_zip(onec(exchange_app), {"import.xml": b"<a/>", "import_files/Inner.ZIP": inner})
+    assert status == 400 and runs(db)[-1].error.startswith("zip_nested: ")
+    assert session_files(tmp_path) == []
+
+
+def test_a_zip_member_bigger_than_declared_is_written_at_its_declared_size(exchange_app: Any, tmp_path: Path) -> None:
+    # 5 MB of zeros deflated, declared as 1000 bytes (and the CRC of those): under the size
+    # the ratio is judged from, it must not unpack to more than it declared.
+    data, declared = b"\0" * (5 * 1024 * 1024), 1000
+    raw = bytearray(zip_of([("import.xml", data)]))
+    crc = zlib.crc32(data[:declared])
+    central = raw.find(b"PK\x01\x02")
+    for at in (14, central + 16):
+        struct.pack_into("<I", raw, at, crc)
+    for at in (22, central + 24):
+        struct.pack_into("<I", raw, at, declared)
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    assert one_c.call("catalog", "file", body=bytes(raw), filename="package.zip") == (200, ["success"])
+    assert one_c.call("catalog", "import", filename="import.xml") == (200, ["progress"])
+    assert [p.stat().st_size for p in (tmp_path / "exchange").rglob("import.xml")] == [declared]
 
 
 def test_a_zip_with_a_symlink_is_refused(exchange_app: Any, db: Any, tmp_path: Path) -> None:
