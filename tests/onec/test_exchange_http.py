@@ -206,6 +206,23 @@ def test_while_a_file_imports_the_folder_stays_as_it_is(exchange_app: Any, db: A
     assert one_c.call("catalog", "file", body=b"<a/>", filename="other.xml") == (200, ["success"])
 
 
+LAUGHS = """<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE КоммерческаяИнформация [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY x SYSTEM "file:///etc/passwd">]>
+<КоммерческаяИнформация ВерсияСхемы="2.08"><Каталог><Ид>c</Ид><Наименование>&c;&x;</Наименование></Каталог>
+</КоммерческаяИнформация>"""
+
+
+def test_a_file_with_a_doctype_is_a_failure_and_expands_nothing(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.call("catalog", "file", body=LAUGHS.encode(), filename="import.xml")
+    answer, _ = one_c.import_until_done("import.xml")
+    assert answer[0] == "failure" and answer[1].startswith("forbidden_dtd")
+    assert "root:" not in answer[1] and runs(db)[-1].error.startswith("forbidden_dtd")
+
+
 def test_importing_a_file_that_never_came_is_refused(exchange_app: Any, db: Any) -> None:
     one_c = onec(exchange_app)
     one_c.checkauth()
@@ -245,6 +262,18 @@ def test_every_request_after_checkauth_needs_the_cookie(exchange_app: Any, db: A
     status, answer = one_c.call("catalog", "init")
     assert status == 401
     assert [r.error.split(":")[0] for r in runs(db)] == ["no_cookie"] * 5 + ["unknown_cookie"]
+
+
+def test_the_cookie_only_counts_in_the_cookie_header(exchange_app: Any, db: Any) -> None:
+    # A token in the URL would be written to every access log on its way.
+    one_c = onec(exchange_app)
+    name, token = one_c.checkauth()[1:3]
+    for params in ({name: token}, {"sessid": token}, {"PHPSESSID": token}):
+        response = exchange_app.test_client(use_cookies=False).get(
+            "/1c/exchange", query_string={"type": "catalog", "mode": "init", **params})
+        assert response.status_code == 401, params
+    # Newer 1C sends a sessid parameter beside the cookie: it changes nothing.
+    assert one_c.init(sessid="whatever")["zip"] == "yes"
 
 
 def test_the_cookie_expires(exchange_app: Any, db: Any) -> None:

@@ -288,3 +288,13 @@ def test_characters_xml_has_no_place_for_leave_the_document_well_formed(
     assert b"&#128512;" in response.data and "ґ€".encode("windows-1251") not in response.data
     assert documents(ElementTree.fromstring(response.data))[str(order.id)].findtext("Комментарий") == \
         "дзвоніть <b>&amp; 😀\tпісля 14:00"
+
+
+def test_a_sale_file_with_a_doctype_is_a_failure(one_c: OneC, make_order: Any, db: Any) -> None:
+    order = make_order()
+    body = (f'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE x [<!ENTITY s "{order.id}">]>\n'
+            f'<КоммерческаяИнформация ВерсияСхемы="2.08"><Документ><Ид>&s;</Ид></Документ></КоммерческаяИнформация>')
+    status, answer = one_c.call("sale", "file", body=body.encode(), filename="orders.xml")
+    assert answer[0] == "failure" and answer[1].startswith("forbidden_dtd")
+    db.refresh(order)
+    assert order.status == states.SUBMITTED
