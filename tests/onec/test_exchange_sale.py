@@ -298,3 +298,25 @@ def test_a_sale_file_with_a_doctype_is_a_failure(one_c: OneC, make_order: Any, d
     assert answer[0] == "failure" and answer[1].startswith("forbidden_dtd")
     db.refresh(order)
     assert order.status == states.SUBMITTED
+
+
+def test_1c_cannot_bring_a_cancelled_order_back_nor_move_one_backwards(
+        one_c: OneC, exchange_app: Any, make_order: Any, db: Any, tmp_path: Path) -> None:
+    cancelled, shipped = make_order(), make_order(payment_terms="deferred", deferral_days=14,
+                                                  credit_limit=Decimal("100000.00"))
+    with exchange_app.test_request_context():
+        change_status(db, cancelled, states.CANCELLED, SYSTEM)
+        for step in (states.CONFIRMED, states.ASSEMBLING, states.SHIPPED):
+            change_status(db, shipped, step, SYSTEM)
+        db.flush()
+    path = sale_file(tmp_path / "orders.xml", "".join([
+        doc(cancelled, {"Проведен": "true", "Статус заказа": "[shipped] Відвантажене", "Дата отгрузки по 1С": "2026-12-07"}),
+        doc(shipped, {"Проведен": "true", "Статус заказа": "[confirmed] Підтверджене"}),
+        doc(shipped, {"Статус заказа": "[submitted] Нове"}),
+    ]))
+    assert one_c.send(path, exchange_type="sale") == 1
+    db.refresh(cancelled), db.refresh(shipped)
+    assert (cancelled.status, shipped.status) == (states.CANCELLED, states.SHIPPED)
+    run = last_run(db)
+    assert (run.status, run.updated, run.unchanged) == ("success", 0, 2)
+    assert [(i["ref"], i["reason"]) for i in run.skipped_items] == [(str(cancelled.id), "transition_not_allowed")]
