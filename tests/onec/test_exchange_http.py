@@ -42,6 +42,15 @@ def onec(exchange_app: Any) -> OneC:
     return OneC(exchange_app.test_client(use_cookies=False))
 
 
+def import_alone(exchange_app: Any, path: Path) -> list[str]:
+    """An exchange of this one file: what its import is answered in the end."""
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.send(path)
+    return one_c.import_until_done(path.name)[0]
+
+
 def test_the_whole_catalog_conversation_lands_the_package(exchange_app: Any, db: Any, tmp_path: Path) -> None:
     written = write_catalog(tmp_path / "import.xml", products=PRODUCTS)
     write_offers(tmp_path / "offers.xml", products=PRODUCTS)
@@ -135,11 +144,7 @@ def test_a_truncated_file_is_a_failure_and_commits_nothing(exchange_app: Any, db
     write_catalog(tmp_path / "import.xml", products=60)
     data = (tmp_path / "import.xml").read_bytes()
     (tmp_path / "import.xml").write_bytes(data[:int(len(data) * cut)])
-    one_c = onec(exchange_app)
-    one_c.checkauth()
-    one_c.init()
-    one_c.send(tmp_path / "import.xml")
-    answer, _ = one_c.import_until_done("import.xml")
+    answer = import_alone(exchange_app, tmp_path / "import.xml")
     assert answer[0] == "failure" and answer[1].startswith("truncated")
     assert count(db, Product) == 0
     assert runs(db)[-1].status == "failed" and runs(db)[-1].error.startswith("truncated")
@@ -149,11 +154,7 @@ def test_an_unknown_version_is_a_failure(exchange_app: Any, db: Any, tmp_path: P
     write_catalog(tmp_path / "import.xml", products=5)
     text = (tmp_path / "import.xml").read_bytes().replace('ВерсияСхемы="2.08"'.encode(), 'ВерсияСхемы="1.0"'.encode())
     (tmp_path / "import.xml").write_bytes(text)
-    one_c = onec(exchange_app)
-    one_c.checkauth()
-    one_c.init()
-    one_c.send(tmp_path / "import.xml")
-    answer, _ = one_c.import_until_done("import.xml")
+    answer = import_alone(exchange_app, tmp_path / "import.xml")
     assert answer[0] == "failure" and answer[1].startswith("unknown_version")
     assert count(db, Product) == 0
 
@@ -214,11 +215,8 @@ LAUGHS = """<?xml version="1.0" encoding="utf-8"?>
 
 
 def test_a_file_with_a_doctype_is_a_failure_and_expands_nothing(exchange_app: Any, db: Any, tmp_path: Path) -> None:
-    one_c = onec(exchange_app)
-    one_c.checkauth()
-    one_c.init()
-    one_c.call("catalog", "file", body=LAUGHS.encode(), filename="import.xml")
-    answer, _ = one_c.import_until_done("import.xml")
+    (tmp_path / "import.xml").write_text(LAUGHS, encoding="utf-8")
+    answer = import_alone(exchange_app, tmp_path / "import.xml")
     assert answer[0] == "failure" and answer[1].startswith("forbidden_dtd")
     assert "root:" not in answer[1] and runs(db)[-1].error.startswith("forbidden_dtd")
 
