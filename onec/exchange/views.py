@@ -84,13 +84,19 @@ def _init(session: ExchangeSession, config: Any) -> Response:
 
 
 def _file(session: ExchangeSession, config: Any) -> Response:
+    _append_posted(session, config)
+    return lines("success")
+
+
+def _append_posted(session: ExchangeSession, config: Any) -> tuple[str, Path]:
+    """mode=file of either type: the POST's body appended to its file, committed."""
     filename = request.args.get("filename", "")
     if request.method != "POST":
         raise Refused("not_post", gettext("Файл надсилається методом POST."), 405, file_name=filename)
     _not_while_importing(session, config)
-    files.append(session, folder_of(session), filename, request.get_data(cache=False), config)
+    path = files.append(session, folder_of(session), filename, request.get_data(cache=False), config)
     db_session.commit()
-    return lines("success")
+    return filename, path
 
 
 def _import(session: ExchangeSession, config: Any) -> Response:
@@ -146,12 +152,7 @@ def _sale_success(session: ExchangeSession, config: Any) -> Response:
 def _sale_file(session: ExchangeSession, config: Any) -> Response:
     """1C's documents back. Applied once the file is whole (its root closed): a file split
     by file_limit is appended part by part and answered success until then."""
-    filename = request.args.get("filename", "")
-    if request.method != "POST":
-        raise Refused("not_post", gettext("Файл надсилається методом POST."), 405, file_name=filename)
-    _not_while_importing(session, config)
-    path = files.append(session, folder_of(session), filename, request.get_data(cache=False), config)
-    db_session.commit()
+    filename, path = _append_posted(session, config)
     if not sale_file.is_complete(path):
         return lines("success")
     return _answer(_apply_sale_file(session, filename, path))
