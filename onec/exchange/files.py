@@ -95,6 +95,7 @@ def unpack(session: ExchangeSession, folder: Path, archive: Path, config: Any) -
     session may still write, each member's ratio, names and links; a refused archive is
     deleted and nothing of it is written."""
     try:
+        _check_entries(archive, config)
         with zipfile.ZipFile(archive) as zipped:
             members = [member for member in zipped.infolist() if not member.is_dir()]
             _check(session, folder, archive.name, members, config)
@@ -114,6 +115,19 @@ def unpack(session: ExchangeSession, folder: Path, archive: Path, config: Any) -
                       400, file_name=archive.name) from error
     finally:
         archive.unlink(missing_ok=True)
+
+
+def _check_entries(archive: Path, config: Any) -> None:
+    """The entry count the archive's end record declares, read before ZipFile parses the
+    whole central directory into memory: an upload of 2 GB of empty entries would be tens
+    of millions of objects, a worker killed for memory before the member count is checked.
+    zipfile has no public way to read the end record alone."""
+    with open(archive, "rb") as stream:
+        end = zipfile._EndRecData(stream)  # type: ignore[attr-defined]
+    entries = end[zipfile._ECD_ENTRIES_TOTAL] if end else 0  # type: ignore[attr-defined]
+    if entries > config["ONEC_EXCHANGE_ZIP_MAX_MEMBERS"]:
+        raise Refused("zip_too_many_members", gettext("В архіві %(name)s забагато файлів (%(count)s).",
+                                                      name=archive.name, count=entries), 400, file_name=archive.name)
 
 
 def _check(session: ExchangeSession, folder: Path, name: str, members: list[zipfile.ZipInfo], config: Any) -> None:

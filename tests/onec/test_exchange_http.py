@@ -542,6 +542,21 @@ def test_a_zip_member_bigger_than_declared_is_written_at_its_declared_size(excha
     assert [p.stat().st_size for p in (tmp_path / "exchange").rglob("import.xml")] == [declared]
 
 
+def test_a_zip_declaring_too_many_entries_is_refused_before_its_directory_is_read(
+        exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    exchange_app.config["ONEC_EXCHANGE_ZIP_MAX_MEMBERS"] = 1000
+    raw = bytearray(zip_of([("import.xml", b"<a/>")]))
+    end = raw.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", raw, end + 8, 65000, 65000)  # entries on this disk, in all: a directory never read
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.call("catalog", "file", body=bytes(raw), filename="package.zip")
+    status, answer = one_c.call("catalog", "import", filename="import.xml")
+    assert status == 400 and runs(db)[-1].error.startswith("zip_too_many_members: ") and "65000" in answer[1]
+    assert session_files(tmp_path) == []
+
+
 def test_a_zip_with_a_symlink_is_refused(exchange_app: Any, db: Any, tmp_path: Path) -> None:
     buffer_link = zipfile.ZipInfo("import_files/link")
     buffer_link.external_attr = (0o120777 << 16)
