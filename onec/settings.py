@@ -33,6 +33,9 @@ class OnecSettings:
     ONEC_EXCHANGE_FILE_LIMIT = int(os.environ.get("ONEC_EXCHANGE_FILE_LIMIT", str(8 * 1024 * 1024)))
     # What one exchange may write into its folder, uploads and unpacked archives together.
     ONEC_EXCHANGE_MAX_MB = int(os.environ.get("ONEC_EXCHANGE_MAX_MB", "2048"))
+    # What all sessions together may have written (sessions are not limited in number; an
+    # expired one's folder stays until the sweep, onec.exchange_sweep).
+    ONEC_EXCHANGE_TOTAL_MB = int(os.environ.get("ONEC_EXCHANGE_TOTAL_MB", "8192"))
     # An archive member packed tighter than this (unpacked / packed) is refused unread: 1C's
     # XML packs about 10-30 to one; a zip bomb, thousands.
     ONEC_EXCHANGE_ZIP_MAX_RATIO = int(os.environ.get("ONEC_EXCHANGE_ZIP_MAX_RATIO", "200"))
@@ -62,6 +65,8 @@ def check_onec_settings(config: Any) -> list[str]:
         problems.append("ONEC_ACCEPTED_CURRENCIES names no currency")
     if config["ONEC_IMPORT_CHUNK"] < 1:
         problems.append("ONEC_IMPORT_CHUNK must be at least 1")
+    if config["ONEC_EXCHANGE_TOTAL_MB"] < config["ONEC_EXCHANGE_MAX_MB"]:
+        problems.append("ONEC_EXCHANGE_TOTAL_MB must be at least ONEC_EXCHANGE_MAX_MB")
     for name in ("ONEC_EXCHANGE_SESSION_MINUTES", "ONEC_EXCHANGE_FILE_LIMIT", "ONEC_EXCHANGE_MAX_MB",
                  "ONEC_EXCHANGE_ZIP_MAX_RATIO", "ONEC_EXCHANGE_ZIP_MAX_MEMBERS", "ONEC_EXCHANGE_SALE_BATCH",
                  "ONEC_EXCHANGE_IMPORT_LOST_MINUTES"):

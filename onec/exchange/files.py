@@ -10,7 +10,9 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from flask_babel import gettext
+from sqlalchemy import func, select
 
+from core.db import db_session
 from onec.exchange.answers import Refused
 from onec.models import ExchangeSession
 
@@ -72,12 +74,23 @@ def room_left(session: ExchangeSession, config: Any) -> int:
     return config["ONEC_EXCHANGE_MAX_MB"] * MB - session.received_bytes
 
 
+def check_total(adding: int, config: Any, file_name: str) -> None:
+    """All sessions' folders together stay under ONEC_EXCHANGE_TOTAL_MB: sessions are
+    not limited in number (each checkauth opens one), and each may write ONEC_EXCHANGE_MAX_MB
+    until it expires and is swept."""
+    used = db_session.scalar(select(func.coalesce(func.sum(ExchangeSession.received_bytes), 0)))
+    if used + adding > config["ONEC_EXCHANGE_TOTAL_MB"] * MB:
+        raise Refused("exchange_full", gettext("Папка обміну заповнена (%(mb)s МБ усіх сеансів): спробуйте пізніше.",
+                                               mb=config["ONEC_EXCHANGE_TOTAL_MB"]), 507, file_name=file_name)
+
+
 def append(session: ExchangeSession, folder: Path, filename: str, body: bytes, config: Any) -> Path:
     """One POST of 1C's file: a file larger than file_limit comes in several, in order."""
     path = safe_path(folder, filename)
     if len(body) > room_left(session, config):
         raise Refused("package_too_large", gettext("Пакет обміну більший за %(mb)s МБ.", mb=config["ONEC_EXCHANGE_MAX_MB"]),
                       413, file_name=filename)
+    check_total(len(body), config, filename)
     with _open_for_write(path, append=True) as out:
         out.write(body)
     session.received_bytes += len(body)
@@ -138,6 +151,7 @@ def _check(session: ExchangeSession, folder: Path, name: str, members: list[zipf
     if total > room_left(session, config):
         raise Refused("zip_too_large", gettext("Архів %(name)s розпаковується у %(mb)s МБ, більше, ніж дозволено.",
                                                name=name, mb=total // MB), 413, file_name=name)
+    check_total(total, config, name)
     for member in members:
         if member.filename.lower().endswith(".zip"):
             # It would be unpacked in turn at the next import call (archives_in), a zip quine

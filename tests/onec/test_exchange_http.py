@@ -440,6 +440,20 @@ def test_a_package_over_its_size_is_refused(exchange_app: Any, db: Any) -> None:
     assert runs(db)[-1].error.startswith("package_too_large: ")
 
 
+def test_all_sessions_together_are_bounded_too(exchange_app: Any, db: Any) -> None:
+    exchange_app.config.update(ONEC_EXCHANGE_MAX_MB=1, ONEC_EXCHANGE_TOTAL_MB=1)
+    first, second = onec(exchange_app), onec(exchange_app)
+    for one_c, parts in ((first, 12), (second, 4)):  # 768 KB + 256 KB: 1 MB in all
+        one_c.checkauth()
+        one_c.init()
+        for _ in range(parts):
+            assert one_c.call("catalog", "file", body=b"x" * FILE_LIMIT, filename="import.xml")[0] == 200
+    status, answer = second.call("catalog", "file", body=b"x", filename="import.xml")  # its own 256 KB of 1 MB
+    assert (status, answer[0]) == (507, "failure") and runs(db)[-1].error.startswith("exchange_full: ")
+    first.init()  # its folder emptied: room again
+    assert second.call("catalog", "file", body=b"x", filename="import.xml") == (200, ["success"])
+
+
 def send_zip(one_c: OneC, members: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> tuple[int, list[str]]:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
