@@ -656,10 +656,11 @@ def test_the_endpoint_is_not_behind_the_forms_csrf_token(app: Any, db: Any, tmp_
         assert csrf_app.test_client().post("/login", data={"login": "x", "password": "y"}).status_code == 400
 
 
-def test_a_rate_limit_setting_that_does_not_read_is_reported_at_start(exchange_app: Any) -> None:
+def test_exchange_settings_that_do_not_hold_are_reported_at_start(exchange_app: Any) -> None:
     from onec.settings import check_onec_settings
 
     assert check_onec_settings(exchange_app.config) == []
-    config = {**exchange_app.config, "ONEC_EXCHANGE_RATE_LIMIT": "20 a minute", "ONEC_EXCHANGE_REFUSAL_LOG_LIMIT": "1;2"}
-    assert [problem.split(" ")[0] for problem in check_onec_settings(config)] == [
-        "ONEC_EXCHANGE_RATE_LIMIT", "ONEC_EXCHANGE_REFUSAL_LOG_LIMIT"]
+    config = {**exchange_app.config, "ONEC_EXCHANGE_RATE_LIMIT": "20 a minute", "ONEC_EXCHANGE_REFUSAL_LOG_LIMIT": "1;2",
+              "ONEC_EXCHANGE_TOTAL_MB": 100, "ONEC_EXCHANGE_MAX_MB": 200}
+    assert sorted(problem.split(" ")[0] for problem in check_onec_settings(config)) == [
+        "ONEC_EXCHANGE_RATE_LIMIT", "ONEC_EXCHANGE_REFUSAL_LOG_LIMIT", "ONEC_EXCHANGE_TOTAL_MB"]
