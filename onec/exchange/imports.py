@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +36,11 @@ POLL_SECONDS = 0.2
 def import_step(session: ExchangeSession, filename: str, path: Path, folder: Path, config: Any) -> ExchangeRun | None:
     """The file's run once its import ended (the slot freed for the next), or None: still running."""
     if session.import_name != filename:
-        session.import_name, session.import_started_at, session.import_run_id = filename, utcnow(), None
+        started = utcnow()
+        session.import_name, session.import_started_at, session.import_run_id = filename, started, None
         db_session.commit()
         worker = threading.Thread(target=_import_in_thread, name=f"onec-import-{session.id}", daemon=True,
-                                  args=(current_app._get_current_object(), session.id, path, folder))
+                                  args=(current_app._get_current_object(), session.id, started, path, folder))
         worker.start()
         worker.join(config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"])
     else:
@@ -82,7 +83,7 @@ def _wait(session_id: int, seconds: float) -> None:
         time.sleep(POLL_SECONDS)
 
 
-def _import_in_thread(app: Flask, session_id: int, path: Path, folder: Path) -> None:
+def _import_in_thread(app: Flask, session_id: int, started: datetime, path: Path, folder: Path) -> None:
     with app.app_context():
         try:
             try:
@@ -93,8 +94,12 @@ def _import_in_thread(app: Flask, session_id: int, path: Path, folder: Path) -> 
                 run = _failed_run(path.name, f"import_error: {type(error).__name__}")
                 db_session.add(run)
                 db_session.flush()
-            slot = db_session.get_one(ExchangeSession, session_id)
-            slot.import_run_id = run.id
+            slot = db_session.get(ExchangeSession, session_id, with_for_update=True)
+            # Told only to the slot that still waits for this import: one that hung past
+            # ONEC_EXCHANGE_IMPORT_LOST_MINUTES was answered lost and may have been retried
+            # since (its end would be taken for the retry's); a swept session has no slot.
+            if slot is not None and slot.import_started_at == started:
+                slot.import_run_id = run.id
             db_session.commit()
         finally:
             db_session.remove()

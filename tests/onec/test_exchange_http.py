@@ -180,6 +180,28 @@ def test_an_import_whose_process_died_is_answered_failure(exchange_app: Any, db:
     assert one_c.import_until_done("import.xml") == (["success"], 0)
 
 
+def test_an_import_that_ends_after_it_was_answered_lost_is_not_taken_for_the_retry(
+        exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    from onec.exchange.imports import _import_in_thread
+
+    exchange_app.config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"] = 0
+    write_catalog(tmp_path / "import.xml", products=5)
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.send(tmp_path / "import.xml")
+    # The retry of a file whose first import hung, was answered import_lost, and ends now.
+    session = db.scalar(select(ExchangeSession))
+    hung_since = datetime.now(timezone.utc) - timedelta(minutes=40)
+    session.import_name, session.import_started_at = "import.xml", datetime.now(timezone.utc)
+    db.flush()
+    folder = next((tmp_path / "exchange").iterdir())
+    _import_in_thread(exchange_app, session.id, hung_since, folder / "import.xml", folder)
+    db.refresh(session)
+    assert session.import_run_id is None and runs(db)[-1].status == "success"  # its work done, its end unheard
+    assert one_c.call("catalog", "import", filename="import.xml") == (200, ["progress"])
+
+
 def test_while_a_file_imports_the_folder_stays_as_it_is(exchange_app: Any, db: Any, tmp_path: Path) -> None:
     exchange_app.config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"] = 0
     write_catalog(tmp_path / "import.xml", products=5)
