@@ -144,14 +144,18 @@ def _order_state(document: Element) -> OrderState:
 
 
 def _find(session: Session, order_state: OrderState) -> Order | None:
-    """Our order by the Ид we sent (our id); by our number only when there is no Ид: a
-    document 1C made itself has a GUID for Ид and a number of 1C's own series."""
+    """Our order by the Ид we sent (our id); by our number only when there is no Ид, and
+    then written exactly as we write it: a document 1C made itself has a GUID for Ид and a
+    number of 1C's own series (0000000123 is not our 000123)."""
     ref = order_state.ref or order_state.number
     # ASCII digits only ("²" is a digit int() refuses) and within the id column's range (a
     # larger number is an error on PostgreSQL's integer, not "no such order").
     if not (ref.isascii() and ref.isdigit()) or int(ref) > MAX_ORDER_ID:
         return None
-    return session.get(Order, int(ref))
+    order = session.get(Order, int(ref))
+    if order is not None and not order_state.ref and order.number != order_state.number:
+        return None
+    return order
 
 
 def _apply(session: Session, order_state: OrderState, tally: Tally) -> None:

@@ -210,12 +210,21 @@ def test_documents_that_are_not_ours_are_skipped_with_reasons(
         # Digits int() refuses, and a number past the id column's range.
         doc(order, {"Проведен": "true"}).replace(f"<Ид>{order.id}</Ид>", "<Ид>²</Ид>"),
         doc(order, {"Проведен": "true"}).replace(f"<Ид>{order.id}</Ид>", "<Ид>99999999999</Ид>"),
+        # No Ид, and a number of 1C's own series that reads as our id: not our number as we write it.
+        doc(order, {"Проведен": "true"}).replace(f"<Ид>{order.id}</Ид><Номер>{order.number}</Номер>",
+                                                 f"<Номер>{order.id:010d}</Номер>"),
     ]))
     assert one_c.send(path, exchange_type="sale") == 1
     db.refresh(order)
     assert order.status == states.SUBMITTED
     assert [i["reason"] for i in last_run(db).skipped_items] == ["company_mismatch", "unknown_order", "unknown_order",
-                                                                 "payment_not_booked", "unknown_order", "unknown_order"]
+                                                                 "payment_not_booked", "unknown_order", "unknown_order",
+                                                                 "unknown_order"]
+    # Our number as we write it finds the order when there is no Ид.
+    path = sale_file(tmp_path / "by-number.xml", doc(order, {"Проведен": "true"}).replace(f"<Ид>{order.id}</Ид>", ""))
+    one_c.send(path, exchange_type="sale")
+    db.refresh(order)
+    assert order.status == states.CONFIRMED
 
 
 @pytest.mark.parametrize("content, code", [
