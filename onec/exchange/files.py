@@ -24,6 +24,7 @@ RATIO_FROM_BYTES = MB
 # deepest names are import_files/ab/<guid>.jpg.
 NAME_MAX = 255
 MAX_DEPTH = 16
+ENCRYPTED = 0x1  # a member's general purpose flag: 1C never sets a password
 _WRITE = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
 
 
@@ -158,6 +159,9 @@ def _check(session: ExchangeSession, folder: Path, name: str, members: list[zipf
             # forever; 1C's packages hold XML and images only.
             raise Refused("zip_nested", gettext("В архіві %(name)s є інший архів %(member)s.", name=name,
                                                 member=member.filename[:200]), 400, file_name=name)
+        if member.flag_bits & ENCRYPTED:  # zipfile would raise RuntimeError: a 500
+            raise Refused("zip_encrypted", gettext("Файл %(member)s в архіві %(name)s зашифрований.", name=name,
+                                                   member=member.filename[:200]), 400, file_name=name)
         if stat.S_ISLNK(member.external_attr >> 16):
             raise Refused("zip_symlink", gettext("В архіві %(name)s є посилання %(member)s.", name=name,
                                                  member=member.filename[:200]), 400, file_name=name)

@@ -593,6 +593,20 @@ def test_a_zip_declaring_too_many_entries_is_refused_before_its_directory_is_rea
     assert session_files(tmp_path) == []
 
 
+def test_a_zip_with_an_encrypted_member_is_refused(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    raw = bytearray(zip_of([("import.xml", b"<a/>" * 100)]))
+    central = raw.find(b"PK\x01\x02")
+    for at in (6, central + 8):  # the general purpose flags: encrypted
+        struct.pack_into("<H", raw, at, struct.unpack_from("<H", raw, at)[0] | 1)
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.call("catalog", "file", body=bytes(raw), filename="package.zip")
+    status, answer = one_c.call("catalog", "import", filename="import.xml")
+    assert (status, answer[0]) == (400, "failure") and runs(db)[-1].error.startswith("zip_encrypted: ")
+    assert session_files(tmp_path) == []
+
+
 def test_a_zip_with_a_symlink_is_refused(exchange_app: Any, db: Any, tmp_path: Path) -> None:
     buffer_link = zipfile.ZipInfo("import_files/link")
     buffer_link.external_attr = (0o120777 << 16)
