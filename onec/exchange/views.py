@@ -38,6 +38,14 @@ def _bound_body() -> None:
     request.max_content_length = current_app.config["ONEC_EXCHANGE_FILE_LIMIT"]
 
 
+@bp.after_request
+def _not_stored(response: Response) -> Response:
+    # checkauth's answer holds the session's cookie, a sale query the customers' orders: no
+    # cache on the way (a reverse proxy caching GETs) may keep either.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/1c/exchange", methods=["GET", "POST"])
 @limiter.limit(_rate_limit, deduct_when=lambda response: 400 <= response.status_code < 500)
 def exchange() -> Any:

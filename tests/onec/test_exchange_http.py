@@ -267,6 +267,17 @@ def test_wrong_credentials_are_refused_and_logged(exchange_app: Any, db: Any, au
     assert [(r.status, r.source, r.error.split(":")[0]) for r in runs(db)] == [("failed", "commerceml", code)]
 
 
+def test_no_answer_of_the_exchange_may_be_cached(exchange_app: Any) -> None:
+    client = exchange_app.test_client(use_cookies=False)
+    answers = [client.get("/1c/exchange", query_string={"type": "catalog", "mode": "checkauth"}, headers=headers)
+               for headers in (basic(), basic(password="wrong-password-x"))]
+    cookie = answers[0].get_data(as_text=True).split("\n")[1:3]
+    answers.append(client.get("/1c/exchange", query_string={"type": "sale", "mode": "query"},
+                              headers={"Cookie": "=".join(cookie)}))
+    assert [(a.status_code, a.headers.get("Cache-Control")) for a in answers] == [
+        (200, "no-store"), (401, "no-store"), (200, "no-store")]
+
+
 def test_no_credentials_at_all_gets_a_basic_challenge(exchange_app: Any) -> None:
     response = exchange_app.test_client().get("/1c/exchange?type=catalog&mode=checkauth")
     assert response.status_code == 401
