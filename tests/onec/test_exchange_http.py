@@ -243,6 +243,24 @@ def test_a_file_with_a_doctype_is_a_failure_and_expands_nothing(exchange_app: An
     assert "root:" not in answer[1] and runs(db)[-1].error.startswith("forbidden_dtd")
 
 
+def test_huge_values_are_cut_to_their_columns_and_huge_attributes_to_a_short_reason(
+        exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    catalog = tmp_path / "import.xml"
+    catalog.write_text(f"""<?xml version="1.0" encoding="utf-8"?>
+<КоммерческаяИнформация ВерсияСхемы="2.08" Мусор="{'x' * 2_000_000}"><Каталог><Ид>c</Ид><Наименование>К</Наименование>
+<Товары><Товар><Ид>20000000-0000-0000-0000-00000000000b</Ид><Артикул>{'A' * 5000}</Артикул>
+<Наименование>{'Сік ' * 500_000}</Наименование></Товар></Товары></Каталог></КоммерческаяИнформация>""", encoding="utf-8")
+    assert import_alone(exchange_app, catalog) == ["success"]
+    product = db.scalar(select(Product))
+    assert (len(product.name), len(product.sku)) == (300, 40)
+    catalog.write_text(f'<КоммерческаяИнформация ВерсияСхемы="{"9" * 2_000_000}"/>', encoding="utf-8")
+    answer = import_alone(exchange_app, catalog)
+    assert answer[0] == "failure" and answer[1].startswith("unknown_version") and len(answer[1]) < 300
+    catalog.write_text(f'<{"Я" * 1_000_000}/>', encoding="utf-8")
+    answer = import_alone(exchange_app, catalog)
+    assert answer[0] == "failure" and answer[1].startswith("not_commerceml") and len(answer[1]) < 300
+
+
 def test_importing_a_file_that_never_came_is_refused(exchange_app: Any, db: Any) -> None:
     one_c = onec(exchange_app)
     one_c.checkauth()
