@@ -100,7 +100,7 @@ def read_documents(path: Path) -> Iterator[OrderState]:
     try:
         _, root = next(events)
         if _local(root.tag) != ROOT:
-            raise CommerceMLError("not_commerceml", f"the root element is {_local(root.tag)}, not {ROOT}")
+            raise CommerceMLError("not_commerceml", f"the root element is {_local(root.tag)[:60]}, not {ROOT}")
         version = root.get("ВерсияСхемы", "")
         if version not in SCHEMA_VERSIONS:
             raise CommerceMLError("unknown_version", f"ВерсияСхемы «{version[:20]}» is none of {sorted(SCHEMA_VERSIONS)}")

@@ -329,3 +329,11 @@ def test_1c_cannot_bring_a_cancelled_order_back_nor_move_one_backwards(
     run = last_run(db)
     assert (run.status, run.updated, run.unchanged) == ("success", 0, 2)
     assert [(i["ref"], i["reason"]) for i in run.skipped_items] == [(str(cancelled.id), "transition_not_allowed")]
+
+
+def test_a_sale_file_of_a_huge_root_is_a_short_failure(one_c: OneC) -> None:
+    body = f'<{"Я" * 30_000}>'.encode()
+    status, answer = one_c.call("sale", "file", body=body, filename="orders.xml")
+    assert (status, answer) == (200, ["success"])  # not closed yet: more parts to come
+    status, answer = one_c.call("sale", "import", filename="orders.xml")
+    assert answer[0] == "failure" and answer[1].startswith("not_commerceml") and len(answer[1]) < 300
