@@ -445,6 +445,18 @@ def test_a_filename_that_leaves_the_folder_is_refused(exchange_app: Any, db: Any
     assert status == 400
 
 
+@pytest.mark.parametrize("filename", ["．．/x.xml", "%2e%2e%2fx.xml", "..%5cx.xml", "CON", "aux.xml", "a/./b.xml", "…/x.xml"])
+def test_names_that_only_look_like_a_way_out_stay_inside(exchange_app: Any, tmp_path: Path, filename: str) -> None:
+    # Unicode dots, a percent sign the query string already decoded once, Windows' device
+    # names: plain names to Linux, written inside the session's folder.
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    assert one_c.call("catalog", "file", body=b"<a/>", filename=filename) == (200, ["success"])
+    (written,) = [p for p in (tmp_path / "exchange").rglob("*") if p.is_file()]
+    assert written.resolve().is_relative_to((tmp_path / "exchange").resolve())
+
+
 def test_a_name_a_folder_has_or_whose_way_runs_through_a_file_is_refused(exchange_app: Any, db: Any) -> None:
     one_c = onec(exchange_app)
     one_c.checkauth()
