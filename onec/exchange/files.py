@@ -99,8 +99,9 @@ def append(session: ExchangeSession, folder: Path, filename: str, body: bytes, c
 
 
 def archives_in(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.glob("*.zip") if path.is_file() and not path.is_symlink()) \
-        if folder.is_dir() else []
+    # 1C on Windows may name its archive in capitals (IMPORT.ZIP): a name's case is no matter there.
+    return sorted(path for path in folder.iterdir() if path.suffix.lower() == ".zip" and path.is_file()
+                  and not path.is_symlink()) if folder.is_dir() else []
 
 
 def unpack(session: ExchangeSession, folder: Path, archive: Path, config: Any) -> None:

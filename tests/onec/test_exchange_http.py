@@ -112,7 +112,7 @@ def test_a_zip_package_is_unpacked_at_the_first_import_with_its_images(exchange_
     one_c = onec(exchange_app)
     one_c.checkauth()
     one_c.init()
-    one_c.send(tmp_path / "package.zip", limit=4096)
+    one_c.send(tmp_path / "package.zip", filename="PACKAGE.ZIP", limit=4096)  # as 1C on Windows may name it
     assert one_c.import_until_done("import.xml") == (["success"], 1)  # one progress: the unpacking
     assert one_c.import_until_done("offers.xml") == (["success"], 0)
     assert count(db, Product) == written.products - written.deleted
