@@ -1,5 +1,6 @@
-"""mode=import: the named file imported beside the request, its end told to whichever
-request asks next.
+"""mode=import: the named file imported beside the request, its end told to every request
+that asks (1C's retry of a call a proxy cut off hears the same end) until a POST or init
+starts something new.
 
 A file commits whole or not at all (onec/importer), so its import is not cut into steps
 over several requests; a large one (50,000 products: about a minute) outlasts a request's
@@ -34,7 +35,7 @@ POLL_SECONDS = 0.2
 
 
 def import_step(session: ExchangeSession, filename: str, path: Path, folder: Path, config: Any) -> ExchangeRun | None:
-    """The file's run once its import ended (the slot freed for the next), or None: still running."""
+    """The file's run once its import ended, or None: still running."""
     if session.import_name != filename:
         started = utcnow()
         session.import_name, session.import_started_at, session.import_run_id = filename, started, None
@@ -48,9 +49,12 @@ def import_step(session: ExchangeSession, filename: str, path: Path, folder: Pat
         _wait(session.id, config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"])
     current = db_session.scalar(select(ExchangeSession).where(ExchangeSession.id == session.id).with_for_update())
     db_session.refresh(current)
+    if current.import_name != filename:
+        # A call beside this one heard the import lost and freed the slot: the next call starts it anew.
+        db_session.commit()
+        return None
     if current.import_run_id is not None:
         run = db_session.get_one(ExchangeRun, current.import_run_id)
-        current.import_name = current.import_started_at = current.import_run_id = None
         db_session.commit()
         return run
     if _lost(current, config):

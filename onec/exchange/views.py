@@ -103,6 +103,8 @@ def _append_posted(session: ExchangeSession, config: Any) -> tuple[str, Path]:
         raise Refused("not_post", gettext("Файл надсилається методом POST."), 405, file_name=filename)
     _not_while_importing(session, config)
     path = files.append(session, folder_of(session), filename, request.get_data(cache=False), config)
+    # The folder changed: the end of an import before it no longer answers for what is there now.
+    session.import_name = session.import_started_at = session.import_run_id = None
     db_session.commit()
     return filename, path
 
@@ -172,7 +174,6 @@ def _sale_import(session: ExchangeSession, config: Any) -> Response:
     filename = request.args.get("filename", "")
     if session.import_name == filename and session.import_run_id is not None:
         run = db_session.get_one(ExchangeRun, session.import_run_id)
-        session.import_name = session.import_run_id = None
         db_session.commit()
         return _answer(run)
     path = files.safe_path(folder_of(session), filename)

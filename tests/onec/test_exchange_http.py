@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
+import time
 import warnings
 import zipfile
 import zlib
@@ -15,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.catalog.models import Price, Product, Stock
 from core.clock import frozen_at
@@ -178,6 +180,23 @@ def test_an_import_whose_process_died_is_answered_failure(exchange_app: Any, db:
     # 1C's retry imports the file anew (waited for: the test's requests share one connection with the import).
     exchange_app.config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"] = 20
     assert one_c.import_until_done("import.xml") == (["success"], 0)
+
+
+def test_an_import_call_repeated_hears_the_same_end_until_a_new_file_comes(exchange_app: Any, db: Any, tmp_path: Path) -> None:
+    write_catalog(tmp_path / "import.xml", products=5)
+    one_c = onec(exchange_app)
+    one_c.checkauth()
+    one_c.init()
+    one_c.send(tmp_path / "import.xml")
+    assert one_c.import_until_done("import.xml") == (["success"], 0)
+    # 1C's retry of a call whose answer a proxy cut off: the same end, nothing imported twice.
+    assert one_c.import_until_done("import.xml") == (["success"], 0)
+    assert len(runs(db)) == 1
+    # The file sent again (in an archive, overwriting it) is imported again.
+    zip_package([tmp_path / "import.xml"], tmp_path / "package.zip")
+    one_c.send(tmp_path / "package.zip")
+    assert one_c.import_until_done("import.xml") == (["success"], 1)
+    assert len(runs(db)) == 2
 
 
 def test_an_import_that_ends_after_it_was_answered_lost_is_not_taken_for_the_retry(
@@ -721,6 +740,38 @@ def test_the_conversation_over_real_http(app: Any, own_database: str, tmp_path: 
             assert [tuple(row) for row in connection.execute(
                 select(ExchangeRun.entity, ExchangeRun.status).order_by(ExchangeRun.id))] == [
                 ("catalog", "success"), ("offers", "success"), ("catalog", "failed"), ("orders", "success")]
+
+
+def test_an_import_call_whose_slot_a_call_beside_it_freed_answers_progress(
+        app: Any, own_database: str, tmp_path: Path) -> None:
+    # Two calls for the same file wait together (a proxy cut 1C's first off, 1C retried);
+    # one hears the import lost and frees the slot while the other still waits.
+    write_catalog(tmp_path / "import.xml", products=5)
+    config = exchange_config(tmp_path / "exchange", SQLALCHEMY_DATABASE_URI=own_database, REDIS_URL=None,
+                             RATELIMIT_STORAGE_URI="memory://", ONEC_EXCHANGE_IMPORT_WAIT_SECONDS=1.5)
+    with separate_app(app, config) as own_app:
+        base, stop = serve_in_thread(own_app)
+        engine = own_app.extensions["db_engine"]
+        try:
+            with httpx.Client(timeout=30) as http:
+                one_c = OneC(http, base)
+                one_c.checkauth()
+                one_c.init()
+                one_c.send(tmp_path / "import.xml")
+                with engine.begin() as connection:  # as a hung import leaves the slot
+                    connection.execute(update(ExchangeSession).values(
+                        import_name="import.xml", import_started_at=datetime.now(timezone.utc) - timedelta(minutes=10)))
+                waiting: list[tuple[int, list[str]]] = []
+                call = threading.Thread(target=lambda: waiting.append(one_c.call("catalog", "import", filename="import.xml")))
+                call.start()
+                time.sleep(0.5)
+                with engine.begin() as connection:  # the call beside it heard the end and freed the slot
+                    connection.execute(update(ExchangeSession).values(import_name=None, import_started_at=None))
+                call.join()
+                assert waiting == [(200, ["progress"])]
+                assert one_c.import_until_done("import.xml", limit=100, pause=0.05)[0] == ["success"]
+        finally:
+            stop()
 
 
 def test_the_endpoint_is_not_behind_the_forms_csrf_token(app: Any, db: Any, tmp_path: Path) -> None:
