@@ -44,13 +44,19 @@ def onec(exchange_app: Any) -> OneC:
     return OneC(exchange_app.test_client(use_cookies=False))
 
 
-def import_alone(exchange_app: Any, path: Path) -> list[str]:
-    """An exchange of this one file: what its import is answered in the end."""
+def having_sent(exchange_app: Any, *paths: Path) -> OneC:
+    """1C after checkauth and init, these files sent."""
     one_c = onec(exchange_app)
     one_c.checkauth()
     one_c.init()
-    one_c.send(path)
-    return one_c.import_until_done(path.name)[0]
+    for path in paths:
+        one_c.send(path)
+    return one_c
+
+
+def import_alone(exchange_app: Any, path: Path) -> list[str]:
+    """An exchange of this one file: what its import is answered in the end."""
+    return having_sent(exchange_app, path).import_until_done(path.name)[0]
 
 
 def test_the_whole_catalog_conversation_lands_the_package(exchange_app: Any, db: Any, tmp_path: Path) -> None:
@@ -164,10 +170,7 @@ def test_an_unknown_version_is_a_failure(exchange_app: Any, db: Any, tmp_path: P
 def test_an_import_whose_process_died_is_answered_failure(exchange_app: Any, db: Any, tmp_path: Path) -> None:
     exchange_app.config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"] = 0
     write_catalog(tmp_path / "import.xml", products=5)
-    one_c = onec(exchange_app)
-    one_c.checkauth()
-    one_c.init()
-    one_c.send(tmp_path / "import.xml")
+    one_c = having_sent(exchange_app, tmp_path / "import.xml")
     # As a worker killed mid-import leaves it: the file named as running, no run.
     session = db.scalar(select(ExchangeSession))
     session.import_name, session.import_started_at = "import.xml", datetime.now(timezone.utc) - timedelta(minutes=29)
@@ -184,10 +187,7 @@ def test_an_import_whose_process_died_is_answered_failure(exchange_app: Any, db:
 
 def test_an_import_call_repeated_hears_the_same_end_until_a_new_file_comes(exchange_app: Any, db: Any, tmp_path: Path) -> None:
     write_catalog(tmp_path / "import.xml", products=5)
-    one_c = onec(exchange_app)
-    one_c.checkauth()
-    one_c.init()
-    one_c.send(tmp_path / "import.xml")
+    one_c = having_sent(exchange_app, tmp_path / "import.xml")
     assert one_c.import_until_done("import.xml") == (["success"], 0)
     # 1C's retry of a call whose answer a proxy cut off: the same end, nothing imported twice.
     assert one_c.import_until_done("import.xml") == (["success"], 0)
@@ -205,10 +205,7 @@ def test_an_import_that_ends_after_it_was_answered_lost_is_not_taken_for_the_ret
 
     exchange_app.config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"] = 0
     write_catalog(tmp_path / "import.xml", products=5)
-    one_c = onec(exchange_app)
-    one_c.checkauth()
-    one_c.init()
-    one_c.send(tmp_path / "import.xml")
+    one_c = having_sent(exchange_app, tmp_path / "import.xml")
     # The retry of a file whose first import hung, was answered import_lost, and ends now.
     session = db.scalar(select(ExchangeSession))
     hung_since = datetime.now(timezone.utc) - timedelta(minutes=40)
@@ -225,11 +222,7 @@ def test_while_a_file_imports_the_folder_stays_as_it_is(exchange_app: Any, db: A
     exchange_app.config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"] = 0
     write_catalog(tmp_path / "import.xml", products=5)
     write_offers(tmp_path / "offers.xml", products=5)
-    one_c = onec(exchange_app)
-    one_c.checkauth()
-    one_c.init()
-    one_c.send(tmp_path / "import.xml")
-    one_c.send(tmp_path / "offers.xml")
+    one_c = having_sent(exchange_app, tmp_path / "import.xml", tmp_path / "offers.xml")
     # As a long import leaves it while its thread runs: the file named, no run yet.
     session = db.scalar(select(ExchangeSession))
     session.import_name, session.import_started_at = "import.xml", datetime.now(timezone.utc)
@@ -541,9 +534,13 @@ def send_zip(one_c: OneC, members: dict[str, bytes], *, compression: int = zipfi
     with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
+    return post_archive(one_c, buffer.getvalue())
+
+
+def post_archive(one_c: OneC, data: bytes) -> tuple[int, list[str]]:
+    """A fresh exchange whose package is this archive: the answer of the first import call (its unpacking)."""
     one_c.checkauth()
     one_c.init()
-    data = buffer.getvalue()
     for start in range(0, len(data), FILE_LIMIT):
         assert one_c.call("catalog", "file", body=data[start:start + FILE_LIMIT], filename="package.zip")[0] == 200
     return one_c.call("catalog", "import", filename="import.xml")
@@ -592,11 +589,7 @@ def zip_of(members: list[tuple[str, bytes]]) -> bytes:
 ])
 def test_a_zip_naming_a_file_twice_or_a_file_as_a_folder_is_refused(
         exchange_app: Any, db: Any, tmp_path: Path, members: list[tuple[str, bytes]]) -> None:
-    one_c = onec(exchange_app)
-    one_c.checkauth()
-    one_c.init()
-    one_c.call("catalog", "file", body=zip_of(members), filename="package.zip")
-    status, answer = one_c.call("catalog", "import", filename="import.xml")
+    status, answer = post_archive(onec(exchange_app), zip_of(members))
     assert (status, answer[0]) == (400, "failure") and runs(db)[-1].error.startswith("zip_duplicate_member: ")
     assert session_files(tmp_path) == []
 
@@ -630,11 +623,7 @@ def test_a_zip_member_bigger_than_declared_is_written_at_its_declared_size(excha
         struct.pack_into("<I", raw, at, crc)
     for at in (22, central + 24):
         struct.pack_into("<I", raw, at, declared)
-    one_c = onec(exchange_app)
-    one_c.checkauth()
-    one_c.init()
-    assert one_c.call("catalog", "file", body=bytes(raw), filename="package.zip") == (200, ["success"])
-    assert one_c.call("catalog", "import", filename="import.xml") == (200, ["progress"])
+    assert post_archive(onec(exchange_app), bytes(raw)) == (200, ["progress"])
     assert [p.stat().st_size for p in (tmp_path / "exchange").rglob("import.xml")] == [declared]
 
 
@@ -644,11 +633,7 @@ def test_a_zip_declaring_too_many_entries_is_refused_before_its_directory_is_rea
     raw = bytearray(zip_of([("import.xml", b"<a/>")]))
     end = raw.rfind(b"PK\x05\x06")
     struct.pack_into("<HH", raw, end + 8, 65000, 65000)  # entries on this disk, in all: a directory never read
-    one_c = onec(exchange_app)
-    one_c.checkauth()
-    one_c.init()
-    one_c.call("catalog", "file", body=bytes(raw), filename="package.zip")
-    status, answer = one_c.call("catalog", "import", filename="import.xml")
+    status, answer = post_archive(onec(exchange_app), bytes(raw))
     assert status == 400 and runs(db)[-1].error.startswith("zip_too_many_members: ") and "65000" in answer[1]
     assert session_files(tmp_path) == []
 
@@ -658,11 +643,7 @@ def test_a_zip_with_an_encrypted_member_is_refused(exchange_app: Any, db: Any, t
     central = raw.find(b"PK\x01\x02")
     for at in (6, central + 8):  # the general purpose flags: encrypted
         struct.pack_into("<H", raw, at, struct.unpack_from("<H", raw, at)[0] | 1)
-    one_c = onec(exchange_app)
-    one_c.checkauth()
-    one_c.init()
-    one_c.call("catalog", "file", body=bytes(raw), filename="package.zip")
-    status, answer = one_c.call("catalog", "import", filename="import.xml")
+    status, answer = post_archive(onec(exchange_app), bytes(raw))
     assert (status, answer[0]) == (400, "failure") and runs(db)[-1].error.startswith("zip_encrypted: ")
     assert session_files(tmp_path) == []
 
@@ -682,11 +663,7 @@ def test_a_zip_with_a_symlink_is_refused(exchange_app: Any, db: Any, tmp_path: P
 
 
 def test_a_broken_zip_is_refused(exchange_app: Any, db: Any, tmp_path: Path) -> None:
-    one_c = onec(exchange_app)
-    one_c.checkauth()
-    one_c.init()
-    one_c.call("catalog", "file", body=b"PK\x03\x04 not an archive", filename="package.zip")
-    status, answer = one_c.call("catalog", "import", filename="import.xml")
+    status, answer = post_archive(onec(exchange_app), b"PK\x03\x04 not an archive")
     assert (status, answer[0]) == (400, "failure") and runs(db)[-1].error.startswith("bad_zip: ")
 
 
