@@ -29,6 +29,7 @@ FEATURE = Feature(
     tasks=(
         "onec.pull.jobs",  # periodic: the pull from 1C's web service
         "onec.stall",  # periodic: the stalled-exchange alarm
+        "onec.exchange.cleanup",  # periodic: expired exchange sessions and their folders
     ),
     commands=("onec.cli:onec_import_command", "onec.cli:onec_push_command", "onec.cli:onec_pull_command"),
     blueprints=(

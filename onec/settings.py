@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from limits import parse, parse_many
+
 
 class OnecSettings:
     # The credentials 1C's "exchange with website" is given (HTTP Basic on /1c/exchange);
@@ -21,6 +23,9 @@ class OnecSettings:
     # /1c/exchange: refusals (bad credentials, a missing or expired cookie, a bad file name,
     # an archive refused...) counted per address; past the limit the endpoint answers 429.
     ONEC_EXCHANGE_RATE_LIMIT = os.environ.get("ONEC_EXCHANGE_RATE_LIMIT", "20 per minute;200 per hour")
+    # Refusals kept as exchange runs, all addresses together; past it they go to the process
+    # log only (a flood from many addresses cannot fill the table).
+    ONEC_EXCHANGE_REFUSAL_LOG_LIMIT = os.environ.get("ONEC_EXCHANGE_REFUSAL_LOG_LIMIT", "500 per hour")
     # How long the cookie checkauth gives stays good (1C uses it for one exchange).
     ONEC_EXCHANGE_SESSION_MINUTES = int(os.environ.get("ONEC_EXCHANGE_SESSION_MINUTES", "60"))
     # init's answer: whether 1C may send the package as one zip archive, and the largest
@@ -29,6 +34,9 @@ class OnecSettings:
     ONEC_EXCHANGE_FILE_LIMIT = int(os.environ.get("ONEC_EXCHANGE_FILE_LIMIT", str(8 * 1024 * 1024)))
     # What one exchange may write into its folder, uploads and unpacked archives together.
     ONEC_EXCHANGE_MAX_MB = int(os.environ.get("ONEC_EXCHANGE_MAX_MB", "2048"))
+    # What all sessions together may have written (sessions are not limited in number; an
+    # expired one's folder stays until the sweep, onec.exchange_sweep).
+    ONEC_EXCHANGE_TOTAL_MB = int(os.environ.get("ONEC_EXCHANGE_TOTAL_MB", "8192"))
     # An archive member packed tighter than this (unpacked / packed) is refused unread: 1C's
     # XML packs about 10-30 to one; a zip bomb, thousands.
     ONEC_EXCHANGE_ZIP_MAX_RATIO = int(os.environ.get("ONEC_EXCHANGE_ZIP_MAX_RATIO", "200"))
@@ -72,11 +80,19 @@ def check_onec_settings(config: Any) -> list[str]:
         problems.append("ONEC_ACCEPTED_CURRENCIES names no currency")
     if config["ONEC_IMPORT_CHUNK"] < 1:
         problems.append("ONEC_IMPORT_CHUNK must be at least 1")
+    if config["ONEC_EXCHANGE_TOTAL_MB"] < config["ONEC_EXCHANGE_MAX_MB"]:
+        problems.append("ONEC_EXCHANGE_TOTAL_MB must be at least ONEC_EXCHANGE_MAX_MB")
     for name in ("ONEC_EXCHANGE_SESSION_MINUTES", "ONEC_EXCHANGE_FILE_LIMIT", "ONEC_EXCHANGE_MAX_MB",
                  "ONEC_EXCHANGE_ZIP_MAX_RATIO", "ONEC_EXCHANGE_ZIP_MAX_MEMBERS", "ONEC_EXCHANGE_SALE_BATCH",
                  "ONEC_EXCHANGE_IMPORT_LOST_MINUTES"):
         if config[name] < 1:
             problems.append(f"{name} must be at least 1")
+    for name, read, example in (("ONEC_EXCHANGE_RATE_LIMIT", parse_many, "20 per minute;200 per hour"),
+                                ("ONEC_EXCHANGE_REFUSAL_LOG_LIMIT", parse, "500 per hour")):
+        try:
+            read(str(config[name]))
+        except ValueError:
+            problems.append(f"{name} is not a rate limit like '{example}'")
     if config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"] < 0:
         problems.append("ONEC_EXCHANGE_IMPORT_WAIT_SECONDS must not be negative")
     if str(config["ONEC_EXCHANGE_SALE_ENCODING"]).lower() not in ("utf-8", "windows-1251"):

@@ -115,10 +115,11 @@ class Package:
             if event == "start" and not self._root_seen:
                 self._root_seen = True
                 if elem.tag != ROOT:
-                    raise CommerceMLError("not_commerceml", f"the root element is <{elem.tag}>, not <{ROOT}>")
+                    raise CommerceMLError("not_commerceml", f"the root element is <{elem.tag[:60]}>, not <{ROOT}>")
                 version = (elem.get("ВерсияСхемы") or "").strip()
                 if version not in SCHEMA_VERSIONS:
-                    raise CommerceMLError("unknown_version", f"schema version {version or '(none)'} is not one of "
+                    # Cut: the reason is the line 1C shows its user, and the attribute may be megabytes.
+                    raise CommerceMLError("unknown_version", f"schema version {version[:20] or '(none)'} is not one of "
                                           f"{', '.join(sorted(SCHEMA_VERSIONS))}")
             elif event == "start":
                 if elem.tag not in _CATALOG_SECTIONS and elem.tag != _OFFERS_SECTION:

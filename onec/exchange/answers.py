@@ -1,12 +1,17 @@
 """What the exchange answers 1C: plain-text lines; and its refusals, each logged as a failed run."""
 from __future__ import annotations
 
-from flask import Response
+import logging
 
+from flask import Response, current_app
+from limits import parse
+
+from core.auth import limiter
 from core.clock import utcnow
 from core.db import db_session
 from onec.models import ExchangeRun
 
+log = logging.getLogger(__name__)
 # The run's entity for each exchange type; a request of no known type is logged as "exchange".
 ENTITY_OF_TYPE = {"catalog": "catalog", "sale": "orders"}
 
@@ -43,6 +48,9 @@ def failure(reason: str, status: int = 200) -> Response:
 def log_refusal(exchange_type: str | None, refused: Refused) -> None:
     """The refusal as a failed run of its own: whatever the request had begun is rolled back first."""
     db_session.rollback()
+    if not _may_log_refusal():
+        log.warning("1C exchange refusal not kept as a run (ONEC_EXCHANGE_REFUSAL_LOG_LIMIT): %s", refused)
+        return
     now = utcnow()
     db_session.add(ExchangeRun(
         direction="in", entity=ENTITY_OF_TYPE.get(exchange_type or "", "exchange"), source="commerceml",
@@ -50,3 +58,13 @@ def log_refusal(exchange_type: str | None, refused: Refused) -> None:
         file_name=(refused.file_name or None) and refused.file_name[-255:],
     ))
     db_session.commit()
+
+
+def _may_log_refusal() -> bool:
+    """The endpoint limits refusals per address; a flood from many addresses at once would
+    still write a run each. Past ONEC_EXCHANGE_REFUSAL_LOG_LIMIT, all addresses together,
+    refusals go to the process log only: answered the same, but the table stays small."""
+    if not limiter.enabled:
+        return True
+    allowed = parse(current_app.config["ONEC_EXCHANGE_REFUSAL_LOG_LIMIT"])
+    return limiter.limiter.hit(allowed, "onec-exchange-refusal-runs")

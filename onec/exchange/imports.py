@@ -1,5 +1,6 @@
-"""mode=import: the named file imported beside the request, its end told to whichever
-request asks next.
+"""mode=import: the named file imported beside the request, its end told to every request
+that asks (1C's retry of a call a proxy cut off hears the same end) until a POST or init
+starts something new.
 
 A file commits whole or not at all (onec/importer), so its import is not cut into steps
 over several requests; a large one (50,000 products: about a minute) outlasts a request's
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,13 @@ POLL_SECONDS = 0.2
 
 
 def import_step(session: ExchangeSession, filename: str, path: Path, folder: Path, config: Any) -> ExchangeRun | None:
-    """The file's run once its import ended (the slot freed for the next), or None: still running."""
+    """The file's run once its import ended, or None: still running."""
     if session.import_name != filename:
-        session.import_name, session.import_started_at, session.import_run_id = filename, utcnow(), None
+        started = utcnow()
+        session.import_name, session.import_started_at, session.import_run_id = filename, started, None
         db_session.commit()
         worker = threading.Thread(target=_import_in_thread, name=f"onec-import-{session.id}", daemon=True,
-                                  args=(current_app._get_current_object(), session.id, path, folder))
+                                  args=(current_app._get_current_object(), session.id, started, path, folder))
         worker.start()
         worker.join(config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"])
     else:
@@ -47,12 +49,15 @@ def import_step(session: ExchangeSession, filename: str, path: Path, folder: Pat
         _wait(session.id, config["ONEC_EXCHANGE_IMPORT_WAIT_SECONDS"])
     current = db_session.scalar(select(ExchangeSession).where(ExchangeSession.id == session.id).with_for_update())
     db_session.refresh(current)
+    if current.import_name != filename:
+        # A call beside this one heard the import lost and freed the slot: the next call starts it anew.
+        db_session.commit()
+        return None
     if current.import_run_id is not None:
         run = db_session.get_one(ExchangeRun, current.import_run_id)
-        current.import_name = current.import_started_at = current.import_run_id = None
         db_session.commit()
         return run
-    if current.import_started_at + timedelta(minutes=config["ONEC_EXCHANGE_IMPORT_LOST_MINUTES"]) < utcnow():
+    if _lost(current, config):
         run = _failed_run(filename, "import_lost: the import did not end; its process may have stopped")
         db_session.add(run)
         current.import_name = current.import_started_at = current.import_run_id = None
@@ -60,6 +65,17 @@ def import_step(session: ExchangeSession, filename: str, path: Path, folder: Pat
         return run
     db_session.commit()
     return None
+
+
+def running(session: ExchangeSession, config: Any) -> str | None:
+    """The file this session is importing now: its import neither ended nor lost."""
+    if session.import_name is None or session.import_run_id is not None or session.import_started_at is None:
+        return None
+    return None if _lost(session, config) else session.import_name
+
+
+def _lost(session: ExchangeSession, config: Any) -> bool:
+    return session.import_started_at + timedelta(minutes=config["ONEC_EXCHANGE_IMPORT_LOST_MINUTES"]) < utcnow()
 
 
 def _wait(session_id: int, seconds: float) -> None:
@@ -71,7 +87,7 @@ def _wait(session_id: int, seconds: float) -> None:
         time.sleep(POLL_SECONDS)
 
 
-def _import_in_thread(app: Flask, session_id: int, path: Path, folder: Path) -> None:
+def _import_in_thread(app: Flask, session_id: int, started: datetime, path: Path, folder: Path) -> None:
     with app.app_context():
         try:
             try:
@@ -82,8 +98,12 @@ def _import_in_thread(app: Flask, session_id: int, path: Path, folder: Path) -> 
                 run = _failed_run(path.name, f"import_error: {type(error).__name__}")
                 db_session.add(run)
                 db_session.flush()
-            slot = db_session.get_one(ExchangeSession, session_id)
-            slot.import_run_id = run.id
+            slot = db_session.get(ExchangeSession, session_id, with_for_update=True)
+            # Told only to the slot that still waits for this import: one that hung past
+            # ONEC_EXCHANGE_IMPORT_LOST_MINUTES was answered lost and may have been retried
+            # since (its end would be taken for the retry's); a swept session has no slot.
+            if slot is not None and slot.import_started_at == started:
+                slot.import_run_id = run.id
             db_session.commit()
         finally:
             db_session.remove()

@@ -34,6 +34,7 @@ from onec.models import ExchangeRun
 ROOT = "КоммерческаяИнформация"
 FORWARD = (states.SUBMITTED, states.CONFIRMED, states.ASSEMBLING, states.SHIPPED, states.DELIVERED)
 _TRUE = frozenset({"true", "истина", "1", "так", "да"})
+MAX_ORDER_ID = 2**31 - 1
 _TRUNCATION_CODES = frozenset({3, 5, 6, 20})  # expat: input ends inside the document
 
 
@@ -99,7 +100,7 @@ def read_documents(path: Path) -> Iterator[OrderState]:
     try:
         _, root = next(events)
         if _local(root.tag) != ROOT:
-            raise CommerceMLError("not_commerceml", f"the root element is {_local(root.tag)}, not {ROOT}")
+            raise CommerceMLError("not_commerceml", f"the root element is {_local(root.tag)[:60]}, not {ROOT}")
         version = root.get("ВерсияСхемы", "")
         if version not in SCHEMA_VERSIONS:
             raise CommerceMLError("unknown_version", f"ВерсияСхемы «{version[:20]}» is none of {sorted(SCHEMA_VERSIONS)}")
@@ -143,10 +144,18 @@ def _order_state(document: Element) -> OrderState:
 
 
 def _find(session: Session, order_state: OrderState) -> Order | None:
-    """Our order by the Ид we sent (our id); by our number only when there is no Ид: a
-    document 1C made itself has a GUID for Ид and a number of 1C's own series."""
+    """Our order by the Ид we sent (our id); by our number only when there is no Ид, and
+    then written exactly as we write it: a document 1C made itself has a GUID for Ид and a
+    number of 1C's own series (0000000123 is not our 000123)."""
     ref = order_state.ref or order_state.number
-    return session.get(Order, int(ref)) if ref.isdigit() and len(ref) <= 12 else None
+    # ASCII digits only ("²" is a digit int() refuses) and within the id column's range (a
+    # larger number is an error on PostgreSQL's integer, not "no such order").
+    if not (ref.isascii() and ref.isdigit()) or int(ref) > MAX_ORDER_ID:
+        return None
+    order = session.get(Order, int(ref))
+    if order is not None and not order_state.ref and order.number != order_state.number:
+        return None
+    return order
 
 
 def _apply(session: Session, order_state: OrderState, tally: Tally) -> None:

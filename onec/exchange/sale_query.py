@@ -3,6 +3,7 @@ order ("Заказ товара"), written by an XML writer (every text escaped)
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -28,6 +29,11 @@ TERMS = {"prepayment": "Передоплата", "deferred": "Відстрочк
 # An order a manager has not decided on yet (on hold) waits; one cancelled before 1C ever
 # took it never goes. One 1C took and that is cancelled since goes again, so 1C cancels it too.
 _NOT_YET = (states.ON_HOLD, states.CANCELLED)
+# What XML 1.0 has no place for even escaped (C0 controls but tab and line breaks, lone
+# surrogates, U+FFFE/FFFF): XMLGenerator writes them as they are, and one such character
+# in a comment or a company's name would make the whole document unreadable to 1C, the
+# order staying pending and blocking every query after it.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def pending_orders(session: Session, limit: int) -> list[Order]:
@@ -75,14 +81,14 @@ class _Writer:
         self.out = out
 
     def open(self, name: str, attrs: dict[str, str] | None = None) -> None:
-        self.out.startElement(name, attrs or {})
+        self.out.startElement(name, {key: xml_text(value) for key, value in (attrs or {}).items()})
 
     def close(self, name: str) -> None:
         self.out.endElement(name)
 
     def text(self, name: str, value: object, attrs: dict[str, str] | None = None) -> None:
         self.open(name, attrs)
-        self.out.characters(str(value))
+        self.out.characters(xml_text(str(value)))
         self.close(name)
 
     def requisites(self, values: Sequence[tuple[str, object]]) -> None:
@@ -102,6 +108,10 @@ class _Writer:
         self.text("Сумма", _money(amount))
         self.close("Налог")
         self.close("Налоги")
+
+
+def xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value)
 
 
 def _money(amount: Decimal) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import shutil
 from datetime import timedelta
@@ -13,6 +14,7 @@ from typing import Any
 from flask import current_app, request
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.clock import utcnow
 from core.config import ROOT
@@ -23,6 +25,7 @@ from onec.models import ExchangeSession
 COOKIE = "portal_1c_exchange"
 # Expired sessions removed (rows and folders) per checkauth: the cleanup's cost stays bounded.
 SWEEP = 50
+_FOLDER = re.compile(r"session-(\d+)")
 
 
 def token_hash(token: str) -> str:
@@ -45,7 +48,7 @@ def check_credentials(config: Any) -> None:
 
 def open_session(config: Any) -> str:
     """A new session; its cookie's value (only its hash is kept)."""
-    sweep_expired()
+    sweep_expired(db_session)
     token = secrets.token_urlsafe(32)
     now = utcnow()
     db_session.add(ExchangeSession(token_hash=token_hash(token), created_at=now, received_bytes=0,
@@ -78,9 +81,26 @@ def folder_of(session: ExchangeSession) -> Path:
     return exchange_root() / f"session-{session.id}"
 
 
-def sweep_expired() -> None:
-    expired = db_session.scalars(
-        select(ExchangeSession).where(ExchangeSession.expires_at <= utcnow()).order_by(ExchangeSession.id).limit(SWEEP))
-    for session in expired:
-        shutil.rmtree(folder_of(session), ignore_errors=True)
-        db_session.delete(session)
+def sweep_expired(session: Session, limit: int = SWEEP) -> int:
+    """Up to `limit` expired sessions removed with their folders; how many were."""
+    expired = list(session.scalars(
+        select(ExchangeSession).where(ExchangeSession.expires_at <= utcnow()).order_by(ExchangeSession.id).limit(limit)))
+    for found in expired:
+        shutil.rmtree(folder_of(found), ignore_errors=True)
+        session.delete(found)
+    return len(expired)
+
+
+def sweep_orphan_folders(session: Session) -> int:
+    """Session folders no session row owns any more (a sweep whose folder removal failed, a
+    restored database): removed. Only `session-<id>` folders are touched, nothing else of
+    the directory."""
+    root = exchange_root()
+    if not root.is_dir():
+        return 0
+    live = set(session.scalars(select(ExchangeSession.id)))
+    orphans = [folder for folder in root.iterdir() if folder.is_dir() and not folder.is_symlink()
+               and (found := _FOLDER.fullmatch(folder.name)) and int(found.group(1)) not in live]
+    for folder in orphans:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(orphans)

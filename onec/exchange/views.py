@@ -20,7 +20,7 @@ from core.db import db_session
 from onec.exchange import files, sale_file, sale_query
 from onec.exchange.answers import Refused, failure, lines, log_refusal
 from onec.exchange.blueprint import bp
-from onec.exchange.imports import import_step
+from onec.exchange.imports import import_step, running
 from onec.exchange.sessions import COOKIE, check_credentials, current_session, folder_of, open_session
 from onec.models import ExchangeRun, ExchangeSession, SaleExport
 
@@ -36,6 +36,14 @@ def _bound_body() -> None:
     # A POST larger than the file_limit init announced is refused unread (413), whatever the
     # app's limit for forms is.
     request.max_content_length = current_app.config["ONEC_EXCHANGE_FILE_LIMIT"]
+
+
+@bp.after_request
+def _not_stored(response: Response) -> Response:
+    # checkauth's answer holds the session's cookie, a sale query the customers' orders: no
+    # cache on the way (a reverse proxy caching GETs) may keep either.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/1c/exchange", methods=["GET", "POST"])
@@ -58,7 +66,18 @@ def exchange() -> Any:
     return handler(session, config)
 
 
+def _not_while_importing(session: ExchangeSession, config: Any, filename: str | None = None) -> None:
+    """While a file imports beside the requests, the folder stays as it is: a new init would
+    delete what the import reads, a POST or an unpacked archive would write into it. 1C
+    itself waits for each import's end; only a second import call of the same file is its own."""
+    importing = running(session, config)
+    if importing is not None and importing != filename:
+        raise Refused("import_running", gettext("Файл «%(name)s» ще імпортується: дочекайтеся кінця імпорту.",
+                                                name=importing[:200]), 409, file_name=filename)
+
+
 def _init(session: ExchangeSession, config: Any) -> Response:
+    _not_while_importing(session, config)
     files.start_folder(folder_of(session))
     session.received_bytes = 0
     session.import_name = session.import_started_at = session.import_run_id = None
@@ -73,17 +92,27 @@ def _init(session: ExchangeSession, config: Any) -> Response:
 
 
 def _file(session: ExchangeSession, config: Any) -> Response:
+    _append_posted(session, config)
+    return lines("success")
+
+
+def _append_posted(session: ExchangeSession, config: Any) -> tuple[str, Path]:
+    """mode=file of either type: the POST's body appended to its file, committed."""
     filename = request.args.get("filename", "")
     if request.method != "POST":
         raise Refused("not_post", gettext("Файл надсилається методом POST."), 405, file_name=filename)
-    files.append(session, folder_of(session), filename, request.get_data(cache=False), config)
+    _not_while_importing(session, config)
+    path = files.append(session, folder_of(session), filename, request.get_data(cache=False), config)
+    # The folder changed: the end of an import before it no longer answers for what is there now.
+    session.import_name = session.import_started_at = session.import_run_id = None
     db_session.commit()
-    return lines("success")
+    return filename, path
 
 
 def _import(session: ExchangeSession, config: Any) -> Response:
     """A zip 1C sent is unpacked at the first import call (only then is its last part
     known to be in), answered `progress`; then the named file is imported (onec/exchange/imports.py)."""
+    _not_while_importing(session, config, request.args.get("filename", ""))
     folder = folder_of(session)
     archives = files.archives_in(folder)
     if archives:
@@ -133,11 +162,7 @@ def _sale_success(session: ExchangeSession, config: Any) -> Response:
 def _sale_file(session: ExchangeSession, config: Any) -> Response:
     """1C's documents back. Applied once the file is whole (its root closed): a file split
     by file_limit is appended part by part and answered success until then."""
-    filename = request.args.get("filename", "")
-    if request.method != "POST":
-        raise Refused("not_post", gettext("Файл надсилається методом POST."), 405, file_name=filename)
-    path = files.append(session, folder_of(session), filename, request.get_data(cache=False), config)
-    db_session.commit()
+    filename, path = _append_posted(session, config)
     if not sale_file.is_complete(path):
         return lines("success")
     return _answer(_apply_sale_file(session, filename, path))
@@ -149,7 +174,6 @@ def _sale_import(session: ExchangeSession, config: Any) -> Response:
     filename = request.args.get("filename", "")
     if session.import_name == filename and session.import_run_id is not None:
         run = db_session.get_one(ExchangeRun, session.import_run_id)
-        session.import_name = session.import_run_id = None
         db_session.commit()
         return _answer(run)
     path = files.safe_path(folder_of(session), filename)

@@ -24,7 +24,8 @@ def exchange_config(folder: Path, **overrides: Any) -> type:
         "FEATURES": FEATURES, "ONEC_EXCHANGE_PASSWORD": EXCHANGE_PASSWORD, "ONEC_EXCHANGE_USER": USER,
         "ONEC_EXCHANGE_DIR": str(folder), "ONEC_EXCHANGE_FILE_LIMIT": FILE_LIMIT,
         # The refusal tests would use up a real limit; the throttling test sets its own.
-        "ONEC_EXCHANGE_RATE_LIMIT": "10000 per minute", **overrides})
+        "ONEC_EXCHANGE_RATE_LIMIT": "10000 per minute", "ONEC_EXCHANGE_REFUSAL_LOG_LIMIT": "10000 per minute",
+        **overrides})
 
 
 @pytest.fixture

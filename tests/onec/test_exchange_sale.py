@@ -207,12 +207,24 @@ def test_documents_that_are_not_ours_are_skipped_with_reasons(
         # 1C's own document: a GUID for Ид and a number that happens to be our order's id.
         doc(order, {"Проведен": "true"}).replace(f"<Ид>{order.id}</Ид>", "<Ид>6a0e1f2c-0000-4000-8000-000000000001</Ид>"),
         doc(order, {"Статус заказа": "щось незрозуміле", "Номер оплаты по 1С": "ПП-17", "Дата оплаты по 1С": "2026-12-07"}),
+        # Digits int() refuses, and a number past the id column's range.
+        doc(order, {"Проведен": "true"}).replace(f"<Ид>{order.id}</Ид>", "<Ид>²</Ид>"),
+        doc(order, {"Проведен": "true"}).replace(f"<Ид>{order.id}</Ид>", "<Ид>99999999999</Ид>"),
+        # No Ид, and a number of 1C's own series that reads as our id: not our number as we write it.
+        doc(order, {"Проведен": "true"}).replace(f"<Ид>{order.id}</Ид><Номер>{order.number}</Номер>",
+                                                 f"<Номер>{order.id:010d}</Номер>"),
     ]))
     assert one_c.send(path, exchange_type="sale") == 1
     db.refresh(order)
     assert order.status == states.SUBMITTED
     assert [i["reason"] for i in last_run(db).skipped_items] == ["company_mismatch", "unknown_order", "unknown_order",
-                                                                 "payment_not_booked"]
+                                                                 "payment_not_booked", "unknown_order", "unknown_order",
+                                                                 "unknown_order"]
+    # Our number as we write it finds the order when there is no Ид.
+    path = sale_file(tmp_path / "by-number.xml", doc(order, {"Проведен": "true"}).replace(f"<Ид>{order.id}</Ид>", ""))
+    one_c.send(path, exchange_type="sale")
+    db.refresh(order)
+    assert order.status == states.CONFIRMED
 
 
 @pytest.mark.parametrize("content, code", [
@@ -266,3 +278,62 @@ def test_an_import_call_after_the_file_answers_its_run_and_applies_one_not_yet_w
     db.refresh(first), db.refresh(second)
     assert (first.status, second.status) == (states.CONFIRMED, states.SUBMITTED)
     assert one_c.call("sale", "import", filename="second.xml")[0] == 404
+
+
+def test_characters_xml_has_no_place_for_leave_the_document_well_formed(
+        one_c: OneC, exchange_app: Any, make_order: Any, db: Any) -> None:
+    # Typed or pasted into the portal's forms: control characters (PostgreSQL keeps no NUL).
+    order = make_order(name="ТОВ \x01«Ріг\x0bи ґ€»", comment="дзвоніть\x1f <b>&amp; 😀\tпісля 14:00")
+    order.delivery_point.address = "вул. Січових Стрільців\x08, 5"
+    db.flush()
+    doc = documents(query(one_c))[str(order.id)]  # parsed: well-formed
+    assert doc.findtext("Контрагенты/Контрагент/Наименование") == "ТОВ «Ріги ґ€»"
+    assert doc.findtext("Комментарий") == "дзвоніть <b>&amp; 😀\tпісля 14:00"
+    assert requisites(doc)["Адрес доставки"] == "вул. Січових Стрільців, 5"
+    # In windows-1251 what it lacks (the emoji; not ґ nor €) is a character reference, still well-formed.
+    exchange_app.config["ONEC_EXCHANGE_SALE_ENCODING"] = "windows-1251"
+    response = one_c.http.get("/1c/exchange", query_string={"type": "sale", "mode": "query"},
+                              headers={"Cookie": f"{one_c.cookie[0]}={one_c.cookie[1]}"})
+    assert b"&#128512;" in response.data and "Ріги ґ€".encode("windows-1251") in response.data
+    assert documents(ElementTree.fromstring(response.data))[str(order.id)].findtext("Комментарий") == \
+        "дзвоніть <b>&amp; 😀\tпісля 14:00"
+
+
+def test_a_sale_file_with_a_doctype_is_a_failure(one_c: OneC, make_order: Any, db: Any) -> None:
+    order = make_order()
+    body = (f'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE x [<!ENTITY s "{order.id}">]>\n'
+            f'<КоммерческаяИнформация ВерсияСхемы="2.08"><Документ><Ид>&s;</Ид></Документ></КоммерческаяИнформация>')
+    status, answer = one_c.call("sale", "file", body=body.encode(), filename="orders.xml")
+    assert answer[0] == "failure" and answer[1].startswith("forbidden_dtd")
+    db.refresh(order)
+    assert order.status == states.SUBMITTED
+
+
+def test_1c_cannot_bring_a_cancelled_order_back_nor_move_one_backwards(
+        one_c: OneC, exchange_app: Any, make_order: Any, db: Any, tmp_path: Path) -> None:
+    cancelled, shipped = make_order(), make_order(payment_terms="deferred", deferral_days=14,
+                                                  credit_limit=Decimal("100000.00"))
+    with exchange_app.test_request_context():
+        change_status(db, cancelled, states.CANCELLED, SYSTEM)
+        for step in (states.CONFIRMED, states.ASSEMBLING, states.SHIPPED):
+            change_status(db, shipped, step, SYSTEM)
+        db.flush()
+    path = sale_file(tmp_path / "orders.xml", "".join([
+        doc(cancelled, {"Проведен": "true", "Статус заказа": "[shipped] Відвантажене", "Дата отгрузки по 1С": "2026-12-07"}),
+        doc(shipped, {"Проведен": "true", "Статус заказа": "[confirmed] Підтверджене"}),
+        doc(shipped, {"Статус заказа": "[submitted] Нове"}),
+    ]))
+    assert one_c.send(path, exchange_type="sale") == 1
+    db.refresh(cancelled), db.refresh(shipped)
+    assert (cancelled.status, shipped.status) == (states.CANCELLED, states.SHIPPED)
+    run = last_run(db)
+    assert (run.status, run.updated, run.unchanged) == ("success", 0, 2)
+    assert [(i["ref"], i["reason"]) for i in run.skipped_items] == [(str(cancelled.id), "transition_not_allowed")]
+
+
+def test_a_sale_file_of_a_huge_root_is_a_short_failure(one_c: OneC) -> None:
+    body = f'<{"Я" * 30_000}>'.encode()
+    status, answer = one_c.call("sale", "file", body=body, filename="orders.xml")
+    assert (status, answer) == (200, ["success"])  # not closed yet: more parts to come
+    status, answer = one_c.call("sale", "import", filename="orders.xml")
+    assert answer[0] == "failure" and answer[1].startswith("not_commerceml") and len(answer[1]) < 300
