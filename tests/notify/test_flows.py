@@ -103,9 +103,9 @@ def test_every_event_is_wired_and_renders_in_both_languages(app, db, ctx, cafe, 
             payload["user_id"] = owner.id
         if "user" in payload:
             payload["user"] = owner.ref
-        if spec.topic in AWAITS:
-            # Its publisher is not built yet: the event as it will write it.
-            assert spec.topic not in declared
+        if spec.topic not in declared:
+            # Its publisher is not built or not enabled yet: the event as it will write it.
+            assert spec.topic in AWAITS
             raised = OutboxEvent(topic=spec.topic, payload=payload)
             db.add(raised)
             db.flush()
