@@ -23,6 +23,7 @@ from onec.exchange.blueprint import bp
 from onec.exchange.imports import import_step, running
 from onec.exchange.sessions import COOKIE, check_credentials, current_session, folder_of, open_session
 from onec.models import ExchangeRun, ExchangeSession, SaleExport
+from onec.runs import keep_only_newest_empty
 
 TYPES = ("catalog", "sale")
 
@@ -136,8 +137,11 @@ def _sale_query(session: ExchangeSession, config: Any) -> Response:
     body = sale_query.write_orders(db_session, orders, version=sale_query.schema_version(request.args.get("version")),
                                    encoding=encoding)
     session.sale_sent = [[order.id, order.status] for order in orders]
-    db_session.add(ExchangeRun(direction="out", entity="orders", source="commerceml", status="success",
-                               created=len(orders), started_at=started, finished_at=utcnow()))
+    run = ExchangeRun(direction="out", entity="orders", source="commerceml", status="success",
+                      created=len(orders), started_at=started, finished_at=utcnow())
+    db_session.add(run)
+    db_session.flush()
+    keep_only_newest_empty(db_session, run)
     db_session.commit()
     return Response(body, content_type=f"application/xml; charset={encoding}")
 

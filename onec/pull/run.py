@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from onec.pull.companies import apply_companies
 from onec.pull.documents import apply_documents
 from onec.pull.offers import catalog_records, price_records, remove_prices, stock_records
 from onec.pull.orders import apply_order_states
+from onec.runs import keep_only_newest_empty
 from onec.soap.interface import onec_error
 
 # Dependencies first: products before their prices and stock, companies before their
@@ -107,24 +108,9 @@ def pull_entity(session: Session, client: Any, entity: str, *, limit: int, optio
         raise
     run.status = "success"
     run.finished_at = utcnow()
-    if _empty(run):
-        _drop_earlier_empty_runs(session, run)
+    keep_only_newest_empty(session, run)
     session.commit()
     return run, None
-
-
-def _empty(run: ExchangeRun) -> bool:
-    return run.status == "success" and not (run.created or run.updated or run.unchanged or run.skipped)
-
-
-def _drop_earlier_empty_runs(session: Session, run: ExchangeRun) -> None:
-    """A pull every minute that finds nothing new keeps one row saying so, the newest (the
-    last success the sync page and the stalled-exchange check read), not 1,440 a day."""
-    session.execute(delete(ExchangeRun).where(
-        ExchangeRun.entity == run.entity, ExchangeRun.source == run.source, ExchangeRun.direction == run.direction,
-        ExchangeRun.status == "success", ExchangeRun.id < run.id, ExchangeRun.created == 0, ExchangeRun.updated == 0,
-        ExchangeRun.unchanged == 0, ExchangeRun.skipped == 0,
-    ))
 
 
 def _fetch(client: Any, entity: str, since: int, limit: int) -> Any:

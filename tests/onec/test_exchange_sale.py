@@ -112,6 +112,11 @@ def test_success_marks_what_the_query_sent_and_nothing_newer(one_c: OneC, make_o
     # A second success of the same query marks nothing more.
     assert one_c.call("sale", "success") == (200, ["success"])
     assert len(list(db.scalars(select(SaleExport)))) == 2
+    # 1C asking again and again with nothing new keeps one row of it, the newest.
+    assert documents(query(one_c)) == {}
+    sent = [run.created for run in db.scalars(select(ExchangeRun).where(
+        ExchangeRun.direction == "out", ExchangeRun.entity == "orders").order_by(ExchangeRun.id))]
+    assert sent == [1, 1, 0]
 
 
 def test_windows_1251_and_version_3_1_documents(one_c: OneC, exchange_app: Any, make_order: Any) -> None:
