@@ -17,15 +17,23 @@ import secrets
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import click
+import httpx
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from core import jobs
+from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
+from core.customers.models import Company
+from core.db import db_session
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +46,8 @@ TEST_CARDS = (
 # How long the delayed card stays in wait_accept: long enough to see the pending state.
 LIQPAY_DELAY_SECONDS = 3.0
 WILDCARD_HOSTS = {"0.0.0.0", "::", ""}
+# The namespace of the Ид the demo's own rows get as 1C's books (demo_books).
+DEMO_GUIDS = uuid.UUID("5f0c1d7e-0b4e-4c39-9a55-2d6c1c0f3a10")
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -125,17 +135,69 @@ def configure_demo_payments(app: Any, host: str, port: int, liqpay_url: str) -> 
 
 
 def start_onec_emulator(app: Any) -> tuple[str, Callable[[], None]]:
-    """The 1C emulator on a free loopback port, the app's web-service client pointed at it
-    with a password made for this run; returns the emulator's page and how to stop it."""
+    """The 1C emulator on a free loopback port, holding the demo's catalog and customers as
+    its own books, the app's web-service client pointed at it with a password made for this
+    run; returns the emulator's page and how to stop it."""
     from emulators.http import serve_in_thread
     from emulators.onec import create_app as create_onec
 
     user, password = "portal", secrets.token_urlsafe(18)
     url, stop = serve_in_thread(create_onec(user, password))
+    answer = httpx.post(f"{url}/_emulator/books", json=demo_books(db_session), timeout=60)
+    answer.raise_for_status()
     app.config.update(ONEC_SERVICE_URL=f"{url}/ws/portal_exchange", ONEC_SERVICE_USER=user,
                       ONEC_SERVICE_PASSWORD=password)
     app.extensions.pop("onec_service", None)  # a client built before would still call the old address
     return url, stop
+
+
+def demo_books(session: Session) -> dict[str, list[dict[str, Any]]]:
+    """The demo's catalog, prices, stock and customers as 1C's books. In a real installation
+    they come from 1C with their Ид; the demo made them in the portal, so each gets an Ид
+    now (the same one on every start) and 1C is told it has them: orders of the demo's
+    products reach 1C, and the first pull finds the portal already as 1C has it."""
+    categories = _with_guids(session, Category, lambda c: f"category:{c.id}")
+    price_types = _with_guids(session, PriceType, lambda t: f"price-type:{t.code}")
+    warehouses = _with_guids(session, Warehouse, lambda w: f"warehouse:{w.id}")
+    products = _with_guids(session, Product, lambda p: f"product:{p.sku}", Product.is_active)
+    companies = _with_guids(session, Company, lambda c: f"company:{c.tax_id}", Company.is_active)
+    guid_of = {kind: {row.id: row.onec_guid for row in rows} for kind, rows in
+               (("category", categories), ("price_type", price_types), ("warehouse", warehouses),
+                ("product", products))}
+    books = {
+        "groups": [{"id": c.onec_guid, "name": c.name, "parent_id": guid_of["category"].get(c.parent_id)}
+                   for c in categories],
+        "price_types": [{"id": t.onec_guid, "name": t.name} for t in price_types],
+        "warehouses": [{"id": w.onec_guid, "name": w.name} for w in warehouses],
+        "products": [{"id": p.onec_guid, "sku": p.sku, "name": p.name, "group_id": guid_of["category"].get(p.category_id),
+                      "unit_name": p.unit, "pack_quantity": str(p.pack_multiple), "vat_rate": _vat(p.vat_rate),
+                      "barcode": p.barcode} for p in products],
+        "prices": [{"price_type_id": guid_of["price_type"][price.price_type_id],
+                    "product_id": guid_of["product"][price.product_id], "price": str(price.amount)}
+                   for price in session.scalars(select(Price)) if price.product_id in guid_of["product"]],
+        "stock": [{"warehouse_id": guid_of["warehouse"][stock.warehouse_id],
+                   "product_id": guid_of["product"][stock.product_id], "quantity": str(stock.quantity)}
+                  for stock in session.scalars(select(Stock)) if stock.product_id in guid_of["product"]],
+        "companies": [{"id": c.onec_guid, "name": c.name, "kind": c.kind, "tax_id": c.tax_id, "phone": c.phone,
+                       "email": c.email, "payment_terms": c.payment_terms, "deferral_days": c.deferral_days,
+                       "advance_percent": c.advance_percent, "credit_limit": str(c.credit_limit),
+                       "price_type_id": guid_of["price_type"].get(c.price_type_id)} for c in companies],
+    }
+    # Ends the transaction too: the server's threads write to the same (SQLite) database.
+    session.commit()
+    return books
+
+
+def _with_guids(session: Session, model: Any, name_of: Callable[[Any], str], *where: Any) -> list[Any]:
+    rows = list(session.scalars(select(model).where(*where).order_by(model.id)))
+    for row in rows:
+        if row.onec_guid is None:
+            row.onec_guid = str(uuid.uuid5(DEMO_GUIDS, name_of(row)))
+    return rows
+
+
+def _vat(rate: Decimal | None) -> str:
+    return "none" if rate is None else format(rate.normalize(), "f")
 
 
 @click.command("serve-demo")

@@ -29,6 +29,9 @@ Test controls (not the contract's):
   price_type_id), `/_emulator/payment` (company_id, amount, purpose),
   `/_emulator/order-status` (portal_id, status): the page's forms; 303 back to `/`, or
   400 with the page and the reason.
+- `POST /_emulator/books` (JSON: groups, price_types, warehouses, products, prices, stock,
+  companies, each row with its `id`): objects 1C already has, added or replaced (the demo
+  gives 1C its own catalog and customers this way); answers the count of each.
 - `GET /_emulator/received`: orders, payments, contracts from the portal and the
   documents entered in 1C, as JSON.
 - `POST /_emulator/fail` form `mode` = server_error (HTTP 503, before authentication) |

@@ -141,6 +141,18 @@ def create_app(user: str, password: str) -> Flask:
 
         return done(move)
 
+    @app.post("/_emulator/books")
+    def load_books() -> Any:
+        """JSON of objects 1C already has (Infobase.load): the demo's catalog and customers."""
+        books = request.get_json(silent=True)
+        if not isinstance(books, dict):
+            return jsonify({"error": "a JSON object of groups, price_types, warehouses, products, prices, stock, "
+                                     "companies"}), 400
+        try:
+            return jsonify(infobase.load(books))
+        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            return jsonify({"error": f"a row lacks or spoils a field: {exc!r}"}), 400
+
     @app.get("/_emulator/received")
     def received() -> Any:
         """What arrived from the portal, as JSON."""

@@ -28,15 +28,22 @@ from emulators.onec.records import (
     DocumentAllocation,
     DocumentLine,
     DocumentRef,
+    Group,
     OrderState,
     OrderStates,
+    Price,
+    PriceType,
+    Product,
     ReceivedContract,
     ReceivedOrder,
+    Stock,
+    Warehouse,
 )
 from emulators.onec.seed import new_company, seed
 from emulators.failures import FailureSwitch
 
 ENTITIES = ("catalog", "prices", "stock", "companies", "balances", "documents")
+BOOKS = ("groups", "price_types", "warehouses", "products", "prices", "stock", "companies")
 ORDER_STATUSES = ("accepted", "confirmed", "assembling", "shipped", "closed", "cancelled")
 CONTRACT_STATUSES = ("draft", "sent", "signed", "rejected", "terminated")
 # An order 1C has shipped can no longer be cancelled from the portal.
@@ -193,6 +200,51 @@ class Infobase:
             return DocumentRef(portal_id, contract.id, contract.number, when, created=True)
 
     # What a person does in "1C" (the emulator's page) ------------------------------------
+
+    def load(self, books: dict[str, Any]) -> dict[str, int]:
+        """Objects a test or the demo says 1C already has (its books are the portal's demo
+        data): groups, price types, warehouses, products, prices, stock, customers, each with
+        its Ид, added or replaced and stamped. A customer's debt in 1C starts at none and is
+        its own documents' (GetChanges sends it once a document moves it). Answers how many
+        of each it took."""
+        with self._lock:
+            for row in books.get("groups", ()):
+                self._keep(self.groups, row["id"], Group(row["id"], row.get("parent_id"), row["name"]))
+            for row in books.get("price_types", ()):
+                self._keep(self.price_types, row["id"], PriceType(row["id"], row["name"], "UAH", True))
+            for row in books.get("warehouses", ()):
+                self.warehouses[row["id"]] = Warehouse(row["id"], row["name"])
+            for row in books.get("products", ()):
+                self._keep(self.products, row["id"], Product(
+                    id=row["id"], sku=row["sku"], name=row["name"], group_id=row.get("group_id"),
+                    unit_code=row.get("unit_code", "796"), unit_name=row.get("unit_name", "шт"),
+                    pack_quantity=Decimal(row.get("pack_quantity", "1")), vat_rate=row.get("vat_rate", "20"),
+                    barcode=[row["barcode"]] if row.get("barcode") else [],
+                ))
+            for row in books.get("prices", ()):
+                key = (row["price_type_id"], row["product_id"])
+                self._keep(self.prices, key, Price(key[0], key[1], Decimal(row["price"]), "UAH"))
+            for row in books.get("stock", ()):
+                key = (row["warehouse_id"], row["product_id"])
+                name = self.warehouses[key[0]].name if key[0] in self.warehouses else ""
+                self._keep(self.stock, key, Stock(key[0], name, key[1], Decimal(row["quantity"])))
+            for row in books.get("companies", ()):
+                company = new_company(
+                    kind=row["kind"], name=row["name"], tax_id=row["tax_id"], address=row.get("address"),
+                    phone=row.get("phone"), email=row.get("email"), payment_terms=row["payment_terms"],
+                    credit_limit=Decimal(row.get("credit_limit", "0")), price_type_id=row.get("price_type_id"),
+                    manager=None,
+                )
+                company.id = row["id"]
+                company.deferral_days, company.advance_percent = row.get("deferral_days", 0), row.get("advance_percent", 0)
+                self._keep(self.companies, company.id, company)
+                # Its debt is what 1C's own documents say: none yet, and not news until one moves it.
+                self.balances.setdefault(company.id, Balance(company.id, Decimal("0.00"), Decimal("0.00"), "UAH", _now()))
+            return {name: len(books.get(name, ())) for name in BOOKS}
+
+    def _keep(self, table: dict[Any, Any], key: Any, item: Any) -> None:
+        table[key] = item
+        self._stamp(item)
 
     def set_price(self, sku: str, price_type_id: str, price: Decimal) -> None:
         with self._lock:

@@ -428,6 +428,34 @@ def test_bad_input_on_the_page_is_explained_and_changes_nothing(emulator: str, o
     assert len(drain(onec, "companies")[0][0].Company) == 12
 
 
+def test_books_given_to_1c_come_back_as_its_own_and_take_orders(emulator: str, onec: Any) -> None:
+    _, cursor = drain(onec, "catalog")
+    books = {
+        "price_types": [{"id": guid("price-type", "Демо"), "name": "Демо"}],
+        "products": [{"id": guid("product", "demo-1"), "sku": "DEMO-1", "name": "Кава демо", "vat_rate": "20"}],
+        "prices": [{"price_type_id": guid("price-type", "Демо"), "product_id": guid("product", "demo-1"),
+                    "price": "99.90"}],
+        "companies": [{"id": guid("company", "demo"), "name": "ТОВ Демо", "kind": "legal", "tax_id": "42152938",
+                       "payment_terms": "deferred", "deferral_days": 14}],
+    }
+    answer = http.post(f"{emulator}/_emulator/books", json=books)
+    assert answer.status_code == 200 and answer.json()["products"] == 1
+    [product] = onec.GetChanges("catalog", cursor, 10).Product
+    assert (product.Sku, product.Name) == ("DEMO-1", "Кава демо")
+    posted = onec.PostOrder({
+        "PortalId": "order-demo-1", "Number": "Д-1", "Date": datetime(2026, 12, 1, 10, tzinfo=UTC),
+        "CompanyId": guid("company", "demo"), "CompanyTaxId": "42152938", "Currency": "UAH", "Amount": Decimal("199.80"),
+        "Line": [{"LineNo": 1, "ProductId": guid("product", "demo-1"), "Quantity": Decimal("2"),
+                  "Price": Decimal("99.90"), "Amount": Decimal("199.80")}],
+    })
+    assert posted.Created is True
+    # 1C's debt of a customer it was given starts at none and is not news until a document moves it.
+    assert guid("company", "demo") not in {b.CompanyId for b in drain(onec, "balances")[0][0].Balance or []}
+    for broken in ([1, 2], {"products": [{"sku": "NO-ID"}]}):
+        refused = http.post(f"{emulator}/_emulator/books", json=broken)
+        assert refused.status_code == 400 and "error" in refused.json()
+
+
 def test_every_answer_is_checked_against_the_contracts_schema(onec: Any, schema_check: SchemaCheck) -> None:
     before = schema_check.checked
     onec.GetChanges("balances", 0, 1)
