@@ -21,18 +21,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
-from core.errors import DomainError
 from core.orders import states
 from core.orders.models import Order
-from core.orders.services import SYSTEM, change_status
 from onec.commerceml import SCHEMA_VERSIONS, CommerceMLError
 from onec.exchange.sale_status import status_from_value
 from onec.importer.common import Tally
 from onec.importer.run import sha256_of
 from onec.models import ExchangeRun
+from onec.order_moves import PATH, move_to
 
 ROOT = "КоммерческаяИнформация"
-FORWARD = (states.SUBMITTED, states.CONFIRMED, states.ASSEMBLING, states.SHIPPED, states.DELIVERED)
 _TRUE = frozenset({"true", "истина", "1", "так", "да"})
 MAX_ORDER_ID = 2**31 - 1
 _TRUNCATION_CODES = frozenset({3, 5, 6, 20})  # expat: input ends inside the document
@@ -56,12 +54,12 @@ class OrderState:
         named = status_from_value(self.values.get("Статус заказа", ""))
         if named == states.CANCELLED:
             return named
-        candidates = [named] if named in FORWARD else []
+        candidates = [named] if named in PATH else []
         if self.flag("Проведен"):
             candidates.append(states.CONFIRMED)
         if self.values.get("Дата отгрузки по 1С", "").strip():
             candidates.append(states.SHIPPED)
-        return max(candidates, key=FORWARD.index) if candidates else None
+        return max(candidates, key=PATH.index) if candidates else None
 
 
 def is_complete(path: Path) -> bool:
@@ -172,25 +170,10 @@ def _apply(session: Session, order_state: OrderState, tally: Tally) -> None:
         tally.skip(ref, "payment_not_booked", f"1C payment {paid_number[:40]} of "
                    f"{order_state.values.get('Дата оплаты по 1С', '')[:20]}: payments from 1C are booked by the pull")
     target = order_state.target()
-    if target is None or target == order.status or _behind(order.status, target):
-        tally.unchanged += 1
-        return
-    steps = [target] if target == states.CANCELLED else \
-        [step for step in FORWARD if FORWARD.index(order.status) < FORWARD.index(step) <= FORWARD.index(target)] \
-        if order.status in FORWARD else [target]
-    moved = False
-    for step in steps:
-        try:
-            with session.begin_nested():  # a refused step undoes its own writes only
-                change_status(session, order, step, SYSTEM, note="1С")
-        except (states.TransitionNotAllowed, DomainError) as error:
-            tally.skip(ref, "transition_not_allowed", f"{order.status} -> {step}: {error}"[:300])
-            break
-        moved = True
-    if moved:
+    moved = False if target is None else move_to(session, order, target, "1С", tally, ref=ref)
+    if moved is True:
         tally.updated += 1
+    elif moved is False:
+        tally.unchanged += 1
 
 
-def _behind(current: str, target: str) -> bool:
-    """1C reports a state the order has already passed (its news is older than ours)."""
-    return current in FORWARD and target in FORWARD and FORWARD.index(target) < FORWARD.index(current)

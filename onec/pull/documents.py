@@ -27,7 +27,8 @@ from core.reasons import Reason, register
 from onec.importer.common import Tally
 from onec.models import OnecDocument
 from onec.pull.offers import items
-from onec.pull.orders import move_to, order_of, posted_id
+from onec.order_moves import move_to
+from onec.pull.orders import order_of, posted_id
 from onec.push import FROM_1C, PAYMENT
 from onec.soap.client import from_1c_moment
 from payments.allocation import allocate_in_order, flag_for_review, reverse, set_payment_status

@@ -193,7 +193,7 @@ def test_statuses_from_1c_move_orders_through_the_transition_table(
                                           (states.ASSEMBLING, states.SHIPPED, "1C")]
     run = last_run(db)
     assert (run.direction, run.entity, run.status, run.updated) == ("in", "orders", "success", 4)
-    assert [(i["ref"], i["reason"]) for i in run.skipped_items] == [(str(unpaid.id), "transition_not_allowed")]
+    assert [(i["ref"], i["reason"]) for i in run.skipped_items] == [(str(unpaid.id), "order_not_released")]
     topics = set(db.scalars(select(OutboxEvent.topic)))
     assert {"order.confirmed", "order.cancelled", "order.shipped"} <= topics
     # The same file again changes nothing.
@@ -333,7 +333,7 @@ def test_1c_cannot_bring_a_cancelled_order_back_nor_move_one_backwards(
     assert (cancelled.status, shipped.status) == (states.CANCELLED, states.SHIPPED)
     run = last_run(db)
     assert (run.status, run.updated, run.unchanged) == ("success", 0, 2)
-    assert [(i["ref"], i["reason"]) for i in run.skipped_items] == [(str(cancelled.id), "transition_not_allowed")]
+    assert [(i["ref"], i["reason"]) for i in run.skipped_items] == [(str(cancelled.id), "status_not_allowed")]
 
 
 def test_a_sale_file_of_a_huge_root_is_a_short_failure(one_c: OneC) -> None:

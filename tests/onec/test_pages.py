@@ -346,3 +346,15 @@ def test_a_stalled_exchange_e_mails_the_head_of_sales_and_the_admin(onec_app, db
         subject, body = Wording(db, BY_KEY["exchange_stalled"], payload).render("email", "en")
     assert subject == "The 1C exchange has stalled"
     assert "for over 60 min" in body and "Last successful sync: 07/12/2026 08:00." in body  # Kyiv time, UTC+2
+
+
+def test_every_reason_a_run_can_keep_has_words_for_staff() -> None:
+    """A reason code written anywhere in onec/ is shown in words on the run's page, not as code."""
+    from pathlib import Path
+
+    from onec.pull.companies import REASON_OF_FIELD
+    from onec.reasons import SKIP_REASONS
+
+    source = "\n".join(path.read_text(encoding="utf-8") for path in Path("onec").rglob("*.py"))
+    written = set(re.findall(r'(?:skip|Skipped)\([^()]*?, "([a-z_]+)"', source)) | set(REASON_OF_FIELD.values())
+    assert written and not written - set(SKIP_REASONS), written - set(SKIP_REASONS)
