@@ -67,6 +67,8 @@ Test controls (not Vchasno's): `POST /_emulator/sign` (document_id, signer),
 `/_emulator/reject` (document_id, reason), `/_emulator/register` (edrpou, name),
 `/_emulator/status` (document_id, status: any code, e.g. 7011 annulled): a JSON body gets
 JSON back, a form of the page 303 back to `/` (400 and the page with the reason).
+`POST /_emulator/seed` JSON (owner_edrpou, recipient_edrpou, count up to 10,000,
+vendor_prefix): that many documents at 7001 at once, their ids in order (benchmarks).
 `GET /_emulator/documents`: every document with its owner, hash, comments and history.
 `POST /_emulator/fail` form `mode` = server_error (502) | rate_limited (429, Retry-After
 `retry_after`, default 1) | no_tariff (403 access_denied), `count` = how many of the next

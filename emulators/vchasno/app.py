@@ -13,8 +13,8 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, redirect, render_template, request
 
-from emulators.vchasno import files
-from emulators.vchasno import protocol as p
+import emulators.vchasno.files as files
+import emulators.vchasno.protocol as p
 from emulators.vchasno.office import FAILURE_MODES, SEED_COMPANIES, Document, Failure, Office
 
 BAD_GATEWAY = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
@@ -205,6 +205,31 @@ def create_app(tokens: Mapping[str, str], *, companies: Mapping[str, str] = SEED
 
         return control(act)
 
+    @app.post("/_emulator/seed")
+    def seed() -> Any:
+        """JSON `owner_edrpou` (a token's company), `recipient_edrpou`, `count` (up to
+        10,000): that many documents ready to sign (7001), each a small PDF with vendor_id
+        `<vendor_prefix><n>`; answers their ids in order. For the polling benchmark and
+        tests, where uploading thousands one by one would only measure the upload."""
+        body = request.get_json(silent=True) or {}
+        owner = str(body.get("owner_edrpou", ""))
+        if owner not in office.owners.values():
+            raise p.invalid("owner_edrpou: компанія одного з токенів")
+        recipient = p.tax_id(body.get("recipient_edrpou"), "recipient_edrpou")
+        count = p.whole(str(body.get("count", "")), "count", 0, low=1, high=10_000)
+        prefix, now = str(body.get("vendor_prefix", "seed-")), datetime.now(UTC)
+        created = [
+            Document(
+                id=str(uuid.uuid4()), owner=owner, vendor_id=f"{prefix}{number}", title=f"Документ {number}",
+                number=None, category=p.CONTRACT_CATEGORY, filename=f"{prefix}{number}.pdf",
+                content=b"%PDF-1.4\n% " + str(number).encode() + b"\n", recipient_edrpou=recipient, recipient_emails=[],
+                first_sign_by="owner", owner_expected=1, recipient_expected=1, created_at=now,
+            )
+            for number in range(count)
+        ]
+        office.seed(created)
+        return jsonify({"ids": [document.id for document in created]})
+
     @app.get("/_emulator/documents")
     def documents() -> Any:
         """Every document of every owner with its signatures and history, as JSON."""
@@ -218,10 +243,10 @@ def create_app(tokens: Mapping[str, str], *, companies: Mapping[str, str] = SEED
         mode = request.values.get("mode", "")
         if mode not in FAILURE_MODES:
             return jsonify({"error": f"mode must be one of {', '.join(FAILURE_MODES)}"}), 400
-        try:
-            failure = Failure(mode, int(request.values.get("count", "1")), int(request.values.get("retry_after", "1")))
-        except ValueError:
-            return jsonify({"error": "count and retry_after are whole numbers"}), 400
+        count, retry_after = request.values.get("count", "1"), request.values.get("retry_after", "1")
+        if not (count.isdigit() and retry_after.isdigit()):
+            return jsonify({"error": "count and retry_after are whole numbers, 0 or more"}), 400
+        failure = Failure(mode, int(count), int(retry_after))
         office.failures.arm(failure)
         return jsonify({"mode": failure.mode, "count": failure.count, "retry_after": failure.retry_after})
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import emulators.vchasno.protocol as p
 from emulators.failures import FailureSwitch
-from emulators.vchasno import protocol as p
 
 FAILURE_MODES = ("server_error", "rate_limited", "no_tariff")
 # Registered in the emulated Vchasno from the start (the demo's customers that "already use
@@ -109,7 +109,7 @@ class Office:
         """`owners`: the API token -> the ЄДРПОУ of the company it belongs to.
         `companies`: registered from the start, ЄДРПОУ -> name."""
         self.owners = dict(owners)
-        self.seed = dict(companies) | {edrpou: f"Компанія {edrpou}" for edrpou in self.owners.values()}
+        self.initial_companies = dict(companies) | {edrpou: f"Компанія {edrpou}" for edrpou in self.owners.values()}
         self._lock = threading.Lock()
         self.failures: FailureSwitch[Failure] = FailureSwitch()
         self.reset()
@@ -117,7 +117,7 @@ class Office:
     def reset(self) -> None:
         """The seeded companies again, no documents, no armed failure."""
         with self._lock:
-            self.companies: dict[str, str] = dict(self.seed)
+            self.companies: dict[str, str] = dict(self.initial_companies)
             self.documents: dict[str, Document] = {}
             self.failures.arm(None)
 
@@ -141,6 +141,14 @@ class Office:
                 document.move(p.READY, owner, f"контрагент {document.recipient_edrpou}")
             self.documents[document.id] = document
             return document
+
+    def seed(self, documents: list[Document]) -> None:
+        """Many documents at once, as if each was uploaded with its recipient (7001)."""
+        with self._lock:
+            for document in documents:
+                document.history.append(Event(document.created_at, p.UPLOADED, document.owner, "створено /_emulator/seed"))
+                document.move(p.READY, document.owner, f"контрагент {document.recipient_edrpou}")
+                self.documents[document.id] = document
 
     def find(self, owner: str, document_id: str) -> Document:
         with self._lock:

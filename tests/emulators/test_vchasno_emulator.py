@@ -218,21 +218,29 @@ def test_statuses_take_up_to_500_ids(emulator: str) -> None:
 
 
 def test_statuses_of_5000_open_documents_in_batches_of_500(emulator: str) -> None:
+    seeded = control(emulator, "seed", owner_edrpou=OWNER, recipient_edrpou=CUSTOMER, count=5000)
+    ids = seeded.json()["ids"]
+    assert len(set(ids)) == 5000
+    for doc_id in ids[:3]:
+        api(emulator, "POST", f"/documents/{doc_id}/signatures", json={"signature": OWNER_SIGNATURE})
     with httpx.Client(base_url=f"{emulator}/api/v2", headers={"Authorization": TOKEN}, timeout=30) as client:
-        ids = [
-            client.post("/documents", params={"recipient_edrpou": CUSTOMER, "vendor_id": f"c-{n}"},
-                        files={"file": (f"c-{n}.pdf", PDF)}).json()["documents"][0]["id"]
-            for n in range(5000)
-        ]
-        for doc_id in ids[:3]:
-            client.post(f"/documents/{doc_id}/signatures", json={"signature": OWNER_SIGNATURE})
         seen: dict[str, int] = {}
         for start in range(0, len(ids), 500):
             answer = client.post("/documents/statuses", json={"document_ids": ids[start:start + 500]})
             seen |= {row["document_id"]: row["status_id"] for row in answer.json()["data_list"]}
-    assert len(seen) == 5000 and set(seen) == set(ids)
+    assert set(seen) == set(ids)
     assert [seen[doc_id] for doc_id in ids[:4]] == [7003, 7003, 7003, 7001]
     assert sum(1 for status in seen.values() if status == 7001) == 4997
+    found = api(emulator, "GET", "/documents", params={"vendor_id": "seed-4999"}).json()["documents"]
+    assert [document["id"] for document in found] == [ids[-1]]
+    assert statuses(emulator, ids[:1], token=OTHER_TOKEN) == {}
+
+
+def test_seeding_refuses_what_it_cannot_make(emulator: str) -> None:
+    refused(control(emulator, "seed", owner_edrpou="99999999", recipient_edrpou=CUSTOMER, count=1), 400, "invalid_request")
+    refused(control(emulator, "seed", owner_edrpou=OWNER, recipient_edrpou="1", count=1), 400, "invalid_request")
+    refused(control(emulator, "seed", owner_edrpou=OWNER, recipient_edrpou=CUSTOMER, count=10_001), 400, "invalid_request")
+    assert http.get(f"{emulator}/_emulator/documents").json() == []
 
 
 def test_company_registration_is_checked_and_registered(emulator: str) -> None:
@@ -277,6 +285,7 @@ def test_armed_failures_answer_as_vchasno_would_and_then_pass(emulator: str) -> 
     assert api(emulator, "GET", "/documents").status_code == 502
     assert http.post(f"{emulator}/_emulator/fail", data={"mode": "explode"}).status_code == 400
     assert http.post(f"{emulator}/_emulator/fail", data={"mode": "rate_limited", "count": "x"}).status_code == 400
+    assert http.post(f"{emulator}/_emulator/fail", data={"mode": "rate_limited", "retry_after": "-1"}).status_code == 400
 
 
 def test_a_test_can_put_a_document_into_any_status(emulator: str) -> None:
