@@ -44,8 +44,9 @@ Assumed (no source found; the emulator's own choices, kept simple and stated):
 - 400 `invalid_request` for bad input (501 ids included), 404 `object_does_not_exist`
   for an unknown id and for another company's document alike, 400
   `invalid_document_status` for an action the status does not allow, 413 for a big file.
-- Upload parameters are also taken from the multipart form fields, and `edrpou`/`email`
-  as older names of recipient_edrpou/recipient_emails (py-vchasno's upload() uses them).
+- Upload parameters are also taken from the multipart form fields. The recipient is
+  `recipient_edrpou`/`recipient_emails` [M] or `edrpou`/`email`, the names py-vchasno
+  0.2.0's upload() actually sends: both are taken.
 - vendor_id is not unique: a second upload with the same one is a second document, so a
   client must look before it uploads again.
 - The flow: an upload with a recipient is 7001. first_sign_by=owner: the owner signs
@@ -74,6 +75,10 @@ vendor_prefix): that many documents at 7001 at once, their ids in order (benchma
 `retry_after`, default 1) | no_tariff (403 access_denied), `count` = how many of the next
 API calls (default 1). `POST /_emulator/reset`: the seeded companies, no documents, no
 armed failure.
+
+py-vchasno 0.2.0 (its sync client, `allow_http=True` for the emulator's plain HTTP) was
+run against this emulator by hand: upload, list by vendor_id, get, send, statuses, the
+three downloads, signatures.add, company.check and its 403/404/429 errors all parse.
 
 It imports nothing of the portal: the adapter must meet Vchasno, not a shared copy.
 """
