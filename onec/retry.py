@@ -2,9 +2,9 @@
 
 What a retry is depends on where the run came from (`RETRIES`, by `ExchangeRun.source`): a
 file run is imported again from the same file, as a new run pointing at the failed one
-(`retry_of`, unique: a double click or two people at once make one retry). A SOAP pull is
-retried by pulling now, which that client brings. The events still owed to 1C's handlers
-are put back in the outbox queue.
+(`retry_of`, unique: a double click or two people at once make one retry). A failed pull
+from 1C's web service is retried by pulling its entity now. A push to 1C is retried with
+its outbox event: the events still owed to 1C's handlers are put back in the queue.
 """
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ from core.outbox import OutboxEvent
 from onec.cli import options_from_config
 from onec.importer import import_file
 from onec.models import ExchangeRun
+from onec.pull.run import pull
+from onec.soap.client import service_client
 from onec.sync import HANDLER_PREFIX
 
 
@@ -79,14 +81,31 @@ def _retry_file(session: Session, run: ExchangeRun) -> ExchangeRun:
         return import_file(session, path, source=run.source, options=options_from_config(None), retry_of=run.id)
 
 
+def _retry_pull(session: Session, run: ExchangeRun) -> ExchangeRun:
+    """The entity pulled now from its cursor: what the failed run did not take, and since."""
+    client = service_client(current_app)
+    if client is None:
+        raise DomainError(gettext("Веб-сервіс 1С не налаштовано (ONEC_SERVICE_URL): отримати зміни нема звідки."))
+    runs = pull(session, client, [run.entity], limit=current_app.config["ONEC_PULL_LIMIT"],
+                options=options_from_config(None))
+    if runs is None:
+        raise DomainError(gettext("Зміни з 1С саме отримуються: спробуйте за хвилину."))
+    [again] = runs
+    again.retry_of = run.id
+    session.commit()
+    return again
+
+
 RETRIES: dict[str, Callable[[Session, ExchangeRun], ExchangeRun]] = {
     "commerceml": _retry_file,
     "cli": _retry_file,
+    "soap": _retry_pull,
 }
 
 
 def can_retry(run: ExchangeRun) -> bool:
-    return run.status == "failed" and run.source in RETRIES
+    """A push to 1C (direction out) is its outbox event's to retry: the backlog's button."""
+    return run.status == "failed" and run.source in RETRIES and not (run.source == "soap" and run.direction == "out")
 
 
 def retry_run(session: Session, run_id: int) -> Retried:
@@ -102,9 +121,10 @@ def retry_run(session: Session, run_id: int) -> Retried:
     earlier = _retry_of(session, run)
     if earlier is not None:
         return Retried(earlier, earlier=True)
-    retry = RETRIES.get(run.source)
+    retry = RETRIES.get(run.source) if can_retry(run) else None
     if retry is None:
-        raise DomainError(gettext("Обмін №%(id)s повторюється наступним отриманням змін з 1С.", id=run.id))
+        raise DomainError(gettext("Надсилання №%(id)s до 1С повторює його подія в черзі до 1С "
+                                  "(«Повторити невдалі»).", id=run.id))
     try:
         return Retried(retry(session, run))
     except IntegrityError:

@@ -32,6 +32,7 @@ from onec.pull.run import ENTITIES, pull, take_lease
 from onec.soap.client import OnecClient
 from onec.payment_push import came_from_1c
 from payments.models import Invoice, Payment
+from tests.conftest import login
 
 USER, PASSWORD = "portal", "test-only-1c-pull-password"
 http = httpx.Client(timeout=10)
@@ -495,3 +496,22 @@ def test_a_company_the_portal_cannot_take_is_skipped_with_its_reason(db, pulled)
     assert (made.phone, made.email, made.manager_id) == (None, None, None)
     assert count(db, User, User.company_id == made.id) == 0
     assert db.scalar(select(Company.name).where(Company.tax_id == "42152922")) == 'ТОВ "Альфа-Трейд"'
+
+
+def test_staff_retry_a_failed_pull_by_pulling_its_entity_now(with_service, db, emulator, make_staff):
+    onec = OnecClient(f"{emulator}/ws/portal_exchange", USER, PASSWORD, timeout=5)
+    with with_service.app_context():
+        pull(db, onec, ["catalog"], limit=500, options=Options())
+        control(emulator, "fail", mode="server_error", count="1")
+        [failed] = pull(db, onec, ["stock"], limit=500, options=Options())
+    assert failed.status == "failed"
+    client = with_service.test_client()
+    login(client, make_staff("head_of_sales").email, staff=True)
+    answer = client.post(f"/staff/sync/runs/{failed.id}/retry")
+    assert answer.status_code == 302
+    again = db.scalar(select(ExchangeRun).where(ExchangeRun.retry_of == failed.id))
+    assert (again.entity, again.source, again.status) == ("stock", "soap", "success") and again.created > 0
+    # A second click finds the retry made, and pulls nothing more.
+    client.post(f"/staff/sync/runs/{failed.id}/retry")
+    assert count(db, ExchangeRun, ExchangeRun.entity == "stock") == 2
+    assert "/retry" not in client.get(f"/staff/sync/runs/{again.id}").get_data(as_text=True)
