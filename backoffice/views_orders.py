@@ -16,6 +16,7 @@ from backoffice.forms import OrderFilterForm, StatusChangeForm
 from backoffice.helpers import current_page, paginate
 from backoffice.search import contains
 from core.auth import staff_required
+from core.catalog.details import order_sections
 from core.clock import kyiv_moment, kyiv_today
 from core.customers.models import Company
 from core.db import db_session, is_postgres
@@ -152,6 +153,7 @@ def render_order(order: Order, status_form: StatusChangeForm | None = None, code
             invoices=invoices_of_order(db_session, order.id),
             order_forms=order_forms(db_session, order.id),
             balance=company_balance(db_session, order.company) if order.status == states.ON_HOLD else None,
+            sections=order_sections(db_session, order),
         ),
         code,
     )

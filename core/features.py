@@ -94,6 +94,9 @@ class Feature:
     # `module:function(session, product_id) -> list[core.catalog.details.Section]`: what the
     # feature adds to a product's page in the portal (1C: properties, images, barcodes).
     product_details: tuple[str, ...] = ()
+    # `module:function(session, order) -> list[core.catalog.details.Section]`: what the feature
+    # adds to an order's page, the customer's and the staff's (1C: its documents of the order).
+    order_details: tuple[str, ...] = ()
     # `module:function(session) -> datetime | None`: when prices and stock last arrived from
     # the feature's outside source; customers see the latest any enabled feature reports.
     synced_at: str | None = None
@@ -149,6 +152,9 @@ class Registry:
 
     def product_details(self) -> list[Callable[..., Any]]:
         return [resolve(name) for feature in self.features for name in feature.product_details]
+
+    def order_details(self) -> list[Callable[..., Any]]:
+        return [resolve(name) for feature in self.features for name in feature.order_details]
 
     def synced_at(self) -> list[Callable[..., Any]]:
         return [resolve(feature.synced_at) for feature in self.features if feature.synced_at]

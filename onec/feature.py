@@ -45,5 +45,6 @@ FEATURE = Feature(
         NavEntry("onec_staff.sync", _l("Обмін з 1С"), SYNC_WATCHERS, position=115),
     ),
     product_details=("onec.details:product_details",),
+    order_details=("onec.details:order_details",),
     synced_at="onec.sync:last_synced",
 )

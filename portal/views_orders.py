@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.auth import customer_required
+from core.catalog.details import order_sections
 from core.db import db_session
 from core.errors import DomainError
 from core.orders import cart as carts
@@ -66,6 +67,7 @@ def order_detail(order_id: int) -> Any:
         can_cancel=can_cancel,
         invoices=invoices_of_order(db_session, order.id),
         hold=_hold_explained(order),
+        sections=order_sections(db_session, order),
     )
 
 

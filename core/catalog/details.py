@@ -1,5 +1,6 @@
-"""What enabled features add to the catalog a customer sees: sections of a product's page
-(`Feature.product_details`) and when prices and stock last arrived (`Feature.synced_at`).
+"""What enabled features add to the pages of the catalog and of orders: sections of a
+product's page (`Feature.product_details`) and of an order's (`Feature.order_details`), and
+when prices and stock last arrived (`Feature.synced_at`).
 
 The kernel and the portal know no feature by name; a feature that brings product data from
 outside (1C) declares these functions, and without one the page shows the kernel's fields
@@ -30,6 +31,12 @@ class Section:
 def product_sections(session: Session, product_id: int) -> list[Section]:
     registry = current_app.extensions["features"]
     return [section for details in registry.product_details() for section in details(session, product_id)]
+
+
+def order_sections(session: Session, order: Any) -> list[Section]:
+    """What enabled features add to an order's page (the customer's and the staff's)."""
+    registry = current_app.extensions["features"]
+    return [section for details in registry.order_details() for section in details(session, order)]
 
 
 def last_synced(session: Session) -> datetime | None:

@@ -358,3 +358,31 @@ def test_every_reason_a_run_can_keep_has_words_for_staff() -> None:
     source = "\n".join(path.read_text(encoding="utf-8") for path in Path("onec").rglob("*.py"))
     written = set(re.findall(r'(?:skip|Skipped)\([^()]*?, "([a-z_]+)"', source)) | set(REASON_OF_FIELD.values())
     assert written and not written - set(SKIP_REASONS), written - set(SKIP_REASONS)
+
+
+# --- 1C's documents of an order, on the customer's and the staff's order pages ----------
+
+
+def test_an_orders_page_shows_1cs_number_and_its_posted_documents(onec_app, db, make_staff, imported, buyer):
+    from core.orders.services import Actor, submit_order
+    from onec.models import OnecDocument, OnecDocumentRef
+
+    with onec_app.test_request_context():
+        order = submit_order(db, buyer.company, [(imported.id, Decimal("6"))], actor=Actor.of(buyer),
+                             idempotency_key="order-page-1c",
+                             delivery_point_id=buyer.company.delivery_points[0].id).order
+    day = datetime(2026, 12, 3, 9, 30, tzinfo=timezone.utc)
+    db.add(OnecDocumentRef(portal_id=f"order-{order.id}", kind="order", object_id=order.id,
+                           onec_id="10000000-0000-0000-0000-000000000001", number="ЗМ-000777", onec_date=day))
+    for guid, kind, number, posted in (("20000000-0000-0000-0000-000000000001", "shipment", "ВН-000123", True),
+                                       ("20000000-0000-0000-0000-000000000002", "shipment", "ВН-000124", False)):
+        db.add(OnecDocument(guid=guid, kind=kind, number=number, date=day, company_id=order.company_id,
+                            amount=Decimal("20.00"), order_id=order.id, posted=posted))
+    db.commit()
+
+    customer_page = logged(onec_app, buyer.email).get(f"/orders/{order.id}").get_data(as_text=True)
+    staff_page = logged(onec_app, make_staff("manager").email, staff=True).get(f"/staff/orders/{order.id}").get_data(as_text=True)
+    for html in (customer_page, staff_page):
+        assert 'data-test="order-section"' in html and "Документи 1С" in html
+        assert "ЗМ-000777" in html and "ВН-000123" in html and "03.12.2026" in html
+        assert "ВН-000124" not in html  # unposted in 1C: not a document yet
