@@ -162,7 +162,7 @@ def refusal(response: httpx.Response) -> ProviderError:
         return ProviderError(PROVIDER, "not_found", detail, retryable=False)
     if status == 429:
         return ProviderError(
-            PROVIDER, "rate_limited", detail, retryable=True, retry_after=_seconds(response.headers.get("Retry-After")),
+            PROVIDER, "rate_limited", detail, retryable=True, retry_after=retry_after_seconds(response.headers.get("Retry-After")),
         )
     if status >= 500:
         return ProviderError(PROVIDER, f"http_{status}", detail, retryable=True)
@@ -177,7 +177,7 @@ def _json_object(content: bytes) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _seconds(retry_after: str | None) -> float | None:
+def retry_after_seconds(retry_after: str | None) -> float | None:
     """Retry-After is seconds or an HTTP date (RFC 9110); anything else is not a wait."""
     if not retry_after:
         return None

@@ -6,6 +6,8 @@ import hashlib
 import socket
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ from flask import Flask
 
 from core.providers import ProviderError
 from edo.vchasno import VchasnoClient, VchasnoDocument, from_config
+from edo.vchasno.client import retry_after_seconds
 from edo.vchasno.interface import FULLY_SIGNED, READY, REJECTED, SENT_FOR_FIRST_SIGNATURE
 from edo.vchasno.settings import VchasnoSettings
 from emulators.http import serve_in_thread
@@ -209,6 +212,30 @@ def test_an_unknown_document_is_not_found(vchasno: VchasnoClient) -> None:
     for call in (vchasno.download_original, vchasno.download_signature, vchasno.rejection_reason, vchasno.send):
         error = refused(lambda: call("00000000-0000-0000-0000-000000000000"))
         assert error.code == "not_found" and error.permanent
+
+
+def test_a_bad_upload_is_refused_for_good_and_stores_nothing(emulator: str, vchasno: VchasnoClient) -> None:
+    for overrides, code in (
+        ({"recipient_email": "not-an-address"}, "invalid_request"),
+        ({"recipient_edrpou": "12AB5678"}, "invalid_request"),
+    ):
+        error = refused(lambda: upload(vchasno, **overrides))
+        assert error.code == code and error.permanent
+    assert refused(lambda: vchasno.upload(b"", "empty.pdf", vendor_id="c", recipient_edrpou=CUSTOMER,
+                                          recipient_email="buh@smak.ua", title="t", number="1")).code == "invalid_request"
+    too_big = b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024)
+    error = refused(lambda: vchasno.upload(too_big, "big.pdf", vendor_id="c", recipient_edrpou=CUSTOMER,
+                                           recipient_email="buh@smak.ua", title="t", number="1"))
+    assert error.code == "file_too_large" and error.permanent and "413" in error.detail
+    assert http.get(f"{emulator}/_emulator/documents").json() == []
+
+
+def test_retry_after_is_read_as_seconds_or_an_http_date() -> None:
+    assert retry_after_seconds("120") == 120.0 and retry_after_seconds("0") == 0.0
+    in_a_minute = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+    assert 55 <= (retry_after_seconds(in_a_minute) or 0) <= 60
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # already past: ask again now
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None and retry_after_seconds("") is None
 
 
 def test_a_signature_of_an_unsigned_document_is_refused(vchasno: VchasnoClient) -> None:
