@@ -161,9 +161,8 @@ def refusal(response: httpx.Response) -> ProviderError:
     if status == 404:
         return ProviderError(PROVIDER, "not_found", detail, retryable=False)
     if status == 429:
-        return ProviderError(
-            PROVIDER, "rate_limited", detail, retryable=True, retry_after=retry_after_seconds(response.headers.get("Retry-After")),
-        )
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        return ProviderError(PROVIDER, "rate_limited", detail, retryable=True, retry_after=wait)
     if status >= 500:
         return ProviderError(PROVIDER, f"http_{status}", detail, retryable=True)
     return ProviderError(PROVIDER, vchasno_code or f"http_{status}", detail, retryable=retryable_status(status))
