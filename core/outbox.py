@@ -235,7 +235,8 @@ def deliver(session: Session, event_id: int, max_attempts: int = 10, *, outward:
 
     `outward=False` (inside a request) leaves the handlers that call an outside service
     for the relay thread, the sweep or a worker: the event stays pending for them.
-    A permanent ProviderError fails the event at once; any other failure backs off.
+    A permanent ProviderError fails the event at once; any other failure backs off, at
+    least as long as a provider's Retry-After asked.
     Returns the event status, or None when another worker holds the event.
     """
     query = select(OutboxEvent).where(OutboxEvent.id == event_id)
@@ -249,6 +250,7 @@ def deliver(session: Session, event_id: int, max_attempts: int = 10, *, outward:
         session.scalars(select(OutboxDelivery.handler).where(OutboxDelivery.event_id == event_id))
     )
     error, permanent, left_outward = "", False, False
+    wait = timedelta(0)  # the longest wait a provider asked for (Retry-After)
     for subscription in routing_of(session).handlers_for(outbox_event.topic):
         if subscription.name in done:
             continue
@@ -263,6 +265,8 @@ def deliver(session: Session, event_id: int, max_attempts: int = 10, *, outward:
             log.warning("outbox handler %s failed for event %s: %s", subscription.name, event_id, exc)
             error = f"{subscription.name}: {exc.provider} {exc.code}: {exc.detail}"[:2000]
             permanent = permanent or exc.permanent
+            if exc.retry_after:
+                wait = max(wait, timedelta(seconds=exc.retry_after))
         except Exception as exc:  # a handler's failure must not stop the others
             log.exception("outbox handler %s failed for event %s", subscription.name, event_id)
             error = f"{subscription.name}: {type(exc).__name__}: {exc}"[:2000]
@@ -272,7 +276,7 @@ def deliver(session: Session, event_id: int, max_attempts: int = 10, *, outward:
         if permanent or outbox_event.attempts >= max_attempts:
             outbox_event.status = FAILED
         else:
-            outbox_event.next_attempt_at = utcnow() + backoff(outbox_event.attempts)
+            outbox_event.next_attempt_at = utcnow() + max(backoff(outbox_event.attempts), wait)
     elif not left_outward:
         outbox_event.attempts += 1
         outbox_event.status = DONE

@@ -18,14 +18,19 @@ class ProviderError(Exception):
     `retryable`: a timeout, a 5xx, a full queue: the same request may succeed later.
     Otherwise it is permanent (a bad number, a refused key, a malformed answer):
     repeating it cannot help, and the relay stops at once.
+    `retry_after`: seconds the provider asked us to wait (a 429's Retry-After); the relay
+    tries again no sooner than that, even when its own backoff would be shorter.
     """
 
-    def __init__(self, provider: str, code: str, detail: str = "", *, retryable: bool):
+    def __init__(
+        self, provider: str, code: str, detail: str = "", *, retryable: bool, retry_after: float | None = None
+    ):
         super().__init__(f"{provider} {code}: {detail}" if detail else f"{provider} {code}")
         self.provider = provider
         self.code = code
         self.detail = detail
         self.retryable = retryable
+        self.retry_after = retry_after
 
     @property
     def permanent(self) -> bool:

@@ -53,7 +53,10 @@ def outward(session, event):
 @outbox.handler("test.provider", name="tests.provider")
 def provider(session, event):
     calls.append(("provider", event.id))
-    raise ProviderError("liqpay", event.payload["code"], "refused", retryable=event.payload["retryable"])
+    raise ProviderError(
+        "liqpay", event.payload["code"], "refused", retryable=event.payload["retryable"],
+        retry_after=event.payload.get("retry_after"),
+    )
 
 
 # Named as the 1C feature names its handlers ("onec.*"): the sync page's backlog is what

@@ -198,6 +198,22 @@ def test_a_retryable_provider_error_backs_off(db: Any) -> None:
     assert event.next_attempt_at > utcnow() + timedelta(seconds=5)
 
 
+def test_a_provider_asking_to_wait_longer_than_the_backoff_is_not_asked_again_sooner(db: Any) -> None:
+    event = outbox.emit(db, "test.provider", {"code": "too_many_requests", "retryable": True, "retry_after": 120})
+    db.commit()
+    before = utcnow()
+    assert outbox.deliver(db, event.id, max_attempts=10) == "pending"
+    assert event.next_attempt_at >= before + timedelta(seconds=120)  # the first backoff alone is 10 s
+    assert event.next_attempt_at < utcnow() + timedelta(seconds=121)
+
+
+def test_a_short_retry_after_does_not_shorten_the_backoff(db: Any) -> None:
+    event = outbox.emit(db, "test.provider", {"code": "too_many_requests", "retryable": True, "retry_after": 1})
+    db.commit()
+    assert outbox.deliver(db, event.id, max_attempts=10) == "pending"
+    assert event.next_attempt_at > utcnow() + timedelta(seconds=5)
+
+
 def test_a_disabled_features_handlers_hooks_and_jobs_stay_idle(app: Flask, db: Any) -> None:
     assert {"notify.send", "payments.dunning"} <= {job.name for job in enabled_jobs(app)}
     config = type("PaymentsOnly", (TestConfig,), {"FEATURES": "payments"})
