@@ -12,6 +12,7 @@ import httpx
 import pytest
 from flask import Flask
 from sqlalchemy import delete, select
+from werkzeug.wrappers import Response
 
 from core import outbox
 from core.clock import frozen_at, utcnow
@@ -307,3 +308,28 @@ def test_onec_push_says_what_failed_and_refuses_without_the_service(
     onec.config["ONEC_SERVICE_URL"] = ""
     off = onec.test_cli_runner().invoke(args=["onec-push"])
     assert off.exit_code == 1 and "ONEC_SERVICE_URL is empty" in off.output
+
+
+def test_an_answer_about_another_document_is_not_kept(
+    onec: Flask, db: Any, buyer: User, products: list[Any]
+) -> None:
+    """A 1C answering PostOrder with another PortalId's document (a bug on its side): kept
+    under our id, it would stand for our order for good."""
+    envelope = (
+        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="urn:portal-exchange:1"><s:Body>'
+        "<m:PostOrderResponse><m:return><m:PortalId>order-999999</m:PortalId>"
+        "<m:Id>5f0c0000-0000-4000-8000-000000000001</m:Id><m:Number>ЗМ-1</m:Number>"
+        "<m:Date>2026-12-01T10:00:00</m:Date><m:Created>true</m:Created></m:return></m:PostOrderResponse>"
+        "</s:Body></s:Envelope>"
+    )
+    answer = Response(envelope, 200, content_type="text/xml; charset=utf-8")
+    url, stop = serve_in_thread(lambda environ, start: answer(environ, start))
+    onec.config["ONEC_SERVICE_URL"] = f"{url}/ws"
+    try:
+        order = submit(db, buyer, products)
+        relay(db)
+    finally:
+        stop()
+    [event] = events(db, "order.submitted")
+    assert event.status == "failed" and "bad_answer" in event.last_error and "order-999999" in event.last_error
+    assert db.get(OnecDocumentRef, (f"order-{order.id}", "order")) is None
