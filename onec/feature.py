@@ -18,5 +18,6 @@ FEATURE = Feature(
     models=("onec.models",),
     awaits="onec.handlers:AWAITS",
     handlers=("onec.handlers",),  # outbox: orders, payments, cancellations pushed to 1C's web service
+    tasks=("onec.backlog",),  # periodic: pushes that outlasted their retries while 1C was away, tried again
     commands=("onec.cli:onec_import_command", "onec.cli:onec_push_command"),
 )

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import delete, select
 from werkzeug.wrappers import Response
 
@@ -24,6 +24,7 @@ from core.outbox import OutboxDelivery, OutboxEvent
 from emulators.http import serve_in_thread
 from emulators.onec import create_app
 from emulators.onec.seed import guid
+from onec.backlog import retry_away, summary
 from onec.models import ExchangeRun, OnecDocumentRef
 from onec.payment_push import came_from_1c, push_payment
 from onec.soap.client import service_client
@@ -97,7 +98,7 @@ def pay(db: Any, order: Order, make_staff: Callable[..., Any], source: str = "li
 
 def relay(db: Any) -> None:
     """What the relay's sweep does on a worker: every due event delivered."""
-    outbox.sweep(db)
+    outbox.sweep(db, current_app.config["OUTBOX_MAX_ATTEMPTS"])
     db.expire_all()
 
 
@@ -333,3 +334,42 @@ def test_an_answer_about_another_document_is_not_kept(
     [event] = events(db, "order.submitted")
     assert event.status == "failed" and "bad_answer" in event.last_error and "order-999999" in event.last_error
     assert db.get(OnecDocumentRef, (f"order-{order.id}", "order")) is None
+
+
+def test_a_push_that_outlasted_its_retries_goes_when_1c_returns_and_a_refusal_stays(
+    onec: Flask, db: Any, emulator: str, buyer: User, products: list[Any]
+) -> None:
+    onec.config["OUTBOX_MAX_ATTEMPTS"] = 2
+    buyer.company.tax_id = "12345678"
+    db.flush()
+    refused = submit(db, buyer, products)
+    relay(db)  # refused at once: a customer 1C does not have
+    buyer.company.tax_id = TAX_ID
+    db.flush()
+    fail(emulator, mode="server_error", count="2")
+    away = submit(db, buyer, products)
+    relay(db)
+    with later():
+        relay(db)  # the second and last attempt: 1C is still away
+    assert [e.status for e in events(db, "order.submitted")] == ["failed", "failed"]
+    assert summary(db) == {"pending": 0, "failed": 2, "oldest_pending_age_s": None}
+    assert retry_away(db) == 1  # 1C is back: only the one that waited for it is tried
+    db.expire_all()
+    assert [o["portal_id"] for o in received(emulator)["orders"]] == [f"order-{away.id}"]
+    assert [e.status for e in events(db, "order.submitted")] == ["failed", "done"]
+    assert summary(db)["failed"] == 1 and retry_away(db) == 0
+    assert db.get(OnecDocumentRef, (f"order-{refused.id}", "order")) is None
+
+
+def test_the_backlog_counts_the_pushes_waiting_and_their_age(
+    onec: Flask, db: Any, emulator: str, buyer: User, products: list[Any]
+) -> None:
+    fail(emulator, mode="server_error", count="1")
+    submit(db, buyer, products)
+    relay(db)
+    with frozen_at(utcnow() + timedelta(seconds=30)):
+        waiting = summary(db)
+    assert waiting["pending"] == 1 and waiting["failed"] == 0 and waiting["oldest_pending_age_s"] >= 30
+    with later():
+        relay(db)
+    assert summary(db) == {"pending": 0, "failed": 0, "oldest_pending_age_s": None}
