@@ -49,19 +49,6 @@ def waiting(session: Session, limit: int = 10_000) -> list[int]:
     ))
 
 
-def summary(session: Session) -> dict[str, Any]:
-    """The backlog staff see: pushes waiting, failed, and how old the oldest waiting one is."""
-    rows = session.execute(
-        select(OutboxEvent.status, OutboxEvent.created_at).where(_undelivered(), OutboxEvent.status.in_((PENDING, FAILED)))
-    ).all()
-    pending = [created for status, created in rows if status == PENDING]
-    oldest = min(pending, default=None)
-    return {
-        "pending": len(pending), "failed": len(rows) - len(pending),
-        "oldest_pending_age_s": round((utcnow() - oldest).total_seconds(), 1) if oldest else None,
-    }
-
-
 @periodic("onec.retry_away", every_seconds=AWAY_RETRY_SECONDS)
 def retry_away(session: Session) -> int:
     """Pushes that failed because 1C stayed away past every retry: one more try each, in

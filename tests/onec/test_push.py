@@ -24,7 +24,7 @@ from core.outbox import OutboxDelivery, OutboxEvent
 from emulators.http import serve_in_thread
 from emulators.onec import create_app
 from emulators.onec.seed import guid
-from onec.backlog import retry_away, summary
+from onec.backlog import retry_away
 from onec.models import ExchangeRun, OnecDocumentRef
 from onec.payment_push import came_from_1c, push_payment
 from onec.soap.client import service_client
@@ -352,24 +352,10 @@ def test_a_push_that_outlasted_its_retries_goes_when_1c_returns_and_a_refusal_st
     with later():
         relay(db)  # the second and last attempt: 1C is still away
     assert [e.status for e in events(db, "order.submitted")] == ["failed", "failed"]
-    assert summary(db) == {"pending": 0, "failed": 2, "oldest_pending_age_s": None}
     assert retry_away(db) == 1  # 1C is back: only the one that waited for it is tried
     db.expire_all()
     assert [o["portal_id"] for o in received(emulator)["orders"]] == [f"order-{away.id}"]
     assert [e.status for e in events(db, "order.submitted")] == ["failed", "done"]
-    assert summary(db)["failed"] == 1 and retry_away(db) == 0
+    assert retry_away(db) == 0
     assert db.get(OnecDocumentRef, (f"order-{refused.id}", "order")) is None
 
-
-def test_the_backlog_counts_the_pushes_waiting_and_their_age(
-    onec: Flask, db: Any, emulator: str, buyer: User, products: list[Any]
-) -> None:
-    fail(emulator, mode="server_error", count="1")
-    submit(db, buyer, products)
-    relay(db)
-    with frozen_at(utcnow() + timedelta(seconds=30)):
-        waiting = summary(db)
-    assert waiting["pending"] == 1 and waiting["failed"] == 0 and waiting["oldest_pending_age_s"] >= 30
-    with later():
-        relay(db)
-    assert summary(db) == {"pending": 0, "failed": 0, "oldest_pending_age_s": None}
