@@ -30,6 +30,7 @@ FEATURE = Feature(
         "onec.pull.jobs",  # periodic: the pull from 1C's web service
         "onec.stall",  # periodic: the stalled-exchange alarm
         "onec.exchange.cleanup",  # periodic: expired exchange sessions and their folders
+        "onec.backlog",  # periodic: pushes that outlasted their retries while 1C was away, tried again
     ),
     commands=("onec.cli:onec_import_command", "onec.cli:onec_push_command", "onec.cli:onec_pull_command"),
     blueprints=(

@@ -40,7 +40,7 @@ def push_payment(session: Session, client: OnecClient, payment: Payment) -> Onec
         if order is not None and push_order(session, client, order) is not None:
             orders_in_1c.add(order.id)
     document = payment_document(payment, allocations, orders_in_1c)
-    return post_once(session, PAYMENT, payment.id, lambda: client.post_payment(document))
+    return post_once(session, PAYMENT, pid, payment.id, lambda: client.post_payment(document))
 
 
 def payment_document(payment: Payment, allocations: list[Allocation], orders_in_1c: set[int]) -> dict[str, Any]:

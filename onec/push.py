@@ -59,7 +59,7 @@ def push_order(session: Session, client: OnecClient, order: Order) -> OnecDocume
         return None
     pid = portal_id(ORDER, order.id)
     return known(session, pid, ORDER) or post_once(
-        session, ORDER, order.id, lambda: client.post_order(order_document(session, order))
+        session, ORDER, pid, order.id, lambda: client.post_order(order_document(session, order))
     )
 
 
@@ -68,18 +68,24 @@ def push_cancellation(session: Session, client: OnecClient, order: Order) -> One
         return None
     pid = portal_id(ORDER, order.id)
     return known(session, pid, CANCELLATION) or post_once(
-        session, CANCELLATION, order.id, lambda: client.post_order_cancellation(cancellation_document(session, order))
+        session, CANCELLATION, pid, order.id,
+        lambda: client.post_order_cancellation(cancellation_document(session, order)),
     )
 
 
-def post_once(session: Session, kind: str, object_id: int, call: Callable[[], DocumentRef]) -> OnecDocumentRef:
-    """One call to 1C, its answer kept and the call recorded as a run."""
+def post_once(
+    session: Session, kind: str, pid: str, object_id: int, call: Callable[[], DocumentRef]
+) -> OnecDocumentRef:
+    """One call to 1C about `pid`, its answer kept and the call recorded as a run."""
     run = ExchangeRun(direction="out", entity=ENTITY_OF[kind], source="soap", started_at=utcnow())
     started = monotonic()
     try:
         answer = call()
+        if answer.portal_id != pid:
+            # Kept under our id, 1C's document for another would hide ours for good.
+            raise onec_error("bad_answer", f"asked about {pid}, 1C answered {answer.portal_id}", retryable=False)
     except ProviderError as error:
-        run.status, run.error = "failed", f"{portal_id(kind, object_id)}: {error.code}: {error.detail}"[:2000]
+        run.status, run.error = "failed", f"{pid}: {error.code}: {error.detail}"[:2000]
         _finish(run, started)
         keep_after_rollback(session, run)
         raise
@@ -90,7 +96,7 @@ def post_once(session: Session, kind: str, object_id: int, call: Callable[[], Do
         run.unchanged = 1
     _finish(run, started)
     session.add(run)
-    return _remember(session, kind, object_id, answer)
+    return _remember(session, kind, pid, object_id, answer)
 
 
 def _finish(run: ExchangeRun, started: float) -> None:
@@ -98,18 +104,18 @@ def _finish(run: ExchangeRun, started: float) -> None:
     run.finished_at = run.started_at + timedelta(seconds=monotonic() - started)
 
 
-def _remember(session: Session, kind: str, object_id: int, answer: DocumentRef) -> OnecDocumentRef:
+def _remember(session: Session, kind: str, pid: str, object_id: int, answer: DocumentRef) -> OnecDocumentRef:
     """Keep 1C's answer. Two workers pushing the same document race here (both got the
     same answer from 1C): the second finds the first's row."""
     ref = OnecDocumentRef(
-        portal_id=answer.portal_id, kind=kind, object_id=object_id, onec_id=answer.onec_id,
+        portal_id=pid, kind=kind, object_id=object_id, onec_id=answer.onec_id,
         number=answer.number[:50], onec_date=answer.date,
     )
     try:
         with session.begin_nested():
             session.add(ref)
     except IntegrityError:
-        found = known(session, answer.portal_id, kind)
+        found = known(session, pid, kind)
         if found is None:
             raise
         return found

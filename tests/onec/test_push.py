@@ -10,8 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import delete, select
+from werkzeug.wrappers import Response
 
 from core import outbox
 from core.clock import frozen_at, utcnow
@@ -23,6 +24,7 @@ from core.outbox import OutboxDelivery, OutboxEvent
 from emulators.http import serve_in_thread
 from emulators.onec import create_app
 from emulators.onec.seed import guid
+from onec.backlog import retry_away
 from onec.models import ExchangeRun, OnecDocumentRef
 from onec.payment_push import came_from_1c, push_payment
 from onec.soap.client import service_client
@@ -96,7 +98,7 @@ def pay(db: Any, order: Order, make_staff: Callable[..., Any], source: str = "li
 
 def relay(db: Any) -> None:
     """What the relay's sweep does on a worker: every due event delivered."""
-    outbox.sweep(db)
+    outbox.sweep(db, current_app.config["OUTBOX_MAX_ATTEMPTS"])
     db.expire_all()
 
 
@@ -307,3 +309,53 @@ def test_onec_push_says_what_failed_and_refuses_without_the_service(
     onec.config["ONEC_SERVICE_URL"] = ""
     off = onec.test_cli_runner().invoke(args=["onec-push"])
     assert off.exit_code == 1 and "ONEC_SERVICE_URL is empty" in off.output
+
+
+def test_an_answer_about_another_document_is_not_kept(
+    onec: Flask, db: Any, buyer: User, products: list[Any]
+) -> None:
+    """A 1C answering PostOrder with another PortalId's document (a bug on its side): kept
+    under our id, it would stand for our order for good."""
+    envelope = (
+        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="urn:portal-exchange:1"><s:Body>'
+        "<m:PostOrderResponse><m:return><m:PortalId>order-999999</m:PortalId>"
+        "<m:Id>5f0c0000-0000-4000-8000-000000000001</m:Id><m:Number>ЗМ-1</m:Number>"
+        "<m:Date>2026-12-01T10:00:00</m:Date><m:Created>true</m:Created></m:return></m:PostOrderResponse>"
+        "</s:Body></s:Envelope>"
+    )
+    answer = Response(envelope, 200, content_type="text/xml; charset=utf-8")
+    url, stop = serve_in_thread(lambda environ, start: answer(environ, start))
+    onec.config["ONEC_SERVICE_URL"] = f"{url}/ws"
+    try:
+        order = submit(db, buyer, products)
+        relay(db)
+    finally:
+        stop()
+    [event] = events(db, "order.submitted")
+    assert event.status == "failed" and "bad_answer" in event.last_error and "order-999999" in event.last_error
+    assert db.get(OnecDocumentRef, (f"order-{order.id}", "order")) is None
+
+
+def test_a_push_that_outlasted_its_retries_goes_when_1c_returns_and_a_refusal_stays(
+    onec: Flask, db: Any, emulator: str, buyer: User, products: list[Any]
+) -> None:
+    onec.config["OUTBOX_MAX_ATTEMPTS"] = 2
+    buyer.company.tax_id = "12345678"
+    db.flush()
+    refused = submit(db, buyer, products)
+    relay(db)  # refused at once: a customer 1C does not have
+    buyer.company.tax_id = TAX_ID
+    db.flush()
+    fail(emulator, mode="server_error", count="2")
+    away = submit(db, buyer, products)
+    relay(db)
+    with later():
+        relay(db)  # the second and last attempt: 1C is still away
+    assert [e.status for e in events(db, "order.submitted")] == ["failed", "failed"]
+    assert retry_away(db) == 1  # 1C is back: only the one that waited for it is tried
+    db.expire_all()
+    assert [o["portal_id"] for o in received(emulator)["orders"]] == [f"order-{away.id}"]
+    assert [e.status for e in events(db, "order.submitted")] == ["failed", "done"]
+    assert retry_away(db) == 0
+    assert db.get(OnecDocumentRef, (f"order-{refused.id}", "order")) is None
+
