@@ -72,7 +72,22 @@ def descendants(categories: list[CategoryNode], root_id: int) -> set[int]:
     return found
 
 
-def _listing_query(price_type_id: int) -> Select:
+def _listing_query(price_type_id: int, where: Iterable[Any], keys: list[Any], offset: int, limit: int) -> Select:
+    """The listing's rows with their price and summed stock, in the order of `keys` (each
+    ascending, the last Product.id: the order is total, so pages neither skip nor repeat).
+
+    The page's products are chosen on the product table alone and only they meet their
+    price and stock: a search's estimate of its matches can be far too high, and a join
+    planned for it read every price of the catalog for a page of 34 rows."""
+    labels = [f"key_{n}" for n in range(len(keys) - 1)] + ["product_id"]
+    chosen = (
+        select(*(key.label(label) for key, label in zip(keys, labels)))
+        .where(*where)
+        .order_by(*keys)
+        .offset(offset)
+        .limit(limit)
+        .subquery()
+    )
     stock_total = (
         select(func.coalesce(func.sum(Stock.quantity), 0))
         .where(Stock.product_id == Product.id)
@@ -90,8 +105,9 @@ def _listing_query(price_type_id: int) -> Select:
             Price.amount,
             stock_total.label("stock"),
         )
+        .join(chosen, chosen.c.product_id == Product.id)
         .outerjoin(Price, (Price.product_id == Product.id) & (Price.price_type_id == price_type_id))
-        .where(Product.is_active.is_(True))
+        .order_by(*(chosen.c[label] for label in labels))
     )
 
 
@@ -106,14 +122,15 @@ def catalog_page(
     low_packs: int = 5,
 ) -> CatalogPage:
     """One query for the page, whatever its size: rows, price and summed stock together."""
-    stmt = _listing_query(price_type_id)
+    where, keys = [Product.is_active.is_(True)], [Product.name_sort, Product.id]
     if category_ids:
-        stmt = stmt.where(Product.category_id.in_(category_ids))
+        where.append(Product.category_id.in_(category_ids))
     hits = matching(session, query)
     if hits is not None:
-        stmt = stmt.where(hits.where).order_by(*hits.order_by)
+        where.append(hits.where)
+        keys[:0] = hits.order_by
     page = max(page, 1)
-    stmt = stmt.order_by(Product.name_sort, Product.id).offset((page - 1) * page_size).limit(page_size + 1)
+    stmt = _listing_query(price_type_id, where, keys, offset=(page - 1) * page_size, limit=page_size + 1)
     result = session.execute(stmt).all()
     rows = [
         CatalogRow(

@@ -141,7 +141,7 @@ def test_the_listing_walks_the_sort_key_index_on_postgresql(app, db, make_produc
         pytest.skip("the plan is PostgreSQL's")
     make_product("Кава", sku="CF-1")
     db.execute(text("SET LOCAL enable_seqscan = off"))
-    stmt = _listing_query(1).order_by(Product.name_sort, Product.id).limit(51)
+    stmt = _listing_query(1, [Product.is_active.is_(True)], [Product.name_sort, Product.id], offset=0, limit=51)
     compiled = stmt.compile(dialect=db.get_bind().dialect, compile_kwargs={"literal_binds": True})
     plan = "\n".join(row[0] for row in db.execute(text(f"EXPLAIN {compiled}")))
     # The order comes from the index (its "C" collation is the key's order), never from sorting the table.
