@@ -122,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     small, large = QUICK_SIZES if args.quick else SIZES  # the demo seeds the small one (3,000; 300 --quick)
 
     def measure(run: portal.Portal) -> None:
-        run.results["environment"].update(wrk=params.label + ", a random catalog word per request",
-                                          catalog_cache_seconds=0, growth=args.growth)
+        run.results["environment"].update(
+            wrk=f"{params.label}, a random catalog word per request, the catalog grown past the demo by --growth"
+                f" {args.growth}", catalog_cache_seconds=0, growth=args.growth)
         pages: dict = {}
         run.results["wrk_results"] = pages
         scaling: dict = {"sizes": [small, large]}
