@@ -253,15 +253,34 @@ def _near_misses(session: Session, query: str) -> tuple[Any, Any | None]:
 
 
 def matching(session: Session, query: str) -> Hits | None:
-    """What the query finds; None when there is nothing to search for (an empty query)."""
+    """What the query finds; None when there is nothing to search for (an empty query).
+    Full text, or when it finds nothing at all the near misses (a statement to know which)."""
     if not typed(query):
         return None
+    hits = full_text(session, query)
+    if hits is None or session.scalar(select(Product.id).where(hits.where).limit(1)) is None:
+        hits = near_misses(session, query)
+    return hits
+
+
+def full_text(session: Session, query: str) -> Hits | None:
+    """The database's full text; None when the query holds no letters or digits to look for."""
     parsed = parse(query)
-    where, rank = _full_text(session, parsed) if parsed else (None, None)
-    if where is None or session.scalar(select(Product.id).where(where).limit(1)) is None:
-        where, rank = _near_misses(session, query)
-    # SKU and barcode typed exactly first, then the database's own rank, best first.
-    return Hits(where, (exact_first(query),) + (() if rank is None else (-rank,)))
+    if not parsed:
+        return None
+    where, rank = _full_text(session, parsed)
+    return Hits(where, _order(query, rank))
+
+
+def near_misses(session: Session, query: str) -> Hits:
+    """For when full text finds nothing: the text anywhere inside, or a typo."""
+    where, rank = _near_misses(session, query)
+    return Hits(where, _order(query, rank))
+
+
+def _order(query: str, rank: Any | None) -> tuple[Any, ...]:
+    """SKU and barcode typed exactly first, then the database's own rank, best first."""
+    return (exact_first(query),) + (() if rank is None else (-rank,))
 
 
 def exact_first(query: str) -> Any:

@@ -12,7 +12,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from core.catalog.models import Category, Price, PriceChange, PriceType, Product, Stock, Warehouse
-from core.catalog.search import matching, refresh_search_text
+from core.catalog import search
+from core.catalog.search import refresh_search_text
 from core.errors import DomainError
 from core.textkeys import sku_key
 
@@ -121,17 +122,27 @@ def catalog_page(
     page_size: int = 50,
     low_packs: int = 5,
 ) -> CatalogPage:
-    """One query for the page, whatever its size: rows, price and summed stock together."""
-    where, keys = [Product.is_active.is_(True)], [Product.name_sort, Product.id]
-    if category_ids:
-        where.append(Product.category_id.in_(category_ids))
-    hits = matching(session, query)
-    if hits is not None:
-        where.append(hits.where)
-        keys[:0] = hits.order_by
+    """One query for the page, whatever its size: rows, price and summed stock together.
+
+    A search is full text first; a page it leaves empty is asked again of the near misses
+    (search.near_misses: a typo, a part of a code). Asking for the page itself, not first
+    whether full text finds anything, spares a found word that statement."""
+    where = [Product.is_active.is_(True), *((Product.category_id.in_(category_ids),) if category_ids else ())]
     page = max(page, 1)
-    stmt = _listing_query(price_type_id, where, keys, offset=(page - 1) * page_size, limit=page_size + 1)
-    result = session.execute(stmt).all()
+
+    def rows_of(hits: search.Hits | None) -> list[Any]:
+        keys = [*(hits.order_by if hits else ()), Product.name_sort, Product.id]
+        stmt = _listing_query(price_type_id, [*where, *((hits.where,) if hits else ())], keys,
+                              offset=(page - 1) * page_size, limit=page_size + 1)
+        return session.execute(stmt).all()
+
+    if not search.typed(query):
+        result = rows_of(None)
+    else:
+        hits = search.full_text(session, query)  # None: nothing but signs typed ("%", "&")
+        result = rows_of(hits) if hits else []
+        if not result:
+            result = rows_of(search.near_misses(session, query))
     rows = [
         CatalogRow(
             id=r.id,
