@@ -73,22 +73,7 @@ def descendants(categories: list[CategoryNode], root_id: int) -> set[int]:
     return found
 
 
-def _listing_query(price_type_id: int, where: Iterable[Any], keys: list[Any], offset: int, limit: int) -> Select:
-    """The listing's rows with their price and summed stock, in the order of `keys` (each
-    ascending, the last Product.id: the order is total, so pages neither skip nor repeat).
-
-    The page's products are chosen on the product table alone and only they meet their
-    price and stock: a search's estimate of its matches can be far too high, and a join
-    planned for it read every price of the catalog for a page of 34 rows."""
-    labels = [f"key_{n}" for n in range(len(keys) - 1)] + ["product_id"]
-    chosen = (
-        select(*(key.label(label) for key, label in zip(keys, labels)))
-        .where(*where)
-        .order_by(*keys)
-        .offset(offset)
-        .limit(limit)
-        .subquery()
-    )
+def _listing_query(price_type_id: int) -> Select:
     stock_total = (
         select(func.coalesce(func.sum(Stock.quantity), 0))
         .where(Stock.product_id == Product.id)
@@ -106,8 +91,30 @@ def _listing_query(price_type_id: int, where: Iterable[Any], keys: list[Any], of
             Price.amount,
             stock_total.label("stock"),
         )
-        .join(chosen, chosen.c.product_id == Product.id)
         .outerjoin(Price, (Price.product_id == Product.id) & (Price.price_type_id == price_type_id))
+        .where(Product.is_active.is_(True))
+    )
+
+
+def _listing_page(price_type_id: int, where: list[Any], keys: list[Any], offset: int, limit: int) -> Select:
+    """The listing's rows in the order of `keys` (each ascending, the last Product.id: the
+    order is total, so pages neither skip nor repeat).
+
+    The page's products are chosen on the product table alone and only they meet their
+    price and stock: a search's estimate of its matches can be far too high, and a join
+    planned for it read every price of the catalog for a page of 34 rows."""
+    labels = [f"key_{n}" for n in range(len(keys) - 1)] + ["product_id"]
+    chosen = (
+        select(*(key.label(label) for key, label in zip(keys, labels)))
+        .where(Product.is_active.is_(True), *where)
+        .order_by(*keys)
+        .offset(offset)
+        .limit(limit)
+        .subquery()
+    )
+    return (
+        _listing_query(price_type_id)
+        .join(chosen, chosen.c.product_id == Product.id)
         .order_by(*(chosen.c[label] for label in labels))
     )
 
@@ -127,13 +134,13 @@ def catalog_page(
     A search is full text first; a page it leaves empty is asked again of the near misses
     (search.near_misses: a typo, a part of a code). Asking for the page itself, not first
     whether full text finds anything, spares a found word that statement."""
-    where = [Product.is_active.is_(True), *((Product.category_id.in_(category_ids),) if category_ids else ())]
+    where = [Product.category_id.in_(category_ids)] if category_ids else []
     page = max(page, 1)
 
     def rows_of(hits: search.Hits | None) -> list[Any]:
         keys = [*(hits.order_by if hits else ()), Product.name_sort, Product.id]
-        stmt = _listing_query(price_type_id, [*where, *((hits.where,) if hits else ())], keys,
-                              offset=(page - 1) * page_size, limit=page_size + 1)
+        stmt = _listing_page(price_type_id, [*where, *((hits.where,) if hits else ())], keys,
+                             offset=(page - 1) * page_size, limit=page_size + 1)
         return session.execute(stmt).all()
 
     if not search.typed(query):

@@ -151,3 +151,4 @@ def test_postgresql_connections_plan_no_parallel_workers(app: Any) -> None:
         pytest.skip("PostgreSQL's planner setting")
     with engine.connect() as conn:
         assert conn.execute(text("SHOW max_parallel_workers_per_gather")).scalar() == "0"
+
