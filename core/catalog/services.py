@@ -150,21 +150,22 @@ def catalog_page(
         result = rows_of(hits) if hits else []
         if not result:
             result = rows_of(search.near_misses(session, query))
-    rows = [
-        CatalogRow(
-            id=r.id,
-            sku=r.sku,
-            name=r.name,
-            unit=r.unit,
-            pack_multiple=r.pack_multiple,
-            vat_rate=r.vat_rate,
-            price=r.amount,
-            stock=Decimal(r.stock),
-            availability=availability(Decimal(r.stock), r.pack_multiple, low_packs),
-        )
-        for r in result[:page_size]
-    ]
+    rows = [_catalog_row(r, low_packs) for r in result[:page_size]]
     return CatalogPage(rows=rows, page=page, has_next=len(result) > page_size)
+
+
+def _catalog_row(r: Any, low_packs: int) -> CatalogRow:
+    return CatalogRow(
+        id=r.id,
+        sku=r.sku,
+        name=r.name,
+        unit=r.unit,
+        pack_multiple=r.pack_multiple,
+        vat_rate=r.vat_rate,
+        price=r.amount,
+        stock=Decimal(r.stock),
+        availability=availability(Decimal(r.stock), r.pack_multiple, low_packs),
+    )
 
 
 @dataclass(frozen=True)
