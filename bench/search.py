@@ -9,6 +9,13 @@ measured again. wrk asks for a word drawn at random from the catalog's names on 
 request (bench/harness/lua/random_words.lua) with the listing cache off
 (CATALOG_CACHE_SECONDS=0): one URL over and over would measure the cache, not the search.
 --quick: 300 products, then 3,000.
+
+Copies make every word of the demo match about 16 times as many products at 50,000 (a
+word's page is then nearly always full: 47 products shown on average against 14 at 3,000)
+and add eight series words that each match 6,000. `--growth varied` grows it closer to a
+real catalog of different products: each new name joins the first half of one demo name to
+the second half of another and a brand word of its own (about 20 products a brand), so a
+word matches about half as many and brands are searched too. The default stays `copies`.
 """
 from __future__ import annotations
 
@@ -36,6 +43,11 @@ QUICK_SIZES = (300, 3_000)
 WORDS = 500  # drawn from the catalog's names, each at least MIN_WORD letters
 MIN_WORD = 4
 SERIES = ("класик", "преміум", "еко", "сімейний", "професійний", "домашній", "святковий", "фермерський")
+GROWTHS = ("copies", "varied")
+# --growth varied: brand words of three syllables (8,000 of them, none a demo word)
+SYLLABLES = ("ба", "ве", "гро", "да", "ле", "мі", "но", "ра", "со", "ту", "фа", "хе", "це", "ша", "юр", "ко",
+             "лі", "пре", "тро", "зо")
+PRODUCTS_PER_BRAND = 20
 
 _WORD = re.compile(r"[^\W\d_]{%d,}" % MIN_WORD)
 
@@ -47,8 +59,23 @@ def catalog_words(how_many: int, seed: int = 1) -> list[str]:
     return random.Random(seed).sample(words, min(how_many, len(words)))
 
 
-def grow_catalog(total: int, seed: int = 1) -> int:
-    """Copies of the seeded products until there are `total`; returns how many were added."""
+def brand(n: int) -> str:
+    first, second, third = n // 400 % 20, n // 20 % 20, n % 20
+    return (SYLLABLES[first] + SYLLABLES[second] + SYLLABLES[third]).capitalize()
+
+
+def grown_name(n: int, source: str, other: str, growth: str, rng: random.Random) -> str:
+    """A new product's name: `source` with a series word (copies), or the first half of
+    `source`'s words, the second half of `other`'s and a brand of its own (varied)."""
+    if growth == "copies":
+        return f"{source} {rng.choice(SERIES)}"[:300]
+    head, tail = source.split(), other.split()
+    return " ".join(head[: max(len(head) // 2, 1)] + tail[len(tail) // 2:] + [brand(n // PRODUCTS_PER_BRAND)])[:300]
+
+
+def grow_catalog(total: int, seed: int = 1, growth: str = "copies") -> int:
+    """Products made from the seeded ones until there are `total` (grown_name; the unit,
+    category, prices and stock of the first source); returns how many were added."""
     rng = random.Random(seed)
     with psycopg.connect(pg.bench_url()) as conn:
         sources = conn.execute(
@@ -64,7 +91,7 @@ def grow_catalog(total: int, seed: int = 1) -> int:
             for n in range(missing):
                 source = sources[n % len(sources)]
                 sku, barcode = f"GR-{n:06d}", f"29{n:011d}"
-                name = f"{source[1]} {rng.choice(SERIES)}"[:300]
+                name = grown_name(n, source[1], sources[rng.randrange(len(sources))][1], growth, rng)
                 copy.write_row((sku, sku_key(sku), name, uk_sort_key(name), barcode, *source[2:],
                                 product_search_text(name, sku, barcode), search_words(name, sku, barcode)))
                 copies.append((sku, source[0]))
@@ -86,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--duration", type=int, default=15, help="seconds of each measured wrk run")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of the wrk warm-up before each run")
+    parser.add_argument("--growth", choices=GROWTHS, default="copies",
+                        help="how the catalog grows past the demo: copies of its products (the default) or varied names")
     args = parser.parse_args(argv)
     wrk_path()  # a clear message before anything is created
     params = WrkParams(args.connections, args.wrk_threads, 2 if args.quick else args.duration,
@@ -93,17 +122,18 @@ def main(argv: list[str] | None = None) -> int:
     small, large = QUICK_SIZES if args.quick else SIZES  # the demo seeds the small one (3,000; 300 --quick)
 
     def measure(run: portal.Portal) -> None:
-        run.results["environment"].update(wrk=params.label + ", a random catalog word per request",
-                                          catalog_cache_seconds=0)
+        run.results["environment"].update(
+            wrk=f"{params.label}, a random catalog word per request, the catalog grown past the demo by --growth"
+                f" {args.growth}", catalog_cache_seconds=0, growth=args.growth)
         pages: dict = {}
         run.results["wrk_results"] = pages
         scaling: dict = {"sizes": [small, large]}
         run.results["search_scaling"] = scaling
         with tempfile.TemporaryDirectory() as tmp:
             for size in (small, large):
-                added = grow_catalog(size)
+                added = grow_catalog(size, growth=args.growth)
                 if added:
-                    log("search", f"grew the catalog by {added} products to {size}")
+                    log("search", f"grew the catalog by {added} products to {size} ({args.growth})")
                 words = catalog_words(WORDS)
                 words_file = Path(tmp) / f"words-{size}.txt"
                 words_file.write_text("".join(quote(w) + "\n" for w in words))

@@ -118,8 +118,12 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    # Recycling keeps idle connections from going stale in the first place.
-    engine = create_engine(url, echo=echo, pool_recycle=1800, pool_size=5, max_overflow=10)
+    # Recycling keeps idle connections from going stale in the first place. No parallel
+    # workers: each request is one short query among many at once, and a worker costs
+    # more than it saves. Past about 1,000 pages a table's scan is planned parallel: at
+    # 50,000 products a catalog search that reads 34 rows took 21 ms instead of 0.5 ms.
+    engine = create_engine(url, echo=echo, pool_recycle=1800, pool_size=5, max_overflow=10,
+                           connect_args={"options": "-c max_parallel_workers_per_gather=0"})
     event.listen(engine, "checkout", _refuse_if_closed_by_server)
     return engine
 

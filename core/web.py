@@ -89,6 +89,12 @@ def unit_label(unit: str) -> Any:
     return UNIT_LABELS.get(unit, unit)
 
 
+def unit_labels() -> dict[str, str]:
+    """Every known unit in the reader's language, translated once: for a list that shows a
+    unit per row (each lazy label looked its translation up again, twice per catalog row)."""
+    return {unit: str(label) for unit, label in UNIT_LABELS.items()}
+
+
 def status_label(status: str) -> Any:
     return ORDER_STATUS_LABELS.get(status, status)
 
@@ -138,6 +144,7 @@ def init_web(app: Any) -> None:
     app.jinja_env.filters["uah"] = format_money
     app.jinja_env.filters["qty"] = format_quantity
     app.jinja_env.filters["unit"] = unit_label
+    app.jinja_env.globals["unit_labels"] = unit_labels
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["channel_label"] = channel_label
     app.jinja_env.globals["reason_text"] = reason_text

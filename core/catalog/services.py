@@ -12,7 +12,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from core.catalog.models import Category, Price, PriceChange, PriceType, Product, Stock, Warehouse
-from core.catalog.search import matching, refresh_search_text
+from core.catalog import search
+from core.catalog.search import refresh_search_text
 from core.errors import DomainError
 from core.textkeys import sku_key
 
@@ -95,6 +96,29 @@ def _listing_query(price_type_id: int) -> Select:
     )
 
 
+def _listing_page(price_type_id: int, where: list[Any], keys: list[Any], offset: int, limit: int) -> Select:
+    """The listing's rows in the order of `keys` (each ascending, the last Product.id: the
+    order is total, so pages neither skip nor repeat).
+
+    The page's products are chosen on the product table alone and only they meet their
+    price and stock: a search's estimate of its matches can be far too high, and a join
+    planned for it read every price of the catalog for a page of 34 rows."""
+    labels = [f"key_{n}" for n in range(len(keys) - 1)] + ["product_id"]
+    chosen = (
+        select(*(key.label(label) for key, label in zip(keys, labels)))
+        .where(Product.is_active.is_(True), *where)
+        .order_by(*keys)
+        .offset(offset)
+        .limit(limit)
+        .subquery()
+    )
+    return (
+        _listing_query(price_type_id)
+        .join(chosen, chosen.c.product_id == Product.id)
+        .order_by(*(chosen.c[label] for label in labels))
+    )
+
+
 def catalog_page(
     session: Session,
     price_type_id: int,
@@ -105,16 +129,27 @@ def catalog_page(
     page_size: int = 50,
     low_packs: int = 5,
 ) -> CatalogPage:
-    """One query for the page, whatever its size: rows, price and summed stock together."""
-    stmt = _listing_query(price_type_id)
-    if category_ids:
-        stmt = stmt.where(Product.category_id.in_(category_ids))
-    hits = matching(session, query)
-    if hits is not None:
-        stmt = stmt.where(hits.where).order_by(*hits.order_by)
+    """One query for the page, whatever its size: rows, price and summed stock together.
+
+    A search is full text first; a page it leaves empty is asked again of the near misses
+    (search.near_misses: a typo, a part of a code). Asking for the page itself, not first
+    whether full text finds anything, spares a found word that statement."""
+    where = [Product.category_id.in_(category_ids)] if category_ids else []
     page = max(page, 1)
-    stmt = stmt.order_by(Product.name_sort, Product.id).offset((page - 1) * page_size).limit(page_size + 1)
-    result = session.execute(stmt).all()
+
+    def rows_of(hits: search.Hits | None) -> list[Any]:
+        keys = [*(hits.order_by if hits else ()), Product.name_sort, Product.id]
+        stmt = _listing_page(price_type_id, [*where, *((hits.where,) if hits else ())], keys,
+                             offset=(page - 1) * page_size, limit=page_size + 1)
+        return session.execute(stmt).all()
+
+    if not search.typed(query):
+        result = rows_of(None)
+    else:
+        hits = search.full_text(session, query)  # None: nothing but signs typed ("%", "&")
+        result = rows_of(hits) if hits else []
+        if not result:
+            result = rows_of(search.near_misses(session, query))
     rows = [_catalog_row(r, low_packs) for r in result[:page_size]]
     return CatalogPage(rows=rows, page=page, has_next=len(result) > page_size)
 

@@ -134,19 +134,21 @@ def test_categories_are_in_ukrainian_alphabet_order(db, make_product):
 def test_the_listing_walks_the_sort_key_index_on_postgresql(app, db, make_product):
     from sqlalchemy import text
 
-    from core.catalog.services import _listing_query
+    from core.catalog.services import _listing_page
     from core.catalog.models import Product
 
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("the plan is PostgreSQL's")
     make_product("Кава", sku="CF-1")
     db.execute(text("SET LOCAL enable_seqscan = off"))
-    stmt = _listing_query(1).order_by(Product.name_sort, Product.id).limit(51)
+    stmt = _listing_page(1, [], [Product.name_sort, Product.id], offset=0, limit=51)
     compiled = stmt.compile(dialect=db.get_bind().dialect, compile_kwargs={"literal_binds": True})
     plan = "\n".join(row[0] for row in db.execute(text(f"EXPLAIN {compiled}")))
     # The order comes from the index (its "C" collation is the key's order), never from sorting the table.
     assert "ix_product_name_sort_id" in plan
     assert not any(line.strip().startswith("Sort") for line in plan.splitlines())
+    # The page is chosen on product alone; only its rows are then joined to their price and stock.
+    assert plan.index("Limit") > plan.index("Nested Loop")
 
 
 def test_units_are_translated_on_english_pages(logged_in, make_product, confirmed_order, customer, db):

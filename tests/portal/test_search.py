@@ -104,3 +104,30 @@ def test_search_shows_the_customers_own_price_type_only(logged_in, make_product)
 def test_an_inactive_product_is_not_found(logged_in, make_product):
     make_product("Молоко козине", sku="ML-9", active=False)
     assert skus(logged_in, "молоко") == []
+
+
+def test_a_found_word_costs_the_listing_one_statement_and_a_typo_two(app, logged_in, shelf):
+    """The page is asked of full text at once; only a page it leaves empty is asked again
+    of the near misses (on PostgreSQL with the similarity threshold set first)."""
+    from tests.portal.test_catalog import _count_queries
+
+    plain = _count_queries(app, logged_in, "/")
+    assert _count_queries(app, logged_in, "/?q=молоко") == plain
+    postgres = app.extensions["db_engine"].dialect.name == "postgresql"
+    assert _count_queries(app, logged_in, "/?q=малоко") == plain + (2 if postgres else 1)
+
+
+def test_a_word_missing_from_the_category_finds_its_near_misses_there(logged_in, make_product, db):
+    """Full text finds "цукор" in another category only: within this one its near miss
+    ("цук_р": "Цукерки") is what there is; in the whole catalog full text answers alone."""
+    from core.catalog.models import Category
+
+    sweets = Category(name="Солодощі")
+    db.add(sweets)
+    db.flush()
+    make_product("Цукор білий 1 кг", sku="DG-5")
+    make_product("Цукерки шоколадні", sku="SW-1").category_id = sweets.id
+    db.flush()
+    assert skus(logged_in, "цукор") == ["DG-5"]
+    response = logged_in.get("/", query_string={"q": "цукор", "c": sweets.id})
+    assert re.findall(r'data-sku="([^"]+)"', response.get_data(as_text=True)) == ["SW-1"]
