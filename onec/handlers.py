@@ -7,6 +7,8 @@ a call, and 1C takes orders by CommerceML's sale query instead (/1c/exchange). E
 delivered while it was empty are not pushed later."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from core.db import app_of
@@ -23,18 +25,19 @@ AWAITS = ("payment.received",)
 
 @handler("order.submitted", name="onec.push_order", outward=True)
 def push_submitted_order(session: Session, outbox_event: OutboxEvent) -> None:
-    client = service_client(app_of(session))
-    order = session.get(Order, outbox_event.payload["order_id"])
-    if client is not None and order is not None:
-        push_order(session, client, order)
+    _push_the_order(session, outbox_event, push_order)
 
 
 @handler("order.cancelled", name="onec.push_cancellation", outward=True)
 def push_cancelled_order(session: Session, outbox_event: OutboxEvent) -> None:
+    _push_the_order(session, outbox_event, push_cancellation)
+
+
+def _push_the_order(session: Session, outbox_event: OutboxEvent, push: Callable[..., object]) -> None:
     client = service_client(app_of(session))
     order = session.get(Order, outbox_event.payload["order_id"])
     if client is not None and order is not None:
-        push_cancellation(session, client, order)
+        push(session, client, order)
 
 
 @handler("payment.received", name="onec.push_payment", outward=True)
