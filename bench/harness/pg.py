@@ -21,6 +21,7 @@ SIGNING_KEYS = {
     "SECRET_KEY": "bench-fixed-secret-not-for-production-0123456789",
     "LIQPAY_PUBLIC_KEY": "sandbox_bench",
     "LIQPAY_PRIVATE_KEY": "sandbox_bench-private-key-not-for-production",
+    "ONEC_EXCHANGE_PASSWORD": "bench-1c-exchange-password-not-for-production",
 }
 
 

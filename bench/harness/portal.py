@@ -48,6 +48,7 @@ def in_process_app(database_url: str) -> Any:
         SECRET_KEY = pg.SIGNING_KEYS["SECRET_KEY"]
         LIQPAY_PUBLIC_KEY = pg.SIGNING_KEYS["LIQPAY_PUBLIC_KEY"]
         LIQPAY_PRIVATE_KEY = pg.SIGNING_KEYS["LIQPAY_PRIVATE_KEY"]
+        ONEC_EXCHANGE_PASSWORD = pg.SIGNING_KEYS["ONEC_EXCHANGE_PASSWORD"]
 
     return create_app(BenchConfig)
 
