@@ -31,7 +31,6 @@ import io
 import logging
 import re
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -42,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.callbacks import CALLBACK_PATH, PRIVATE_KEY, PUBLIC_KEY, Checkout, callback_for, celery_env
-from bench.harness import (ROOT, arguments, code_state, latency_stats, log, machine, run_lock, wait_for_quiet,
+from bench.harness import (RESULTS, ROOT, arguments, code_state, latency_stats, log, machine, run_lock, wait_for_quiet,
                            write_results)
 from bench.harness import pg
 from bench.harness.celery_worker import Worker, broker
@@ -222,7 +221,8 @@ def markdown(results: dict[str, Any]) -> str:
         f" PostgreSQL {results['postgres']['version']}, Python {results['machine']['python']};"
         f" CPUs busy with other work before: {results.get('busy_before', 0):.0%}",
         "",
-        f"{results['payments']} payments at {results['rate']:g}/s; gunicorn 2 sync workers, 1 Celery worker process,"
+        f"{results['payments']} payments at {results['rate']:g}/s; gunicorn 2 sync workers, "
+        f"{results.get('worker_processes', 1)} Celery worker process(es),"
         " Redis, the 1C emulator in the bench process.",
         "",
         "| payments in 1C | p50 ms | p90 ms | p95 ms | p99 ms | max ms |",
@@ -245,12 +245,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = arguments("onec_push", __doc__)
     parser.add_argument("--rate", type=float, default=None, help="payments a second (default 20; 5 with --quick)")
     parser.add_argument("--seconds", type=float, default=None, help="how long they arrive (default 30; 6 with --quick)")
+    parser.add_argument("--worker-processes", type=int, default=1, help="the Celery worker's --concurrency (default 1)")
     args = parser.parse_args(argv)
     rate = args.rate or (5.0 if args.quick else 20.0)
     count = int(rate * (args.seconds or (6.0 if args.quick else 30.0)))
     results: dict[str, Any] = {"started": datetime.now(), "machine": machine(), "postgres": postgres_info(),
                                "code": code_state(), "problems": [], "quick": args.quick, "rate": rate,
-                               "payments": count}
+                               "payments": count, "worker_processes": args.worker_processes}
     url = pg.bench_url(DB_NAME)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per 1C call otherwise
     receipts = Receipts(create_1c(USER, PASSWORD))
@@ -258,8 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     service = f"{service_root}/ws/portal_exchange"
     env = env_for(url, service)
     worker = None
-    with run_lock(args.wait_lock), tempfile.TemporaryDirectory() as folder:
-        logs = Path(folder)
+    logs = RESULTS / f"{datetime.now():%Y%m%d-%H%M%S}-onec_push-logs.tmp"
+    logs.mkdir(parents=True, exist_ok=True)
+    with run_lock(args.wait_lock):
         try:
             log("onec_push", f"creating {DB_NAME}, migrating, {count} orders pushed to 1C")
             pg.create_database(DB_NAME)
@@ -269,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             app.extensions["db_engine"].dispose()
             celery = broker(REDIS, "onec-push")
             celery.connection_for_write().default_channel.client.flushdb()
-            worker = Worker("onec-push", env, concurrency=1, logs=logs)
+            worker = Worker("onec-push", env, concurrency=args.worker_processes, logs=logs)
             worker.start()
             worker.wait_ready(celery)
             with Gunicorn("wsgi:app", WorkerSettings(workers=2), env, logs / "gunicorn.log", ready_path="/healthz") as server:
@@ -304,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     results["pass"] = not results["problems"]
     path, _ = write_results(results, f"{results['started']:%Y-%m-%d}-issue12-onec-push", markdown)
     print(path.read_text())
-    log("onec_push", f"written {path.relative_to(ROOT)}")
+    log("onec_push", f"written {path.relative_to(ROOT)}; server logs in {logs.relative_to(ROOT)}")
     return 2 if results.get("broke") else 0 if results["pass"] else 1
 
 
