@@ -34,7 +34,7 @@ from typing import Any
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from flask_babel import lazy_gettext
-from jinja2 import TemplateSyntaxError, UndefinedError, meta
+from jinja2 import TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SecurityError
 from lxml import etree
 
@@ -64,6 +64,7 @@ _MESSAGES = {
     ),
     "syntax": lazy_gettext("Помилка в розмітці шаблону біля «%(near)s»: %(detail)s"),
     "unknown_placeholders": lazy_gettext("Шаблон містить невідомі поля: %(names)s. Перевірте написання або оберіть поле зі списку."),
+    "other_templates": lazy_gettext("Шаблон договору не може підключати інші шаблони ({%% include %%}, {%% extends %%}, {%% import %%})."),
     "unsafe": lazy_gettext("Шаблон звертається до службових властивостей (%(names)s) — такі шаблони не приймаються."),
     "loop_too_long": lazy_gettext("Цикл у шаблоні задовгий: %(length)s повторів, дозволено до %(limit)s."),
     "too_slow": lazy_gettext("Шаблон заповнювався довше за %(seconds)s с і був зупинений. Спростіть цикли й умови в шаблоні."),
@@ -167,6 +168,8 @@ def _child(conn: Connection, operation: str, data: bytes, context: dict[str, Any
         outcome = ("problem", problem.code, problem.params)
     except MemoryError:
         outcome = ("problem", "too_big_to_render", {"limit": _megabytes(limits.memory_bytes)})
+    except Exception as error:  # noqa: BLE001 - whatever else a crafted document breaks is its own fault
+        outcome = ("problem", "render_failed", {"detail": f"{type(error).__name__}: {error}"})
     conn.send(outcome)
     conn.close()
 
@@ -203,6 +206,8 @@ def _check(data: bytes, _context: dict[str, Any]) -> list[str]:
             tree = env.parse(source)
         except TemplateSyntaxError as error:
             raise TemplateProblem("syntax", near=_paragraph_text(source, error.lineno), detail=error.message) from None
+        if any(tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport))):
+            raise TemplateProblem("other_templates")
         used |= meta.find_undeclared_variables(tree)
         private.update(sandbox.private_names(tree))
     if private:
@@ -223,7 +228,7 @@ def _render(data: bytes, context: dict[str, Any]) -> bytes:
         raise TemplateProblem("loop_too_long", length=error.length, limit=sandbox.MAX_RANGE) from None
     except TemplateSyntaxError as error:
         raise TemplateProblem("syntax", near="", detail=error.message) from None
-    except (UndefinedError, TypeError, ValueError) as error:
+    except (UndefinedError, TypeError, ValueError, RecursionError) as error:
         raise TemplateProblem("render_failed", detail=str(error)) from None
     out = io.BytesIO()
     template.save(out)

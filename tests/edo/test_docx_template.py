@@ -197,3 +197,20 @@ def test_what_is_not_a_word_document_is_refused_as_such(data):
         check_template(data)
     assert refused.value.code == "not_docx"
     assert refused.value.message.startswith("Файл не вдалося прочитати як документ Word (.docx).")
+
+
+@pytest.mark.parametrize("tag", ["{% include 'other.docx' %}", "{% extends 'base' %}", "{% import 'macros' as m %}"])
+def test_a_template_may_not_pull_in_other_templates(tag):
+    with pytest.raises(TemplateProblem) as refused:
+        check_template(docx("Вступ", tag))
+    assert refused.value.code == "other_templates"
+    assert "{% include %}" in refused.value.message
+
+
+def test_a_macro_calling_itself_fails_the_render_and_says_so():
+    template = docx("{% macro clause(n) %}{{ clause(n) }}{% endmacro %}{{ clause(1) }}")
+    check_template(template)
+    with pytest.raises(TemplateProblem) as refused:
+        render(template, contract_fields())
+    assert refused.value.code == "render_failed"
+    assert "recursion" in refused.value.params["detail"]
