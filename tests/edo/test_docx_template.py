@@ -6,6 +6,7 @@ import time
 import zipfile
 
 import pytest
+from docx import Document
 
 from edo.docx_template import TemplateLimits, TemplateProblem, check_template, render
 from edo.fields import PLACEHOLDERS
@@ -48,6 +49,17 @@ def test_a_sole_proprietor_reads_as_one_and_advance_terms_take_their_branch():
     filled = texts(render(TEMPLATE, fop))
     assert filled[2].startswith("ТОВ «Ромашка & Ко», РНОКПП 3184710691,")
     assert filled[3] == "Аванс 30 %."
+
+
+def test_a_placeholder_word_split_into_runs_of_different_formatting_is_one_placeholder():
+    document = Document()
+    paragraph = document.add_paragraph("Покупець: ")
+    paragraph.add_run("{{ comp")
+    paragraph.add_run("any_name }}").bold = True  # Word splits a run where the lawyer changed formatting
+    out = io.BytesIO()
+    document.save(out)
+    assert check_template(out.getvalue()) == ["company_name"]
+    assert texts(render(out.getvalue(), contract_fields()))[0] == "Покупець: ТОВ «Ромашка & Ко»"
 
 
 def test_a_value_that_looks_like_markup_stays_text():
