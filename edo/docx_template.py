@@ -57,7 +57,7 @@ class TemplateLimits:
 
 
 _MESSAGES = {
-    "too_large": lazy_gettext("Файл шаблону завеликий: %(mb)s МБ, дозволено до %(limit)s МБ."),
+    "too_large": lazy_gettext("Файл завеликий: %(mb)s МБ, дозволено до %(limit)s МБ."),
     "not_docx": lazy_gettext("Файл не вдалося прочитати як документ Word (.docx). Збережіть шаблон у Word як «Документ Word (.docx)»."),
     "archive_too_large": lazy_gettext(
         "Документ Word розпаковується у забагато даних (понад %(limit)s МБ) або складається з забагато частин: це не схоже на шаблон договору."
@@ -168,7 +168,7 @@ def _child(conn: Connection, operation: str, data: bytes, context: dict[str, Any
         outcome = ("problem", problem.code, problem.params)
     except MemoryError:
         outcome = ("problem", "too_big_to_render", {"limit": _megabytes(limits.memory_bytes)})
-    except Exception as error:  # noqa: BLE001 - whatever else a crafted document breaks is its own fault
+    except Exception as error:  # whatever else a crafted document breaks, the caller hears of it as its fault
         outcome = ("problem", "render_failed", {"detail": f"{type(error).__name__}: {error}"})
     conn.send(outcome)
     conn.close()
