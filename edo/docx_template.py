@@ -14,21 +14,21 @@ Why a process rather than counting inside the sandbox: a sandbox can refuse a lo
 but not three short loops nested (a billion turns of an empty body never reach any hook),
 nor `"x"|center(10**9)`, nor docxtpl's own regular expressions on a crafted document; a
 process bounds them all and takes its memory with it when it ends. The child is forked
-from a server process that has docxtpl loaded already (multiprocessing's "forkserver"),
-so a render pays a fork, not an interpreter start, and the parent's threads and database
+from a server process that has docxtpl loaded and warmed already (`edo.template_server`),
+so a render pays a fork, not an interpreter start, and the worker's threads and database
 connections are never copied into it.
 """
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
 import re
-import resource
+import subprocess
 import sys
+import threading
+import time
 import zipfile
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from typing import Any
 
 from docx.opc.exceptions import PackageNotFoundError
@@ -38,9 +38,10 @@ from jinja2 import TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SecurityError
 from lxml import etree
 
+from core.config import ROOT
 from core.errors import DomainError
 from core.spreadsheets import XlsxLimits, check_archive
-from edo import sandbox
+from edo import sandbox, template_server
 from edo.fields import PLACEHOLDERS, ContractFields
 
 MB = 1024 * 1024
@@ -86,7 +87,7 @@ class TemplateProblem(DomainError):
 def check_docx_file(data: bytes, limits: TemplateLimits) -> None:
     """Refuse a file that is too big, not a Word document, or a zip bomb, from its directory alone."""
     if len(data) > limits.max_upload_bytes:
-        raise TemplateProblem("too_large", mb=_megabytes(len(data)), limit=_megabytes(limits.max_upload_bytes))
+        raise TemplateProblem("too_large", mb=megabytes(len(data)), limit=megabytes(limits.max_upload_bytes))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
@@ -101,7 +102,7 @@ def check_docx_file(data: bytes, limits: TemplateLimits) -> None:
     try:
         check_archive(io.BytesIO(data), archive_limits)
     except DomainError:  # the archive opened above, so this is one of its size limits
-        raise TemplateProblem("archive_too_large", limit=_megabytes(limits.max_unpacked_bytes)) from None
+        raise TemplateProblem("archive_too_large", limit=megabytes(limits.max_unpacked_bytes)) from None
 
 
 def check_template(data: bytes, limits: TemplateLimits = TemplateLimits()) -> list[str]:
@@ -119,59 +120,67 @@ def render(data: bytes, fields: ContractFields, limits: TemplateLimits = Templat
     return _in_child("render", data, fields.context(), limits)
 
 
-# --- the child process ------------------------------------------------------------------
+# --- the process that does it (edo.template_server) -----------------------------------
 
-_FORKSERVER = multiprocessing.get_context("forkserver")
-# The server starts with `edo.docx_warmup` loaded, so a child starts with docxtpl imported
-# and its regular expressions compiled.
-_FORKSERVER.set_forkserver_preload(["edo.docx_warmup"])
-# Each child runs the program's main script again (multiprocessing's way of giving it the
-# parent's `__main__`) unless the server has imported it: for gunicorn or pytest that is
-# 100-150 ms of imports per render. Python 3.11's forkserver means to import it when asked
-# ("__main__" in the preload list) but never receives its path, so the server is told here.
-MAIN_PATH_VARIABLE = "EDO_TEMPLATE_SERVER_MAIN"
+# The server answers within a child's time; past this much more, it is itself stuck.
+_SERVER_GRACE_SECONDS = 10
+_server: subprocess.Popen[bytes] | None = None
+_server_owner = 0  # the pid that started it: a worker forked after that starts its own
+_server_lock = threading.Lock()  # one request at a time on the pipe
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 # The core properties docxtpl renders too (it skips the ones it cannot write back).
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 
 
 def _in_child(operation: str, data: bytes, context: dict[str, Any], limits: TemplateLimits) -> Any:
-    main_path = getattr(sys.modules["__main__"], "__file__", None)
-    if main_path and MAIN_PATH_VARIABLE not in os.environ:  # read by the server when it starts
-        os.environ[MAIN_PATH_VARIABLE] = os.path.abspath(main_path)
-    receive, send = _FORKSERVER.Pipe(duplex=False)
-    child = _FORKSERVER.Process(target=_child, args=(send, operation, data, context, limits), daemon=True)
-    child.start()
-    send.close()
-    try:
-        if not receive.poll(limits.seconds):
-            raise TemplateProblem("too_slow", seconds=_number(limits.seconds))
+    with _server_lock:
+        server = _running_server()
+        assert server.stdin is not None and server.stdout is not None
         try:
-            outcome = receive.recv()
-        except EOFError:  # gone without a word: killed for its memory, or lxml crashed
-            raise TemplateProblem("too_big_to_render", limit=_megabytes(limits.memory_bytes)) from None
-    finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
-        receive.close()
+            template_server.write_frame(server.stdin.fileno(), (operation, data, context, limits))
+            outcome = template_server.read_frame(
+                server.stdout.fileno(), time.monotonic() + limits.seconds + _SERVER_GRACE_SECONDS
+            )
+        except (TimeoutError, EOFError, OSError):
+            outcome = None
+        if outcome is None:
+            _stop_server()
+            raise RuntimeError("the contract template server stopped answering; it is started again on the next call")
     if outcome[0] == "problem":
         raise TemplateProblem(outcome[1], **outcome[2])
     return outcome[1]
 
 
-def _child(conn: Connection, operation: str, data: bytes, context: dict[str, Any], limits: TemplateLimits) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+def _running_server() -> subprocess.Popen[bytes]:
+    global _server, _server_owner
+    if _server is None or _server_owner != os.getpid() or _server.poll() is not None:
+        if _server_owner == os.getpid():
+            _stop_server()
+        _server = subprocess.Popen(
+            [sys.executable, "-m", "edo.template_server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT
+        )
+        _server_owner = os.getpid()
+    return _server
+
+
+def _stop_server() -> None:
+    global _server
+    if _server is not None:
+        _server.kill()
+        _server.wait()
+        _server = None
+
+
+def run(operation: str, data: bytes, context: dict[str, Any], limits: TemplateLimits) -> tuple[Any, ...]:
+    """What the child forked for one template does: the outcome as plain values."""
     try:
-        outcome: tuple[Any, ...] = ("ok", _OPERATIONS[operation](data, context))
+        return ("ok", _OPERATIONS[operation](data, context))
     except TemplateProblem as problem:
-        outcome = ("problem", problem.code, problem.params)
+        return ("problem", problem.code, problem.params)
     except MemoryError:
-        outcome = ("problem", "too_big_to_render", {"limit": _megabytes(limits.memory_bytes)})
+        return ("problem", "too_big_to_render", {"limit": megabytes(limits.memory_bytes)})
     except Exception as error:  # whatever else a crafted document breaks, the caller hears of it as its fault
-        outcome = ("problem", "render_failed", {"detail": f"{type(error).__name__}: {error}"})
-    conn.send(outcome)
-    conn.close()
+        return ("problem", "render_failed", {"detail": f"{type(error).__name__}: {error}"})
 
 
 def _open(data: bytes) -> DocxTemplate:
@@ -246,9 +255,9 @@ def _paragraph_text(source: str, lineno: int | None) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def _megabytes(size: int) -> str:
-    return _number(size / MB)
+def megabytes(size: int) -> str:
+    return number(size / MB)
 
 
-def _number(value: float) -> str:
+def number(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
