@@ -84,6 +84,7 @@ def test_an_unknown_placeholder_is_refused_by_its_name(template, names):
 
 
 def test_every_placeholder_the_generator_knows_is_accepted_and_filled():
+    assert set(contract_fields().context()) == PLACEHOLDERS  # what the upload accepts is what a render has
     template = docx(*[f"{name}={{{{ {name} }}}}" for name in sorted(PLACEHOLDERS)])
     assert check_template(template) == sorted(PLACEHOLDERS)
     filled = texts(render(template, contract_fields()))
