@@ -54,7 +54,7 @@ class TemplateLimits:
     max_ratio: int = 100  # unpacked / packed size of one member
     max_members: int = 500  # a contract with a logo, headers and styles has a few dozen
     seconds: float = 20.0  # to open, check or fill one template
-    memory_bytes: int = 1024 * MB  # the child's address space
+    memory_bytes: int = 1024 * MB  # the child's address space, the ~80 MB it is forked with included
 
 
 _MESSAGES = {
