@@ -7,7 +7,7 @@ PORT ?= 5000
 DEMO_DB ?= instance/demo.db
 PYTEST_ARGS ?=
 
-.PHONY: demo demo-reset test i18n install browser wrk bench
+.PHONY: demo demo-reset test i18n install browser pdf wrk bench
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,16 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "chromium is missing: the browser test will be skipped (apt-get install chromium)"; fi; }
 
+# Debian's LibreOffice (no GUI) makes the contract PDFs (edo/pdf.py), with fonts metric-compatible
+# with Times New Roman, Arial, Calibri and Cambria so a Word template keeps its layout. Optional:
+# without it contracts go out as .docx and the PDF test is skipped.
+pdf:
+	@command -v soffice >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+				libreoffice-writer-nogui fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea >/dev/null; \
+		else echo "LibreOffice is missing: contracts stay .docx and the PDF test is skipped (apt-get install libreoffice-writer-nogui)"; fi; }
+
 # The embedded demo: no SECRET_KEY or LiqPay keys to set, it makes its own once and keeps
 # them in instance/signing-keys.json (core/signing_keys.py). Production never sets this.
 demo: export EMBEDDED_DEMO := 1
@@ -41,7 +51,7 @@ demo: install i18n
 demo-reset:
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 
-test: install i18n browser
+test: install i18n browser pdf
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 # Debian's wrk for the catalog figure (bench/catalog.py), as `browser` installs chromium.

@@ -4,7 +4,7 @@ from babel.messages.pofile import read_po
 
 from core.config import ROOT
 
-PACKAGES = ("core", "notify", "payments", "portal", "backoffice", "onec")
+PACKAGES = ("core", "notify", "payments", "portal", "backoffice", "onec", "edo")
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
 

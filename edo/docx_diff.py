@@ -1,0 +1,65 @@
+"""What a manager's edited contract changed, paragraph by paragraph, so the lawyer reads only that.
+
+Paragraphs are compared by their text (python-docx), in document order, table cells
+included; formatting is not compared (a lawyer approves words) and empty paragraphs are
+left out (blank lines added or removed are not a change to read). The edited file is an
+upload, so it passes the same file checks as a template before it is opened.
+"""
+from __future__ import annotations
+
+import difflib
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import Literal
+
+from docx import Document
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+from lxml import etree
+
+from edo.docx_template import TemplateLimits, TemplateProblem, check_docx_file
+
+
+@dataclass(frozen=True)
+class ParagraphChange:
+    kind: Literal["changed", "added", "removed"]
+    # 1-based numbers among the non-empty paragraphs of each document; None where the
+    # paragraph does not exist on that side
+    generated_number: int | None
+    edited_number: int | None
+    generated_text: str | None
+    edited_text: str | None
+
+
+def paragraphs(data: bytes, limits: TemplateLimits = TemplateLimits()) -> list[str]:
+    """The text of every non-empty paragraph of a .docx, body and tables, in order."""
+    check_docx_file(data, limits)
+    try:
+        document = Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.LxmlError):
+        raise TemplateProblem("not_docx") from None
+    texts = (Paragraph(element, document).text.strip() for element in document.element.body.iter(qn("w:p")))
+    return [text for text in texts if text]
+
+
+def paragraph_diff(generated: bytes, edited: bytes, limits: TemplateLimits = TemplateLimits()) -> list[ParagraphChange]:
+    """The paragraphs that differ between the generated contract and the edited one; empty when none."""
+    before, after = paragraphs(generated, limits), paragraphs(edited, limits)
+    changes: list[ParagraphChange] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        # A replaced block pairs its paragraphs one to one; what is left over on either
+        # side was removed or added.
+        paired = min(a_end - a_start, b_end - b_start) if tag == "replace" else 0
+        for offset in range(paired):
+            i, j = a_start + offset, b_start + offset
+            changes.append(ParagraphChange("changed", i + 1, j + 1, before[i], after[j]))
+        for i in range(a_start + paired, a_end):
+            changes.append(ParagraphChange("removed", i + 1, None, before[i], None))
+        for j in range(b_start + paired, b_end):
+            changes.append(ParagraphChange("added", None, j + 1, None, after[j]))
+    return changes
