@@ -80,8 +80,9 @@ def test_a_keyboard_and_a_finger_get_around_on_a_phone(browser: Any, live_server
 
         # The header stays on screen, and a field reached by Shift+Tab from below is not under it.
         topbar = page.locator("header.topbar")
-        target, after = orderable.nth(6).locator("button"), orderable.nth(7).locator("input[name=quantity]")
-        page.evaluate("y => window.scrollTo(0, y)", _top_of(orderable.nth(7)) + page.evaluate("window.scrollY") - 20)
+        # Before a product's quantity field comes its name, a link to the product's page.
+        target, after = orderable.nth(7).locator(".name a"), orderable.nth(7).locator("input[name=quantity]")
+        page.evaluate("y => window.scrollTo(0, y)", _top_of(after) + page.evaluate("window.scrollY") - 20)
         after.evaluate("el => el.focus({preventScroll: true})")
         assert _top_of(target) < 0  # scrolled out above the screen
         page.keyboard.press("Shift+Tab")
