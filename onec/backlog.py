@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
-
 from flask import current_app
-from sqlalchemy import case, exists, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from core import outbox
 from core.clock import utcnow
 from core.jobs import periodic
-from core.outbox import FAILED, PENDING, OutboxDelivery, OutboxEvent
-
-# The onec handler of each topic (onec/handlers.py).
-PUSHES = {
-    "order.submitted": "onec.push_order",
-    "order.cancelled": "onec.push_cancellation",
-    "payment.received": "onec.push_payment",
-}
-
+from core.outbox import FAILED, PENDING, OutboxEvent
+from onec.sync import HANDLER_PREFIX
 
 # While 1C is away a push backs off and, after OUTBOX_MAX_ATTEMPTS (about an hour and a
 # half), its event fails; from then on it is tried once every this long until 1C takes it
@@ -32,18 +23,11 @@ AWAY_RETRY_SECONDS = 15 * 60
 AWAY = re.compile(r"^onec\.push_\w+: onec (timeout|unreachable|http_5\d\d|http_408|http_425|http_429|BUSY|INTERNAL): ")
 
 
-def _undelivered() -> Any:
-    delivered = exists().where(
-        OutboxDelivery.event_id == OutboxEvent.id, OutboxDelivery.handler.in_(PUSHES.values())
-    )
-    return OutboxEvent.topic.in_(PUSHES) & ~delivered
-
-
 def waiting(session: Session, limit: int = 10_000) -> list[int]:
     """Ids of the pending or failed events whose 1C push is not delivered, oldest first."""
     return list(session.scalars(
         select(OutboxEvent.id)
-        .where(_undelivered(), OutboxEvent.status.in_((PENDING, FAILED)))
+        .where(outbox.owed_to(session, HANDLER_PREFIX))
         .order_by(OutboxEvent.id)
         .limit(limit)
     ))
@@ -55,7 +39,7 @@ def retry_away(session: Session) -> int:
     their order. Returns how many were tried."""
     failed = session.execute(
         select(OutboxEvent.id, OutboxEvent.last_error)
-        .where(_undelivered(), OutboxEvent.status == FAILED)
+        .where(outbox.owed_to(session, HANDLER_PREFIX), OutboxEvent.status == FAILED)
         .order_by(OutboxEvent.id)
     ).all()
     away = [event_id for event_id, error in failed if AWAY.match(error)]

@@ -21,12 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import outbox
-from core.config import ROOT
 from core.errors import DomainError
 from core.files.models import StoredFile
 from core.files.services import read_file
 from core.outbox import OutboxEvent
 from onec.cli import options_from_config
+from onec.exchange.sessions import exchange_root
 from onec.importer import import_file
 from onec.models import ExchangeRun
 from onec.pull.run import pull
@@ -41,11 +41,6 @@ class Retried:
     earlier: bool = False
 
 
-def exchange_dir() -> Path:
-    folder = Path(current_app.config["ONEC_EXCHANGE_DIR"])
-    return folder if folder.is_absolute() else ROOT / folder
-
-
 def _retry_of(session: Session, run: ExchangeRun) -> ExchangeRun | None:
     return session.scalar(select(ExchangeRun).where(ExchangeRun.retry_of == run.id))
 
@@ -55,7 +50,7 @@ def _in_exchange_dir(run: ExchangeRun) -> Path | None:
     Not necessarily the bytes the run read: a file imported while 1C was still sending
     it failed as truncated, and the whole one is what a retry should read (the new run
     keeps its SHA-256)."""
-    folder = exchange_dir()
+    folder = exchange_root()
     if not run.file_name or not folder.is_dir():
         return None
     found = [path for path in folder.rglob(glob.escape(run.file_name)) if path.is_file()]
