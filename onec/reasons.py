@@ -28,7 +28,6 @@ SKIP_REASONS = {
     "unknown_order": _l("такого замовлення порталу немає"),
     "unknown_portal_payment": _l("такого платежу порталу немає"),
     "other_company_order": _l("замовлення іншого клієнта"),
-    "company_mismatch": _l("замовлення іншого клієнта"),
     "invalid_tax_id": _l("недійсний ЄДРПОУ/РНОКПП"),
     "duplicate_tax_id": _l("ЄДРПОУ/РНОКПП уже має інший клієнт"),
     "invalid_kind": _l("невідомий вид контрагента"),

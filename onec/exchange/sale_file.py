@@ -163,7 +163,7 @@ def _apply(session: Session, order_state: OrderState, tally: Tally) -> None:
         tally.skip(ref, "unknown_order", "no order of the portal has this Ид or number")
         return
     if order_state.tax_ids and order.company.tax_id not in order_state.tax_ids:
-        tally.skip(ref, "company_mismatch", f"the order is of another company than {sorted(order_state.tax_ids)}")
+        tally.skip(ref, "other_company_order", f"the order is of another company than {sorted(order_state.tax_ids)}")
         return
     paid_number = order_state.values.get("Номер оплаты по 1С", "").strip()
     if paid_number:

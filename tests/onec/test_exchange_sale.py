@@ -222,7 +222,7 @@ def test_documents_that_are_not_ours_are_skipped_with_reasons(
     assert one_c.send(path, exchange_type="sale") == 1
     db.refresh(order)
     assert order.status == states.SUBMITTED
-    assert [i["reason"] for i in last_run(db).skipped_items] == ["company_mismatch", "unknown_order", "unknown_order",
+    assert [i["reason"] for i in last_run(db).skipped_items] == ["other_company_order", "unknown_order", "unknown_order",
                                                                  "payment_not_booked", "unknown_order", "unknown_order",
                                                                  "unknown_order"]
     # Our number as we write it finds the order when there is no Ид.

@@ -350,12 +350,11 @@ def test_a_stalled_exchange_e_mails_the_head_of_sales_and_the_admin(onec_app, db
 
 def test_every_reason_a_run_can_keep_has_words_for_staff() -> None:
     """A reason code written anywhere in onec/ is shown in words on the run's page, not as code."""
-    from pathlib import Path
-
+    from core.config import ROOT
     from onec.pull.companies import REASON_OF_FIELD
     from onec.reasons import SKIP_REASONS
 
-    source = "\n".join(path.read_text(encoding="utf-8") for path in Path("onec").rglob("*.py"))
+    source = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "onec").rglob("*.py"))
     written = set(re.findall(r'(?:skip|Skipped)\([^()]*?, "([a-z_]+)"', source)) | set(REASON_OF_FIELD.values())
     assert written and not written - set(SKIP_REASONS), written - set(SKIP_REASONS)
 
