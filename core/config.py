@@ -28,7 +28,7 @@ def env_flag(name: str, default: bool) -> bool:
 
 class Config:
     # The feature packages this app runs (core/features.py), in this order.
-    FEATURES = os.environ.get("FEATURES", "payments notify portal backoffice onec demo")
+    FEATURES = os.environ.get("FEATURES", "payments notify portal backoffice onec edo demo")
     # Signing keys have no defaults here: production sets them, the embedded demo
     # (EMBEDDED_DEMO=1, set by `make demo`) makes its own in instance/ (core/signing_keys.py).
     SECRET_KEY = os.environ.get("SECRET_KEY") or None

@@ -41,7 +41,7 @@ from lxml import etree
 from core.config import ROOT
 from core.errors import DomainError
 from core.spreadsheets import XlsxLimits, check_archive
-from edo import sandbox, template_server
+from edo import frames, sandbox
 from edo.fields import PLACEHOLDERS, ContractFields
 
 MB = 1024 * 1024
@@ -137,8 +137,8 @@ def _in_child(operation: str, data: bytes, context: dict[str, Any], limits: Temp
         server = _running_server()
         assert server.stdin is not None and server.stdout is not None
         try:
-            template_server.write_frame(server.stdin.fileno(), (operation, data, context, limits))
-            outcome = template_server.read_frame(
+            frames.write_frame(server.stdin.fileno(), (operation, data, context, limits))
+            outcome = frames.read_frame(
                 server.stdout.fileno(), time.monotonic() + limits.seconds + _SERVER_GRACE_SECONDS
             )
         except (TimeoutError, EOFError, OSError):

@@ -45,6 +45,13 @@ class Company(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
     onec_guid: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # Requisites a contract is made from (the company card shows and edits them).
+    legal_address: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    iban: Mapped[str] = mapped_column(String(29), default="", server_default="")  # UA + 27 characters
+    bank_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    signer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    signer_position: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    signing_basis: Mapped[str] = mapped_column(String(300), default="", server_default="")
     vchasno_registered: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

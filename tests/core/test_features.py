@@ -28,8 +28,8 @@ def _rules(app: Flask) -> set[str]:
 
 
 def test_every_feature_package_is_installed_and_enabled_by_default(app: Flask) -> None:
-    assert installed_names() == ["backoffice", "demo", "notify", "onec", "payments", "portal"]
-    assert app.extensions["features"].names == ["payments", "notify", "portal", "backoffice", "onec", "demo"]
+    assert installed_names() == ["backoffice", "demo", "edo", "notify", "onec", "payments", "portal"]
+    assert app.extensions["features"].names == ["payments", "notify", "portal", "backoffice", "onec", "edo", "demo"]
     assert {"portal", "backoffice", "payments", "core"} <= _rules(app)
 
 
