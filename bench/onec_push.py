@@ -10,14 +10,16 @@ second arriving.
    Ид; N orders submitted and confirmed through the services (one prepayment invoice and a
    card checkout each) and pushed to 1C beforehand, as they would be minutes before
    anyone pays;
-2. gunicorn (2 sync workers) and a Celery worker (1 process) with the production setup
-   (`bench.callbacks.celery_env`: a broker, OUTBOX_DISPATCH=celery) plus the onec feature
-   pointed at the emulator;
+2. gunicorn (2 sync workers) and the production's two Celery workers (README): one for the
+   outbox's queue (`-Q celery`, --worker-processes), one for sending messages (`-Q notify`,
+   1 process), with the production setup (`bench.callbacks.celery_env`: a broker,
+   OUTBOX_DISPATCH=celery; SMS and e-mail at closed ports, so each message is tried once
+   and waits for a retry) plus the onec feature pointed at the emulator;
 3. the callbacks, signed as LiqPay signs them (`bench.callbacks.callback_for`), sent
    open-loop at --rate a second from 16 threads (a late one does not hold back the next);
    the callback stores the notice, the worker applies it and raises payment.received,
-   whose onec handler posts the payment to 1C (no sweep is sent: the worker relays what
-   its tasks raise);
+   whose onec handler posts the payment to 1C in the same task (no sweep is sent: the
+   worker delivers what its tasks raise);
 4. latency of each payment = 1C's receipt of its PostPayment − the moment its callback
    was sent; every payment must reach 1C exactly once and be recorded as one run.
 
@@ -222,7 +224,7 @@ def markdown(results: dict[str, Any]) -> str:
         f" CPUs busy with other work before: {results.get('busy_before', 0):.0%}",
         "",
         f"{results['payments']} payments at {results['rate']:g}/s; gunicorn 2 sync workers, "
-        f"{results.get('worker_processes', 1)} Celery worker process(es),"
+        f"Celery: {results.get('worker_processes', 1)} outbox worker process(es) and 1 for messages,"
         " Redis, the 1C emulator in the bench process.",
         "",
         "| payments in 1C | p50 ms | p90 ms | p95 ms | p99 ms | max ms |",
@@ -245,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = arguments("onec_push", __doc__)
     parser.add_argument("--rate", type=float, default=None, help="payments a second (default 20; 5 with --quick)")
     parser.add_argument("--seconds", type=float, default=None, help="how long they arrive (default 30; 6 with --quick)")
-    parser.add_argument("--worker-processes", type=int, default=1, help="the Celery worker's --concurrency (default 1)")
+    parser.add_argument("--worker-processes", type=int, default=1, help="the outbox worker's --concurrency (default 1)")
     args = parser.parse_args(argv)
     rate = args.rate or (5.0 if args.quick else 20.0)
     count = int(rate * (args.seconds or (6.0 if args.quick else 30.0)))
@@ -258,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     service_root, stop_1c = serve_in_thread(receipts)
     service = f"{service_root}/ws/portal_exchange"
     env = env_for(url, service)
-    worker = None
+    worker = messages = None
     logs = RESULTS / f"{datetime.now():%Y%m%d-%H%M%S}-onec_push-logs.tmp"
     logs.mkdir(parents=True, exist_ok=True)
     with run_lock(args.wait_lock):
@@ -272,8 +274,10 @@ def main(argv: list[str] | None = None) -> int:
             celery = broker(REDIS, "onec-push")
             celery.connection_for_write().default_channel.client.flushdb()
             worker = Worker("onec-push", env, concurrency=args.worker_processes, logs=logs)
-            worker.start()
-            worker.wait_ready(celery)
+            messages = Worker("onec-push-notify", env, concurrency=1, logs=logs, queues="notify")
+            for started in (worker, messages):
+                started.start()
+                started.wait_ready(celery)
             with Gunicorn("wsgi:app", WorkerSettings(workers=2), env, logs / "gunicorn.log", ready_path="/healthz") as server:
                 results["busy_before"] = wait_for_quiet(0 if args.quick else args.wait_quiet)
                 log("onec_push", f"{count} callbacks at {rate:g}/s")
@@ -298,8 +302,9 @@ def main(argv: list[str] | None = None) -> int:
             results["problems"].append(f"the run broke: {type(exc).__name__}: {exc}")
             results["broke"] = True
         finally:
-            if worker is not None:
-                worker.stop()
+            for started in (worker, messages):
+                if started is not None:
+                    started.stop()
             stop_1c()
             if not args.keep_db:
                 pg.drop_database(DB_NAME)

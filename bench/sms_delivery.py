@@ -13,7 +13,7 @@ when the worker is killed and restarted mid-run.
    (`--emulator thread`, werkzeug's threaded server via `serve_in_thread`) or in a process
    of its own (`--emulator process`); a short calibration of the emulator alone first
    (`--calibrate` sendSMS calls from `--concurrency` client threads, then a reset);
-3. a real worker: `celery -A wsgi:celery worker --pool prefork --concurrency N -Q celery`
+3. a real worker: `celery -A wsgi:celery worker --pool prefork --concurrency N -Q notify` (the queue sending runs on)
    in its own session, on a dedicated Redis database (flushed before and after), with
    the emulator's URL and keys, SMS_QUIET_HOURS="" (valid at any hour) and
    NOTIFY_LEASE_SECONDS=`--lease` (8: a killed worker's batches come free quickly) with
@@ -327,7 +327,7 @@ def run_delivery(args: argparse.Namespace, url: str, app: Any, worker: Worker, e
         waits.start()
         kick = time.time()
         for _ in range(args.concurrency):
-            app.send_task("notify.send_due", queue="celery")
+            app.send_task("notify.send_due", queue="notify")
         run["kick_epoch"] = kick
         next_job = kick + args.job_every
         deadline = time.monotonic() + args.time_limit
@@ -338,7 +338,7 @@ def run_delivery(args: argparse.Namespace, url: str, app: Any, worker: Worker, e
         while True:
             now = time.time()
             if now >= next_job:
-                app.send_task("jobs.run", args=("notify.send",), queue="celery")
+                app.send_task("jobs.run", args=("notify.send",), queue="notify")
                 run["jobs_sent"] += 1
                 next_job += args.job_every
             sent, pending = db_counts(conn)
@@ -557,7 +557,7 @@ def markdown(results: dict[str, Any]) -> str:
         f" PostgreSQL {env['postgres']['version']} on 127.0.0.1 (synchronous_commit {env['postgres']['synchronous_commit']},"
         f" shared_buffers {env['postgres']['shared_buffers']}); Redis {env['redis_version']} at `{env['redis_url']}`"
         " (flushed before and after); every process on the same CPUs",
-        f"- worker: `celery -A wsgi:celery worker --pool prefork --concurrency {results['concurrency']} -Q celery"
+        f"- worker: `celery -A wsgi:celery worker --pool prefork --concurrency {results['concurrency']} -Q notify"
         " --loglevel WARNING --without-gossip --without-mingle` (Celery "
         f"{env['celery_version']}), its own session; env DATABASE_URL (the bench database), REDIS_URL,"
         f" ATOMPARK_BASE_URL=<emulator>/sms/3.0 and the emulator's keys, SMS_QUIET_HOURS=\"\","
@@ -781,7 +781,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         if args.batch:
             worker_env["NOTIFY_BATCH"] = str(args.batch)
-        worker = Worker("sms", worker_env, args.concurrency, logs)
+        worker = Worker("sms", worker_env, args.concurrency, logs, queues="notify")
         worker.start()
         results["timings"]["worker_ready_s"] = round(worker.wait_ready(app), 2)
         log("sms_delivery", f"worker ready in {results['timings']['worker_ready_s']:.1f} s ({args.concurrency} processes)")

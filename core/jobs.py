@@ -22,19 +22,27 @@ from core.db import db_session
 log = logging.getLogger(__name__)
 
 
+# The default Celery queue: the outbox's deliveries and most jobs.
+DEFAULT_QUEUE = "celery"
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
     every_seconds: float
     run: Callable[[Session], Any]
+    queue: str = DEFAULT_QUEUE
 
 
 jobs: dict[str, Job] = {}
 
 
-def periodic(name: str, every_seconds: float) -> Callable[[Callable[[Session], Any]], Callable[[Session], Any]]:
+def periodic(name: str, every_seconds: float, queue: str = DEFAULT_QUEUE
+             ) -> Callable[[Callable[[Session], Any]], Callable[[Session], Any]]:
+    """`queue`: a job that may take long (sending a batch of messages) runs on its own
+    queue, so its workers never hold up the outbox's deliveries."""
     def register(fn: Callable[[Session], Any]) -> Callable[[Session], Any]:
-        jobs[name] = Job(name, every_seconds, fn)
+        jobs[name] = Job(name, every_seconds, fn, queue)
         return fn
 
     return register
@@ -51,7 +59,8 @@ def init_jobs(app: Any) -> None:
     """Celery beat's schedule: the outbox sweep and this app's jobs."""
     celery_app.conf.beat_schedule = {
         "outbox-sweep": {"task": "outbox.sweep", "schedule": 15.0},
-        **{f"job:{job.name}": {"task": "jobs.run", "schedule": job.every_seconds, "args": (job.name,)}
+        **{f"job:{job.name}": {"task": "jobs.run", "schedule": job.every_seconds, "args": (job.name,),
+                               "options": {"queue": job.queue}}
            for job in enabled_jobs(app)},
     }
 

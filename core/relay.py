@@ -28,8 +28,10 @@ MAX_INLINE_ROUNDS = 5
 @celery_app.task(name="outbox.deliver")
 def deliver_event(event_id: int) -> None:
     outbox.deliver(db_session(), event_id, celery_app.flask_app.config["OUTBOX_MAX_ATTEMPTS"])
-    # What the handlers raised (a LiqPay notice raises payment.received ...) goes on at once.
-    dispatch_committed(celery_app.flask_app)
+    # What the handlers raised (a LiqPay notice raises payment.received, whose handler
+    # pushes the payment to 1C) is delivered by this task, not queued behind every other
+    # event: under load a payment then waits for the queue once, not once per step.
+    dispatch_committed(celery_app.flask_app, here=True)
 
 
 @celery_app.task(name="outbox.sweep")
@@ -38,9 +40,10 @@ def sweep_outbox() -> None:
     dispatch_committed(celery_app.flask_app)
 
 
-def dispatch_committed(app: Any) -> None:
+def dispatch_committed(app: Any, *, here: bool = False) -> None:
     """Hand the events this session committed to the relay (request/task boundary).
-    Inline, the events their handlers raise in turn are delivered too, until none are new."""
+    Inline, or `here` (a worker's task), they are delivered in this process, and the events
+    their handlers raise in turn too, until none are new; a worker publishes what is left."""
     session = db_session()
     for _round in range(MAX_INLINE_ROUNDS):
         committed = session.info.pop("outbox_committed", None)
@@ -53,10 +56,8 @@ def dispatch_committed(app: Any) -> None:
         unheard = [event_id for event_id, topic in committed if not routing.handlers_for(topic)]
         if unheard:
             outbox.settle_unheard(session, unheard)
-        if app.config["OUTBOX_DISPATCH"] == "celery":
-            for event_id in ids:
-                if not publish(deliver_event, event_id):
-                    break  # the broker is away for the rest too; they stay pending for the sweep
+        if app.config["OUTBOX_DISPATCH"] == "celery" and not here:
+            _publish(ids)
             return
         outward = not has_request_context()
         for event_id in ids:
@@ -68,6 +69,14 @@ def dispatch_committed(app: Any) -> None:
                 continue
             if status == outbox.PENDING and "outbox_relay_wake" in app.extensions:
                 app.extensions["outbox_relay_wake"].set()
+    if here and app.config["OUTBOX_DISPATCH"] == "celery":
+        _publish([event_id for event_id, _topic in session.info.pop("outbox_committed", None) or ()])
+
+
+def _publish(event_ids: list[int]) -> None:
+    for event_id in event_ids:
+        if not publish(deliver_event, event_id):
+            break  # the broker is away for the rest too; they stay pending for the sweep
 
 
 def relay_forever(app: Any, wake: threading.Event) -> None:

@@ -21,6 +21,7 @@ from core.customers.models import Company
 from core.jobs import periodic
 from core.orders.models import Order, OrderLine
 from core.orders.states import CANCELLED
+from notify.tasks import QUEUE
 
 BOUGHT_WITHIN_DAYS = 90
 
@@ -83,7 +84,7 @@ def _buyers(session: Session, product_ids: set[int], now: datetime) -> dict[int,
     return dict(found)
 
 
-@periodic("notify.price_digest", every_seconds=900)
+@periodic("notify.price_digest", every_seconds=900, queue=QUEUE)
 def price_digest_job(session: Session) -> int:
     count = raise_digests(session)
     session.commit()

@@ -22,6 +22,9 @@ from notify.models import QUEUED, SENT, Message
 # A Celery task sends for at most this long, then hands over to a fresh task, so one
 # long queue never pins a worker process.
 TASK_BUDGET_SECONDS = 20.0
+# Sending (an SMTP conversation, an invoice's PDF to attach) runs on a queue of its own:
+# a burst of messages never holds up a payment on its way to 1C (README: the workers).
+QUEUE = "notify"
 
 
 def limits(app: Any) -> delivery.Limits:
@@ -37,7 +40,7 @@ def send_now(session: Session, budget_seconds: float = TASK_BUDGET_SECONDS) -> i
     return delivery.send_due(session, channels.prepare, limits(current_app), budget_seconds)
 
 
-@celery_app.task(name="notify.send_due")
+@celery_app.task(name="notify.send_due", queue=QUEUE)
 def send_due_task() -> None:
     if send_now(db_session()) and _anything_due(db_session()):
         send_due_task.delay()
@@ -51,14 +54,14 @@ def _anything_due(session: Session) -> bool:
     return found is not None
 
 
-@periodic("notify.send", every_seconds=5)
+@periodic("notify.send", every_seconds=5, queue=QUEUE)
 def send_job(session: Session) -> int:
     delivery.recover_abandoned(session)
     delivery.resolve_unknown(session, channels.find_sent_sms)
     return send_now(session)
 
 
-@periodic("notify.delivery_status", every_seconds=60)
+@periodic("notify.delivery_status", every_seconds=60, queue=QUEUE)
 def delivery_status_job(session: Session) -> int:
     """Ask Atompark what became of SMS sent in the last three days."""
     now = utcnow()

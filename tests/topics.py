@@ -18,6 +18,7 @@ TOPICS = [
     Topic("test.outward", "a local handler and one that calls an outside service"),
     Topic("test.provider", "a handler failing the way its payload says its provider did"),
     Topic("test.to_onec", "an event a handler named as 1C's owes something to"),
+    Topic("test.chain", "a handler raising test.ping, as a LiqPay notice raises payment.received"),
 ]
 
 calls: list[tuple[str, int]] = []
@@ -66,6 +67,12 @@ def to_onec(session, event):
     calls.append(("to_onec", event.id))
     if event.payload.get("refuse_first") and calls.count(("to_onec", event.id)) == 1:
         raise ProviderError("onec", "refused", "1C said no", retryable=False)
+
+
+@outbox.handler("test.chain", name="tests.chain")
+def chain(session, event):
+    calls.append(("chain", event.id))
+    outbox.emit(session, "test.ping", {"raised_by": event.id})
 
 
 def delivered_in_request(session, event) -> bool:

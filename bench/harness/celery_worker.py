@@ -21,8 +21,10 @@ def broker(redis_url: str, name: str) -> Any:
 
 
 class Worker:
-    def __init__(self, name: str, env: dict[str, str], concurrency: int, logs: Path, nice: int = 0) -> None:
+    def __init__(self, name: str, env: dict[str, str], concurrency: int, logs: Path, nice: int = 0,
+                 queues: str = "celery") -> None:
         self.name, self.env, self.concurrency, self.logs, self.nice = name, env, concurrency, logs, nice
+        self.queues = queues  # comma-separated, as `celery worker -Q` takes them
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
@@ -34,12 +36,12 @@ class Worker:
         # `nice`: a worker sharing a host with the web answers after it (README, deployment).
         return (["nice", "-n", str(self.nice)] if self.nice else []) + [
             str(ROOT / ".venv" / "bin" / "celery"), "-A", "wsgi:celery", "worker", "--pool", "prefork",
-            "--concurrency", str(self.concurrency), "-Q", "celery", "--without-gossip", "--without-mingle",
+            "--concurrency", str(self.concurrency), "-Q", self.queues, "--without-gossip", "--without-mingle",
             "--loglevel", "WARNING", "--hostname", f"{self.hostname}@%h"]
 
     def start(self) -> subprocess.Popen:
         self.starts += 1
-        with (self.logs / f"celery-worker-{self.starts}.log").open("ab") as out:
+        with (self.logs / f"celery-{self.name}-{self.starts}.log").open("ab") as out:
             out.write(f"\n$ {' '.join(self.command())}\n".encode())
             out.flush()
             self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=out,

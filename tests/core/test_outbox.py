@@ -96,6 +96,20 @@ def test_events_nobody_listens_to_are_settled_in_one_go_after_the_commit(app, db
     assert calls == [("ping", heard.id)]
 
 
+def test_a_worker_delivers_what_its_task_raised_instead_of_queueing_it(app, db, monkeypatch):
+    # A payment's steps (notice → payment.received → the push to 1C) done by one task:
+    # queued one by one, each step would wait behind every other event under load.
+    monkeypatch.setitem(app.config, "OUTBOX_DISPATCH", "celery")
+    monkeypatch.setattr(relay.celery_app, "flask_app", app)
+    event = outbox.emit(db, "test.chain", {})
+    db.commit()
+    relay.deliver_event.run(event.id)
+    [raised] = db.scalars(select(OutboxEvent).where(OutboxEvent.topic == "test.ping")).all()
+    assert raised.payload == {"raised_by": event.id}
+    assert raised.status == "done"
+    assert calls == [("chain", event.id), ("ping", raised.id)]
+
+
 def test_events_written_as_rows_are_delivered_and_later_rows_do_not_collide(app, db):
     db.add(OutboxEvent(topic="before", payload={}))
     db.flush()

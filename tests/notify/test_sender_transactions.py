@@ -96,3 +96,18 @@ def test_a_request_that_writes_goes_through_while_the_provider_is_slow(
         assert took < PROVIDER_SECONDS / 3, f"the request waited {took:.1f} s for the sender"
         assert still_at_the_provider, "the provider answered before the request was made: nothing was tested"
         assert status() == SENT  # the outcome is recorded after the call, under the claim
+
+
+def test_sending_runs_on_its_own_queue_and_the_outbox_on_the_default_one(app) -> None:
+    # A burst of messages (SMTP conversations, invoice PDFs) must not hold up a payment on
+    # its way to 1C: production runs a worker per queue (README).
+    from core.celery import celery_app
+    from core.relay import deliver_event
+    from notify.tasks import send_due_task
+
+    schedule = celery_app.conf.beat_schedule
+    assert send_due_task.queue == "notify"
+    assert {key for key, entry in schedule.items() if entry.get("options", {}).get("queue") == "notify"} == {
+        "job:notify.send", "job:notify.delivery_status", "job:notify.price_digest"}
+    assert schedule["job:payments.dunning"]["options"] == {"queue": "celery"}
+    assert getattr(deliver_event, "queue", None) is None  # Celery's default queue, "celery"
