@@ -47,6 +47,7 @@ def contracts_showcase(session: Session, now: datetime) -> None:
         return
     # companies[0] is the cafe of the walk-through: no contract yet.
     companies[2].signer_name = ""  # the button names what is missing
+    companies[2].signer_position = "директор"
     lawyer = session.scalar(select(StaffUser).where(StaffUser.role == "lawyer").limit(1))
     waiting = companies[3]
     generate_contract(session, waiting, waiting.manager, "manual", now=now - timedelta(hours=2, minutes=15))
@@ -64,8 +65,10 @@ def fill_requisites(company: Company, rng: Random) -> None:
     company.legal_address = point.address if point else "м. Київ, вул. Хрещатик, 1"
     company.iban = ukrainian_iban(bank_code, "2600" + "".join(rng.choice("0123456789") for _ in range(15)))
     company.bank_name = bank_name
-    company.signer_name = owner.full_name if owner else ""
     sole = company.kind == "sole"
+    # A customer taken on in the last days has no users yet: a ФОП signs as named on the
+    # card, a company's director is still to be written in (its card shows what is missing).
+    company.signer_name = owner.full_name if owner else (company.name.removeprefix("ФОП ") if sole else "")
     company.signer_position = "фізична особа — підприємець" if sole else "директор"
     company.signing_basis = "Виписки з ЄДР" if sole else "Статуту"
     if not company.email and owner is not None and owner.email:
