@@ -47,7 +47,6 @@ def contracts_showcase(session: Session, now: datetime) -> None:
         return
     # companies[0] is the cafe of the walk-through: no contract yet.
     companies[2].signer_name = ""  # the button names what is missing
-    companies[2].signer_position = "директор"
     lawyer = session.scalar(select(StaffUser).where(StaffUser.role == "lawyer").limit(1))
     waiting = companies[3]
     generate_contract(session, waiting, waiting.manager, "manual", now=now - timedelta(hours=2, minutes=15))
