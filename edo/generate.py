@@ -33,7 +33,7 @@ from edo import docx_template
 from edo.fields import ContractFields
 from edo.history import record
 from edo.models import Contract
-from edo.numbering import next_number, take_turn
+from edo.numbering import next_number
 from edo.template_versions import DOCX, newest_template
 
 REASONS = ("manual", "first_order", "terms_changed")
@@ -75,7 +75,9 @@ def generate_contract(session: Session, company: Company, staff_user: StaffUser 
     template = newest_template(session)
     if template is None:
         raise DomainError(gettext("Договір не сформовано: шаблону договору ще немає. Юрист завантажує його на сторінці «Шаблони договорів»."))
-    take_turn(session)
+    # Two generations for one company take turns here, so neither leaves the other's
+    # contract unsuperseded; other companies' generations do not wait.
+    session.scalar(select(Company.id).where(Company.id == company.id).with_for_update())
     unsigned = list(session.scalars(
         select(Contract).where(Contract.company_id == company.id, Contract.status.in_(SUPERSEDABLE + ("sent",)))
     ))
