@@ -151,3 +151,10 @@ def test_an_edit_that_is_not_a_word_file_or_of_an_approved_contract_is_refused(a
     db.refresh(contract)
     assert contract.edited_file_id is None and contract.status == "approved"
     assert logged(app, make_staff("lawyer")).post(f"/staff/contracts/{contract.id}/edit").status_code == 403
+
+
+def test_the_preview_shows_markup_in_a_document_as_text(app, db, ready_company, manager, make_staff, generate):
+    ready_company.signer_name = '<script>alert("x")</script>'
+    contract = generate(ready_company, manager)
+    page = logged(app, make_staff("lawyer")).get(f"/staff/contracts/{contract.id}").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page

@@ -77,3 +77,18 @@ def test_the_english_page_says_it_in_english(app, db, make_staff, template):
     client.get("/lang/en")
     response = upload(client, docx("{{ nope }}"))
     assert "The template contains unknown fields: nope." in response.get_data(as_text=True)
+
+
+def test_the_install_command_adds_the_built_in_template_or_a_file(app, db, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["edo-install-template"])
+    assert result.exit_code == 0 and "installed (32 fields)" in result.output
+    own = tmp_path / "nash.docx"
+    own.write_bytes(docx("Договір № {{ contract_number }}"))
+    assert runner.invoke(args=["edo-install-template", str(own)]).exit_code == 0
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(docx("{{ oops }}"))
+    refused = runner.invoke(args=["edo-install-template", str(bad)])
+    assert refused.exit_code == 1 and "невідомі поля: oops" in refused.output
+    newest = db.scalar(select(ContractTemplate).order_by(ContractTemplate.version.desc()))
+    assert newest.placeholders == ["contract_number"] and newest.file.name == "nash.docx"
