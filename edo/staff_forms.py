@@ -1,6 +1,8 @@
 """The forms of the contracts pages in the backoffice."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -64,6 +66,6 @@ class StatusFilterForm(FlaskForm):
 
     status = SelectField(_l("Статус"), default="review")
 
-    def __init__(self, *args, statuses: tuple[str, ...], **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, statuses: tuple[str, ...], **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.status.choices = [("all", str(_l("Усі")))] + [(name, str(STATUS_LABELS[name])) for name in statuses]

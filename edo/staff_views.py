@@ -43,7 +43,6 @@ from edo.waiting import waited
 
 # The files of a contract by the name its download URL uses.
 FILES = ("generated_file", "edited_file", "pdf_file", "signed_file", "signature_file")
-STALE = "Форма застаріла. Оновіть сторінку і спробуйте ще раз."
 
 
 @bp.context_processor
@@ -151,7 +150,7 @@ def _lawyer_only() -> None:
 def approve_contract(contract_id: int) -> Any:
     _lawyer_only()
     if not ActionForm().validate_on_submit():
-        flash(gettext(STALE), "error")
+        flash(gettext("Форма застаріла. Оновіть сторінку і спробуйте ще раз."), "error")
         return redirect(url_for("edo_staff.contract", contract_id=contract_id))
     contract = locked(db_session, contract_id)
     if contract is None:
@@ -227,7 +226,7 @@ def generate(company_id: int) -> Any:
     if not access.may_handle(current_user, company):
         abort(403)
     if not ActionForm().validate_on_submit():
-        flash(gettext(STALE), "error")
+        flash(gettext("Форма застаріла. Оновіть сторінку і спробуйте ще раз."), "error")
         return redirect(url_for("backoffice.company", company_id=company_id))
     try:
         contract = generate_contract(db_session, company, current_user, "manual")
