@@ -96,10 +96,12 @@ def generate_contract(session: Session, company: Company, staff_user: StaffUser 
                         created_by_id=staff_user.id if staff_user else None, created_at=now, submitted_at=now)
     session.add(contract)
     session.flush()
+    # History comments are kept as written, so these say it without words of any language:
+    # the contract page labels the action, and the reason is the contract's own column.
     for old in unsigned:
         old.status = "superseded"
-        record(session, old, "superseded", staff_user, gettext("Замінено договором № %(number)s.", number=number))
-    record(session, contract, "generated", staff_user, str(REASON_LABELS[reason]))
+        record(session, old, "superseded", staff_user, f"№ {number}")
+    record(session, contract, "generated", staff_user)
     outbox.emit(session, "contract.generated", {"contract_id": contract.id, "company_id": company.id, "reason": reason})
     return contract
 
