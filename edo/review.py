@@ -51,8 +51,11 @@ def return_contract(session: Session, contract: Contract, lawyer: StaffUser, com
     contract.status = "returned"
     record(session, contract, "returned", lawyer, comment)
     manager_id = contract.company.manager_id
-    outbox.emit(session, "contract.returned",
-                {"contract_id": contract.id, "company_id": contract.company_id, "manager_id": manager_id})
+    # "user" names the company's manager the way notify addresses one person (an e-mail).
+    outbox.emit(session, "contract.returned", {
+        "contract_id": contract.id, "number": contract.number, "company_id": contract.company_id,
+        "manager_id": manager_id, "user": f"s:{manager_id}" if manager_id else "", "comment": comment,
+    })
 
 
 def upload_edit(session: Session, contract: Contract, staff_user: StaffUser, data: bytes, name: str,

@@ -13,6 +13,7 @@ from core.clock import utcnow
 from core.files.services import read_file
 from core.outbox import OutboxEvent
 from edo.models import Contract
+from notify.models import Message
 from tests.edo.conftest import logged
 from tests.edo.documents import docx, texts
 
@@ -110,7 +111,14 @@ def test_a_return_needs_a_comment_and_reaches_the_managers_queue(app, db, ready_
     db.refresh(contract)
     assert contract.status == "returned" and contract.history[-1].comment == "Вкажіть підставу: Статут у новій редакції"
     [returned] = events(db, "contract.returned")
-    assert returned.payload == {"contract_id": contract.id, "company_id": ready_company.id, "manager_id": manager.id}
+    assert returned.payload == {
+        "contract_id": contract.id, "number": contract.number, "company_id": ready_company.id,
+        "manager_id": manager.id, "user": f"s:{manager.id}", "comment": "Вкажіть підставу: Статут у новій редакції",
+    }
+    [mail] = db.scalars(select(Message).where(Message.event_id == returned.id))  # to the manager alone, by e-mail
+    assert (mail.channel, mail.recipient, mail.template) == ("email", manager.email, "contract_returned")
+    assert mail.subject == f"Договір {contract.number} повернуто на доопрацювання"
+    assert "Вкажіть підставу: Статут у новій редакції" in mail.body and f"/staff/contracts/{contract.id}" in mail.body
     own = logged(app, manager).get("/staff/contracts").get_data(as_text=True)
     assert contract.number in own and "Повернуто менеджеру" in own
     assert lawyer.post(f"/staff/contracts/{contract.id}/approve", follow_redirects=True).status_code == 200
