@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -216,6 +217,13 @@ class CompanyForm(FlaskForm):
     pay_oldest_first = BooleanField(
         _l("Банківський платіж без номера рахунку гасить найстаріші рахунки першими"), default=True
     )
+    # Requisites: what a contract is made from (a contract is refused while one it needs is empty).
+    legal_address = StringField(_l("Юридична адреса"), filters=[_strip], validators=[Length(max=500)])
+    iban = StringField(_l("IBAN"), filters=[_strip], validators=[Length(max=40)])
+    bank_name = StringField(_l("Банк"), filters=[_strip], validators=[Length(max=200)])
+    signer_name = StringField(_l("Підписант (ПІБ)"), filters=[_strip], validators=[Length(max=200)])
+    signer_position = StringField(_l("Посада підписанта"), filters=[_strip], validators=[Length(max=200)])
+    signing_basis = StringField(_l("Діє на підставі"), filters=[_strip], validators=[Length(max=300)])
 
     def __init__(self, *args: Any, price_types: list[tuple[int, str]], managers: list[tuple[int, str]], **kw: Any):
         super().__init__(*args, **kw)
@@ -242,6 +250,9 @@ class CompanyForm(FlaskForm):
         if field.data and not EMAIL_RE.match(field.data):
             raise ValidationError(_l("Невірна адреса e-mail."))
 
+    def validate_iban(self, field: StringField) -> None:
+        _raise_if_about("iban", lambda: customer_rules.validate_iban(field.data or ""))
+
     def values(self) -> dict[str, Any]:
         """Keyword arguments for core.customers.services.save_company."""
         return {
@@ -257,6 +268,9 @@ class CompanyForm(FlaskForm):
             "phone": self.phone.data or "",
             "email": self.email.data or "",
             "pay_oldest_first": self.pay_oldest_first.data,
+            "requisites": customer_rules.Requisites(**{
+                requisite.name: getattr(self, requisite.name).data or "" for requisite in fields(customer_rules.Requisites)
+            }),
         }
 
 

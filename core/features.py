@@ -91,6 +91,10 @@ class Feature:
     # (`demo.history.DemoBuild`), it returns what it plays beside the order history
     # (payments: the invoices and payments, `demo.history.MoneySide`).
     demo: str | None = None
+    # `module:function(session, now)` run once the demo is built (history included): the
+    # feature's own showcase on top of it (contracts in every state). Needs the app (its
+    # settings and file store), so a demo seeded outside one leaves it out.
+    demo_showcase: str | None = None
     # `module:function(session, product_id) -> list[core.catalog.details.Section]`: what the
     # feature adds to a product's page in the portal (1C: properties, images, barcodes).
     product_details: tuple[str, ...] = ()

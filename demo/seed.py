@@ -77,6 +77,13 @@ def demo_steps() -> list[str]:
     return [feature.demo for feature in registry.features if feature.demo]
 
 
+def demo_showcases() -> list[str]:
+    """The enabled features' showcases (`Feature.demo_showcase`); none outside an app."""
+    if not has_app_context():
+        return []
+    return [feature.demo_showcase for feature in current_app.extensions["features"].features if feature.demo_showcase]
+
+
 def seed_demo(
     session: Session,
     *,
@@ -138,6 +145,8 @@ def seed_demo(
     )
     fill_cart(session, rng, CAFE_DEMO.email, catalog)
     session.flush()
+    for showcase_step in demo_showcases():
+        resolve(showcase_step)(session, now)
     return summarize(session, money, kyiv_today(now))
 
 

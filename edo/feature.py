@@ -3,12 +3,30 @@ lawyer, sent to the customer for a qualified e-signature in Vchasno EDO and trac
 until signed; the signed files kept in the portal and the status sent on to 1C."""
 from __future__ import annotations
 
-from core.features import Feature
-from edo.vchasno.settings import VchasnoSettings
+from flask_babel import lazy_gettext as _l
+
+from core.features import Feature, Mount, NavEntry
+from edo.access import CONTRACT_READERS, TEMPLATE_READERS
+from edo.settings import EdoSettings, check_edo_settings
 
 FEATURE = Feature(
     name="edo",
     description=__doc__,
-    settings=VchasnoSettings,
+    settings=EdoSettings,
+    check_settings=check_edo_settings,
     models=("edo.models",),
+    topics="edo.topics:TOPICS",
+    handlers=("edo.handlers",),  # inward: a contract at a company's first order and when its terms change
+    commands=("edo.cli:install_template_command",),
+    blueprints=(
+        Mount("edo.staff_routes:bp", url_prefix="/staff", when=("backoffice",),
+              login_endpoint="backoffice.login", staff=True),
+        Mount("edo.customer_routes:bp", when=("portal",), login_endpoint="portal.login"),
+    ),
+    nav=(
+        NavEntry("edo_staff.contracts", _l("Договори"), CONTRACT_READERS, position=25),
+        NavEntry("edo_staff.templates", _l("Шаблони договорів"), TEMPLATE_READERS, position=135),
+    ),
+    upload_limits=("EDO_TEMPLATE_MAX_MB",),
+    demo_showcase="edo.demo:contracts_showcase",
 )

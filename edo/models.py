@@ -150,3 +150,14 @@ class RegistrationIncentive(Base):
     used_at: Mapped[datetime | None]
 
     company: Mapped[Company] = relationship()
+
+
+class ContractNumberCounter(Base):
+    """The last sequence number of contracts of a year (edo.numbering). On PostgreSQL it is
+    moved in a short transaction of its own, so a generation holds no lock while it renders;
+    a generation that rolls back leaves a gap, never a repeat."""
+
+    __tablename__ = "contract_number_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seq: Mapped[int]

@@ -148,6 +148,16 @@ DEFAULTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "Contract signed: {{ contract }}",
         "\"{{ contract }}\" was signed by both parties on {{ signed_on }}. Your copy is in your Vchasno account."
         + _EMAIL_SIGNATURE_EN),
+    ("contract_returned", "email", "uk"): (
+        "Договір {{ contract }} повернуто на доопрацювання",
+        "Юрист повернув договір {{ contract }} з {{ company }} з коментарем:\n\n{{ comment }}\n\n"
+        "Виправте картку контрагента й сформуйте договір знову або завантажте змінений текст."
+        "{% if contract_url %}\n\nДоговір: {{ contract_url }}{% endif %}"),
+    ("contract_returned", "email", "en"): (
+        "Contract {{ contract }} returned for rework",
+        "The lawyer returned contract {{ contract }} with {{ company }} with the comment:\n\n{{ comment }}\n\n"
+        "Correct the company card and generate the contract again, or upload an edited text."
+        "{% if contract_url %}\n\nThe contract: {{ contract_url }}{% endif %}"),
     ("exchange_stalled", "email", "uk"): (
         "Обмін з 1С зупинився",
         "Від 1С не надходило жодного успішного обміну понад {{ minutes }} хв."

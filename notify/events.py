@@ -228,6 +228,19 @@ def _sync_page() -> str:
         return ""
 
 
+def _contract_page(contract_id: Any) -> str:
+    # The contracts feature's staff page, when it is mounted (the backoffice may be off).
+    try:
+        return public_url("edo_staff.contract", contract_id=contract_id)
+    except BuildError:
+        return ""
+
+
+def _contract_returned(session: Session, p: dict[str, Any], lang: str) -> Context:
+    return {**_common(session, p), "contract": p["number"], "comment": p["comment"],
+            "contract_url": _contract_page(p["contract_id"])}
+
+
 def _exchange_stalled(session: Session, p: dict[str, Any], lang: str) -> Context:
     return {**_common(session, p), "last_success": _moment_text(p.get("last_success_at"), lang),
             "never": not p.get("last_success_at"), "minutes": p["stale_after_minutes"], "sync_url": _sync_page()}
@@ -309,6 +322,15 @@ SPECS: tuple[EventSpec, ...] = (
               variables={**_COMMON_VARS, "contract": _l("назва договору"), "signed_on": _l("дата підписання")},
               sample={"company_id": None, "contract_id": 1, "title": "Договір поставки № 118/26",
                       "signed_on": "2026-11-25"}),
+    # To the company's own manager (the payload names them as "user"), by e-mail: the
+    # lawyer's comment on what to correct.
+    EventSpec("contract_returned", "contract.returned", _l("Договір повернуто на доопрацювання (менеджеру)"),
+              _contract_returned, audience="user", channels=("email",), quiet_hours=False,
+              variables={"company": _COMMON_VARS["company"], "supplier": _COMMON_VARS["supplier"],
+                         "contract": _l("номер договору"), "comment": _l("коментар юриста"),
+                         "contract_url": _l("посилання на договір")},
+              sample={"user": None, "company_id": None, "contract_id": 1, "number": "Д-2026-00118",
+                      "comment": "Уточніть підставу підпису."}),
     # Staff's own alarm (onec/stall.py): by e-mail to whoever answers for the exchange.
     EventSpec("exchange_stalled", "onec.exchange_stalled", _l("Обмін з 1С зупинився (працівникам)"), _exchange_stalled,
               audience="staff", roles=("head_of_sales", "admin"), channels=("email",), quiet_hours=False,

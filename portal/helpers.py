@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash, g, jsonify, redirect, request, url_for
+from flask import current_app, flash, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from core.orders.cart import cart_at_login
@@ -20,7 +20,8 @@ def cart_badge() -> dict[str, Any]:
             g.cart_count = len(cart_at_login(current_user))
         return g.cart_count
 
-    return {"cart_count": cart_count}
+    # A feature's page in the menu (contracts) only when that feature is enabled and mounted.
+    return {"cart_count": cart_count, "mounted": lambda endpoint: endpoint in current_app.view_functions}
 
 
 def back_within_site(default_endpoint: str = "portal.catalog") -> str:

@@ -1,6 +1,8 @@
 """Companies, their delivery points and portal users; password reset for everyone."""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from flask import current_app
@@ -12,11 +14,25 @@ from core import outbox
 from core.auth import end_sessions, hash_password
 from core.customers.models import COMPANY_KINDS, CUSTOMER_ROLES, PAYMENT_TERMS, Company, DeliveryPoint, User
 from core.errors import DomainError
-from core.ids import edrpou_is_valid, rnokpp_is_valid
+from core.ids import compact_iban, edrpou_is_valid, iban_is_valid, rnokpp_is_valid
 from core.phones import normalize_phone
 from core.staff.models import StaffUser
 
 MIN_PASSWORD_LENGTH = 8
+# What a contract states about payment: a change of any of these raises company.terms_changed.
+TERMS_FIELDS = ("payment_terms", "deferral_days", "advance_percent")
+
+
+@dataclass(frozen=True)
+class Requisites:
+    """The company's details a contract is made from, as the company card edits them."""
+
+    legal_address: str = ""
+    iban: str = ""
+    bank_name: str = ""
+    signer_name: str = ""
+    signer_position: str = ""
+    signing_basis: str = ""
 
 
 def validate_tax_id(kind: str, tax_id: str) -> str:
@@ -30,6 +46,16 @@ def validate_tax_id(kind: str, tax_id: str) -> str:
     else:
         raise DomainError(gettext("Оберіть тип контрагента."), "kind")
     return tax_id
+
+
+def validate_iban(value: str) -> str:
+    """A Ukrainian IBAN as stored (no spaces, upper case), or "" when none is given."""
+    compact = compact_iban(value or "")
+    if not compact:
+        return ""
+    if not (re.fullmatch(r"UA\d{27}", compact) and iban_is_valid(compact)):
+        raise DomainError(gettext("Невірний IBAN: UA і 27 цифр з правильними контрольними цифрами."), "iban")
+    return compact
 
 
 def validate_terms(payment_terms: str, deferral_days: int, advance_percent: int) -> None:
@@ -57,8 +83,11 @@ def save_company(
     phone: str = "",
     email: str = "",
     pay_oldest_first: bool = True,
+    requisites: Requisites | None = None,
 ) -> Company:
-    """Create (company=None) or update a company after checking every field."""
+    """Create (company=None) or update a company after checking every field. Without
+    `requisites` the contract details stay as they are (1C does not send them); a change
+    of the payment terms of an existing company raises company.terms_changed."""
     if kind not in COMPANY_KINDS:
         raise DomainError(gettext("Оберіть тип контрагента."), "kind")
     tax_id = validate_tax_id(kind, tax_id)
@@ -77,6 +106,8 @@ def save_company(
         normalized_phone = normalize_phone(phone)
         if normalized_phone is None:
             raise DomainError(gettext("Невірний номер телефону."), "phone")
+    iban = validate_iban(requisites.iban) if requisites is not None else None
+    terms_before = {name: getattr(company, name) for name in TERMS_FIELDS} if company is not None else None
     company = company or Company()
     company.name = name.strip()
     company.kind = kind
@@ -90,8 +121,16 @@ def save_company(
     company.manager_id = manager_id
     company.phone = normalized_phone
     company.email = email.strip().lower() or None
+    if requisites is not None:
+        for requisite in fields(Requisites):
+            setattr(company, requisite.name, getattr(requisites, requisite.name).strip())
+        company.iban = iban
     session.add(company)
     session.flush()
+    terms_after = {name: getattr(company, name) for name in TERMS_FIELDS}
+    if terms_before is not None and terms_before != terms_after:
+        outbox.emit(session, "company.terms_changed",
+                    {"company_id": company.id, "before": terms_before, "after": terms_after})
     return company
 
 
