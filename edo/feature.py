@@ -4,11 +4,21 @@ until signed; the signed files kept in the portal and the status sent on to 1C."
 from __future__ import annotations
 
 from core.features import Feature
-from edo.vchasno.settings import VchasnoSettings
+from edo.settings import EdoSettings, check_edo_settings
 
 FEATURE = Feature(
     name="edo",
     description=__doc__,
-    settings=VchasnoSettings,
+    settings=EdoSettings,
+    check_settings=check_edo_settings,
     models=("edo.models",),
+    topics="edo.topics:TOPICS",
+    handlers=("edo.handlers",),  # outbox: approved contracts uploaded to Vchasno and sent
+    tasks=(
+        "edo.polling",  # periodic: the statuses of the contracts with the customer
+        "edo.registration",  # periodic: whether invited customers have registered in Vchasno
+    ),
+    # The discount earned by registering in Vchasno, given to the next order at its submit.
+    order_hooks=("edo.discount:apply_registration_discount",),
+    commands=("edo.cli:edo_poll_command",),
 )
