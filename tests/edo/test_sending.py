@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from core import outbox
 from core.clock import frozen_at, utcnow
 from core.customers.models import Company
 from core.files.services import read_file
@@ -201,8 +202,6 @@ def test_a_redelivered_approval_and_a_contract_not_approved_send_nothing(
     approve(db, contract)
     relay(db)
     approve_again = make_contract(buyer_company, status="review")
-    from core import outbox
-
     outbox.emit(db, "contract.approved", {"contract_id": contract.id})  # the same approval again
     outbox.emit(db, "contract.approved", {"contract_id": approve_again.id})  # not approved by a lawyer
     outbox.emit(db, "contract.approved", {"contract_id": 10**9})  # no such contract
