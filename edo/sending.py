@@ -52,7 +52,7 @@ def send_contract(session: Session, provider: EdoProvider, contract: Contract) -
             invite(session, contract)
             return False
         mark_registered(session, company.id)
-    document = _uploaded(session, provider, contract)
+    document = upload_document(session, provider, contract)
     if document.status == READY:
         provider.send(document.id)
     contract.status, contract.sent_at, contract.last_error = SENT, utcnow(), ""
@@ -70,7 +70,7 @@ def title_of(contract: Contract) -> str:
     return f"Договір № {contract.number}"
 
 
-def _uploaded(session: Session, provider: EdoProvider, contract: Contract) -> VchasnoDocument:
+def upload_document(session: Session, provider: EdoProvider, contract: Contract) -> VchasnoDocument:
     """The contract's document in Vchasno: the one uploaded before (found by our id), or
     uploaded now."""
     found = provider.find_by_vendor_id(vendor_id(contract))

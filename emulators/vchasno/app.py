@@ -150,6 +150,12 @@ def create_app(tokens: Mapping[str, str], *, companies: Mapping[str, str] = SEED
     def home() -> Any:
         return page(None)
 
+    @app.get("/app/documents/<document_id>")
+    def document_page(document_id: str) -> Any:
+        """Where Vchasno's web app shows a document (the link in the customer's SMS and
+        e-mail): here, the page with every document, this one among them."""
+        return page(None)
+
     def page(error: str | None) -> str:
         documents = sorted(office.snapshot(), key=lambda document: document.created_at, reverse=True)
         return render_template(
