@@ -291,3 +291,19 @@ def test_edo_poll_command_polls_now(
     assert "asked about 1 contracts, Vchasno answered 1: signed 1" in result.output
     db.expire_all()
     assert contract.status == "signed"
+
+
+def test_the_reason_a_contract_waits_is_told_to_staff_in_their_language(edo: Flask) -> None:
+    from flask_babel import force_locale
+
+    from edo.notes import last_error_text
+
+    assert last_error_text("") == ""
+    assert "зареєстрований у Вчасно" in last_error_text("waiting_registration")
+    assert "«Інтеграція»" in last_error_text("vchasno no_tariff: HTTP 403: Для роботи з API потрібен тариф")
+    assert "автоматично" in last_error_text("vchasno http_502: HTTP 502: <html>")
+    assert last_error_text("vchasno invalid_request: HTTP 400: title: занадто довгий") == (
+        "Вчасно відмовив: HTTP 400: title: занадто довгий")
+    with force_locale("en"):
+        assert last_error_text("vchasno auth: HTTP 403: Токен").startswith("Vchasno did not accept the API token")
+        assert last_error_text("waiting_registration").startswith("The customer is not registered in Vchasno yet")
