@@ -24,7 +24,7 @@ from edo import pdf
 from edo.history import record
 from edo.models import Contract, RegistrationIncentive
 from edo.settings import registration_discount
-from edo.vchasno.interface import READY, EdoProvider, VchasnoDocument
+from edo.vchasno.interface import READY, SENT_FOR_FIRST_SIGNATURE, EdoProvider, VchasnoDocument
 
 APPROVED, SENT = "approved", "sent"
 # last_error of a contract waiting for its customer's registration (edo/errors.py words it).
@@ -53,10 +53,12 @@ def send_contract(session: Session, provider: EdoProvider, contract: Contract) -
             return False
         mark_registered(session, company.id)
     document = upload_document(session, provider, contract)
-    if document.status == READY:
+    status = document.status
+    if status == READY:
         provider.send(document.id)
+        status = SENT_FOR_FIRST_SIGNATURE
     contract.status, contract.sent_at, contract.last_error = SENT, utcnow(), ""
-    contract.vchasno_status = None
+    contract.vchasno_status, contract.vchasno_checked_at = status, utcnow()
     record(session, contract, "sent")
     emit(session, "contract.sent_for_signature", {
         "contract_id": contract.id, "company_id": company.id, "number": contract.number,
