@@ -49,10 +49,10 @@ def seed_vchasno_states(session: Session, *, with_customer: Contract, signed: Co
     session.commit()
 
 
-def start_vchasno_emulator(app: Any, session: Session) -> tuple[str, Callable[[], None]]:
+def start_vchasno_emulator(app: Any, session: Session) -> tuple[str, str, Callable[[], None]]:
     """The demo's Vchasno on a free loopback port, the app pointed at it with a token made
-    for this run; the contracts with the customer uploaded to it again. Returns its page
-    and how to stop it."""
+    for this run; the contracts with the customer uploaded to it again. Returns what
+    serve-demo prints, its page and how to stop it (`Feature.demo_services`)."""
     from emulators.http import serve_in_thread
     from emulators.vchasno import create_app as create_vchasno
 
@@ -60,7 +60,9 @@ def start_vchasno_emulator(app: Any, session: Session) -> tuple[str, Callable[[]
     url, stop = serve_in_thread(create_vchasno({token: app.config["SUPPLIER_TAX_ID"]}, companies=_known(session, set())))
     app.config.update(VCHASNO_BASE_URL=url, VCHASNO_TOKEN=token)
     _upload_again(session)
-    return url, stop
+    name = (f"Vchasno (emulator: the customer signs or rejects contracts, registers a company;"
+            f" asked every {app.config['EDO_POLL_SECONDS']} s)")
+    return name, url, stop
 
 
 @contextmanager

@@ -21,4 +21,6 @@ FEATURE = Feature(
     # The discount earned by registering in Vchasno, given to the next order at its submit.
     order_hooks=("edo.discount:apply_registration_discount",),
     commands=("edo.cli:edo_poll_command",),
+    # serve-demo: the Vchasno emulator, knowing the demo's customers and open contracts.
+    demo_services=("edo.demo_vchasno:start_vchasno_emulator",),
 )

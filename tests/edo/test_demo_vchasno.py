@@ -32,8 +32,9 @@ def test_the_demo_has_a_contract_in_each_vchasno_state_and_the_served_emulator_k
     assert edo.config["VCHASNO_BASE_URL"] != ""  # the throwaway emulator's address is gone again
 
     old_id = with_customer.vchasno_id
-    url, stop = start_vchasno_emulator(edo, db)
+    name, url, stop = start_vchasno_emulator(edo, db)
     try:
+        assert name.startswith("Vchasno")
         db.expire_all()
         assert with_customer.vchasno_id != old_id and with_customer.status == "sent"
         [document] = http.get(f"{url}/_emulator/documents").json()
