@@ -34,9 +34,10 @@ def check_edo_settings(config: Any) -> list[str]:
     problems = []
     try:
         percent = registration_discount(config)
+        in_range = percent.is_finite() and Decimal(0) <= percent < Decimal(100)
     except InvalidOperation:
-        percent = Decimal(-1)
-    if not Decimal(0) <= percent < Decimal(100):
+        in_range = False
+    if not in_range:
         problems.append("EDO_REGISTRATION_DISCOUNT_PERCENT must be a number from 0 to under 100")
     if int(config["EDO_POLL_SECONDS"]) < 10:
         problems.append("EDO_POLL_SECONDS must be at least 10")

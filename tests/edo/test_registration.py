@@ -162,3 +162,13 @@ def test_a_failed_question_leaves_the_company_for_the_next_round(
     assert check(edo, db) == 0
     assert incentive_of(db, newcomer.company).checked_at is None
     assert check(edo, db) == 1
+
+
+@pytest.mark.parametrize(("percent", "poll", "problems"), [
+    ("5", 300, 0), ("0", 10, 0), ("12.5", 300, 0), ("100", 300, 1), ("-1", 300, 1), ("п'ять", 300, 1), ("NaN", 300, 1), ("5", 5, 1),
+])
+def test_the_discount_and_the_poll_interval_are_checked_at_start(percent: str, poll: int, problems: int) -> None:
+    from edo.settings import check_edo_settings
+
+    found = check_edo_settings({"EDO_REGISTRATION_DISCOUNT_PERCENT": percent, "EDO_POLL_SECONDS": poll})
+    assert len(found) == problems, found
