@@ -172,3 +172,21 @@ def test_the_discount_and_the_poll_interval_are_checked_at_start(percent: str, p
 
     found = check_edo_settings({"EDO_REGISTRATION_DISCOUNT_PERCENT": percent, "EDO_POLL_SECONDS": poll})
     assert len(found) == problems, found
+
+
+def test_the_customers_order_page_shows_the_discount_without_a_promotion(
+    app: Flask, db: Any, client: Any, make_company: Callable[..., Company], make_user: Callable[..., User],
+    make_product: Callable[..., Any],
+) -> None:
+    from tests.conftest import login
+
+    user = make_user(make_company(), role="owner")
+    db.add(RegistrationIncentive(company_id=user.company_id, percent=Decimal("5"), registered_at=utcnow()))
+    db.flush()
+    with app.test_request_context():
+        placed = order(db, user, [make_product(prices={"wholesale": "100.00"})], ("2",))
+    db.commit()
+    assert login(client, user.email).status_code == 302
+    page = client.get(f"/orders/{placed.id}").get_data(as_text=True)
+    assert '<p class="totals">Знижка: −10,00\xa0грн</p>' in page
+    assert "Разом: <strong>190,00\xa0грн</strong>" in page
