@@ -46,7 +46,8 @@ demo: install i18n
 	@mkdir -p instance
 	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/$(DEMO_DB)} $(BIN)/flask --app wsgi db-upgrade
 	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/$(DEMO_DB)} $(BIN)/flask --app wsgi seed-demo --if-empty
-	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/$(DEMO_DB)} $(BIN)/flask --app wsgi serve-demo --port $(PORT)
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/$(DEMO_DB)} EDO_POLL_SECONDS=$${EDO_POLL_SECONDS:-20} \
+		EDO_REGISTRATION_CHECK_SECONDS=$${EDO_REGISTRATION_CHECK_SECONDS:-20} $(BIN)/flask --app wsgi serve-demo --port $(PORT)
 
 demo-reset:
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

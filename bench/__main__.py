@@ -9,7 +9,7 @@ import sys
 from bench.harness import ROOT
 
 FIGURES = ("catalog", "submit", "excel", "callbacks", "statement_import", "sms_delivery", "commerceml",
-           "onec_import", "search", "onec_push", "contracts_generate")
+           "onec_import", "search", "onec_push", "contracts_generate", "contracts_poll")
 
 
 def main(argv: list[str]) -> int:

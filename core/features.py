@@ -95,6 +95,10 @@ class Feature:
     # feature's own showcase on top of it (contracts in every state). Needs the app (its
     # settings and file store), so a demo seeded outside one leaves it out.
     demo_showcase: str | None = None
+    # `module:function(app, session) -> (name, url, stop)`s `flask serve-demo` runs at start:
+    # what the feature's outside service is in the demo (an emulator on loopback, the app
+    # pointed at it); the server prints each name and address.
+    demo_services: tuple[str, ...] = ()
     # `module:function(session, product_id) -> list[core.catalog.details.Section]`: what the
     # feature adds to a product's page in the portal (1C: properties, images, barcodes).
     product_details: tuple[str, ...] = ()

@@ -2,7 +2,8 @@
 
 Werkzeug's threaded server for the portal and the backoffice, the LiqPay emulator on
 loopback (so a pay link can be paid end to end with a test card), the 1C emulator (the
-portal pushes orders and payments to it and pulls its changes every minute), the outbox relay
+portal pushes orders and payments to it and pulls its changes every minute), what the
+features start for the demo (`Feature.demo_services`: the contracts' Vchasno emulator), the outbox relay
 thread (OUTBOX_RELAY_THREAD: what a request may not deliver, such as a refund through
 LiqPay, and retries with backoff) and a thread running the periodic jobs
 (core/jobs.py) that Celery beat runs in production.
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from core import jobs
+from core.features import resolve
 from core.catalog.models import Category, Price, PriceType, Product, Stock, Warehouse
 from core.customers.models import Company
 from core.db import db_session
@@ -222,6 +224,11 @@ def serve_demo(host: str, port: int, liqpay_port: int | None, sweep_interval: fl
         configure_demo_payments(app, host, port, liqpay_url)
     inboxes = start_notify_emulators(app) if features.enabled("notify") else {}
     onec_url = start_onec_emulator(app)[0] if features.enabled("onec") else None
+    services = []
+    for feature in features.features:
+        for service in feature.demo_services:
+            services.append(resolve(service)(app, db_session()))
+            db_session.remove()
     # The relay thread starts with the first request (core/relay.py); refunds reach the emulator through it.
     app.config.update(OUTBOX_RELAY_THREAD=True, OUTBOX_RELAY_SECONDS=sweep_interval)
     threading.Thread(target=_run_jobs_forever, args=(app, sweep_interval), daemon=True, name="jobs").start()
@@ -238,6 +245,8 @@ def serve_demo(host: str, port: int, liqpay_port: int | None, sweep_interval: fl
         click.echo(f"1C:         {onec_url}/  (emulator: what the portal sent; change prices, stock, companies, payments)")
         click.echo(f"1C exchange: http://{host}:{port}/1c/exchange  (CommerceML; user {app.config['ONEC_EXCHANGE_USER']},"
                    " password ONEC_EXCHANGE_PASSWORD in instance/signing-keys.json)")
+    for name, url, _stop in services:
+        click.echo(f"{name}: {url}/")
     run_simple(
         host, port, app, threaded=True, use_reloader=False, use_debugger=False, request_handler=QuietRequestHandler
     )

@@ -1,7 +1,9 @@
 """Contracts in the demo (`Feature.demo_showcase`): the built-in template installed, the
-companies' requisites filled (one left without its signer, to show the refusal), and a
-contract waiting for the lawyer and one returned with a comment. The well-known cafe has
-none, so the README's walk-through starts with the button."""
+companies' requisites filled (one left without its signer, to show the refusal), a
+contract waiting for the lawyer, one returned with a comment, and four approved ones taken
+through Vchasno (`edo.demo_vchasno`): with the customer, signed, rejected, and one of a
+company not registered there. The well-known cafe has none, so the README's walk-through
+starts with the button."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -12,8 +14,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.customers.models import Company
 from core.staff.models import StaffUser
+from edo.demo_vchasno import seed_vchasno_states
 from edo.generate import generate_contract
-from edo.review import return_contract
+from edo.review import approve, return_contract
 from edo.template_versions import install_template, newest_template
 
 # МФО and name: the banks the demo customers keep their accounts in.
@@ -43,7 +46,7 @@ def contracts_showcase(session: Session, now: datetime) -> None:
     for company in companies:
         fill_requisites(company, rng)
     session.flush()
-    if len(companies) < 5:
+    if len(companies) < 9:
         return
     # companies[0] is the cafe of the walk-through: no contract yet.
     companies[2].signer_name = ""  # the button names what is missing
@@ -52,9 +55,20 @@ def contracts_showcase(session: Session, now: datetime) -> None:
     generate_contract(session, waiting, waiting.manager, "manual", now=now - timedelta(hours=2, minutes=15))
     returned = companies[4]
     contract = generate_contract(session, returned, returned.manager, "first_order", now=now - timedelta(days=1, hours=3))
-    if lawyer is not None:
-        return_contract(session, contract, lawyer, RETURN_COMMENT)
+    if lawyer is None:
+        session.flush()
+        return
+    return_contract(session, contract, lawyer, RETURN_COMMENT)
+    in_vchasno = []
+    for days_ago, company in enumerate(companies[5:9], start=2):
+        made = generate_contract(session, company, company.manager, "manual", now=now - timedelta(days=days_ago))
+        approve(session, made, lawyer)
+        in_vchasno.append(made)
     session.flush()
+    with_customer, signed, rejected, unregistered = in_vchasno
+    unregistered.company.vchasno_registered = False  # the invitation and its discount to show
+    seed_vchasno_states(session, with_customer=with_customer, signed=signed, rejected=rejected,
+                        unregistered=unregistered)
 
 
 def fill_requisites(company: Company, rng: Random) -> None:

@@ -16,8 +16,17 @@ FEATURE = Feature(
     check_settings=check_edo_settings,
     models=("edo.models",),
     topics="edo.topics:TOPICS",
-    handlers=("edo.handlers",),  # inward: a contract at a company's first order and when its terms change
-    commands=("edo.cli:install_template_command",),
+    handlers=(
+        "edo.auto_contracts",  # inward: a contract at a company's first order and when its terms change
+        "edo.handlers",  # outbox: approved contracts uploaded to Vchasno and sent
+    ),
+    tasks=(
+        "edo.polling",  # periodic: the statuses of the contracts with the customer
+        "edo.registration",  # periodic: whether invited customers have registered in Vchasno
+    ),
+    # The discount earned by registering in Vchasno, given to the next order at its submit.
+    order_hooks=("edo.discount:apply_registration_discount",),
+    commands=("edo.cli:install_template_command", "edo.cli:edo_poll_command"),
     blueprints=(
         Mount("edo.staff_routes:bp", url_prefix="/staff", when=("backoffice",),
               login_endpoint="backoffice.login", staff=True),
@@ -29,4 +38,6 @@ FEATURE = Feature(
     ),
     upload_limits=("EDO_TEMPLATE_MAX_MB",),
     demo_showcase="edo.demo:contracts_showcase",
+    # serve-demo: the Vchasno emulator, knowing the demo's customers and open contracts.
+    demo_services=("edo.demo_vchasno:start_vchasno_emulator",),
 )

@@ -144,6 +144,9 @@ class RegistrationIncentive(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), unique=True)
     percent: Mapped[Decimal]
     invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When Vchasno was last asked whether it has registered (edo/registration.py asks the
+    # longest-unasked first, a batch at a time).
+    checked_at: Mapped[datetime | None]
     registered_at: Mapped[datetime | None]
     # The order the discount went to; set once, so it is never given twice.
     used_order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_order.id"), unique=True)

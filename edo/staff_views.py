@@ -26,6 +26,7 @@ from edo.docx_diff import paragraph_diff
 from edo.fields import PLACEHOLDERS
 from edo.generate import REASON_LABELS, generate_contract, missing_requisites
 from edo.models import CONTRACT_STATES, Contract, ContractTemplate
+from edo.notes import last_error_text
 from edo.preview import preview
 from edo.review import approve, locked, return_contract, upload_edit
 from edo.staff_blueprint import bp
@@ -124,6 +125,7 @@ def _contract_page(contract: Contract, return_form: ReturnForm | None = None,
     return render_template(
         "edo/contract.html",
         contract=contract,
+        sending_note=last_error_text(contract.last_error),
         blocks=preview(edited or generated),
         changes=paragraph_diff(generated, edited) if edited else None,
         files=[name for name in FILES if getattr(contract, name) is not None],

@@ -158,6 +158,40 @@ DEFAULTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "The lawyer returned contract {{ contract }} with {{ company }} with the comment:\n\n{{ comment }}\n\n"
         "Correct the company card and generate the contract again, or upload an edited text."
         "{% if contract_url %}\n\nThe contract: {{ contract_url }}{% endif %}"),
+    ("contract_signed_manager", "email", "uk"): (
+        "{{ company }} підписав договір: {{ contract }}",
+        "{{ company }} підписав «{{ contract }}» у Вчасно {{ signed_on }}. Підписаний примірник і файл підпису — "
+        "у картці договору.{% if contract_url %}\n\n{{ contract_url }}{% endif %}"),
+    ("contract_signed_manager", "email", "en"): (
+        "{{ company }} signed the contract: {{ contract }}",
+        "{{ company }} signed \"{{ contract }}\" in Vchasno on {{ signed_on }}. The signed copy and the signature file "
+        "are on the contract's page.{% if contract_url %}\n\n{{ contract_url }}{% endif %}"),
+    ("contract_rejected", "email", "uk"): (
+        "{{ company }} відхилив договір: {{ contract }}",
+        "{{ company }} відхилив «{{ contract }}» у Вчасно.\n\nПричина: {{ reason }}"
+        "{% if contract_url %}\n\n{{ contract_url }}{% endif %}"),
+    ("contract_rejected", "email", "en"): (
+        "{{ company }} rejected the contract: {{ contract }}",
+        "{{ company }} rejected \"{{ contract }}\" in Vchasno.\n\nReason: {{ reason }}"
+        "{% if contract_url %}\n\n{{ contract_url }}{% endif %}"),
+    ("vchasno_invitation", "sms", "uk"): ("", "{{ supplier }}: договір чекає на вас у Вчасно. Зареєструйтеся: "
+                                              "{{ register_url }}{% if discount %} — і отримайте {{ percent }}% знижки на наступне замовлення{% endif %}"),
+    ("vchasno_invitation", "sms", "en"): ("", "{{ supplier }}: a contract awaits you in Vchasno. Register: "
+                                              "{{ register_url }}{% if discount %} and get {{ percent }}% off your next order{% endif %}"),
+    ("vchasno_invitation", "email", "uk"): (
+        "Зареєструйтеся у Вчасно, щоб підписати договір",
+        "Ми підготували для {{ company }} договір і надішлемо його на підпис кваліфікованим електронним підписом "
+        "у сервісі Вчасно. Компанія ще не зареєстрована у Вчасно: зареєструйтеся безкоштовно за посиланням "
+        "{{ register_url }}, і договір надійде автоматично."
+        "{% if discount %}\n\nПісля реєстрації ваше наступне замовлення отримає знижку {{ percent }}%.{% endif %}"
+        + _EMAIL_SIGNATURE_UK),
+    ("vchasno_invitation", "email", "en"): (
+        "Register in Vchasno to sign the contract",
+        "We have prepared a contract for {{ company }} and will send it for your qualified e-signature in "
+        "Vchasno. The company is not registered in Vchasno yet: register free of charge at {{ register_url }} and "
+        "the contract will arrive automatically."
+        "{% if discount %}\n\nOnce you have registered, your next order gets {{ percent }}% off.{% endif %}"
+        + _EMAIL_SIGNATURE_EN),
     ("exchange_stalled", "email", "uk"): (
         "Обмін з 1С зупинився",
         "Від 1С не надходило жодного успішного обміну понад {{ minutes }} хв."

@@ -50,7 +50,8 @@ class EventSpec:
     title: Any
     context: ContextBuilder
     # "company": the company card's contacts and its users in `roles`; "user": the one person
-    # named; "staff": the active staff members of `roles` (admin only when listed).
+    # named; "staff": the active staff members of `roles` (admin only when listed);
+    # "manager": the company's own manager (the payload's company_id).
     audience: str = "company"
     roles: tuple[str, ...] = OWNER_ACCOUNTANT
     # The channels it sends on (and has wording for).
@@ -212,6 +213,21 @@ def _contract_signed(session: Session, p: dict[str, Any], lang: str) -> Context:
     return {**_common(session, p), "contract": p["title"], "signed_on": date_text(p["signed_on"], lang)}
 
 
+def _contract_signed_manager(session: Session, p: dict[str, Any], lang: str) -> Context:
+    return {**_common(session, p), **_contract_signed(session, p, lang), "contract_url": _contract_page(p["contract_id"])}
+
+
+def _contract_rejected(session: Session, p: dict[str, Any], lang: str) -> Context:
+    return {**_common(session, p), "contract": p["title"], "reason": p.get("reason") or "—",
+            "contract_url": _contract_page(p["contract_id"])}
+
+
+def _vchasno_invitation(session: Session, p: dict[str, Any], lang: str) -> Context:
+    percent = Decimal(p.get("percent") or "0")
+    return {**_common(session, p), "percent": format(percent.normalize(), "f"), "discount": percent > 0,
+            "register_url": "https://vchasno.ua/"}
+
+
 def _moment_text(value: str | None, lang: str) -> str:
     """A stored UTC moment as the recipient reads it: Kyiv time."""
     if not value:
@@ -331,6 +347,23 @@ SPECS: tuple[EventSpec, ...] = (
                          "contract_url": _l("посилання на договір")},
               sample={"user": None, "company_id": None, "contract_id": 1, "number": "Д-2026-00118",
                       "comment": "Уточніть підставу підпису."}),
+    EventSpec("contract_signed_manager", "contract.signed", _l("Договір підписано (менеджеру клієнта)"),
+              _contract_signed_manager, audience="manager", channels=("email",), quiet_hours=False,
+              variables={**_COMMON_VARS, "contract": _l("назва договору"), "signed_on": _l("дата підписання"),
+                         "contract_url": _l("посилання на договір у бек-офісі")},
+              sample={"company_id": None, "contract_id": 1, "title": "Договір поставки № 118/26",
+                      "signed_on": "2026-11-25"}),
+    EventSpec("contract_rejected", "contract.rejected", _l("Клієнт відхилив договір (менеджеру клієнта)"),
+              _contract_rejected, audience="manager", channels=("email",), quiet_hours=False,
+              variables={**_COMMON_VARS, "contract": _l("назва договору"), "reason": _l("причина від клієнта"),
+                         "contract_url": _l("посилання на договір у бек-офісі")},
+              sample={"company_id": None, "contract_id": 1, "title": "Договір поставки № 118/26",
+                      "reason": "Невірні реквізити"}),
+    EventSpec("vchasno_invitation", "contract.registration_invited", _l("Запрошення зареєструватися у Вчасно"),
+              _vchasno_invitation, roles=("owner",),
+              variables={**_COMMON_VARS, "percent": _l("знижка на наступне замовлення, %"),
+                         "discount": _l("знижку пропонують (так/ні)"), "register_url": _l("посилання на реєстрацію")},
+              sample={"company_id": None, "contract_id": 1, "percent": "5"}),
     # Staff's own alarm (onec/stall.py): by e-mail to whoever answers for the exchange.
     EventSpec("exchange_stalled", "onec.exchange_stalled", _l("Обмін з 1С зупинився (працівникам)"), _exchange_stalled,
               audience="staff", roles=("head_of_sales", "admin"), channels=("email",), quiet_hours=False,

@@ -76,6 +76,8 @@ def recipients(session: Session, spec: EventSpec, payload: dict[str, Any]) -> li
         found = _user_addresses(session, payload)
     elif spec.audience == "staff":
         found = _staff_addresses(session, spec)
+    elif spec.audience == "manager":
+        found = _manager_addresses(session, payload)
     else:
         found = _company_addresses(session, spec, payload)
     seen, unique = set(), []
@@ -108,6 +110,15 @@ def _staff_addresses(session: Session, spec: EventSpec) -> list[Recipient]:
     )
     return [Recipient(channel, address, "uk", None)
             for member in staff for channel, address in (("email", member.email), ("sms", member.phone)) if address]
+
+
+def _manager_addresses(session: Session, payload: dict[str, Any]) -> list[Recipient]:
+    company = session.get(Company, payload.get("company_id")) if payload.get("company_id") else None
+    manager = company.manager if company is not None else None
+    if manager is None or not manager.is_active_flag:
+        return []
+    return [Recipient(channel, address, "uk", None)
+            for channel, address in (("email", manager.email), ("sms", manager.phone)) if address]
 
 
 def _company_addresses(session: Session, spec: EventSpec, payload: dict[str, Any]) -> list[Recipient]:

@@ -12,4 +12,5 @@ TOPICS = [
 # Messages are ready for these (notify/events.py SPECS); their handler stays inactive
 # until an enabled feature declares the topic (quotes, contracts through Vchasno, the
 # 1C feature's stalled exchange).
-AWAITS = ("quote.sent", "contract.sent_for_signature", "contract.signed", "contract.returned", "onec.exchange_stalled")
+AWAITS = ("quote.sent", "contract.sent_for_signature", "contract.signed", "contract.returned", "contract.rejected",
+          "contract.registration_invited", "onec.exchange_stalled")

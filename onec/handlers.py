@@ -14,13 +14,15 @@ from sqlalchemy.orm import Session
 from core.db import app_of
 from core.orders.models import Order
 from core.outbox import OutboxEvent, handler
+from onec.contract_push import push_contract_status
 from onec.payment_push import push_payment
 from onec.push import push_cancellation, push_order
 from onec.soap.client import service_client
 from payments.models import Payment
 
-# payments declares it; without payments enabled the payment push waits, inactive.
-AWAITS = ("payment.received",)
+# Declared by payments and by the contracts feature (edo); without them enabled these
+# pushes wait, inactive.
+AWAITS = ("payment.received", "contract.signed", "contract.rejected", "contract.annulled")
 
 
 @handler("order.submitted", name="onec.push_order", outward=True)
@@ -48,3 +50,11 @@ def push_received_payment(session: Session, outbox_event: OutboxEvent) -> None:
     payment = session.get(Payment, outbox_event.payload["payment_id"])
     if client is not None and payment is not None:
         push_payment(session, client, payment)
+
+
+@handler(("contract.signed", "contract.rejected", "contract.annulled"), name="onec.push_contract_status", outward=True)
+def push_contract(session: Session, outbox_event: OutboxEvent) -> None:
+    """The payload is all 1C needs (edo/polling.py status_payload): onec reads no contract."""
+    client = service_client(app_of(session))
+    if client is not None:
+        push_contract_status(session, client, outbox_event.payload)

@@ -39,7 +39,10 @@ from onec.soap.client import OnecClient
 from onec.soap.interface import DocumentRef, onec_error
 
 ORDER, PAYMENT, CANCELLATION = "order", "payment", "cancellation"
-ENTITY_OF = {ORDER: "orders", PAYMENT: "payments", CANCELLATION: "cancellations"}
+# A contract's statuses are separate pushes of one PortalId (onec/contract_push.py).
+CONTRACT_STATUSES = ("sent", "signed", "rejected", "terminated")
+ENTITY_OF = {ORDER: "orders", PAYMENT: "payments", CANCELLATION: "cancellations",
+             **{f"contract_{status}": "contracts" for status in CONTRACT_STATUSES}}
 CURRENCY = "UAH"
 # Orders that 1C itself made came to the portal from 1C: they are never sent back.
 FROM_1C = "1c"

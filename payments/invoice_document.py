@@ -70,8 +70,10 @@ def _discount_note(order: Order | None) -> str | None:
     """Lines keep their prices; the online-order discount is shown once, under them."""
     if order is None or not order.discount_amount:
         return None
-    return (f"Знижка «{order.promotion.name}» {_percent(order.promotion.percent)} за замовлення онлайн: "
-            f"−{format_money(order.discount_amount, 'uk')} (сума рядків {format_money(order.total + order.discount_amount, 'uk')})")
+    amounts = f"−{format_money(order.discount_amount, 'uk')} (сума рядків {format_money(order.total + order.discount_amount, 'uk')})"
+    if order.promotion is None:  # another feature's discount (edo: for registering in Vchasno)
+        return f"Знижка: {amounts}"
+    return f"Знижка «{order.promotion.name}» {_percent(order.promotion.percent)} за замовлення онлайн: {amounts}"
 
 
 def _percent(rate: Decimal) -> str:

@@ -61,7 +61,8 @@ Assumed (no source found; the emulator's own choices, kept simple and stated):
 - Unknown ids are left out of the statuses answer; listing is in upload order, 100 a
   page by default, `limit` up to 500.
 
-The page (`GET /`, Ukrainian) lists every document with its history; the demo's customer
+The page (`GET /`, and `/app/documents/<id>`, where Vchasno's web app shows a document
+and the portal's messages link to, Ukrainian) lists every document with its history; the demo's customer
 signs (→ 7008, or 7007) or rejects with a reason (→ 7006) there, and registers a company.
 
 Test controls (not Vchasno's): `POST /_emulator/sign` (document_id, signer),

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, g, jsonify, redirect, render_template, request
 
@@ -148,6 +149,12 @@ def create_app(tokens: Mapping[str, str], *, companies: Mapping[str, str] = SEED
 
     @app.get("/")
     def home() -> Any:
+        return page(None)
+
+    @app.get("/app/documents/<document_id>")
+    def document_page(document_id: str) -> Any:
+        """Where Vchasno's web app shows a document (the link in the customer's SMS and
+        e-mail): here, the page with every document, this one among them."""
         return page(None)
 
     def page(error: str | None) -> str:
@@ -305,7 +312,11 @@ def _signed(document: Document) -> Document:
 
 def _attachment(content: bytes, content_type: str, filename: str) -> Response:
     response = Response(content, content_type=content_type)
-    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    # A header is Latin-1: a Ukrainian file name goes as RFC 6266's filename*, with an
+    # ASCII fallback (a document's title is "Договір поставки № ...").
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_")
+    response.headers.set("Content-Disposition", "attachment", filename=fallback,
+                         **({} if fallback == filename else {"filename*": f"UTF-8''{quote(filename)}"}))
     return response
 
 

@@ -100,16 +100,21 @@ def test_serve_demo_starts_the_emulator_on_the_next_port(app: Any, monkeypatch: 
         started.update(host=host, served=port_, liqpay=wsgi.config["LIQPAY_BASE_URL"],
                        public=wsgi.config["PUBLIC_BASE_URL"], relay_thread=wsgi.config["OUTBOX_RELAY_THREAD"])
 
-    saved = {key: app.config[key]
-             for key in ("LIQPAY_BASE_URL", "PUBLIC_BASE_URL", "OUTBOX_RELAY_THREAD", "OUTBOX_RELAY_SECONDS")}
+    # serve-demo points the suite's app at its emulators (LiqPay, 1C, Vchasno ...): all of it
+    # is undone, or later tests would talk to them.
+    saved_config, saved_extensions = dict(app.config), set(app.extensions)
     monkeypatch.setattr(serve, "start_liqpay_emulator", start)
     monkeypatch.setattr(serve, "run_simple", run_simple)
     monkeypatch.setattr(serve, "_run_jobs_forever", lambda *args: None)
     try:
         result = app.test_cli_runner().invoke(args=["serve-demo", "--port", str(port)])
     finally:
-        app.config.update(saved)
-        app.extensions.pop("card_acquirer", None)
+        app.config.clear()
+        app.config.update(saved_config)
+        for added in set(app.extensions) - saved_extensions:
+            app.extensions.pop(added)
+        for client in ("card_acquirer", "onec_service"):  # made before with the suite's settings
+            app.extensions.pop(client, None)
     assert result.exit_code == 0, result.output
     assert (started["port"], started["fixed"], started["served"]) == (port + 1, False, port)
     assert started["liqpay"] == started["url"] and started["public"] == f"http://127.0.0.1:{port}"

@@ -12,7 +12,7 @@ from core import outbox
 from core.customers.services import save_company
 from core.orders.services import Actor, submit_order
 from core.outbox import OutboxEvent
-from edo.handlers import contract_at_first_order, contract_on_new_terms
+from edo.auto_contracts import contract_at_first_order, contract_on_new_terms
 from edo.models import Contract
 
 

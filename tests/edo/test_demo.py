@@ -1,5 +1,6 @@
 """The demo's contracts: the built-in template, requisites on the cards (one without its
-signer), a contract waiting for the lawyer and one returned with a comment."""
+signer), a contract waiting for the lawyer, one returned with a comment, and one in each
+state Vchasno gives (with the customer, signed, rejected, its customer not registered)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -24,7 +25,10 @@ def test_the_demo_shows_contracts_in_the_lawyers_hands(app, db):
     assert missing_requisites(companies[2]) == ["Підписант (ПІБ)"]
     assert [company.id for company in companies if missing_requisites(company)] == [companies[2].id]
     by_status = {contract.status: contract for contract in db.scalars(select(Contract))}
-    assert set(by_status) == {"review", "returned"}
+    assert set(by_status) == {"review", "returned", "sent", "signed", "rejected", "approved"}
+    assert [by_status[state].company_id for state in ("sent", "signed", "rejected", "approved")] == [
+        company.id for company in companies[5:9]]
+    assert by_status["signed"].signed_file is not None and by_status["approved"].last_error == "waiting_registration"
     assert by_status["review"].company_id == companies[3].id
     assert by_status["returned"].history[-1].comment.startswith("Уточніть підставу підпису")
     assert db.scalar(select(Contract.id).where(Contract.company_id == companies[0].id)) is None  # the walk-through's cafe

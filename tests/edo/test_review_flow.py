@@ -90,6 +90,15 @@ def test_the_lawyer_approves_once_however_often_clicked(app, db, ready_company, 
     assert [event.payload for event in events(db, "contract.approved")] == [{"contract_id": contract.id}]
 
 
+def test_the_contract_page_says_in_words_why_an_approved_contract_has_not_gone(app, db, ready_company, manager,
+                                                                             make_staff, generate):
+    contract = generate(ready_company, manager)
+    contract.status, contract.last_error = "approved", "vchasno no_tariff: 403 access_denied"
+    db.commit()
+    page = logged(app, make_staff("lawyer")).get(f"/staff/contracts/{contract.id}").get_data(as_text=True)
+    assert "немає тарифу «Інтеграція»" in page and "access_denied" not in page
+
+
 def test_nobody_but_a_lawyer_approves_or_returns(app, db, ready_company, manager, make_staff, generate):
     contract = generate(ready_company, manager)
     for person in (manager, make_staff("head_of_sales"), make_staff("admin"), make_staff("accountant")):

@@ -102,6 +102,7 @@ def test_an_upload_signed_by_the_owner_is_signed_by_the_customer_on_the_page_and
     assert "dogovir-42.pdf" in original.headers["content-disposition"]
     container = api(emulator, "GET", f"/documents/{doc_id}/p7s")
     assert container.status_code == 200 and container.headers["content-type"] == "application/pkcs7-signature"
+
     assert container.content.startswith(b"VCHASNO EMULATOR P7S") and container.content.endswith(PDF)
     assert hashlib.sha256(PDF).hexdigest().encode() in container.content
     archive = zipfile.ZipFile(io.BytesIO(api(emulator, "GET", f"/documents/{doc_id}/archive").content))
@@ -110,6 +111,15 @@ def test_an_upload_signed_by_the_owner_is_signed_by_the_customer_on_the_page_and
 
     home = http.get(emulator)
     assert home.status_code == 200 and "Підписаний усіма сторонами" in home.text and "Іванов І. І." in home.text
+
+
+def test_a_ukrainian_file_name_is_downloaded_under_rfc_6266(emulator: str) -> None:
+    doc_id = upload(emulator, filename="Договір № 42.pdf")["id"]
+    http.post(f"{emulator}/_emulator/sign", data={"document_id": doc_id, "signer": "Іванов І. І."})
+    original = api(emulator, "GET", f"/documents/{doc_id}/original")
+    assert original.status_code == 200 and original.content == PDF
+    assert "filename*=UTF-8''%D0%94%D0%BE%D0%B3%D0%BE%D0%B2%D1%96%D1%80%20%E2%84%96%2042.pdf" in (
+        original.headers["content-disposition"])
 
 
 def test_a_document_the_owner_does_not_sign_goes_to_the_customer_at_once(emulator: str) -> None:

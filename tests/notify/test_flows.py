@@ -94,6 +94,9 @@ def test_a_redelivered_event_sends_nothing_twice(app, db, ctx, providers, cafe):
 def test_every_event_is_wired_and_renders_in_both_languages(app, db, ctx, cafe, make_staff):
     company, owner, buyer = cafe
     head_of_sales = make_staff("head_of_sales")
+    manager = make_staff("manager")
+    company.manager_id = manager.id
+    db.flush()
     declared = app.extensions["outbox"].topics
     for spec in SPECS:
         payload = {**spec.sample}
@@ -118,6 +121,9 @@ def test_every_event_is_wired_and_renders_in_both_languages(app, db, ctx, cafe, 
         assert {m.channel for m in mine} == set(spec.channels), spec.key
         if spec.audience == "staff":
             assert {m.recipient for m in mine} >= {head_of_sales.email} and {m.language for m in mine} == {"uk"}
+            continue
+        if spec.audience == "manager":
+            assert {m.recipient for m in mine} == {manager.email} and {m.language for m in mine} == {"uk"}
             continue
         assert {m.language for m in mine if m.recipient in (owner.email, owner.phone)} <= {"en"}, spec.key
         assert {m.language for m in mine if m.recipient in (company.email, company.phone)} <= {"uk"}, spec.key

@@ -1,0 +1,50 @@
+"""The discount a customer earned by registering in Vchasno, given once, to the first
+order it submits after its registration was seen.
+
+An order hook (core/orders/hooks.py), the way payments checks credit at submit: it runs
+in the submit's transaction, after the promotion of ordering online (if any) was taken
+off in core/orders/services.py, and takes its percent of the goods (the lines' sum) off
+the order's total the same way, `discount_amount` holding both. "Once" is one
+conditional UPDATE: of two orders submitted at the same moment, only the one whose
+UPDATE claims the incentive (used_order_id still empty) gets the discount; the other
+finds it claimed (PostgreSQL re-reads the row after the first commits; SQLite writes one
+at a time).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from core.money import ZERO, money
+from core.orders.models import Order
+from edo.models import RegistrationIncentive
+
+# Orders 1C made came to the portal from 1C: their prices are 1C's.
+FROM_1C = "1c"
+
+
+def apply_registration_discount(session: Session, order: Order, previous: str | None, actor: Any) -> None:
+    if previous is not None or order.channel == FROM_1C:
+        return  # only a new order; a hold or a later move of it is not a submit
+    claimed = session.execute(
+        update(RegistrationIncentive)
+        .where(RegistrationIncentive.company_id == order.company_id, RegistrationIncentive.registered_at.is_not(None),
+               RegistrationIncentive.used_order_id.is_(None), RegistrationIncentive.percent > 0)
+        .values(used_order_id=order.id, used_at=utcnow())
+        .returning(RegistrationIncentive.percent)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if claimed is None:
+        return
+    goods = sum((line.amount for line in order.lines), ZERO)
+    discount = money(goods * claimed / 100)
+    if not discount:
+        return
+    before = order.total
+    order.total = before - discount
+    order.vat_total = money(order.vat_total * order.total / before) if before else ZERO
+    order.discount_amount += discount
+    session.flush()
