@@ -1,6 +1,7 @@
 """The blueprint with every route and the template context attached: import this to mount portal."""
 from portal import (  # noqa: F401
     helpers,
+    listing,
     views_auth,
     views_cart,
     views_catalog,

@@ -18,6 +18,18 @@ def test_catalog_shows_the_companys_own_price_unit_pack_and_availability(logged_
     assert "В наявності" in html and "Закінчується" in html and "Немає" in html
 
 
+def test_a_name_or_sku_with_markup_is_shown_as_text_in_every_place_of_its_row(logged_in, make_product):
+    # The rows are written in Python (portal/listing.py): each value escaped as Jinja would.
+    make_product('Сир "<script>alert(1)</script>" & Ко', sku="X<b>1", prices={"wholesale": "10.00"})
+    html = logged_in.get("/").get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "X<b>1" not in html
+    row = html[html.index('data-sku="X&lt;b&gt;1"'):]
+    row = row[:row.index("</li>")]
+    name = "Сир &#34;&lt;script&gt;alert(1)&lt;/script&gt;&#34; &amp; Ко"
+    assert f">{name}</a>" in row and f'aria-label="Кількість: {name}"' in row and f'aria-label="В кошик: {name}"' in row
+    assert "Арт. X&lt;b&gt;1 · шт · упаковка 1" in row
+
+
 @pytest.mark.parametrize("query", ["АРАБІКА", "арабі", "cf-77", "4820000000017", "кава зерн"])
 def test_search_is_case_insensitive_partial_and_finds_sku_and_barcode(logged_in, make_product, query):
     make_product("Кава зернова Арабіка 1 кг", sku="CF-77", barcode="4820000000017")
