@@ -105,6 +105,10 @@ class Feature:
     # `module:function(session, order) -> list[core.catalog.details.Section]`: what the feature
     # adds to an order's page, the customer's and the staff's (1C: its documents of the order).
     order_details: tuple[str, ...] = ()
+    # `module:function(session, staff_user) -> list[core.catalog.details.Section]`: what the
+    # feature adds to the staff's exchange page (contracts: those Vchasno has not taken), as
+    # much of it as that member of staff may see.
+    sync_details: tuple[str, ...] = ()
     # `module:function(session) -> datetime | None`: when prices and stock last arrived from
     # the feature's outside source; customers see the latest any enabled feature reports.
     synced_at: str | None = None
@@ -163,6 +167,9 @@ class Registry:
 
     def order_details(self) -> list[Callable[..., Any]]:
         return [resolve(name) for feature in self.features for name in feature.order_details]
+
+    def sync_details(self) -> list[Callable[..., Any]]:
+        return [resolve(name) for feature in self.features for name in feature.sync_details]
 
     def synced_at(self) -> list[Callable[..., Any]]:
         return [resolve(feature.synced_at) for feature in self.features if feature.synced_at]

@@ -37,6 +37,8 @@ FEATURE = Feature(
         NavEntry("edo_staff.templates", _l("Шаблони договорів"), TEMPLATE_READERS, position=135),
     ),
     upload_limits=("EDO_TEMPLATE_MAX_MB",),
+    # The exchange page lists approved contracts Vchasno has not taken, and why.
+    sync_details=("edo.sync_details:sync_details",),
     demo_showcase="edo.demo:contracts_showcase",
     # serve-demo: the Vchasno emulator, knowing the demo's customers and open contracts.
     demo_services=("edo.demo_vchasno:start_vchasno_emulator",),

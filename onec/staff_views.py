@@ -1,5 +1,6 @@
 """The 1C sync page: the runs (filters, paging), the last success of each direction and
-entity, the outbox backlog of 1C's handlers, and retries."""
+entity, the outbox backlog of 1C's handlers, what other features add (Feature.sync_details:
+contracts Vchasno has not taken), and retries."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from backoffice.helpers import current_page, get_or_404, paginate
 from core.auth import staff_required
+from core.catalog.details import sync_sections
 from core.db import db_session
 from core.errors import DomainError
 from onec import retry, sync
@@ -42,6 +44,7 @@ def sync_page() -> Any:
         last_success=sync.last_success_per_entity(db_session),
         backlog=sync.backlog(db_session),
         owed=sync.owed_events(db_session),
+        sections=sync_sections(db_session, current_user),
         retry_form=RetryForm(),
     )
 

@@ -1,6 +1,7 @@
 """What enabled features add to the pages of the catalog and of orders: sections of a
-product's page (`Feature.product_details`) and of an order's (`Feature.order_details`), and
-when prices and stock last arrived (`Feature.synced_at`).
+product's page (`Feature.product_details`) and of an order's (`Feature.order_details`),
+when prices and stock last arrived (`Feature.synced_at`), and sections of the staff's
+exchange page (`Feature.sync_details`).
 
 The kernel and the portal know no feature by name; a feature that brings product data from
 outside (1C) declares these functions, and without one the page shows the kernel's fields
@@ -37,6 +38,12 @@ def order_sections(session: Session, order: Any) -> list[Section]:
     """What enabled features add to an order's page (the customer's and the staff's)."""
     registry = current_app.extensions["features"]
     return [section for details in registry.order_details() for section in details(session, order)]
+
+
+def sync_sections(session: Session, staff_user: Any) -> list[Section]:
+    """What enabled features add to the staff's exchange page, for this member of staff."""
+    registry = current_app.extensions["features"]
+    return [section for details in registry.sync_details() for section in details(session, staff_user)]
 
 
 def last_synced(session: Session) -> datetime | None:
