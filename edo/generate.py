@@ -75,9 +75,7 @@ def generate_contract(session: Session, company: Company, staff_user: StaffUser 
     template = newest_template(session)
     if template is None:
         raise DomainError(gettext("Договір не сформовано: шаблону договору ще немає. Юрист завантажує його на сторінці «Шаблони договорів»."))
-    # Two generations for one company take turns here, so neither leaves the other's
-    # contract unsuperseded; other companies' generations do not wait.
-    session.scalar(select(Company.id).where(Company.id == company.id).with_for_update())
+    take_turn(session, company.id)
     unsigned = list(session.scalars(
         select(Contract).where(Contract.company_id == company.id, Contract.status.in_(SUPERSEDABLE + ("sent",)))
     ))
@@ -104,6 +102,13 @@ def generate_contract(session: Session, company: Company, staff_user: StaffUser 
     record(session, contract, "generated", staff_user)
     outbox.emit(session, "contract.generated", {"contract_id": contract.id, "company_id": company.id, "reason": reason})
     return contract
+
+
+def take_turn(session: Session, company_id: int) -> None:
+    """Two generations for one company take turns here, so neither leaves the other's
+    contract unsuperseded; so does an upload (edo.handlers), so a contract is never
+    superseded under its upload. Other companies do not wait."""
+    session.scalar(select(Company.id).where(Company.id == company_id).with_for_update())
 
 
 def contract_fields(company: Company, number: str, day: date, manager: StaffUser | None) -> ContractFields:
