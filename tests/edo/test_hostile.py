@@ -2,6 +2,7 @@
 before its fix."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +25,8 @@ from edo.handlers import send_approved_contract
 from edo.models import Contract
 from edo.template_versions import install_template
 from edo.vchasno.client import retry_after_seconds
-from tests.edo.conftest import IBAN, approve, documents, events, fail_next, register, relay
+from tests.conftest import login
+from tests.edo.conftest import IBAN, approve, documents, events, fail_next, logged, register, relay
 from tests.own_database import own_database, seed_customers  # noqa: F401  the fixture
 
 
@@ -102,3 +104,31 @@ def test_a_contract_superseded_while_its_upload_is_in_flight_is_not_sent(
         assert refused and list(statuses) == [contract_id]
     else:
         assert statuses[contract_id] == "superseded" and documents(vchasno_emulator) == []
+
+
+def _unlabelled_cells(html: str) -> list[str]:
+    """The cells of a phone's stacked table (.stack) that would show no label: its header
+    row is hidden there, so each cell names its column (core/static/app.css)."""
+    cells = []
+    for table in re.findall(r'<table class="stack".*?</table>', html, re.S):
+        cells += [cell for cell in re.findall(r"<td[^>]*>", table) if "data-label=" not in cell and "colspan" not in cell]
+    return cells
+
+
+def test_the_contracts_tables_name_their_columns_on_a_phone(
+    app: Flask, db: Any, ready_company: Company, manager: Any, make_user: Callable[..., Any],
+    make_staff: Callable[..., Any], generate: Callable[..., Contract],
+) -> None:
+    """The customer's /contracts (and the staff's lists) stack on a narrow screen, where the
+    header row is hidden: without data-label the dates were two bare "—" or two dates."""
+    contract = generate(ready_company, manager)
+    contract.status, contract.pdf_file_id = "sent", contract.generated_file_id
+    db.flush()
+    customer = app.test_client()
+    assert login(customer, make_user(ready_company).email).status_code == 302
+    page = customer.get("/contracts").get_data(as_text=True)
+    assert contract.number in page and _unlabelled_cells(page) == []
+    staff = logged(app, make_staff("head_of_sales"))
+    for url in ("/staff/contracts?status=all", "/staff/contract-templates"):
+        page = staff.get(url).get_data(as_text=True)
+        assert "<td" in page and _unlabelled_cells(page) == [], url
