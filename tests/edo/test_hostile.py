@@ -19,10 +19,11 @@ from core.clock import utcnow
 from core.customers.models import Company
 from core.db import make_engine
 from core.errors import DomainError
+from core.orders.services import Actor, change_status, submit_order
 from core.outbox import OutboxEvent
 from edo.generate import generate_contract
 from edo.handlers import send_approved_contract
-from edo.models import Contract
+from edo.models import Contract, RegistrationIncentive
 from edo.template_versions import install_template
 from edo.vchasno.client import retry_after_seconds
 from tests.conftest import login
@@ -132,3 +133,33 @@ def test_the_contracts_tables_name_their_columns_on_a_phone(
     for url in ("/staff/contracts?status=all", "/staff/contract-templates"):
         page = staff.get(url).get_data(as_text=True)
         assert "<td" in page and _unlabelled_cells(page) == [], url
+
+
+def test_a_cancelled_order_gives_its_registration_discount_back(
+    edo: Flask, db: Any, customer: Any, make_product: Callable[..., Any],
+) -> None:
+    """The discount is earned once, by registering; an order cancelled before it was
+    delivered gave the customer nothing, so the next order gets the discount instead of
+    it being lost. (Decided here: it was consumed for good.)"""
+    db.add(RegistrationIncentive(company_id=customer.company_id, percent=Decimal("5"), registered_at=utcnow()))
+    db.flush()
+    product = make_product(prices={"wholesale": "100.00"})
+    first = _order(db, customer, product)
+    assert first.discount_amount == Decimal("5.00")
+    change_status(db, first, "cancelled", Actor.of(customer))
+    second = _order(db, customer, product)
+    assert second.discount_amount == Decimal("5.00")
+    third = _order(db, customer, product)
+    assert third.discount_amount == Decimal("0.00")  # still once
+    change_status(db, third, "cancelled", Actor.of(customer))  # one without it gives nothing back
+    db.expire_all()
+    assert db.scalar(select(RegistrationIncentive.used_order_id)) == second.id
+    change_status(db, second, "cancelled", Actor.of(customer))
+    db.expire_all()
+    incentive = db.scalar(select(RegistrationIncentive).where(RegistrationIncentive.company_id == customer.company_id))
+    assert incentive.used_order_id is None  # the second's, given back: the next order's again
+
+
+def _order(db: Any, user: Any, product: Any) -> Any:
+    return submit_order(db, user.company, [(product.id, Decimal("1"))], actor=Actor.of(user),
+                        idempotency_key=f"k{time.monotonic_ns()}", delivery_point_id=user.company.delivery_points[0].id).order
