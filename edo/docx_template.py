@@ -63,6 +63,10 @@ _MESSAGES = {
     "archive_too_large": lazy_gettext(
         "Документ Word розпаковується у забагато даних (понад %(limit)s МБ) або складається з забагато частин: це не схоже на шаблон договору."
     ),
+    "external": lazy_gettext(
+        "Документ Word містить макроси або посилання на зовнішні файли (%(what)s): такий файл не приймається. "
+        "Збережіть його у Word як «Документ Word (.docx)» без макросів і зв'язаних файлів."
+    ),
     "syntax": lazy_gettext("Помилка в розмітці шаблону біля «%(near)s»: %(detail)s"),
     "unknown_placeholders": lazy_gettext("Шаблон містить невідомі поля: %(names)s. Перевірте написання або оберіть поле зі списку."),
     "other_templates": lazy_gettext("Шаблон договору не може підключати інші шаблони ({%% include %%}, {%% extends %%}, {%% import %%})."),
@@ -103,6 +107,34 @@ def check_docx_file(data: bytes, limits: TemplateLimits) -> None:
         check_archive(io.BytesIO(data), archive_limits)
     except DomainError:  # the archive opened above, so this is one of its size limits
         raise TemplateProblem("archive_too_large", limit=megabytes(limits.max_unpacked_bytes)) from None
+    _refuse_outside_content(data, names)
+
+
+# Macros and embedded controls: nothing a contract needs, and code that Word would run.
+_ACTIVE_PARTS = re.compile(r"(^|/)vbaProject\.bin$|(^|/)activeX/", re.IGNORECASE)
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def _refuse_outside_content(data: bytes, names: set[str]) -> None:
+    """Macros, and any part linked from outside the file but a hyperlink: Word fetches an
+    external template (with its macros) when the customer opens the file, and LibreOffice
+    reads a linked picture (file:///…, http://10.…) into the PDF it makes here."""
+    found = sorted(name for name in names if _ACTIVE_PARTS.search(name))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in sorted(names):
+            if not name.endswith(".rels"):
+                continue
+            try:
+                root = etree.fromstring(archive.read(name), _SAFE_XML)
+            except etree.LxmlError:
+                raise TemplateProblem("not_docx") from None
+            for link in root.iter(_RELATIONSHIPS):
+                kind = (link.get("Type") or "").rsplit("/", 1)[-1]
+                if link.get("TargetMode") == "External" and kind != "hyperlink":
+                    found.append(f"{kind} → {(link.get('Target') or '')[:80]}")
+    if found:
+        raise TemplateProblem("external", what="; ".join(found[:3]))
 
 
 def check_template(data: bytes, limits: TemplateLimits = TemplateLimits()) -> list[str]:

