@@ -192,6 +192,19 @@ def _edit(app: Flask, manager: Any, contract: Contract, data: bytes) -> Any:
                                      data={"file": (io.BytesIO(data), "mine.docx")})
 
 
+def test_an_edit_with_template_fields_left_in_is_refused_with_their_names(
+    app: Flask, db: Any, ready_company: Company, manager: Any, generate: Callable[..., Contract],
+) -> None:
+    """The edited .docx goes to the customer as it is: a `{{ company_name }}` left in it
+    (the manager started from the template) would be signed as braces."""
+    contract = generate(ready_company, manager)
+    response = _edit(app, manager, contract, docx("Договір № 1", "Покупець: {{ company_name }}, {%p if x %}"))
+    assert response.status_code == 400
+    assert "поля шаблону" in response.get_data(as_text=True) and "{{ company_name }}" in response.get_data(as_text=True)
+    db.refresh(contract)
+    assert contract.edited_file_id is None and [step.action for step in contract.history] == ["generated"]
+
+
 @pytest.mark.parametrize(("kind", "target"), [
     ("attachedTemplate", "https://evil.example/t.dotm"),  # Word fetches it (and its macros) on opening
     ("image", "file:///etc/passwd"),  # LibreOffice would read it into the PDF
