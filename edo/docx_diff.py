@@ -19,7 +19,7 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from edo.docx_template import TemplateLimits, TemplateProblem, check_docx_file
+from edo.docx_template import TemplateLimits, TemplateProblem, check_docx_file, configured_limits
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,9 @@ class ParagraphChange:
     edited_text: str | None
 
 
-def paragraphs(data: bytes, limits: TemplateLimits = TemplateLimits()) -> list[str]:
+def paragraphs(data: bytes, limits: TemplateLimits | None = None) -> list[str]:
     """The text of every non-empty paragraph of a .docx, body and tables, in order."""
-    check_docx_file(data, limits)
+    check_docx_file(data, limits or configured_limits())
     try:
         document = Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.LxmlError):
@@ -44,7 +44,7 @@ def paragraphs(data: bytes, limits: TemplateLimits = TemplateLimits()) -> list[s
     return [text for text in texts if text]
 
 
-def paragraph_diff(generated: bytes, edited: bytes, limits: TemplateLimits = TemplateLimits()) -> list[ParagraphChange]:
+def paragraph_diff(generated: bytes, edited: bytes, limits: TemplateLimits | None = None) -> list[ParagraphChange]:
     """The paragraphs that differ between the generated contract and the edited one; empty when none."""
     before, after = paragraphs(generated, limits), paragraphs(edited, limits)
     changes: list[ParagraphChange] = []

@@ -33,6 +33,7 @@ from typing import Any
 
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext
 from jinja2 import TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SecurityError
@@ -88,6 +89,14 @@ class TemplateProblem(DomainError):
         super().__init__(str(_MESSAGES[code]) % params, field="file")
 
 
+def configured_limits() -> TemplateLimits:
+    """The limits with the app's EDO_TEMPLATE_MAX_MB as the file's size (the request's own
+    limit is that of whichever feature allows the most)."""
+    if not has_app_context():
+        return TemplateLimits()
+    return TemplateLimits(max_upload_bytes=int(current_app.config["EDO_TEMPLATE_MAX_MB"]) * MB)
+
+
 def check_docx_file(data: bytes, limits: TemplateLimits) -> None:
     """Refuse a file that is too big, not a Word document, or a zip bomb, from its directory alone."""
     if len(data) > limits.max_upload_bytes:
@@ -137,17 +146,19 @@ def _refuse_outside_content(data: bytes, names: set[str]) -> None:
         raise TemplateProblem("external", what="; ".join(found[:3]))
 
 
-def check_template(data: bytes, limits: TemplateLimits = TemplateLimits()) -> list[str]:
+def check_template(data: bytes, limits: TemplateLimits | None = None) -> list[str]:
     """The placeholders an uploaded template uses, sorted; a TemplateProblem when it is refused:
     not a .docx, too big, broken markup, a name the generator does not know, or a reach for
     Python's insides."""
+    limits = limits or configured_limits()
     check_docx_file(data, limits)
     return _in_child("check", data, {}, limits)
 
 
-def render(data: bytes, fields: ContractFields, limits: TemplateLimits = TemplateLimits()) -> bytes:
+def render(data: bytes, fields: ContractFields, limits: TemplateLimits | None = None) -> bytes:
     """The filled .docx. The template is checked again from its directory (a stored file is
     still the upload it was), then filled in the child process."""
+    limits = limits or configured_limits()
     check_docx_file(data, limits)
     return _in_child("render", data, fields.context(), limits)
 

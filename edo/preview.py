@@ -11,7 +11,7 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from edo.docx_template import check_docx_file, TemplateLimits
+from edo.docx_template import TemplateLimits, check_docx_file, configured_limits
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,8 @@ class Block:
         return bool(self.rows)
 
 
-def preview(data: bytes, limits: TemplateLimits = TemplateLimits()) -> list[Block]:
-    check_docx_file(data, limits)
+def preview(data: bytes, limits: TemplateLimits | None = None) -> list[Block]:
+    check_docx_file(data, limits or configured_limits())
     document = Document(io.BytesIO(data))
     blocks = []
     for element in document.element.body.iterchildren():

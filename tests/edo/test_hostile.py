@@ -3,6 +3,7 @@ before its fix."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import threading
 import time
@@ -27,7 +28,7 @@ from edo.docx_template import TemplateProblem, check_template
 from edo.generate import generate_contract
 from edo.handlers import send_approved_contract
 from edo.models import Contract, RegistrationIncentive
-from edo.template_versions import install_template
+from edo.template_versions import add_template_version, install_template
 from edo.vchasno.client import retry_after_seconds
 from tests.conftest import login
 from tests.edo.documents import docx
@@ -230,3 +231,20 @@ def test_a_word_file_with_a_hyperlink_is_still_accepted(
     contract = generate(ready_company, manager)
     assert _edit(app, manager, contract, _with_relationship(docx("Договір № 1"), "hyperlink", "https://vchasno.ua/")
                  ).status_code == 302
+
+
+def _padded(megabytes: float) -> bytes:
+    """A Word file of about that size: a part of noise nothing refers to (zip cannot shrink it)."""
+    return _with_member(docx("Договір № {{ contract_number }}"), "word/media/noise.bin",
+                        os.urandom(int(megabytes * 1024 * 1024)))
+
+
+def test_the_template_size_limit_is_the_setting(app: Flask, db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """EDO_TEMPLATE_MAX_MB set the request's limit only; the file's own check said 5 MB
+    whatever it was: a smaller setting let bigger files in, a larger one refused them."""
+    with app.test_request_context():
+        monkeypatch.setitem(app.config, "EDO_TEMPLATE_MAX_MB", 1)
+        with pytest.raises(TemplateProblem, match="дозволено до 1 МБ"):
+            add_template_version(db, _padded(1.5), "big.docx", None)
+        monkeypatch.setitem(app.config, "EDO_TEMPLATE_MAX_MB", 8)
+        assert add_template_version(db, _padded(6), "big.docx", None).placeholders == ["contract_number"]
