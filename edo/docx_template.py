@@ -43,7 +43,7 @@ from core.config import ROOT
 from core.errors import DomainError
 from core.spreadsheets import XlsxLimits, check_archive
 from edo import frames, sandbox
-from edo.fields import PLACEHOLDERS, ContractFields
+from edo.fields import PLACEHOLDERS, ContractFields, sample_fields
 
 MB = 1024 * 1024
 
@@ -267,6 +267,11 @@ def _check(data: bytes, _context: dict[str, Any]) -> list[str]:
     unknown = used - PLACEHOLDERS - set(env.globals)
     if unknown:
         raise TemplateProblem("unknown_placeholders", names=", ".join(sorted(unknown)))
+    # What reading cannot tell (an attribute named by a computed string, a filter on the
+    # wrong kind of value), filling does: the sandbox refuses it now rather than at every
+    # contract this version would make.
+    for sample in sample_fields():
+        _render(data, sample.context())
     return sorted(used & PLACEHOLDERS)
 
 

@@ -248,3 +248,20 @@ def test_the_template_size_limit_is_the_setting(app: Flask, db: Any, monkeypatch
             add_template_version(db, _padded(1.5), "big.docx", None)
         monkeypatch.setitem(app.config, "EDO_TEMPLATE_MAX_MB", 8)
         assert add_template_version(db, _padded(6), "big.docx", None).placeholders == ["contract_number"]
+
+
+@pytest.mark.parametrize(("paragraphs", "code"), [
+    (["{{ company_name|attr('_' ~ '_class_' ~ '_') }}"], "unsafe"),  # a name reading cannot see
+    (["{{ range|attr('__init__')|attr('__globals__') }}"], "render_failed"),
+    (["{{ '{0.__class__}'.format(1) }}"], "unsafe"),
+    (["{{ contract_date|attr('max') }}"], "render_failed"),
+    # only in one branch: every kind of payment terms is tried
+    (["{%p if payment_terms_kind == 'advance' %}", "{{ signer_name|attr('\\x5f\\x5fclass\\x5f\\x5f') }}", "{%p endif %}"],
+     "unsafe"),
+])
+def test_a_template_that_cannot_be_filled_is_refused_at_upload(paragraphs: list[str], code: str) -> None:
+    """The upload check only read the template: these passed it, and then every contract
+    generated from the new version failed, the automatic ones silently (a log line)."""
+    with pytest.raises(TemplateProblem) as refused:
+        check_template(docx("Договір", *paragraphs))
+    assert refused.value.code == code
