@@ -195,6 +195,10 @@ def return_to_manager(contract_id: int) -> Any:
 @bp.post("/contracts/<int:contract_id>/edit")
 @staff_required(*access.CONTRACT_MAKERS)
 def edit_contract(contract_id: int) -> Any:
+    # Held to the commit, as the lawyer's approval holds it: an approval under way is
+    # waited for, and the edit then finds the contract approved.
+    if locked(db_session, contract_id) is None:
+        abort(404)
     contract = _visible(contract_id)
     if not access.may_handle(current_user, contract.company):
         abort(403)

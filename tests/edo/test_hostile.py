@@ -28,9 +28,13 @@ from edo.docx_template import TemplateProblem, check_template
 from edo.generate import generate_contract
 from edo.handlers import send_approved_contract
 from edo.models import Contract, RegistrationIncentive
+from edo.review import approve as approve_contract, locked as review_locked
 from edo.template_versions import add_template_version, install_template
 from edo.vchasno.client import retry_after_seconds
-from tests.conftest import login
+from core.staff.models import StaffUser
+from tests.apps import separate_app
+from tests.config import TestConfig
+from tests.conftest import _PASSWORD_HASH, login
 from tests.edo.documents import docx
 from tests.edo.conftest import IBAN, approve, documents, events, fail_next, logged, register, relay
 from tests.own_database import own_database, seed_customers  # noqa: F401  the fixture
@@ -265,3 +269,50 @@ def test_a_template_that_cannot_be_filled_is_refused_at_upload(paragraphs: list[
     with pytest.raises(TemplateProblem) as refused:
         check_template(docx("Договір", *paragraphs))
     assert refused.value.code == code
+
+
+def test_a_managers_edit_waits_for_the_lawyers_approval_under_way(app: Flask, own_database: str) -> None:  # noqa: F811
+    """The edit page read the contract unlocked: a lawyer's approval committed meanwhile was
+    overwritten by the edit's "review" (PostgreSQL), the approved text possibly already on
+    its way to Vchasno and the edited one never the one sent. Now the edit takes the row
+    as the approval does, and finds it approved."""
+    seed_customers(own_database, 1, Decimal("1"))
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = own_database
+        REDIS_URL = None
+        RATELIMIT_STORAGE_URI = "memory://"
+
+    with separate_app(app, Config) as own_app:
+        engine = own_app.extensions["db_engine"]
+        with own_app.test_request_context(method="POST"), Session(engine) as session:
+            install_template(session)
+            manager, lawyer = (StaffUser(email=f"{role}@race.example", full_name=role, role=role,
+                                         password_hash=_PASSWORD_HASH) for role in ("manager", "lawyer"))
+            session.add_all([manager, lawyer])
+            session.flush()
+            company = session.scalar(select(Company))
+            for name, value in {"email": "office@race.example", "legal_address": "м. Київ", "iban": IBAN,
+                                "signer_name": "Петренко Іван", "signer_position": "директор",
+                                "signing_basis": "Статуту", "manager_id": manager.id}.items():
+                setattr(company, name, value)
+            contract_id = generate_contract(session, company, manager).id
+            session.commit()
+            lawyer_id = lawyer.id
+        client = own_app.test_client()
+        assert login(client, "manager@race.example", staff=True).status_code == 302
+        answers: list[Any] = []
+        edit = threading.Thread(target=lambda: answers.append(client.post(
+            f"/staff/contracts/{contract_id}/edit", content_type="multipart/form-data",
+            data={"file": (io.BytesIO(docx("Мій текст договору")), "mine.docx")})))
+        with own_app.test_request_context(method="POST"), Session(engine) as session:
+            approve_contract(session, review_locked(session, contract_id), session.get(StaffUser, lawyer_id))
+            edit.start()
+            time.sleep(1.0)  # the edit is under way, the approval not yet committed
+            session.commit()
+        edit.join(timeout=30)
+        with Session(engine) as session:
+            contract = session.get(Contract, contract_id)
+            status, edited = contract.status, contract.edited_file_id
+    assert answers[0].status_code == 400 and "уже погоджено" in answers[0].get_data(as_text=True)
+    assert (status, edited) == ("approved", None)
