@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import outbox
 from core.clock import utcnow
 from core.customers.models import Company
 from core.db import make_engine
@@ -28,6 +29,7 @@ from edo.docx_template import TemplateProblem, check_template
 from edo.generate import generate_contract
 from edo.handlers import send_approved_contract
 from edo.models import Contract, RegistrationIncentive
+from edo.polling import status_payload
 from edo.review import approve as approve_contract, locked as review_locked
 from edo.template_versions import add_template_version, install_template
 from edo.vchasno.client import retry_after_seconds
@@ -316,3 +318,28 @@ def test_a_managers_edit_waits_for_the_lawyers_approval_under_way(app: Flask, ow
             status, edited = contract.status, contract.edited_file_id
     assert answers[0].status_code == 400 and "уже погоджено" in answers[0].get_data(as_text=True)
     assert (status, edited) == ("approved", None)
+
+
+def test_terms_changed_while_a_contract_was_with_the_customer_renew_it_once_signed(
+    app: Flask, db: Any, ready_company: Company, manager: Any, generate: Callable[..., Contract],
+) -> None:
+    """New terms leave a contract the customer may be signing alone (edo.auto_contracts);
+    but nothing came back to them: once it was signed, the company had a signed contract
+    with its old terms, and no event would ever make the new one."""
+    sent = generate(ready_company, manager)
+    sent.status = "sent"
+    ready_company.payment_terms, ready_company.deferral_days = "prepayment", 0
+    db.flush()
+    with app.app_context():
+        changed = outbox.emit(db, "company.terms_changed", {"company_id": ready_company.id})
+        db.commit()
+        assert outbox.deliver(db, changed.id, outward=False) == "done"
+        assert db.scalar(select(func.count(Contract.id))) == 1  # with the customer: left alone
+        sent.status = "signed"
+        signed = outbox.emit(db, "contract.signed", status_payload(sent, "signed", utcnow()))
+        db.commit()
+        outbox.deliver(db, signed.id, outward=False)
+        outbox.deliver(db, signed.id, outward=False)  # redelivered: one new contract still
+    renewed = db.scalars(select(Contract).where(Contract.id != sent.id)).all()
+    assert [(contract.reason, contract.status, contract.snapshot["payment_terms_kind"]) for contract in renewed] == [
+        ("terms_changed", "review", "prepayment")]
