@@ -85,8 +85,10 @@ def generate_contract(session: Session, company: Company, staff_user: StaffUser 
             "Договір № %(number)s уже надіслано клієнту на підпис у «Вчасно». Новий можна сформувати, коли його "
             "підпишуть, відхилять або анулюють.", number=with_customer[0].number))
     now = now or utcnow()
+    manager = company.manager or staff_user
+    _refuse_a_repeat(template.id, unsigned, contract_fields(company, "", kyiv_today(now), manager))
     number = next_number(session, now)
-    fields = contract_fields(company, number, kyiv_today(now), company.manager or staff_user)
+    fields = contract_fields(company, number, kyiv_today(now), manager)
     filled = docx_template.render(read_file(template.file), fields)
     stored = store_file(session, filled, f"{number}.docx", DOCX)
     contract = Contract(number=number, company_id=company.id, template_id=template.id, reason=reason,
@@ -102,6 +104,19 @@ def generate_contract(session: Session, company: Company, staff_user: StaffUser 
     record(session, contract, "generated", staff_user)
     outbox.emit(session, "contract.generated", {"contract_id": contract.id, "company_id": company.id, "reason": reason})
     return contract
+
+
+def _refuse_a_repeat(template_id: int, unsigned: list[Contract], fields: ContractFields) -> None:
+    """A second click of the button (or the button after the first order made one) would
+    supersede a contract waiting for the lawyer with one that says the same, its number
+    aside: same template, same data, same day."""
+    same = {name: value for name, value in snapshot(fields).items() if name != "contract_number"}
+    for contract in unsigned:
+        kept = {name: value for name, value in contract.snapshot.items() if name != "contract_number"}
+        if contract.status == "review" and contract.template_id == template_id and kept == same:
+            raise DomainError(gettext(
+                "Договір № %(number)s з тими самими даними вже чекає на візу юриста: новий не сформовано.",
+                number=contract.number))
 
 
 def take_turn(session: Session, company_id: int) -> None:

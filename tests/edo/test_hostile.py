@@ -343,3 +343,21 @@ def test_terms_changed_while_a_contract_was_with_the_customer_renew_it_once_sign
     renewed = db.scalars(select(Contract).where(Contract.id != sent.id)).all()
     assert [(contract.reason, contract.status, contract.snapshot["payment_terms_kind"]) for contract in renewed] == [
         ("terms_changed", "review", "prepayment")]
+
+
+def test_a_double_click_on_generate_makes_one_contract(
+    app: Flask, db: Any, ready_company: Company, manager: Any, template: Any,
+) -> None:
+    """The second click superseded the first contract with one saying the same, a number
+    spent on nothing and a "superseded" row in the history for the lawyer to wonder at."""
+    client = logged(app, manager)
+    first = client.post(f"/staff/companies/{ready_company.id}/contracts")
+    again = client.post(f"/staff/companies/{ready_company.id}/contracts", follow_redirects=True)
+    assert first.status_code == 302 and "з тими самими даними вже чекає на візу юриста" in again.get_data(as_text=True)
+    [contract] = db.scalars(select(Contract).where(Contract.company_id == ready_company.id)).all()
+    assert contract.status == "review"
+    ready_company.signer_name = "Сидоренко Олег Петрович"  # the card changed: a new contract is what is wanted
+    db.flush()
+    assert client.post(f"/staff/companies/{ready_company.id}/contracts").status_code == 302
+    db.expire_all()
+    assert [c.status for c in db.scalars(select(Contract).order_by(Contract.id))] == ["superseded", "review"]
