@@ -122,8 +122,9 @@ def _refuse_a_repeat(template_id: int, unsigned: list[Contract], fields: Contrac
 def take_turn(session: Session, company_id: int) -> None:
     """Two generations for one company take turns here, so neither leaves the other's
     contract unsuperseded; so does an upload (edo.handlers), so a contract is never
-    superseded under its upload. Other companies do not wait."""
-    session.scalar(select(Company.id).where(Company.id == company_id).with_for_update())
+    superseded under its upload. Other companies do not wait, nor do the company's orders:
+    NO KEY UPDATE leaves the foreign key checks of rows referring to it free."""
+    session.scalar(select(Company.id).where(Company.id == company_id).with_for_update(key_share=True))
 
 
 def contract_fields(company: Company, number: str, day: date, manager: StaffUser | None) -> ContractFields:

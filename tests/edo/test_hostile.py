@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core import outbox
@@ -26,7 +26,7 @@ from core.errors import DomainError
 from core.orders.services import Actor, change_status, submit_order
 from core.outbox import OutboxEvent
 from edo.docx_template import TemplateProblem, check_template
-from edo.generate import generate_contract
+from edo.generate import generate_contract, take_turn
 from edo.handlers import send_approved_contract
 from edo.models import Contract, RegistrationIncentive
 from edo.polling import status_payload
@@ -361,3 +361,21 @@ def test_a_double_click_on_generate_makes_one_contract(
     assert client.post(f"/staff/companies/{ready_company.id}/contracts").status_code == 302
     db.expire_all()
     assert [c.status for c in db.scalars(select(Contract).order_by(Contract.id))] == ["superseded", "review"]
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"), reason="SQLite has one writer at a time")
+def test_a_company_taking_its_turn_does_not_hold_up_its_orders(app: Flask, own_database: str) -> None:  # noqa: F811
+    """A generation, and an upload for the whole of its call to Vchasno, hold the company's
+    row: FOR UPDATE also stopped every row that refers to the company (an order, its
+    incentive) from being written meanwhile, their foreign key check waiting for it."""
+    seed_customers(own_database, 1, Decimal("1"))
+    engine = make_engine(own_database)
+    with Session(engine) as holding, Session(engine) as ordering:
+        company_id = holding.scalar(select(Company.id))
+        take_turn(holding, company_id)
+        ordering.execute(text("SET lock_timeout = '1s'"))
+        ordering.add(RegistrationIncentive(company_id=company_id, percent=Decimal("5")))
+        ordering.flush()  # a foreign key to the company: not held up
+        ordering.rollback()
+        holding.rollback()
+    engine.dispose()
