@@ -1,8 +1,9 @@
 """What a manager's edited contract changed, paragraph by paragraph, so the lawyer reads only that.
 
 Paragraphs are compared by their text (python-docx), in document order, table cells
-included; formatting is not compared (a lawyer approves words) and empty paragraphs are
-left out (blank lines added or removed are not a change to read). The edited file is an
+included, then those of the headers, footers and notes (printed too); formatting is not
+compared (a lawyer approves words) and empty paragraphs are left out (blank lines added
+or removed are not a change to read). The edited file is an
 upload, so it passes the same file checks as a template before it is opened.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Literal
 
 from docx import Document
 from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from lxml import etree
@@ -33,14 +35,24 @@ class ParagraphChange:
     edited_text: str | None
 
 
+# Printed with the body, so read after it: a manager's change there is one the lawyer must see.
+_PRINTED_PARTS = frozenset(f"application/vnd.openxmlformats-officedocument.wordprocessingml.{kind}+xml"
+                           for kind in ("header", "footer", "footnotes", "endnotes"))
+
+
 def paragraphs(data: bytes, limits: TemplateLimits | None = None) -> list[str]:
-    """The text of every non-empty paragraph of a .docx, body and tables, in order."""
+    """The text of every non-empty paragraph of a .docx, body and tables in order, then its
+    headers, footers and notes."""
     check_docx_file(data, limits or configured_limits())
     try:
         document = Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.LxmlError):
         raise TemplateProblem("not_docx") from None
-    texts = (Paragraph(element, document).text.strip() for element in document.element.body.iter(qn("w:p")))
+    elements = list(document.element.body.iter(qn("w:p")))
+    for part in sorted(document.part.package.iter_parts(), key=lambda part: part.partname):
+        if part.content_type in _PRINTED_PARTS:
+            elements += parse_xml(part.blob).iter(qn("w:p"))
+    texts = (Paragraph(element, document).text.strip() for element in elements)
     return [text for text in texts if text]
 
 

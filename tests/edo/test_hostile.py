@@ -25,6 +25,7 @@ from core.db import make_engine
 from core.errors import DomainError
 from core.orders.services import Actor, change_status, submit_order
 from core.outbox import OutboxEvent
+from edo.docx_diff import paragraph_diff
 from edo.docx_template import TemplateProblem, check_template
 from edo.generate import generate_contract, take_turn
 from edo.handlers import send_approved_contract
@@ -379,3 +380,13 @@ def test_a_company_taking_its_turn_does_not_hold_up_its_orders(app: Flask, own_d
         ordering.rollback()
         holding.rollback()
     engine.dispose()
+
+
+def test_a_change_in_the_header_or_footer_is_shown_to_the_lawyer() -> None:
+    """The lawyer reads only what the diff shows, and it compared the body alone: a
+    manager's clause in the page header (printed on every page) went unseen."""
+    generated = docx("Договір поставки № 1", "1. Предмет договору", header="ТОВ «Оптовик»")
+    edited = docx("Договір поставки № 1", "1. Предмет договору", header="ТОВ «Оптовик». Ціни може бути змінено без погодження")
+    [change] = paragraph_diff(generated, edited)
+    assert (change.kind, change.generated_text, change.edited_text) == (
+        "changed", "ТОВ «Оптовик»", "ТОВ «Оптовик». Ціни може бути змінено без погодження")
