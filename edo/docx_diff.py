@@ -18,7 +18,6 @@ from docx import Document
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
-from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from edo.docx_template import TemplateLimits, TemplateProblem, check_docx_file, configured_limits
@@ -52,8 +51,24 @@ def paragraphs(data: bytes, limits: TemplateLimits | None = None) -> list[str]:
     for part in sorted(document.part.package.iter_parts(), key=lambda part: part.partname):
         if part.content_type in _PRINTED_PARTS:
             elements += parse_xml(part.blob).iter(qn("w:p"))
-    texts = (Paragraph(element, document).text.strip() for element in elements)
+    texts = (paragraph_text(element) for element in elements)
     return [text for text in texts if text]
+
+
+_P, _T = qn("w:p"), qn("w:t")
+_SPACING = {qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"}
+
+
+def paragraph_text(paragraph: etree._Element) -> str:
+    """All the text Word prints for a paragraph, stripped. Not python-docx's `.text`, which
+    reads only the runs directly in it: a run inside a tracked insertion (w:ins), a content
+    control or a smart tag is printed too, and a manager's clause hidden there must show."""
+    pieces = []
+    for node in paragraph.iter(_T, *_SPACING):
+        if next(node.iterancestors(_P), None) is not paragraph:
+            continue  # a text box's own paragraph, read as one of its own
+        pieces.append(node.text or "" if node.tag == _T else _SPACING[node.tag])
+    return "".join(pieces).strip()
 
 
 def paragraph_diff(generated: bytes, edited: bytes, limits: TemplateLimits | None = None) -> list[ParagraphChange]:

@@ -14,6 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -390,3 +393,25 @@ def test_a_change_in_the_header_or_footer_is_shown_to_the_lawyer() -> None:
     [change] = paragraph_diff(generated, edited)
     assert (change.kind, change.generated_text, change.edited_text) == (
         "changed", "ТОВ «Оптовик»", "ТОВ «Оптовик». Ціни може бути змінено без погодження")
+
+
+def test_a_clause_in_a_tracked_insertion_or_a_content_control_is_shown_to_the_lawyer() -> None:
+    """python-docx's paragraph text reads only the runs directly in a paragraph: a clause
+    added with track changes on (or in a content control) was printed on the PDF, yet
+    neither the diff nor the preview showed it."""
+    generated = docx("Ціна фіксована на весь строк договору.")
+    for wrapper in ("w:ins", "w:sdtContent"):
+        document = Document(io.BytesIO(generated))
+        paragraph = document.paragraphs[0]
+        run = paragraph.add_run(" Постачальник може змінити її в односторонньому порядку.")
+        wrapping = OxmlElement(wrapper)
+        if wrapper == "w:ins":
+            wrapping.set(qn("w:id"), "1")
+            wrapping.set(qn("w:author"), "Менеджер")
+        run._r.addprevious(wrapping)
+        wrapping.append(run._r)
+        edited = io.BytesIO()
+        document.save(edited)
+        [change] = paragraph_diff(generated, edited.getvalue())
+        assert change.edited_text == ("Ціна фіксована на весь строк договору. "
+                                      "Постачальник може змінити її в односторонньому порядку."), wrapper
