@@ -34,6 +34,7 @@ from edo.generate import generate_contract, take_turn
 from edo.handlers import send_approved_contract
 from edo.models import Contract, RegistrationIncentive
 from edo.polling import status_payload
+from edo.preview import preview
 from edo.review import approve as approve_contract, locked as review_locked
 from edo.template_versions import add_template_version, install_template
 from edo.vchasno.client import retry_after_seconds
@@ -413,5 +414,6 @@ def test_a_clause_in_a_tracked_insertion_or_a_content_control_is_shown_to_the_la
         edited = io.BytesIO()
         document.save(edited)
         [change] = paragraph_diff(generated, edited.getvalue())
-        assert change.edited_text == ("Ціна фіксована на весь строк договору. "
-                                      "Постачальник може змінити її в односторонньому порядку."), wrapper
+        printed = "Ціна фіксована на весь строк договору. Постачальник може змінити її в односторонньому порядку."
+        assert change.edited_text == printed, wrapper
+        assert [block.text for block in preview(edited.getvalue())] == [printed], wrapper
