@@ -122,17 +122,21 @@ def check_docx_file(data: bytes, limits: TemplateLimits) -> None:
 # Macros and embedded controls: nothing a contract needs, and code that Word would run.
 _ACTIVE_PARTS = re.compile(r"(^|/)vbaProject\.bin$|(^|/)activeX/", re.IGNORECASE)
 _RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_INSTR_TEXT, _SIMPLE_FIELD, _INSTR = f"{_W}instrText", f"{_W}fldSimple", f"{_W}instr"
+_OUTSIDE_FIELDS = re.compile(r"\b(INCLUDETEXT|INCLUDEPICTURE|DDEAUTO|DDE|LINK|IMPORT)\b", re.IGNORECASE)
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def _refuse_outside_content(data: bytes, names: set[str]) -> None:
-    """Macros, and any part linked from outside the file but a hyperlink: Word fetches an
-    external template (with its macros) when the customer opens the file, and LibreOffice
-    reads a linked picture (file:///…, http://10.…) into the PDF it makes here."""
+    """Macros, any part linked from outside the file but a hyperlink, and fields that pull
+    content in or run a program: Word fetches an external template (with its macros) when
+    the customer opens the file, DDEAUTO starts a program, and LibreOffice reads a linked
+    picture (file:///…, http://10.…) into the PDF it makes here."""
     found = sorted(name for name in names if _ACTIVE_PARTS.search(name))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in sorted(names):
-            if not name.endswith(".rels"):
+            if not (name.endswith(".rels") or (name.startswith("word/") and name.endswith(".xml"))):
                 continue
             try:
                 root = etree.fromstring(archive.read(name), _SAFE_XML)
@@ -142,6 +146,10 @@ def _refuse_outside_content(data: bytes, names: set[str]) -> None:
                 kind = (link.get("Type") or "").rsplit("/", 1)[-1]
                 if link.get("TargetMode") == "External" and kind != "hyperlink":
                     found.append(f"{kind} → {(link.get('Target') or '')[:80]}")
+            # A field's code may be split over runs: read the part's codes as one text.
+            codes = " ".join([node.text or "" for node in root.iter(_INSTR_TEXT)]
+                             + [node.get(_INSTR, "") for node in root.iter(_SIMPLE_FIELD)])
+            found += sorted({match.upper() for match in _OUTSIDE_FIELDS.findall(codes)})
     if found:
         raise TemplateProblem("external", what="; ".join(found[:3]))
 

@@ -8,6 +8,7 @@ import re
 import threading
 import time
 import zipfile
+from xml.sax.saxutils import escape
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 from docx import Document
-from docx.oxml import OxmlElement
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from flask import Flask
 from sqlalchemy import func, select, text
@@ -417,3 +418,23 @@ def test_a_clause_in_a_tracked_insertion_or_a_content_control_is_shown_to_the_la
         printed = "Ціна фіксована на весь строк договору. Постачальник може змінити її в односторонньому порядку."
         assert change.edited_text == printed, wrapper
         assert [block.text for block in preview(edited.getvalue())] == [printed], wrapper
+
+
+@pytest.mark.parametrize("code", ['DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe "/k calc.exe"',
+                                  'INCLUDETEXT "/etc/passwd"', 'INCLUDEPICTURE "http://10.0.0.1/x.png" \\\\d'])
+def test_a_word_file_with_a_field_that_pulls_content_in_or_runs_a_program_is_refused(code: str) -> None:
+    """A field is no relationship: DDEAUTO starts a program when Word opens the file, and
+    INCLUDETEXT / INCLUDEPICTURE read a file or an address when the fields are updated."""
+    document = Document(io.BytesIO(docx("Договір № 1")))
+    run = document.paragraphs[0].add_run()
+    half = len(code) // 2  # split over two runs, as Word may write it
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    for xml in (f'<w:fldChar {w} w:fldCharType="begin"/>',
+                f'<w:instrText {w} xml:space="preserve">{escape(code[:half])}</w:instrText>',
+                f'<w:instrText {w} xml:space="preserve">{escape(code[half:])}</w:instrText>',
+                f'<w:fldChar {w} w:fldCharType="end"/>'):
+        run._r.append(parse_xml(xml))
+    out = io.BytesIO()
+    document.save(out)
+    with pytest.raises(TemplateProblem, match="зовнішні"):
+        check_template(out.getvalue())
