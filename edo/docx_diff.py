@@ -9,6 +9,7 @@ upload, so it passes the same file checks as a template before it is opened.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Literal
 
 from docx import Document
 from docx.opc.exceptions import PackageNotFoundError
+from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from lxml import etree
@@ -47,28 +49,41 @@ def paragraphs(data: bytes, limits: TemplateLimits | None = None) -> list[str]:
         document = Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.LxmlError):
         raise TemplateProblem("not_docx") from None
-    elements = list(document.element.body.iter(qn("w:p")))
+    texts = [paragraph_text(element, document.part) for element in document.element.body.iter(qn("w:p"))]
     for part in sorted(document.part.package.iter_parts(), key=lambda part: part.partname):
         if part.content_type in _PRINTED_PARTS:
-            elements += parse_xml(part.blob).iter(qn("w:p"))
-    texts = (paragraph_text(element) for element in elements)
+            texts += [paragraph_text(element, part) for element in parse_xml(part.blob).iter(qn("w:p"))]
     return [text for text in texts if text]
 
 
 _P, _T = qn("w:p"), qn("w:t")
 _SPACING = {qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"}
+_BLIP, _IMAGEDATA = qn("a:blip"), "{urn:schemas-microsoft-com:vml}imagedata"
+_EMBED, _RELATION_ID = qn("r:embed"), qn("r:id")
 
 
-def paragraph_text(paragraph: etree._Element) -> str:
-    """All the text Word prints for a paragraph, stripped. Not python-docx's `.text`, which
-    reads only the runs directly in it: a run inside a tracked insertion (w:ins), a content
-    control or a smart tag is printed too, and a manager's clause hidden there must show."""
+def paragraph_text(paragraph: etree._Element, part: Part) -> str:
+    """All the text Word prints for a paragraph, stripped, a picture in it as a mark with
+    its hash. Not python-docx's `.text`, which reads only the runs directly in it: a run
+    inside a tracked insertion (w:ins), a content control or a smart tag is printed too,
+    and a manager's clause hidden there, or drawn in a picture, must show."""
     pieces = []
-    for node in paragraph.iter(_T, *_SPACING):
+    for node in paragraph.iter(_T, _BLIP, _IMAGEDATA, *_SPACING):
         if next(node.iterancestors(_P), None) is not paragraph:
             continue  # a text box's own paragraph, read as one of its own
-        pieces.append(node.text or "" if node.tag == _T else _SPACING[node.tag])
+        if node.tag == _T:
+            pieces.append(node.text or "")
+        elif node.tag in _SPACING:
+            pieces.append(_SPACING[node.tag])
+        else:
+            pieces.append(_picture_mark(part, node.get(_EMBED) or node.get(_RELATION_ID)))
     return "".join(pieces).strip()
+
+
+def _picture_mark(part: Part, relation_id: str | None) -> str:
+    """The picture by what it is: the same picture marks the same in both files."""
+    related = part.related_parts.get(relation_id) if relation_id else None
+    return f"[зображення {hashlib.sha256(related.blob).hexdigest()[:12]}]" if related is not None else "[зображення]"
 
 
 def paragraph_diff(generated: bytes, edited: bytes, limits: TemplateLimits | None = None) -> list[ParagraphChange]:

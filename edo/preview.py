@@ -30,12 +30,12 @@ def preview(data: bytes, limits: TemplateLimits | None = None) -> list[Block]:
     blocks = []
     for element in document.element.body.iterchildren():
         if element.tag == qn("w:p"):
-            text = paragraph_text(element)
+            text = paragraph_text(element, document.part)
             if text:
                 blocks.append(Block(text=text))
         elif element.tag == qn("w:tbl"):
             table = Table(element, document)
-            rows = tuple(tuple("\n".join(paragraph_text(p._p) for p in cell.paragraphs).strip() for cell in row.cells)
+            rows = tuple(tuple("\n".join(paragraph_text(p._p, document.part) for p in cell.paragraphs).strip() for cell in row.cells)
                          for row in table.rows)
             blocks.append(Block(rows=rows))
     return blocks

@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
 import threading
 import time
 import zipfile
+import zlib
 from xml.sax.saxutils import escape
 from collections.abc import Callable
 from datetime import timedelta
@@ -438,3 +440,33 @@ def test_a_word_file_with_a_field_that_pulls_content_in_or_runs_a_program_is_ref
     document.save(out)
     with pytest.raises(TemplateProblem, match="зовнішні"):
         check_template(out.getvalue())
+
+
+def _png(grey: int) -> io.BytesIO:
+    """A 4×4 PNG of one shade of grey, written by hand (no imaging package here)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = b"".join(b"\x00" + bytes([grey]) * 4 for _ in range(4))
+    return io.BytesIO(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 0, 0, 0, 0))
+                      + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _with_picture(grey: int | None) -> bytes:
+    document = Document(io.BytesIO(docx("Договір поставки № 1", "1. Предмет договору")))
+    if grey is not None:
+        document.paragraphs[1].add_run().add_picture(_png(grey))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_picture_added_or_replaced_is_shown_to_the_lawyer() -> None:
+    """A diff of words saw no picture: a clause drawn in one (a scan, a screenshot) went
+    unseen. A picture is a mark with its hash, so one added or swapped is a change."""
+    plain, white, black = _with_picture(None), _with_picture(255), _with_picture(0)
+    [added] = paragraph_diff(plain, white)
+    assert added.kind == "changed" and re.fullmatch(r"1\. Предмет договору\[зображення [0-9a-f]{12}\]", added.edited_text)
+    [swapped] = paragraph_diff(white, black)
+    assert swapped.generated_text != swapped.edited_text
+    assert paragraph_diff(white, _with_picture(255)) == []
