@@ -470,3 +470,26 @@ def test_a_picture_added_or_replaced_is_shown_to_the_lawyer() -> None:
     [swapped] = paragraph_diff(white, black)
     assert swapped.generated_text != swapped.edited_text
     assert paragraph_diff(white, _with_picture(255)) == []
+
+
+def test_an_edit_uploaded_while_the_lawyer_reads_is_not_approved_unread(
+    app: Flask, db: Any, ready_company: Company, manager: Any, make_staff: Callable[..., Any],
+    generate: Callable[..., Contract],
+) -> None:
+    """The approval named no text: a lawyer who opened the generated contract and clicked
+    "approve" after the manager had uploaded an edit approved the edit, never shown it."""
+    contract = generate(ready_company, manager)
+    lawyer = logged(app, make_staff("lawyer"))
+    page = lawyer.get(f"/staff/contracts/{contract.id}").get_data(as_text=True)
+    seen = re.search(r'name="seen_edit"[^>]*value="([^"]*)"', page) or re.search(r'value="([^"]*)"[^>]*name="seen_edit"', page)
+    assert seen is not None and seen.group(1) == ""
+    assert _edit(app, manager, contract, docx("Інший текст договору")).status_code == 302
+    refused = lawyer.post(f"/staff/contracts/{contract.id}/approve", data={"seen_edit": seen.group(1)},
+                          follow_redirects=True)
+    assert "менеджер завантажив змінений текст" in refused.get_data(as_text=True)
+    db.refresh(contract)
+    assert contract.status == "review" and contract.edited_file_id is not None
+    assert lawyer.post(f"/staff/contracts/{contract.id}/approve",
+                       data={"seen_edit": str(contract.edited_file_id)}).status_code == 302
+    db.refresh(contract)
+    assert contract.status == "approved"
