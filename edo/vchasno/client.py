@@ -82,12 +82,13 @@ class VchasnoClient:
         with _calling("send"):
             self._api.documents.send(document_id)
 
-    def find_by_vendor_id(self, vendor_id: str) -> list[VchasnoDocument]:
+    def find_by_vendor_id(self, vendor_id: str, recipient_edrpou: str | None = None) -> list[VchasnoDocument]:
         found: list[VchasnoDocument] = []
         cursor: str | None = None
+        only = {"recipient_edrpou": recipient_edrpou} if recipient_edrpou else {}
         with _calling("list"):
             while True:
-                page = self._api.documents.list(vendor_id=vendor_id, cursor=cursor)
+                page = self._api.documents.list(vendor_id=vendor_id, cursor=cursor, **only)
                 found += [VchasnoDocument(document.id, document.status) for document in page.documents]
                 if not page.next_cursor or not page.documents:
                     return found

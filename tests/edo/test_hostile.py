@@ -39,7 +39,9 @@ from edo.models import Contract, RegistrationIncentive
 from edo.polling import status_payload
 from edo.preview import preview
 from edo.review import approve as approve_contract, locked as review_locked
+from edo.sending import vendor_id
 from edo.template_versions import add_template_version, install_template
+from edo.vchasno import from_config
 from edo.vchasno.client import retry_after_seconds
 from core.staff.models import StaffUser
 from tests.apps import separate_app
@@ -493,3 +495,24 @@ def test_an_edit_uploaded_while_the_lawyer_reads_is_not_approved_unread(
                        data={"seen_edit": str(contract.edited_file_id)}).status_code == 302
     db.refresh(contract)
     assert contract.status == "approved"
+
+
+def test_a_document_of_an_earlier_life_of_our_ids_is_not_taken_for_a_contract(
+    edo: Flask, db: Any, vchasno_emulator: str, buyer_company: Company, make_contract: Callable[..., Contract],
+) -> None:
+    """Looking for a crashed upload by our id alone, a database restored from a backup
+    (its ids issued again) took another customer's document, sent before the restore, for
+    this contract: "sent", tracked, and signed with that customer's files."""
+    contract = make_contract(buyer_company)
+    provider = from_config(edo.config)
+    try:
+        stray = provider.upload(docx("Договір іншому клієнту"), "inshyi.docx", vendor_id=vendor_id(contract),
+                                recipient_edrpou="32855961", recipient_email="other@example.com", title="Договір",
+                                number=contract.number)
+    finally:
+        provider.close()
+    approve(db, contract)
+    relay(db)
+    assert contract.status == "sent" and contract.vchasno_id != stray.id
+    [ours] = [document for document in documents(vchasno_emulator) if document["id"] == contract.vchasno_id]
+    assert ours["recipients"][0]["edrpou"] == buyer_company.tax_id
