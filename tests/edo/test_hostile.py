@@ -35,7 +35,7 @@ from edo.docx_diff import paragraph_diff
 from edo.docx_template import TemplateProblem, check_template
 from edo.generate import generate_contract, take_turn
 from edo.handlers import send_approved_contract
-from edo.models import Contract, RegistrationIncentive
+from edo.models import Contract, ContractTemplate, RegistrationIncentive
 from edo.polling import status_payload
 from edo.preview import preview
 from edo.review import approve as approve_contract, locked as review_locked
@@ -516,3 +516,31 @@ def test_a_document_of_an_earlier_life_of_our_ids_is_not_taken_for_a_contract(
     assert contract.status == "sent" and contract.vchasno_id != stray.id
     [ours] = [document for document in documents(vchasno_emulator) if document["id"] == contract.vchasno_id]
     assert ours["recipients"][0]["edrpou"] == buyer_company.tax_id
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"), reason="SQLite has one writer at a time")
+def test_two_lawyers_uploading_at_once_get_two_versions(app: Flask, own_database: str) -> None:  # noqa: F811
+    """Both took the largest version plus one: the second upload failed on the unique
+    version with a server error, its file lost."""
+    engine = make_engine(own_database)
+    problems: list[BaseException] = []
+    with app.test_request_context(method="POST"), Session(engine) as first:
+        add_template_version(first, docx("Договір № {{ contract_number }}"), "first.docx", None)
+
+        def second() -> None:
+            try:
+                with app.test_request_context(method="POST"), Session(engine) as session:
+                    add_template_version(session, docx("Договір поставки № {{ contract_number }}"), "second.docx", None)
+                    session.commit()
+            except BaseException as exc:  # surfaced below, not lost in the thread
+                problems.append(exc)
+
+        uploading = threading.Thread(target=second)
+        uploading.start()
+        time.sleep(1.0)  # the second is under way while the first is not committed
+        first.commit()
+        uploading.join(timeout=30)
+    with Session(engine) as session:
+        versions = sorted(session.scalars(select(ContractTemplate.version)))
+    engine.dispose()
+    assert problems == [] and versions == [1, 2]
