@@ -39,11 +39,12 @@ def contract_at_first_order(session: Session, outbox_event: OutboxEvent) -> None
         _generate(session, company, "first_order")
 
 
-@handler("company.terms_changed", name="edo.contract_on_new_terms")
+@handler(("company.terms_changed", "contract.signed"), name="edo.contract_on_new_terms")
 def contract_on_new_terms(session: Session, outbox_event: OutboxEvent) -> None:
     """A company with a contract gets a new one when its payment terms no longer match the
     latest contract's (a redelivery finds they match). Without a contract, the first order
-    or the button makes one."""
+    or the button makes one. Terms changed while a contract was with the customer are
+    taken up when it comes back signed (a rejected or annulled one is the manager's)."""
     company = session.get(Company, outbox_event.payload["company_id"])
     if company is None:
         return

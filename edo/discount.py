@@ -9,6 +9,10 @@ conditional UPDATE: of two orders submitted at the same moment, only the one who
 UPDATE claims the incentive (used_order_id still empty) gets the discount; the other
 finds it claimed (PostgreSQL re-reads the row after the first commits; SQLite writes one
 at a time).
+
+A cancelled order gives its discount back (`return_with_cancelled_order`): the customer
+earned it by registering, and an order that was never delivered gave them nothing of it.
+The next order submitted gets it.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import utcnow
 from core.money import ZERO, money
+from core.orders import states
 from core.orders.models import Order
 from edo.models import RegistrationIncentive
 
@@ -48,3 +53,12 @@ def apply_registration_discount(session: Session, order: Order, previous: str | 
     order.vat_total = money(order.vat_total * order.total / before) if before else ZERO
     order.discount_amount += discount
     session.flush()
+
+
+def return_with_cancelled_order(session: Session, order: Order, previous: str | None, actor: Any) -> None:
+    if order.status != states.CANCELLED:
+        return
+    session.execute(
+        update(RegistrationIncentive).where(RegistrationIncentive.used_order_id == order.id)
+        .values(used_order_id=None, used_at=None).execution_options(synchronize_session=False)
+    )

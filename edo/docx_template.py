@@ -33,6 +33,7 @@ from typing import Any
 
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext
 from jinja2 import TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SecurityError
@@ -42,7 +43,7 @@ from core.config import ROOT
 from core.errors import DomainError
 from core.spreadsheets import XlsxLimits, check_archive
 from edo import frames, sandbox
-from edo.fields import PLACEHOLDERS, ContractFields
+from edo.fields import PLACEHOLDERS, ContractFields, sample_fields
 
 MB = 1024 * 1024
 
@@ -62,6 +63,10 @@ _MESSAGES = {
     "not_docx": lazy_gettext("Файл не вдалося прочитати як документ Word (.docx). Збережіть шаблон у Word як «Документ Word (.docx)»."),
     "archive_too_large": lazy_gettext(
         "Документ Word розпаковується у забагато даних (понад %(limit)s МБ) або складається з забагато частин: це не схоже на шаблон договору."
+    ),
+    "external": lazy_gettext(
+        "Документ Word містить макроси або посилання на зовнішні файли (%(what)s): такий файл не приймається. "
+        "Збережіть його у Word як «Документ Word (.docx)» без макросів і зв'язаних файлів."
     ),
     "syntax": lazy_gettext("Помилка в розмітці шаблону біля «%(near)s»: %(detail)s"),
     "unknown_placeholders": lazy_gettext("Шаблон містить невідомі поля: %(names)s. Перевірте написання або оберіть поле зі списку."),
@@ -84,6 +89,14 @@ class TemplateProblem(DomainError):
         super().__init__(str(_MESSAGES[code]) % params, field="file")
 
 
+def configured_limits() -> TemplateLimits:
+    """The limits with the app's EDO_TEMPLATE_MAX_MB as the file's size (the request's own
+    limit is that of whichever feature allows the most)."""
+    if not has_app_context():
+        return TemplateLimits()
+    return TemplateLimits(max_upload_bytes=int(current_app.config["EDO_TEMPLATE_MAX_MB"]) * MB)
+
+
 def check_docx_file(data: bytes, limits: TemplateLimits) -> None:
     """Refuse a file that is too big, not a Word document, or a zip bomb, from its directory alone."""
     if len(data) > limits.max_upload_bytes:
@@ -103,19 +116,57 @@ def check_docx_file(data: bytes, limits: TemplateLimits) -> None:
         check_archive(io.BytesIO(data), archive_limits)
     except DomainError:  # the archive opened above, so this is one of its size limits
         raise TemplateProblem("archive_too_large", limit=megabytes(limits.max_unpacked_bytes)) from None
+    _refuse_outside_content(data, names)
 
 
-def check_template(data: bytes, limits: TemplateLimits = TemplateLimits()) -> list[str]:
+# Macros and embedded controls: nothing a contract needs, and code that Word would run.
+_ACTIVE_PARTS = re.compile(r"(^|/)vbaProject\.bin$|(^|/)activeX/", re.IGNORECASE)
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_INSTR_TEXT, _SIMPLE_FIELD, _INSTR = f"{_W}instrText", f"{_W}fldSimple", f"{_W}instr"
+_OUTSIDE_FIELDS = re.compile(r"\b(INCLUDETEXT|INCLUDEPICTURE|DDEAUTO|DDE|LINK|IMPORT)\b", re.IGNORECASE)
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def _refuse_outside_content(data: bytes, names: set[str]) -> None:
+    """Macros, any part linked from outside the file but a hyperlink, and fields that pull
+    content in or run a program: Word fetches an external template (with its macros) when
+    the customer opens the file, DDEAUTO starts a program, and LibreOffice reads a linked
+    picture (file:///…, http://10.…) into the PDF it makes here."""
+    found = sorted(name for name in names if _ACTIVE_PARTS.search(name))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in sorted(names):
+            if not (name.endswith(".rels") or (name.startswith("word/") and name.endswith(".xml"))):
+                continue
+            try:
+                root = etree.fromstring(archive.read(name), _SAFE_XML)
+            except etree.LxmlError:
+                raise TemplateProblem("not_docx") from None
+            for link in root.iter(_RELATIONSHIPS):
+                kind = (link.get("Type") or "").rsplit("/", 1)[-1]
+                if link.get("TargetMode") == "External" and kind != "hyperlink":
+                    found.append(f"{kind} → {(link.get('Target') or '')[:80]}")
+            # A field's code may be split over runs: read the part's codes as one text.
+            codes = " ".join([node.text or "" for node in root.iter(_INSTR_TEXT)]
+                             + [node.get(_INSTR, "") for node in root.iter(_SIMPLE_FIELD)])
+            found += sorted({match.upper() for match in _OUTSIDE_FIELDS.findall(codes)})
+    if found:
+        raise TemplateProblem("external", what="; ".join(found[:3]))
+
+
+def check_template(data: bytes, limits: TemplateLimits | None = None) -> list[str]:
     """The placeholders an uploaded template uses, sorted; a TemplateProblem when it is refused:
     not a .docx, too big, broken markup, a name the generator does not know, or a reach for
     Python's insides."""
+    limits = limits or configured_limits()
     check_docx_file(data, limits)
     return _in_child("check", data, {}, limits)
 
 
-def render(data: bytes, fields: ContractFields, limits: TemplateLimits = TemplateLimits()) -> bytes:
+def render(data: bytes, fields: ContractFields, limits: TemplateLimits | None = None) -> bytes:
     """The filled .docx. The template is checked again from its directory (a stored file is
     still the upload it was), then filled in the child process."""
+    limits = limits or configured_limits()
     check_docx_file(data, limits)
     return _in_child("render", data, fields.context(), limits)
 
@@ -224,6 +275,11 @@ def _check(data: bytes, _context: dict[str, Any]) -> list[str]:
     unknown = used - PLACEHOLDERS - set(env.globals)
     if unknown:
         raise TemplateProblem("unknown_placeholders", names=", ".join(sorted(unknown)))
+    # What reading cannot tell (an attribute named by a computed string, a filter on the
+    # wrong kind of value), filling does: the sandbox refuses it now rather than at every
+    # contract this version would make.
+    for sample in sample_fields():
+        _render(data, sample.context())
     return sorted(used & PLACEHOLDERS)
 
 

@@ -24,8 +24,9 @@ FEATURE = Feature(
         "edo.polling",  # periodic: the statuses of the contracts with the customer
         "edo.registration",  # periodic: whether invited customers have registered in Vchasno
     ),
-    # The discount earned by registering in Vchasno, given to the next order at its submit.
-    order_hooks=("edo.discount:apply_registration_discount",),
+    # The discount earned by registering in Vchasno, given to the next order at its submit
+    # (and back when that order is cancelled).
+    order_hooks=("edo.discount:apply_registration_discount", "edo.discount:return_with_cancelled_order"),
     commands=("edo.cli:install_template_command", "edo.cli:edo_poll_command"),
     blueprints=(
         Mount("edo.staff_routes:bp", url_prefix="/staff", when=("backoffice",),

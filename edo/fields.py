@@ -81,3 +81,31 @@ class ContractFields:
 # The names a template may use: the fields, and what `context()` derives from them.
 DERIVED = ("credit_limit_in_words", "company_is_sole_proprietor", "company_tax_id_label")
 PLACEHOLDERS: frozenset[str] = frozenset([f.name for f in fields(ContractFields)] + list(DERIVED))
+
+
+def sample_fields() -> list[ContractFields]:
+    """Made-up customers, one for each payment terms kind, a ФОП among them: an uploaded
+    template is filled with each, so one that cannot be filled (a reach past the sandbox
+    in a branch, a filter on the wrong kind of value) is refused at upload, not at every
+    contract after it."""
+    common: dict[str, Any] = dict(
+        contract_number="Д-2026-00001", contract_date=date(2026, 1, 2), company_name="ТОВ «Зразок»",
+        company_tax_id="32855961", company_legal_address="м. Київ, вул. Зразкова, 1",
+        company_iban="UA213223130000026007233566001", company_bank="АТ «Банк»", company_email="office@example.com",
+        company_phone="+380671234567", signer_name="Петренко Іван Іванович", signer_position="директор",
+        signing_basis="Статуту", payment_terms_kind="prepayment", payment_terms="100 % передоплата",
+        deferral_days=0, advance_percent=0, credit_limit=Decimal("0.00"), price_type="Оптова",
+        manager_name="Коваль Олена", manager_phone="+380501112233", manager_email="manager@example.com",
+        supplier_name="ТОВ «Постачальник»", supplier_tax_id="43210989", supplier_legal_address="м. Київ",
+        supplier_iban="UA743052990000026007233566001", supplier_bank="АТ КБ «ПриватБанк»",
+        supplier_signer_name="Коваленко Сергій Петрович", supplier_signer_position="директор",
+        supplier_signing_basis="Статуту",
+    )
+    return [
+        ContractFields(**common),
+        ContractFields(**common | dict(payment_terms_kind="deferred", payment_terms="відстрочка платежу 14 календарних днів",
+                                       deferral_days=14, credit_limit=Decimal("100000.00"), company_tax_id="2980317653",
+                                       company_name="ФОП Зразкова Ірина Петрівна")),
+        ContractFields(**common | dict(payment_terms_kind="advance", payment_terms="аванс 30 %, решта після поставки",
+                                       advance_percent=30, credit_limit=Decimal("12345.67"))),
+    ]

@@ -75,9 +75,7 @@ def generate_contract(session: Session, company: Company, staff_user: StaffUser 
     template = newest_template(session)
     if template is None:
         raise DomainError(gettext("Договір не сформовано: шаблону договору ще немає. Юрист завантажує його на сторінці «Шаблони договорів»."))
-    # Two generations for one company take turns here, so neither leaves the other's
-    # contract unsuperseded; other companies' generations do not wait.
-    session.scalar(select(Company.id).where(Company.id == company.id).with_for_update())
+    take_turn(session, company.id)
     unsigned = list(session.scalars(
         select(Contract).where(Contract.company_id == company.id, Contract.status.in_(SUPERSEDABLE + ("sent",)))
     ))
@@ -87,8 +85,10 @@ def generate_contract(session: Session, company: Company, staff_user: StaffUser 
             "Договір № %(number)s уже надіслано клієнту на підпис у «Вчасно». Новий можна сформувати, коли його "
             "підпишуть, відхилять або анулюють.", number=with_customer[0].number))
     now = now or utcnow()
+    manager = company.manager or staff_user
+    _refuse_a_repeat(template.id, unsigned, contract_fields(company, "", kyiv_today(now), manager))
     number = next_number(session, now)
-    fields = contract_fields(company, number, kyiv_today(now), company.manager or staff_user)
+    fields = contract_fields(company, number, kyiv_today(now), manager)
     filled = docx_template.render(read_file(template.file), fields)
     stored = store_file(session, filled, f"{number}.docx", DOCX)
     contract = Contract(number=number, company_id=company.id, template_id=template.id, reason=reason,
@@ -104,6 +104,27 @@ def generate_contract(session: Session, company: Company, staff_user: StaffUser 
     record(session, contract, "generated", staff_user)
     outbox.emit(session, "contract.generated", {"contract_id": contract.id, "company_id": company.id, "reason": reason})
     return contract
+
+
+def _refuse_a_repeat(template_id: int, unsigned: list[Contract], fields: ContractFields) -> None:
+    """A second click of the button (or the button after the first order made one) would
+    supersede a contract waiting for the lawyer with one that says the same, its number
+    aside: same template, same data, same day."""
+    same = {name: value for name, value in snapshot(fields).items() if name != "contract_number"}
+    for contract in unsigned:
+        kept = {name: value for name, value in contract.snapshot.items() if name != "contract_number"}
+        if contract.status == "review" and contract.template_id == template_id and kept == same:
+            raise DomainError(gettext(
+                "Договір № %(number)s з тими самими даними вже чекає на візу юриста: новий не сформовано.",
+                number=contract.number))
+
+
+def take_turn(session: Session, company_id: int) -> None:
+    """Two generations for one company take turns here, so neither leaves the other's
+    contract unsuperseded; so does an upload (edo.handlers), so a contract is never
+    superseded under its upload. Other companies do not wait, nor do the company's orders:
+    NO KEY UPDATE leaves the foreign key checks of rows referring to it free."""
+    session.scalar(select(Company.id).where(Company.id == company_id).with_for_update(key_share=True))
 
 
 def contract_fields(company: Company, number: str, day: date, manager: StaffUser | None) -> ContractFields:

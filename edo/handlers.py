@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.outbox import OutboxEvent, handler
 from core.providers import ProviderError
 from edo.failures import keep_failure
+from edo.generate import take_turn
 from edo.models import Contract
 from edo.sending import send_contract
 from edo.vchasno import EdoProvider, from_config
@@ -30,9 +32,13 @@ def vchasno() -> Iterator[EdoProvider]:
 
 @handler(("contract.approved", "contract.customer_registered"), name="edo.send_to_vchasno", outward=True)
 def send_approved_contract(session: Session, outbox_event: OutboxEvent) -> None:
-    contract = session.get(Contract, outbox_event.payload["contract_id"])
-    if contract is None:
+    contract_id = outbox_event.payload["contract_id"]
+    company_id = session.scalar(select(Contract.company_id).where(Contract.id == contract_id))
+    if company_id is None:
         return
+    take_turn(session, company_id)  # a generation superseding it waits, or is waited for
+    contract = session.scalars(select(Contract).where(Contract.id == contract_id)
+                               .execution_options(populate_existing=True)).one()
     try:
         with vchasno() as provider:
             send_contract(session, provider, contract)

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from docx import Document
 from docx.oxml.ns import qn
 from docx.table import Table
-from docx.text.paragraph import Paragraph
 
-from edo.docx_template import check_docx_file, TemplateLimits
+from edo.docx_diff import paragraph_text
+from edo.docx_template import TemplateLimits, check_docx_file, configured_limits
 
 
 @dataclass(frozen=True)
@@ -24,18 +24,18 @@ class Block:
         return bool(self.rows)
 
 
-def preview(data: bytes, limits: TemplateLimits = TemplateLimits()) -> list[Block]:
-    check_docx_file(data, limits)
+def preview(data: bytes, limits: TemplateLimits | None = None) -> list[Block]:
+    check_docx_file(data, limits or configured_limits())
     document = Document(io.BytesIO(data))
     blocks = []
     for element in document.element.body.iterchildren():
         if element.tag == qn("w:p"):
-            text = Paragraph(element, document).text.strip()
+            text = paragraph_text(element, document.part)
             if text:
                 blocks.append(Block(text=text))
         elif element.tag == qn("w:tbl"):
             table = Table(element, document)
-            rows = tuple(tuple("\n".join(p.text for p in cell.paragraphs).strip() for cell in row.cells)
+            rows = tuple(tuple("\n".join(paragraph_text(p._p, document.part) for p in cell.paragraphs).strip() for cell in row.cells)
                          for row in table.rows)
             blocks.append(Block(rows=rows))
     return blocks

@@ -5,6 +5,8 @@ the second finds it already made (an approval repeated is no error, and emits no
 """
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +22,8 @@ from edo.models import Contract
 from edo.template_versions import DOCX
 
 MAX_COMMENT = 2000
+# A template's Jinja left in a manager's edit ({{ … }}, {% … %}, {# … #}).
+TEMPLATE_MARKUP = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
 
 
 def locked(session: Session, contract_id: int) -> Contract | None:
@@ -65,7 +69,11 @@ def upload_edit(session: Session, contract: Contract, staff_user: StaffUser, dat
         raise DomainError(gettext("Договір № %(number)s уже погоджено: його текст не змінюють.", number=contract.number))
     if not name.lower().endswith(".docx"):
         raise DomainError(gettext("Завантажте договір у форматі Word (.docx)."), "file")
-    paragraphs(data)  # the upload's checks (size, zip directory) and that Word's text can be read
+    left = sorted({field for text in paragraphs(data) for field in TEMPLATE_MARKUP.findall(text)})
+    if left:  # the edit goes to the customer as it is: nothing fills these any more
+        raise DomainError(gettext(
+            "У зміненому договорі лишилися поля шаблону: %(fields)s. Його надсилають клієнту як є — впишіть "
+            "замість них текст.", fields=", ".join(left[:5])), "file")
     stored = store_file(session, data, f"{contract.number}-edited.docx", DOCX)
     contract.edited_file_id = stored.id
     contract.status = "review"

@@ -75,7 +75,9 @@ def title_of(contract: Contract) -> str:
 def upload_document(session: Session, provider: EdoProvider, contract: Contract) -> VchasnoDocument:
     """The contract's document in Vchasno: the one uploaded before (found by our id), or
     uploaded now."""
-    found = provider.find_by_vendor_id(vendor_id(contract))
+    # To this customer only: our ids start again after a restore from a backup, and the
+    # document of a contract since lost, sent to another customer, is not this one.
+    found = provider.find_by_vendor_id(vendor_id(contract), contract.company.tax_id)
     if found:
         document = found[0]
         comment = "знайдено у Вчасно за нашим ідентифікатором"

@@ -6,7 +6,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core.uploads import WithinUploadLimit
@@ -43,6 +43,13 @@ def _file_field(label: str) -> FileField:
 
 class ActionForm(FlaskForm):
     """A one-button form: only its CSRF token."""
+
+
+class ApproveForm(FlaskForm):
+    """The approval names the text the lawyer read (the manager's edit, or none), so an
+    edit uploaded while the page was open is not approved unread."""
+
+    seen_edit = HiddenField()
 
 
 class TemplateUploadForm(FlaskForm):

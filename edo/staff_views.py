@@ -34,6 +34,7 @@ from edo.staff_forms import (
     ACTION_LABELS,
     STATUS_LABELS,
     ActionForm,
+    ApproveForm,
     EditUploadForm,
     ReturnForm,
     StatusFilterForm,
@@ -130,7 +131,7 @@ def _contract_page(contract: Contract, return_form: ReturnForm | None = None,
         changes=paragraph_diff(generated, edited) if edited else None,
         files=[name for name in FILES if getattr(contract, name) is not None],
         may_edit=access.may_handle(current_user, contract.company) and contract.status in ("review", "returned"),
-        action_form=ActionForm(),
+        approve_form=ApproveForm(formdata=None, seen_edit=seen_edit(contract)),
         return_form=return_form or ReturnForm(formdata=None),
         edit_form=edit_form or EditUploadForm(formdata=None),
     ), code
@@ -142,6 +143,10 @@ def contract(contract_id: int) -> Any:
     return _contract_page(_visible(contract_id))
 
 
+def seen_edit(contract: Contract) -> str:
+    return str(contract.edited_file_id or "")
+
+
 def _lawyer_only() -> None:
     if not access.may_approve(current_user):
         abort(403)
@@ -151,12 +156,17 @@ def _lawyer_only() -> None:
 @staff_required(access.APPROVER_ROLE)
 def approve_contract(contract_id: int) -> Any:
     _lawyer_only()
-    if not ActionForm().validate_on_submit():
+    form = ApproveForm()
+    if not form.validate_on_submit():
         flash(gettext("Форма застаріла. Оновіть сторінку і спробуйте ще раз."), "error")
         return redirect(url_for("edo_staff.contract", contract_id=contract_id))
     contract = locked(db_session, contract_id)
     if contract is None:
         abort(404)
+    if contract.status == "review" and (form.seen_edit.data or "") != seen_edit(contract):
+        flash(gettext("Поки ви читали договір № %(number)s, менеджер завантажив змінений текст. Перегляньте зміни "
+                      "й погодьте ще раз.", number=contract.number), "error")
+        return redirect(url_for("edo_staff.contract", contract_id=contract_id))
     try:
         approved_now = approve(db_session, contract, current_user)
     except DomainError as error:
@@ -195,6 +205,10 @@ def return_to_manager(contract_id: int) -> Any:
 @bp.post("/contracts/<int:contract_id>/edit")
 @staff_required(*access.CONTRACT_MAKERS)
 def edit_contract(contract_id: int) -> Any:
+    # Held to the commit, as the lawyer's approval holds it: an approval under way is
+    # waited for, and the edit then finds the contract approved.
+    if locked(db_session, contract_id) is None:
+        abort(404)
     contract = _visible(contract_id)
     if not access.may_handle(current_user, contract.company):
         abort(403)

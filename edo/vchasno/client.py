@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -43,6 +44,9 @@ LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 FORBIDDEN_CODES = {"login_required": "auth", "access_denied": "no_tariff"}
 # Our signing flow (interface.py): the customer's signature only.
 CUSTOMER_SIGNS_ONLY = {"first_sign_by": "recipient", "expected_owner_signatures": 0, "expected_recipient_signatures": 1}
+# The longest Retry-After we honour: the outbox's own longest backoff. A wait of years (or
+# "inf", "nan") is a broken header, and would overflow the relay's date arithmetic.
+MAX_RETRY_AFTER_SECONDS = 3600.0
 
 
 class VchasnoClient:
@@ -78,12 +82,13 @@ class VchasnoClient:
         with _calling("send"):
             self._api.documents.send(document_id)
 
-    def find_by_vendor_id(self, vendor_id: str) -> list[VchasnoDocument]:
+    def find_by_vendor_id(self, vendor_id: str, recipient_edrpou: str | None = None) -> list[VchasnoDocument]:
         found: list[VchasnoDocument] = []
         cursor: str | None = None
+        only = {"recipient_edrpou": recipient_edrpou} if recipient_edrpou else {}
         with _calling("list"):
             while True:
-                page = self._api.documents.list(vendor_id=vendor_id, cursor=cursor)
+                page = self._api.documents.list(vendor_id=vendor_id, cursor=cursor, **only)
                 found += [VchasnoDocument(document.id, document.status) for document in page.documents]
                 if not page.next_cursor or not page.documents:
                     return found
@@ -177,17 +182,20 @@ def _json_object(content: bytes) -> dict[str, Any]:
 
 
 def retry_after_seconds(retry_after: str | None) -> float | None:
-    """Retry-After is seconds or an HTTP date (RFC 9110); anything else is not a wait."""
+    """Retry-After is seconds or an HTTP date (RFC 9110); anything else is not a wait.
+    At most MAX_RETRY_AFTER_SECONDS."""
     if not retry_after:
         return None
     try:
-        return max(float(retry_after), 0.0)
+        seconds = float(retry_after)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(retry_after)
-    except (TypeError, ValueError):
+        try:
+            when = parsedate_to_datetime(retry_after)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if math.isnan(seconds):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)

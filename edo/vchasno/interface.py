@@ -63,8 +63,9 @@ class EdoProvider(Protocol):
         e-mails and texts them. A document already sent is refused
         (invalid_document_status): check its status first when resuming."""
 
-    def find_by_vendor_id(self, vendor_id: str) -> list[VchasnoDocument]:
-        """Every document uploaded with this vendor_id, oldest first."""
+    def find_by_vendor_id(self, vendor_id: str, recipient_edrpou: str | None = None) -> list[VchasnoDocument]:
+        """Every document uploaded with this vendor_id (to this recipient, when named),
+        oldest first."""
 
     def statuses(self, document_ids: Sequence[str]) -> dict[str, int]:
         """The status of each id, in calls of at most STATUS_BATCH ids. An id Vchasno does

@@ -73,8 +73,8 @@ JSON back, a form of the page 303 back to `/` (400 and the page with the reason)
 vendor_prefix): that many documents at 7001 at once, their ids in order (benchmarks).
 `GET /_emulator/documents`: every document with its owner, hash, comments and history.
 `POST /_emulator/fail` form `mode` = server_error (502) | rate_limited (429, Retry-After
-`retry_after`, default 1) | no_tariff (403 access_denied), `count` = how many of the next
-API calls (default 1). `POST /_emulator/reset`: the seeded companies, no documents, no
+`retry_after`, default 1) | no_tariff (403 access_denied) | slow (answered as usual after
+`seconds`), `count` = how many of the next API calls (default 1). `POST /_emulator/reset`: the seeded companies, no documents, no
 armed failure.
 
 py-vchasno 0.2.0 (its sync client, `allow_http=True` for the emulator's plain HTTP) was

@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -53,6 +54,9 @@ def create_app(tokens: Mapping[str, str], *, companies: Mapping[str, str] = SEED
             response = refused(p.too_many_requests())
             response.headers["Retry-After"] = str(failure.retry_after)
             return response
+        if failure.mode == "slow":  # a call still under way while a test does something else
+            time.sleep(failure.seconds)
+            return None
         raise p.no_tariff()
 
     # -- API v2 -------------------------------------------------------------------
@@ -245,15 +249,16 @@ def create_app(tokens: Mapping[str, str], *, companies: Mapping[str, str] = SEED
     @app.post("/_emulator/fail")
     def fail() -> Any:
         """Form `mode` (server_error: HTTP 502; rate_limited: 429 with Retry-After
-        `retry_after` seconds, default 1; no_tariff: 403 access_denied), `count` of the
-        next API calls to spoil (default 1)."""
+        `retry_after` seconds, default 1; no_tariff: 403 access_denied; slow: answered
+        as usual after `seconds`), `count` of the next API calls to spoil (default 1)."""
         mode = request.values.get("mode", "")
         if mode not in FAILURE_MODES:
             return jsonify({"error": f"mode must be one of {', '.join(FAILURE_MODES)}"}), 400
         count, retry_after = request.values.get("count", "1"), request.values.get("retry_after", "1")
-        if not (count.isdigit() and retry_after.isdigit()):
-            return jsonify({"error": "count and retry_after are whole numbers, 0 or more"}), 400
-        failure = Failure(mode, int(count), int(retry_after))
+        seconds = request.values.get("seconds", "0")
+        if not (count.isdigit() and retry_after.isdigit() and seconds.isdigit()):
+            return jsonify({"error": "count, retry_after and seconds are whole numbers, 0 or more"}), 400
+        failure = Failure(mode, int(count), int(retry_after), int(seconds))
         office.failures.arm(failure)
         return jsonify({"mode": failure.mode, "count": failure.count, "retry_after": failure.retry_after})
 

@@ -15,7 +15,7 @@ from typing import Any
 import emulators.vchasno.protocol as p
 from emulators.failures import FailureSwitch
 
-FAILURE_MODES = ("server_error", "rate_limited", "no_tariff")
+FAILURE_MODES = ("server_error", "rate_limited", "no_tariff", "slow")
 # Registered in the emulated Vchasno from the start (the demo's customers that "already use
 # Vchasno"); any other code is unregistered until the page or /_emulator/register adds it.
 SEED_COMPANIES = {
@@ -30,6 +30,7 @@ class Failure:
     mode: str
     count: int
     retry_after: int
+    seconds: int = 0  # "slow": how long the call waits before it is answered as usual
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ def logged_customer(app, user):
 def test_a_customer_never_sees_a_draft_and_sees_a_sent_one_with_its_files(app, db, ready_company, manager, make_user, generate):
     user = make_user(ready_company)
     superseded = generate(ready_company, manager)
+    ready_company.signer_name = "Сидоренко Олег Петрович"  # the same data again would be refused as a repeat
     draft = generate(ready_company, manager)
     client = logged_customer(app, user)
     html = client.get("/contracts").get_data(as_text=True)

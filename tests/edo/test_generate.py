@@ -94,6 +94,7 @@ def test_without_a_template_generation_says_so(app, db, ready_company):
 
 def test_a_new_contract_supersedes_the_unsigned_one_but_not_one_with_the_customer(app, db, ready_company, manager, generate):
     first = generate(ready_company, manager, now=NOW)
+    ready_company.signing_basis = "Виписки з ЄДР"  # the same data again would be refused as a repeat
     second = generate(ready_company, manager)
     assert first.status == "superseded" and second.status == "review"
     assert [step.action for step in first.history] == ["generated", "superseded"]
