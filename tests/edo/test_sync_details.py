@@ -9,7 +9,8 @@ from tests.edo.conftest import logged
 def test_the_exchange_page_says_which_contracts_vchasno_has_not_taken_and_why(app, db, ready_company, manager,
                                                                                make_staff, generate):
     contract = generate(ready_company, manager)
-    sent = generate(ready_company, manager)  # supersedes the first: made again as the one that went
+    ready_company.signer_position = "генеральний директор"
+    sent = generate(ready_company, manager)  # superseded the first; both set below as the test needs them
     contract.status, contract.approved_at, contract.last_error = "approved", utcnow(), "vchasno no_tariff: 403"
     sent.status, sent.last_error = "sent", ""
     db.commit()
