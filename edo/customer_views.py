@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, render_template
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from core.db import db_session
 from core.files.web import download
 from edo.customer_blueprint import bp
 from edo.models import DRAFT_STATES, Contract
+from edo.sending import WAITING_REGISTRATION
 from edo.staff_forms import STATUS_LABELS
 
 HIDDEN_STATES = (*DRAFT_STATES, "superseded")
@@ -28,8 +30,21 @@ def _shown() -> Any:
 @customer_required
 def contracts() -> Any:
     rows = db_session.scalars(_shown().order_by(Contract.id.desc()))
-    return render_template("edo/customer_contracts.html", contracts=list(rows), status_label=STATUS_LABELS.get,
+    return render_template("edo/customer_contracts.html", contracts=list(rows), status_label=customer_status,
                            files=CUSTOMER_FILES)
+
+
+def customer_status(contract: Contract) -> str:
+    """The status as the customer reads it: the staff's "approved" is a contract on its way
+    to Vchasno or waiting for the customer to register there, "with the customer" is theirs
+    to sign."""
+    if contract.status == "approved":
+        if contract.last_error == WAITING_REGISTRATION:
+            return gettext("Чекає на реєстрацію вашої компанії у «Вчасно»: посилання надіслано на e-mail і SMS.")
+        return gettext("Готується до надсилання на підпис")
+    if contract.status == "sent":
+        return gettext("Чекає на ваш підпис")
+    return str(STATUS_LABELS.get(contract.status, contract.status))
 
 
 @bp.get("/contracts/<int:contract_id>/<any(pdf_file, signed_file, signature_file):kind>")

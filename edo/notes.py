@@ -1,5 +1,6 @@
 """A contract's `last_error` told to staff in their language: why an approved contract has
-not gone to the customer yet, and whether it will go by itself."""
+not gone to the customer yet, or why Vchasno's answer about a sent one was not taken, and
+whether it will be by itself."""
 from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext as _l
@@ -25,6 +26,9 @@ def last_error_text(last_error: str) -> str:
     if not last_error:
         return ""
     code, _, detail = last_error.partition(":")
+    if code.startswith("poll "):
+        return gettext("Вчасно змінив статус договору, але портал не зміг його прийняти (%(detail)s). "
+                       "Спроба повториться під час наступного опитування.", detail=detail.strip())
     if code in _WORDS:
         return str(_WORDS[code])
     if code.startswith(_AWAY):

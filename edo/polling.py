@@ -86,12 +86,24 @@ def poll_statuses(session: Session, provider: EdoProvider, batch: int = STATUS_B
                 if settle(session, provider, row.id, outcome):
                     result.changed[outcome] = result.changed.get(outcome, 0) + 1
                 session.commit()
-            except Exception:  # one contract's failure must not stop the others
+            except Exception as error:  # one contract's failure must not stop the others
                 session.rollback()
                 log.exception("contract %s: Vchasno's %s could not be taken", row.id, outcome)
                 result.failed.append(row.id)
+                _note_failure(session, row.id, outcome, error)
         if len(rows) < batch:
             return result
+
+
+def _note_failure(session: Session, contract_id: int, outcome: str, error: Exception) -> None:
+    """Shown on the contract and the exchange page (edo.notes), not only in the log; the
+    next poll tries again and, settling it, clears it."""
+    session.execute(
+        update(Contract).where(Contract.id == contract_id)
+        .values(last_error=f"poll {outcome}: {type(error).__name__}: {error}"[:2000])
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
 
 
 def _note_statuses(session: Session, code_of: dict[int, int]) -> None:
@@ -126,7 +138,7 @@ def settle(session: Session, provider: EdoProvider, contract_id: int, outcome: s
         record(session, contract, "rejected", comment=contract.rejection_reason)
     else:
         record(session, contract, "annulled")
-    contract.status = outcome
+    contract.status, contract.last_error = outcome, ""
     emit(session, f"contract.{outcome}", status_payload(contract, outcome, now))
     session.flush()
     return True

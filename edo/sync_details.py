@@ -1,6 +1,7 @@
-"""The contracts' part of the staff's exchange page (`Feature.sync_details`): approved
-contracts Vchasno has not taken, each with why in words (edo.notes) and since when, as many
-as this member of staff may see (a manager: their own companies')."""
+"""The contracts' part of the staff's exchange page (`Feature.sync_details`): contracts held
+up on their way through Vchasno (approved and not taken, or sent and Vchasno's answer not
+taken), each with why in words (edo.notes) and since when, as many as this member of staff
+may see (a manager: their own companies')."""
 from __future__ import annotations
 
 from typing import Any
@@ -24,7 +25,7 @@ def sync_details(session: Session, staff_user: Any) -> list[Section]:
         return []
     query = (
         select(Contract).join(Contract.company).options(joinedload(Contract.company))
-        .where(Contract.status == "approved", Contract.last_error != "")
+        .where(Contract.status.in_(("approved", "sent")), Contract.last_error != "")
         .order_by(Contract.approved_at, Contract.id).limit(SHOWN)
     )
     if not access.sees_every_contract(staff_user):
@@ -32,5 +33,5 @@ def sync_details(session: Session, staff_user: Any) -> list[Section]:
     waiting = [(contract, last_error_text(contract.last_error)) for contract in session.scalars(query)]
     if not waiting:
         return []
-    return [Section(gettext("Вчасно: договори, які ще не надіслано"), template="edo/_sync_section.html",
+    return [Section(gettext("Вчасно: договори, що застрягли"), template="edo/_sync_section.html",
                     data={"waiting": waiting})]

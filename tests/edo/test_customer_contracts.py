@@ -26,10 +26,22 @@ def test_a_customer_never_sees_a_draft_and_sees_a_sent_one_with_its_files(app, d
     draft.status, draft.pdf_file_id = "sent", draft.generated_file_id  # what the sending side sets
     db.flush()
     html = client.get("/contracts").get_data(as_text=True)
-    assert f"№ {draft.number}" in html and "На підписі в клієнта" in html
+    assert f"№ {draft.number}" in html and "Чекає на ваш підпис" in html
     assert client.get(f"/contracts/{draft.id}/pdf_file").status_code == 200
     assert client.get(f"/contracts/{draft.id}/signed_file").status_code == 404  # not signed yet
     assert client.get(f"/contracts/{superseded.id}/pdf_file").status_code == 404
+
+
+def test_an_approved_contract_tells_the_customer_what_it_waits_for(app, db, ready_company, manager, make_user, generate):
+    client = logged_customer(app, make_user(ready_company))
+    contract = generate(ready_company, manager)
+    contract.status = "approved"
+    db.commit()
+    html = client.get("/contracts").get_data(as_text=True)
+    assert "Готується до надсилання на підпис" in html and "Погоджено" not in html
+    contract.last_error = "waiting_registration"
+    db.commit()
+    assert "Чекає на реєстрацію вашої компанії у «Вчасно»" in client.get("/contracts").get_data(as_text=True)
 
 
 def test_another_companys_contract_is_a_404(app, db, ready_company, manager, make_company, make_user, generate):

@@ -17,6 +17,7 @@ from core.clock import frozen_at, utcnow
 from core.customers.models import Company
 from core.files.services import read_file
 from edo.models import Contract
+from edo.notes import last_error_text
 from edo.polling import poll_statuses
 from edo.sending import send_contract
 from edo.vchasno import from_config
@@ -145,6 +146,12 @@ def test_one_contract_that_cannot_be_taken_does_not_stop_the_others(
     assert (result.changed, result.failed) == ({"signed": 1}, [broken.id])
     assert (broken.status, broken.signed_file_id, fine.status) == ("sent", None, "signed")
     assert len(events(db, "contract.signed")) == 1
+    assert broken.last_error.startswith("poll signed: ") and fine.last_error == ""
+    assert "не зміг його прийняти" in last_error_text(broken.last_error)
+    control(vchasno_emulator, "status", document_id=broken.vchasno_id, status=7002)
+    control(vchasno_emulator, "sign", document_id=broken.vchasno_id)  # signed for real this time
+    poll(edo, db)
+    assert (broken.status, broken.last_error) == ("signed", "") and broken.signed_file_id is not None
 
 
 def test_the_poll_asks_in_batches(
