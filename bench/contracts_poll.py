@@ -43,6 +43,7 @@ GOAL_S = 10.0
 FULL, QUICK = 5_000, 300
 TOKEN = "bench-vchasno-token"
 SHARE = 0.01  # of the documents signed, as many rejected, as many annulled
+NUMBER_PREFIX = "B-"  # the bench's contracts, beside the demo's
 
 
 def _serve_emulator(port: int, owner: str) -> None:
@@ -95,19 +96,24 @@ def seed_vchasno(url: str, owner: str, recipient: str, count: int) -> tuple[list
 
 
 def seed_contracts(session: Any, document_ids: list[str]) -> None:
-    from sqlalchemy import insert, select
+    from sqlalchemy import func, insert, select, update
 
     from core.customers.models import Company
     from core.files.services import store_file
     from edo.models import Contract, ContractTemplate
 
+    # The demo's own contracts with the customer name documents of the demo's emulator, not
+    # this one: set aside, so the poll asks about the bench's 5,000 alone.
+    session.execute(update(Contract).where(Contract.status.in_(("approved", "sent"))).values(status="superseded"))
     docx = store_file(session, b"PK bench contract", "bench.docx", "application/octet-stream")
-    template = ContractTemplate(version=1, file_id=docx.id, placeholders=[])
+    # The demo installed the built-in template as version 1: the bench's own comes after it.
+    newest = session.scalar(select(func.max(ContractTemplate.version))) or 0
+    template = ContractTemplate(version=newest + 1, file_id=docx.id, placeholders=[])
     session.add(template)
     session.flush()
     companies = list(session.scalars(select(Company.id).order_by(Company.id)))
     session.execute(insert(Contract), [
-        {"number": f"B-{n:05d}", "company_id": companies[n % len(companies)], "template_id": template.id,
+        {"number": f"{NUMBER_PREFIX}{n:05d}", "company_id": companies[n % len(companies)], "template_id": template.id,
          "status": "sent", "snapshot": {}, "generated_file_id": docx.id, "vchasno_id": document_id,
          "rejection_reason": "", "last_error": "", "reason": "manual"}
         for n, document_id in enumerate(document_ids)
@@ -146,19 +152,21 @@ def check(app: Any, moved: dict[str, list[str]]) -> list[str]:
     problems = []
     with app.app_context():
         session = db_session()
+        ours = Contract.number.startswith(NUMBER_PREFIX)  # the demo's signed and rejected ones aside
         for outcome, ids in moved.items():
-            found = set(session.scalars(select(Contract.vchasno_id).where(Contract.status == outcome)))
+            found = set(session.scalars(select(Contract.vchasno_id).where(ours, Contract.status == outcome)))
             if found != set(ids):
                 problems.append(f"{outcome}: {len(found)} contracts, {len(ids)} documents")
         unfiled = session.scalar(select(func.count()).select_from(Contract).where(
-            Contract.status == "signed", (Contract.signed_file_id.is_(None)) | (Contract.signature_file_id.is_(None))))
+            ours, Contract.status == "signed", (Contract.signed_file_id.is_(None)) | (Contract.signature_file_id.is_(None))))
         if unfiled:
             problems.append(f"{unfiled} signed contracts without their files")
-        unasked = session.scalar(select(func.count()).select_from(Contract).where(Contract.vchasno_checked_at.is_(None)))
+        unasked = session.scalar(select(func.count()).select_from(Contract).where(ours, Contract.vchasno_checked_at.is_(None)))
         if unasked:
             problems.append(f"{unasked} contracts never asked about")
         for outcome, ids in moved.items():
-            raised = session.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.topic == f"contract.{outcome}"))
+            raised = session.scalar(select(func.count()).select_from(OutboxEvent).where(
+                OutboxEvent.topic == f"contract.{outcome}", OutboxEvent.payload["number"].as_string().startswith(NUMBER_PREFIX)))
             if raised != len(ids):
                 problems.append(f"contract.{outcome}: {raised} events for {len(ids)} contracts")
         db_session.remove()
