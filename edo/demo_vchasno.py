@@ -23,7 +23,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import outbox
 from core.customers.models import Company
+from core.outbox import OutboxEvent
 from edo.models import Contract, RegistrationIncentive
 from edo.polling import poll_statuses
 from edo.sending import SENT, send_contract, upload_document
@@ -46,7 +48,18 @@ def seed_vchasno_states(session: Session, *, with_customer: Contract, signed: Co
             poll_statuses(session, provider)
         finally:
             provider.close()
+    _approvals_done(session, (with_customer, signed, rejected, unregistered))
     session.commit()
+
+
+def _approvals_done(session: Session, contracts: tuple[Contract, ...]) -> None:
+    """The contracts went to Vchasno here, by the code the approval's handler runs: their
+    approvals' events have nothing left to do. Left pending, a process without the demo's
+    emulator (a benchmark on the demo's data) would try Vchasno itself, forever."""
+    ids = {contract.id for contract in contracts}
+    pending = session.scalars(select(OutboxEvent).where(OutboxEvent.topic == "contract.approved",
+                                                        OutboxEvent.status == outbox.PENDING))
+    outbox.settle_unheard(session, [event.id for event in pending if event.payload.get("contract_id") in ids])
 
 
 def start_vchasno_emulator(app: Any, session: Session) -> tuple[str, str, Callable[[], None]]:
