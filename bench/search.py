@@ -2,16 +2,20 @@
 (issue 12: with 50,000 products at 16 connections p95 < 50 ms, and req/s within 20% of the
 same search at 3,000 products).
 
-The demo is seeded (3,000 products) and measured; then the catalog is grown to 50,000 with
-copies of the seeded products (new SKU and barcode, a series word in the name, the same
-prices and stock; search texts by the product's own functions, written with COPY) and
-measured again. wrk asks for a word drawn at random from the catalog's names on every
-request (bench/harness/lua/random_words.lua) with the listing cache off
-(CATALOG_CACHE_SECONDS=0): one URL over and over would measure the cache, not the search.
---quick: 300 products, then 3,000.
+The demo is seeded (3,000 products) and copied into a second database whose catalog is
+grown to 50,000 with copies of the seeded products (new SKU and barcode, a series word in
+the name, the same prices and stock; search texts by the product's own functions, written
+with COPY). Each is served by its own gunicorn, and the two are measured in turns, --rounds
+times (3): this machine's speed drifts by a third from one minute to the next (the same
+build measured twice in a row: 347 and 540 req/s), and measuring all of one size and then
+all of the other compared two moments more than two catalogs. Each size's figure is the
+median of its rounds; every round is in the table. wrk asks for a word drawn at random
+from that catalog's names on every request (bench/harness/lua/random_words.lua) with the
+listing cache off (CATALOG_CACHE_SECONDS=0): one URL over and over would measure the
+cache, not the search. --quick: 300 products, then 3,000.
 
 Copies make every word of the demo match about 16 times as many products at 50,000 (a
-word's page is then nearly always full: 47 products shown on average against 14 at 3,000)
+word's page is then nearly always full: 24 products shown on average against 11 at 3,000)
 and add eight series words that each match 6,000. `--growth varied` grows it closer to a
 real catalog of different products: each new name joins the first half of one demo name to
 the second half of another and a brand word of its own (about 20 products a brand), so a
@@ -21,9 +25,13 @@ from __future__ import annotations
 
 import random
 import re
+import statistics
 import sys
 import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
@@ -39,6 +47,7 @@ from core.textkeys import sku_key, uk_sort_key
 
 SCRIPT = LUA.parent / "random_words.lua"
 SIZES = (3_000, 50_000)
+GROWN_DB = f"{pg.BENCH_DB}_grown"  # the large catalog, beside the demo's own
 QUICK_SIZES = (300, 3_000)
 WORDS = 500  # drawn from the catalog's names, each at least MIN_WORD letters
 MIN_WORD = 4
@@ -52,8 +61,8 @@ PRODUCTS_PER_BRAND = 20
 _WORD = re.compile(r"[^\W\d_]{%d,}" % MIN_WORD)
 
 
-def catalog_words(how_many: int, seed: int = 1) -> list[str]:
-    with psycopg.connect(pg.bench_url()) as conn:
+def catalog_words(how_many: int, seed: int = 1, database: str = pg.BENCH_DB) -> list[str]:
+    with psycopg.connect(pg.bench_url(database)) as conn:
         names = [row[0] for row in conn.execute("SELECT name FROM product WHERE is_active")]
     words = sorted({w.casefold() for name in names for w in _WORD.findall(name)})
     return random.Random(seed).sample(words, min(how_many, len(words)))
@@ -73,11 +82,11 @@ def grown_name(n: int, source: str, other: str, growth: str, rng: random.Random)
     return " ".join(head[: max(len(head) // 2, 1)] + tail[len(tail) // 2:] + [brand(n // PRODUCTS_PER_BRAND)])[:300]
 
 
-def grow_catalog(total: int, seed: int = 1, growth: str = "copies") -> int:
+def grow_catalog(total: int, seed: int = 1, growth: str = "copies", database: str = pg.BENCH_DB) -> int:
     """Products made from the seeded ones until there are `total` (grown_name; the unit,
     category, prices and stock of the first source); returns how many were added."""
     rng = random.Random(seed)
-    with psycopg.connect(pg.bench_url()) as conn:
+    with psycopg.connect(pg.bench_url(database)) as conn:
         sources = conn.execute(
             "SELECT id, name, unit, pack_multiple, vat_rate, category_id, is_active FROM product ORDER BY id"
         ).fetchall()
@@ -103,65 +112,116 @@ def grow_catalog(total: int, seed: int = 1, growth: str = "copies") -> int:
                      " FROM grown g JOIN product p ON p.sku = g.sku JOIN price pr ON pr.product_id = g.source_id")
         conn.execute("INSERT INTO stock (warehouse_id, product_id, quantity) SELECT s.warehouse_id, p.id, s.quantity"
                      " FROM grown g JOIN product p ON p.sku = g.sku JOIN stock s ON s.product_id = g.source_id")
-    pg.analyze()
+    pg.analyze(database)
     return missing
+
+
+@dataclass
+class Target:
+    """One catalog size: its database, its server, its logged-in customer, its words."""
+
+    size: int
+    database: str
+    server: Any
+    headers: dict[str, str]
+    words_file: Path
+    rounds: list[dict] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"search at {self.size} products"
+
+
+def median_run(rounds: list[dict]) -> dict:
+    """One figure of several rounds: each measure's median, the errors of all."""
+    def median(key: str) -> float:
+        return statistics.median(run[key] for run in rounds)
+
+    middle = sorted(rounds, key=lambda run: run["rps"])[len(rounds) // 2]
+    errors = {key: sum(run["errors"][key] for run in rounds) for key in middle["errors"]}
+    return {**middle, "rps": median("rps"), "p50_ms": median("p50_ms"), "p95_ms": median("p95_ms"),
+            "p99_ms": median("p99_ms"), "errors": errors, "rounds": len(rounds),
+            "note": f"median of {len(rounds)} rounds"}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = portal.arguments(arguments("search", __doc__))
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--duration", type=int, default=15, help="seconds of each measured wrk run")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of the wrk warm-up before each run")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of each measured wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of measuring each size")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of the wrk warm-up of each server")
     parser.add_argument("--growth", choices=GROWTHS, default="copies",
                         help="how the catalog grows past the demo: copies of its products (the default) or varied names")
     args = parser.parse_args(argv)
     wrk_path()  # a clear message before anything is created
     params = WrkParams(args.connections, args.wrk_threads, 2 if args.quick else args.duration,
                        1 if args.quick else args.warmup)
+    rounds = 1 if args.quick else max(args.rounds, 1)
     small, large = QUICK_SIZES if args.quick else SIZES  # the demo seeds the small one (3,000; 300 --quick)
 
     def measure(run: portal.Portal) -> None:
         run.results["environment"].update(
             wrk=f"{params.label}, a random catalog word per request, the catalog grown past the demo by --growth"
-                f" {args.growth}", catalog_cache_seconds=0, growth=args.growth)
+                f" {args.growth}; the two sizes measured in turns, {rounds} rounds",
+            catalog_cache_seconds=0, growth=args.growth)
         pages: dict = {}
         run.results["wrk_results"] = pages
-        scaling: dict = {"sizes": [small, large]}
+        scaling: dict = {"sizes": [small, large], "rounds": rounds}
         run.results["search_scaling"] = scaling
-        with tempfile.TemporaryDirectory() as tmp:
-            for size in (small, large):
-                added = grow_catalog(size, growth=args.growth)
-                if added:
-                    log("search", f"grew the catalog by {added} products to {size} ({args.growth})")
-                words = catalog_words(WORDS)
-                words_file = Path(tmp) / f"words-{size}.txt"
-                words_file.write_text("".join(quote(w) + "\n" for w in words))
-                scaling[str(size)] = {"words": len(words), "sample": words[:10]}
-                name = f"search at {size} products"
-                with run.gunicorn(log_name=f"gunicorn-search-{size}.log", CATALOG_CACHE_SECONDS="0") as server:
-                    client = Client(HOST, server.port)
-                    client.login(LOGIN, PASSWORD)
-                    headers = {"User-Agent": "portal-bench/1", "Cookie": client.cookie_header()}
-                    url = f"{server.base}/"
-                    script = {"script": SCRIPT, "script_args": (str(words_file),)}
+        pg.create_database(GROWN_DB, template=pg.BENCH_DB)
+        try:
+            added = grow_catalog(large, growth=args.growth, database=GROWN_DB)
+            log("search", f"grew a copy of the catalog by {added} products to {large} ({args.growth})")
+            with tempfile.TemporaryDirectory() as tmp, ExitStack() as servers:
+                targets = [_target(run, servers, size, database, Path(tmp), scaling)
+                           for size, database in ((small, pg.BENCH_DB), (large, GROWN_DB))]
+                for target in targets:
                     if params.warmup_s:
-                        run_wrk(url, params, headers, duration_s=params.warmup_s, **script)
-                    pages[name] = run.watched(name, server, lambda: run_wrk(url, params, headers, **script).as_dict())
-                    pages[name].update(path=f"/?q=<random word of {len(words)}>", problems=[])
-                    # wrk counts a redirect to /login as an answer: one word's page, checked as a person sees it.
-                    page = client.get(f"/?q={quote(words[0])}")
-                    shown = page.text.count('<li class="product"')
-                    if page.status != 200 or not shown:
-                        run.problems.append(f"{name}: /?q={words[0]} answered {page.status} with {shown} products")
-                    client.close()
-                result = pages[name]
-                if result["errors"]["status"] or result["errors"]["timeout"]:
-                    run.problems.append(f"{name}: {result['errors']}")
-                log("search", f"{name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
-                    f"p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms")
+                        _wrk(target, params, params.warmup_s)
+                for number in range(1, rounds + 1):
+                    for target in targets:
+                        label = f"{target.name}, round {number}"
+                        result = run.watched(label, target.server, lambda: _wrk(target, params).as_dict())
+                        result.update(path=f"/?q=<random word of {WORDS}>", problems=[])
+                        target.rounds.append(result)
+                        if rounds > 1:
+                            pages[label] = {**result, "note": "one round"}
+                        if result["errors"]["status"] or result["errors"]["timeout"]:
+                            run.problems.append(f"{label}: {result['errors']}")
+                        log("search", f"{label}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
+                            f"p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms")
+                for target in targets:
+                    pages[target.name] = median_run(target.rounds) if rounds > 1 else target.rounds[0]
+        finally:
+            if not args.keep_db:
+                pg.drop_database(GROWN_DB)
 
     return portal.run_figure("search", "issue 12, catalog search as the catalog grows", args, measure)
+
+
+def _target(run: portal.Portal, servers: ExitStack, size: int, database: str, tmp: Path, scaling: dict) -> Target:
+    words = catalog_words(WORDS, database=database)
+    words_file = tmp / f"words-{size}.txt"
+    words_file.write_text("".join(quote(w) + "\n" for w in words))
+    scaling[str(size)] = {"words": len(words), "sample": words[:10], "database": database}
+    server = servers.enter_context(run.gunicorn(log_name=f"gunicorn-search-{size}.log", CATALOG_CACHE_SECONDS="0",
+                                                DATABASE_URL=pg.bench_url(database)))
+    client = Client(HOST, server.port)
+    client.login(LOGIN, PASSWORD)
+    # wrk counts a redirect to /login as an answer: one word's page, checked as a person sees it.
+    page = client.get(f"/?q={quote(words[0])}")
+    shown = page.text.count('<li class="product"')
+    if page.status != 200 or not shown:
+        run.problems.append(f"search at {size} products: /?q={words[0]} answered {page.status} with {shown} products")
+    headers = {"User-Agent": "portal-bench/1", "Cookie": client.cookie_header()}
+    client.close()
+    return Target(size, database, server, headers, words_file)
+
+
+def _wrk(target: Target, params: WrkParams, duration_s: int | None = None) -> Any:
+    return run_wrk(f"{target.server.base}/", params, target.headers, duration_s=duration_s,
+                   script=SCRIPT, script_args=(str(target.words_file),))
 
 
 if __name__ == "__main__":

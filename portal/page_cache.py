@@ -1,4 +1,5 @@
-"""Rendered catalog pages, shared by every customer on the same price type.
+"""Rendered catalog pages, shared by every customer on the same price type, and the
+frame around them, shared by every search.
 
 A catalog page (layout, categories, products with prices and stock, pager) is the
 same for all users of a price type and language. Only a few parts are the user's own:
@@ -7,27 +8,48 @@ language link's way back and flashed messages. The cached HTML holds markers the
 filled in per request with plain string replacement. Entries live
 `CATALOG_CACHE_SECONDS` in each worker: prices and stock on screen may be that many
 seconds old, while the cart and checkout always price from the database.
+
+The frame (the layout, the search form, the categories, when prices last arrived) is
+the same for every search of a category: the query, the products and the pager are
+markers in it (`FRAME_HOLES`), filled by `fill` in one pass. Frames and the categories
+they show live `CATALOG_FRAME_SECONDS`, so a search with the page cache off still runs its
+own query and writes its own rows, but not the layout, the category tree and the last
+sync around them.
 """
 from __future__ import annotations
 
 import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Hashable
-from urllib.parse import quote
+from typing import Any, Hashable, TypeVar
+from urllib.parse import quote, quote_plus
 
 from markupsafe import Markup, escape
 
-CSRF_MARKER = "__CSRF_TOKEN__"
-_CART_COUNT = "__CART_COUNT__"
-_COMPANY = "__COMPANY_NAME__"
-_RETURN_PATH = "__RETURN_PATH__"
-_FLASHES = "__FLASHES__"
-IN_CART = re.compile(r'data-in-cart="(\d+)"></span>')
+# Markers carry a secret of the process: a product name, a category or a query that reads
+# like a marker is never taken for one (none can guess it, and no marker leaves unfilled).
+_SECRET = secrets.token_hex(8)
+# One prefix for every personal marker, so that one pass finds them all: a search for a
+# pattern that starts with a fixed text is several times faster than for an alternation.
+_PERSONAL = f"__{_SECRET}_"
+CSRF_MARKER = f"{_PERSONAL}CSRF__"
+_CART_COUNT = f"{_PERSONAL}CART__"
+_COMPANY = f"{_PERSONAL}COMPANY__"
+_RETURN_PATH = f"{_PERSONAL}RETURN__"
+_FLASHES = f"{_PERSONAL}FLASHES__"
+_PERSONAL_MARKERS = re.compile(_PERSONAL + r"([A-Z]+)(?:_(\d+))?__")
+_QUERY = f"__{_SECRET}_QUERY__"
+_PRODUCTS = f"__{_SECRET}_PRODUCTS__"
+_PAGER = f"__{_SECRET}_PAGER__"
+# In a URL url_for wrote (q=<marker>) the query goes URL-encoded, elsewhere HTML-escaped.
+_FRAME_MARKERS = re.compile(f"q={_QUERY}|{_QUERY}|{_PRODUCTS}|{_PAGER}")
+# werkzeug's own characters left unencoded in a query string (url_for).
+_URL_SAFE = "!$'()*,/:;?@"
 
 # Template variables that leave markers where the layout would put per-user values.
 HOLES: dict[str, Any] = {
@@ -39,15 +61,36 @@ HOLES: dict[str, Any] = {
 }
 
 
+def frame_holes(query: str) -> dict[str, Any]:
+    """Template variables for a frame: markers where the query (when there is one), the
+    products and the pager go."""
+    return {"query": _QUERY if query else "", "products": Markup(_PRODUCTS), "pager": Markup(_PAGER)}
+
+
+def fill(frame: str, query: str, products: str, pager: str) -> str:
+    """A frame with this search's own query, products and pager. One pass: text put in is
+    never searched for markers again (a product or a query may read like one)."""
+    values = {
+        f"q={_QUERY}": "q=" + str(escape(quote_plus(query, safe=_URL_SAFE))),
+        _QUERY: str(escape(query)),
+        _PRODUCTS: products,
+        _PAGER: pager,
+    }
+    return _FRAME_MARKERS.sub(lambda match: values[match.group(0)], frame)
+
+
+Value = TypeVar("Value")
+
+
 class TTLCache:
     """A small LRU with a time limit, safe for threaded workers."""
 
     def __init__(self, max_entries: int = 512) -> None:
-        self._entries: OrderedDict[Hashable, tuple[float, str]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self.max_entries = max_entries
 
-    def get_or_render(self, key: Hashable, ttl: float, render: Callable[[], str]) -> str:
+    def get_or_render(self, key: Hashable, ttl: float, render: Callable[[], Value]) -> Value:
         if ttl <= 0:
             return render()
         now = time.monotonic()
@@ -70,6 +113,8 @@ class TTLCache:
 
 
 pages = TTLCache()
+frames = TTLCache(max_entries=256)
+navigation = TTLCache(max_entries=1)  # the category tree and the last sync, for every frame and search
 
 
 @dataclass(frozen=True)
@@ -81,21 +126,27 @@ class Personal:
     flashes_html: str
 
 
+def in_cart_marker(product_id: int) -> str:
+    """Where a listed product's "in the cart" note goes (personalize)."""
+    return f"{_PERSONAL}NOTE_{product_id}__"
+
+
 def personalize(html: str, personal: Personal, in_cart_note: Callable[[Decimal], str]) -> str:
-    """Fill one customer's own values into a shared page."""
-    html = (
-        html.replace(CSRF_MARKER, personal.csrf_token)
-        .replace(_CART_COUNT, str(len(personal.cart)))
-        .replace(_COMPANY, str(escape(personal.company_name)))
-        .replace(_RETURN_PATH, quote(personal.return_path, safe="/"))
-        .replace(_FLASHES, personal.flashes_html)
-    )
-    if not personal.cart:
-        return html
+    """Fill one customer's own values into a shared page, in one pass (text put in is never
+    searched for markers again)."""
+    values = {
+        CSRF_MARKER: personal.csrf_token,
+        _CART_COUNT: str(len(personal.cart)),
+        _COMPANY: str(escape(personal.company_name)),
+        _RETURN_PATH: quote(personal.return_path, safe="/"),
+        _FLASHES: personal.flashes_html,
+    }
 
-    def in_cart(match: re.Match[str]) -> str:
-        quantity = personal.cart.get(int(match.group(1)))
-        text = escape(in_cart_note(quantity)) if quantity else ""
-        return f'data-in-cart="{match.group(1)}">{text}</span>'
+    def fill_in(match: re.Match[str]) -> str:
+        product_id = match.group(2)
+        if product_id is None:
+            return values[match.group(0)]
+        quantity = personal.cart.get(int(product_id))
+        return str(escape(in_cart_note(quantity))) if quantity else ""
 
-    return IN_CART.sub(in_cart, html)
+    return _PERSONAL_MARKERS.sub(fill_in, html)

@@ -1,6 +1,8 @@
 """The catalog: browse by category, search, the customer's own prices and stock."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app, render_template, request, session
@@ -16,6 +18,7 @@ from core.orders.cart import cart_at_login
 from core.money import format_quantity
 from portal import page_cache
 from portal.blueprint import bp
+from portal.listing import pager_html, products_html
 
 
 @bp.get("/")
@@ -44,28 +47,50 @@ def catalog() -> Any:
     )
 
 
+@dataclass(frozen=True)
+class Navigation:
+    categories: list[CategoryNode]
+    synced_at: datetime | None
+
+
+def _navigation() -> Navigation:
+    return page_cache.navigation.get_or_render(
+        "navigation", current_app.config["CATALOG_FRAME_SECONDS"],
+        lambda: Navigation(category_tree(db_session), last_synced(db_session)),
+    )
+
+
 def _render_page(price_type_id: int, category_id: int | None, query: str, page: int) -> str:
-    categories = category_tree(db_session)
-    category_id = category_id if category_id in {c.id for c in categories} else None
+    navigation = _navigation()
+    category_id = category_id if category_id in {c.id for c in navigation.categories} else None
     listing = catalog_page(
         db_session,
         price_type_id,
-        category_ids=descendants(categories, category_id) if category_id else None,
+        category_ids=descendants(navigation.categories, category_id) if category_id else None,
         query=query,
         page=page,
         page_size=current_app.config["CATALOG_PAGE_SIZE"],
         low_packs=current_app.config["LOW_STOCK_PACKS"],
     )
+    frame = page_cache.frames.get_or_render(
+        (str(get_locale()), category_id, bool(query)), current_app.config["CATALOG_FRAME_SECONDS"],
+        lambda: _render_frame(navigation, category_id, query),
+    )
+    return page_cache.fill(frame, query, products_html(listing.rows, page_cache.CSRF_MARKER),
+                           pager_html(listing, query, category_id))
+
+
+def _render_frame(navigation: Navigation, category_id: int | None, query: str) -> str:
+    categories = navigation.categories
     active_top = _top_of(categories, category_id)
     return render_template(
         "portal/catalog.html",
-        listing=listing,
-        query=query,
         category_id=category_id,
         active_top=active_top,
         top_level=[c for c in categories if c.parent_id is None],
         subcategories=[c for c in categories if active_top and c.parent_id == active_top],
-        synced_at=last_synced(db_session),
+        synced_at=navigation.synced_at,
+        **page_cache.frame_holes(query),
         **page_cache.HOLES,
     )
 

@@ -21,6 +21,7 @@ class TestConfig(Config):
     ONEC_EXCHANGE_PASSWORD = "test-only-1c-exchange-password"
     # Each test builds its own catalog; the cache has tests of its own that switch it on.
     CATALOG_CACHE_SECONDS = 0.0
+    CATALOG_FRAME_SECONDS = 0.0
     # Tests run at any hour; the quiet-hours tests set their own window.
     SMS_QUIET_HOURS = ""
     # The statements the tests build are of this account (payments.bank.samples.iban("300465", "26002012345678")).

@@ -54,10 +54,11 @@ def drop_database(name: str = BENCH_DB) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
-def create_database(name: str = BENCH_DB) -> None:
+def create_database(name: str = BENCH_DB, template: str | None = None) -> None:
+    """A new empty database, or a copy of `template` (which nobody may be connected to)."""
     drop_database(name)
     with _admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
 
 def server_info() -> dict[str, str]:

@@ -151,7 +151,8 @@ def markdown(results: dict) -> str:
         lines.append(
             f"| {WRK_LABELS.get(name, name)} `{unquote(run['path'])}` | {figure(run['rps'])} | {figure(run['p50_ms'], 2)} |"
             f" {figure(run['p95_ms'], 2)} | {figure(run['p99_ms'], 2)} | {errors} | {_other(run)} |"
-            f" {goal['goal'] if goal else ('the floor' if name == 'hello' else 'the baseline')} | {goal['verdict'] if goal else '—'} |"
+            f" {goal['goal'] if goal else run.get('note') or ('the floor' if name == 'hello' else 'the baseline')} |"
+            f" {goal['verdict'] if goal else '—'} |"
         )
     submit = results.get("submit")
     if submit:

@@ -5,10 +5,11 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from flask_babel import gettext
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from core.catalog.models import Category, Price, PriceChange, PriceType, Product, Stock, Warehouse
@@ -20,8 +21,10 @@ from core.textkeys import sku_key
 AVAILABILITY = ("in_stock", "low", "out")
 
 
-@dataclass(frozen=True)
-class CatalogRow:
+class CatalogRow(NamedTuple):
+    """A tuple, not a frozen dataclass: every listed product makes one, and a frozen dataclass
+    took four times as long to make."""
+
     id: int
     sku: str
     name: str
@@ -73,7 +76,7 @@ def descendants(categories: list[CategoryNode], root_id: int) -> set[int]:
     return found
 
 
-def _listing_query(price_type_id: int) -> Select:
+def _listing_query(price_type_id: Any) -> Select:
     stock_total = (
         select(func.coalesce(func.sum(Stock.quantity), 0))
         .where(Stock.product_id == Product.id)
@@ -96,7 +99,7 @@ def _listing_query(price_type_id: int) -> Select:
     )
 
 
-def _listing_page(price_type_id: int, where: list[Any], keys: list[Any], offset: int, limit: int) -> Select:
+def _listing_page(price_type_id: Any, where: list[Any], keys: list[Any], offset: Any, limit: Any) -> Select:
     """The listing's rows in the order of `keys` (each ascending, the last Product.id: the
     order is total, so pages neither skip nor repeat).
 
@@ -119,6 +122,23 @@ def _listing_page(price_type_id: int, where: list[Any], keys: list[Any], offset:
     )
 
 
+# The values a listing statement of _bound_page takes, besides the search's own.
+PRICE_TYPE, CATEGORIES, OFFSET, LIMIT = "listing_price_type", "listing_categories", "listing_offset", "listing_limit"
+
+
+@lru_cache(maxsize=None)
+def _bound_page(dialect: str, searching: bool, by_category: bool) -> Select:
+    """A page of the listing, or of a full-text search, with everything a request varies
+    bound: built once for each shape instead of on every request."""
+    where = [Product.category_id.in_(bindparam(CATEGORIES, expanding=True))] if by_category else []
+    keys = [Product.name_sort, Product.id]
+    if searching:
+        hits = search.bound_full_text(dialect)
+        where, keys = [*where, hits.where], [*hits.order_by, *keys]
+    return _listing_page(bindparam(PRICE_TYPE, type_=Integer), where, keys,
+                         bindparam(OFFSET, type_=Integer), bindparam(LIMIT, type_=Integer))
+
+
 def catalog_page(
     session: Session,
     price_type_id: int,
@@ -134,38 +154,41 @@ def catalog_page(
     A search is full text first; a page it leaves empty is asked again of the near misses
     (search.near_misses: a typo, a part of a code). Asking for the page itself, not first
     whether full text finds anything, spares a found word that statement."""
-    where = [Product.category_id.in_(category_ids)] if category_ids else []
     page = max(page, 1)
-
-    def rows_of(hits: search.Hits | None) -> list[Any]:
-        keys = [*(hits.order_by if hits else ()), Product.name_sort, Product.id]
-        stmt = _listing_page(price_type_id, [*where, *((hits.where,) if hits else ())], keys,
-                             offset=(page - 1) * page_size, limit=page_size + 1)
-        return session.execute(stmt).all()
-
+    dialect = session.get_bind().dialect.name
+    connection = session.connection()
+    values: dict[str, Any] = {PRICE_TYPE: price_type_id, OFFSET: (page - 1) * page_size, LIMIT: page_size + 1}
+    if category_ids:
+        values[CATEGORIES] = sorted(category_ids)
     if not search.typed(query):
-        result = rows_of(None)
+        result = connection.execute(_bound_page(dialect, False, bool(category_ids)), values).all()
     else:
-        hits = search.full_text(session, query)  # None: nothing but signs typed ("%", "&")
-        result = rows_of(hits) if hits else []
+        found = search.bound_values(dialect, query)  # None: nothing but signs typed ("%", "&")
+        result = connection.execute(_bound_page(dialect, True, bool(category_ids)), {**values, **found}).all() \
+            if found else []
         if not result:
-            result = rows_of(search.near_misses(session, query))
-    rows = [_catalog_row(r, low_packs) for r in result[:page_size]]
+            result = connection.execute(_near_misses_page(session, query, price_type_id, category_ids,
+                                                          values[OFFSET], values[LIMIT])).all()
+    rows = [_catalog_row(row, low_packs) for row in result[:page_size]]
     return CatalogPage(rows=rows, page=page, has_next=len(result) > page_size)
 
 
-def _catalog_row(r: Any, low_packs: int) -> CatalogRow:
-    return CatalogRow(
-        id=r.id,
-        sku=r.sku,
-        name=r.name,
-        unit=r.unit,
-        pack_multiple=r.pack_multiple,
-        vat_rate=r.vat_rate,
-        price=r.amount,
-        stock=Decimal(r.stock),
-        availability=availability(Decimal(r.stock), r.pack_multiple, low_packs),
-    )
+def _near_misses_page(session: Session, query: str, price_type_id: int, category_ids: set[int] | None,
+                      offset: int, limit: int) -> Select:
+    """Built for its query: the near misses' conditions depend on the words typed (rare: only
+    when full text found nothing)."""
+    hits = search.near_misses(session, query)
+    where = [Product.category_id.in_(category_ids)] if category_ids else []
+    return _listing_page(price_type_id, [*where, hits.where], [*hits.order_by, Product.name_sort, Product.id],
+                         offset, limit)
+
+
+def _catalog_row(row: Any, low_packs: int) -> CatalogRow:
+    """A listing row (by position: the listing's columns, then any added)."""
+    product_id, sku, name, unit, pack_multiple, vat_rate, amount, stock = row[:8]
+    stock = Decimal(stock)
+    return CatalogRow(product_id, sku, name, unit, pack_multiple, vat_rate, amount, stock,
+                      availability(stock, pack_multiple, low_packs))
 
 
 @dataclass(frozen=True)
