@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext as _l
@@ -24,7 +25,7 @@ from core.catalog.services import CatalogPage, CatalogRow
 from core.money import format_money, format_quantity
 from core.web import unit_labels
 from portal.blueprint import bp
-from portal.page_cache import in_cart_marker
+from portal.page_cache import URL_SAFE
 
 # An id no product has, so the product page's URL is built once and the id put in its place.
 _ANY_ID = 2_147_483_647
@@ -119,7 +120,7 @@ def listing_rows(rows: Iterable[CatalogRow], words: RowWords) -> str:
         unit = words.units.get(row.unit) or _html(row.unit)
         # A quantity and an amount are digits, separators and a currency: nothing to escape.
         pack = format_quantity(row.pack_multiple)
-        buy = _form(row.id, name, pack, words, in_cart_marker(row.id)) if row.price is not None \
+        buy = _form(row.id, name, pack, words, "") if row.price is not None \
             else f'<p class="muted">{words.on_request}</p>'
         html.append(
             f'<li class="product" data-sku="{sku}">\n'
@@ -143,10 +144,19 @@ def products_html(rows: list[CatalogRow], csrf_token: str) -> str:
 
 
 def pager_html(listing: CatalogPage, query: str, category_id: int | None) -> str:
+    """Links as url_for writes them, built without it (a route build took longer than the pager)."""
+    base = _catalog_url(current_app._get_current_object(), request.script_root)
+
     def link(page: int, label: str) -> str:
-        href = escape(url_for("portal.catalog", q=query or None, c=category_id, page=page))
-        return f'<a class="button secondary" href="{href}">{escape(label)}</a>'
+        args = [(key, value) for key, value in (("q", query or None), ("c", category_id), ("page", page))
+                if value is not None]
+        return f'<a class="button secondary" href="{escape(base + "?" + urlencode(args, safe=URL_SAFE))}">{escape(label)}</a>'
 
     back = link(listing.page - 1, "← " + gettext("Назад")) if listing.page > 1 else "<span></span>"
     onward = link(listing.page + 1, gettext("Далі") + " →") if listing.has_next else ""
     return f'<div class="pager">\n  {back}\n  {onward}\n</div>'
+
+
+@lru_cache(maxsize=16)
+def _catalog_url(_app: Any, _script_root: str) -> str:
+    return url_for("portal.catalog")

@@ -31,25 +31,24 @@ from urllib.parse import quote, quote_plus
 
 from markupsafe import Markup, escape
 
-# Markers carry a secret of the process: a product name, a category or a query that reads
-# like a marker is never taken for one (none can guess it, and no marker leaves unfilled).
+# Markers carry a secret of the process: a product name, a category, a query or a company
+# name that reads like a marker is never taken for one (none can guess it, and no marker
+# leaves unfilled), so filling them one after another is safe.
 _SECRET = secrets.token_hex(8)
-# One prefix for every personal marker, so that one pass finds them all: a search for a
-# pattern that starts with a fixed text is several times faster than for an alternation.
-_PERSONAL = f"__{_SECRET}_"
-CSRF_MARKER = f"{_PERSONAL}CSRF__"
-_CART_COUNT = f"{_PERSONAL}CART__"
-_COMPANY = f"{_PERSONAL}COMPANY__"
-_RETURN_PATH = f"{_PERSONAL}RETURN__"
-_FLASHES = f"{_PERSONAL}FLASHES__"
-_PERSONAL_MARKERS = re.compile(_PERSONAL + r"([A-Z]+)(?:_(\d+))?__")
+CSRF_MARKER = f"__{_SECRET}_CSRF__"
+_CART_COUNT = f"__{_SECRET}_CART__"
+_COMPANY = f"__{_SECRET}_COMPANY__"
+_RETURN_PATH = f"__{_SECRET}_RETURN__"
+_FLASHES = f"__{_SECRET}_FLASHES__"
+# Escaped text never holds a bare quote, so only our own rows match.
+IN_CART = re.compile(r'data-in-cart="(\d+)"></span>')
 _QUERY = f"__{_SECRET}_QUERY__"
 _PRODUCTS = f"__{_SECRET}_PRODUCTS__"
 _PAGER = f"__{_SECRET}_PAGER__"
 # In a URL url_for wrote (q=<marker>) the query goes URL-encoded, elsewhere HTML-escaped.
 _FRAME_MARKERS = re.compile(f"q={_QUERY}|{_QUERY}|{_PRODUCTS}|{_PAGER}")
 # werkzeug's own characters left unencoded in a query string (url_for).
-_URL_SAFE = "!$'()*,/:;?@"
+URL_SAFE = "!$'()*,/:;?@"
 
 # Template variables that leave markers where the layout would put per-user values.
 HOLES: dict[str, Any] = {
@@ -71,7 +70,7 @@ def fill(frame: str, query: str, products: str, pager: str) -> str:
     """A frame with this search's own query, products and pager. One pass: text put in is
     never searched for markers again (a product or a query may read like one)."""
     values = {
-        f"q={_QUERY}": "q=" + str(escape(quote_plus(query, safe=_URL_SAFE))),
+        f"q={_QUERY}": "q=" + str(escape(quote_plus(query, safe=URL_SAFE))),
         _QUERY: str(escape(query)),
         _PRODUCTS: products,
         _PAGER: pager,
@@ -126,27 +125,20 @@ class Personal:
     flashes_html: str
 
 
-def in_cart_marker(product_id: int) -> str:
-    """Where a listed product's "in the cart" note goes (personalize)."""
-    return f"{_PERSONAL}NOTE_{product_id}__"
-
-
 def personalize(html: str, personal: Personal, in_cart_note: Callable[[Decimal], str]) -> str:
-    """Fill one customer's own values into a shared page, in one pass (text put in is never
-    searched for markers again)."""
-    values = {
-        CSRF_MARKER: personal.csrf_token,
-        _CART_COUNT: str(len(personal.cart)),
-        _COMPANY: str(escape(personal.company_name)),
-        _RETURN_PATH: quote(personal.return_path, safe="/"),
-        _FLASHES: personal.flashes_html,
-    }
+    """Fill one customer's own values into a shared page."""
+    html = (
+        html.replace(CSRF_MARKER, personal.csrf_token)
+        .replace(_CART_COUNT, str(len(personal.cart)))
+        .replace(_COMPANY, str(escape(personal.company_name)))
+        .replace(_RETURN_PATH, quote(personal.return_path, safe="/"))
+        .replace(_FLASHES, personal.flashes_html)
+    )
+    if not personal.cart:
+        return html
 
-    def fill_in(match: re.Match[str]) -> str:
-        product_id = match.group(2)
-        if product_id is None:
-            return values[match.group(0)]
-        quantity = personal.cart.get(int(product_id))
-        return str(escape(in_cart_note(quantity))) if quantity else ""
+    def in_cart(match: re.Match[str]) -> str:
+        quantity = personal.cart.get(int(match.group(1)))
+        return f'data-in-cart="{match.group(1)}">{escape(in_cart_note(quantity))}</span>' if quantity else match.group(0)
 
-    return _PERSONAL_MARKERS.sub(fill_in, html)
+    return IN_CART.sub(in_cart, html)

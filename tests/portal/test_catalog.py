@@ -1,10 +1,12 @@
 import re
-
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from flask import url_for
 from sqlalchemy import event
 
 from core.catalog.models import Category
+from portal.settings import PortalSettings
 
 
 def test_catalog_shows_the_companys_own_price_unit_pack_and_availability(logged_in, make_product):
@@ -180,3 +182,26 @@ def test_units_are_translated_on_english_pages(logged_in, make_product, confirme
     assert " pcs</td>" in logged_in.get(f"/orders/{order.id}").get_data(as_text=True)
     logged_in.get("/lang/uk")
     assert "/ кг" in logged_in.get("/").get_data(as_text=True)
+
+
+def test_the_pager_walks_a_search_page_by_page(app, logged_in, make_product):
+    app.config["CATALOG_PAGE_SIZE"] = 2
+    try:
+        for n in range(5):
+            make_product(f"Кава «100% & більше» {n}", sku=f"CF-{n}")
+        category = make_product.category.id
+        query = 'кава «100% & більше»'
+        seen, url = [], f"/?{urlencode({'q': query, 'c': category})}"
+        while url:
+            html = logged_in.get(url).get_data(as_text=True)
+            seen += re.findall(r'data-sku="([^"]+)"', html)
+            onward = re.search(r'<a class="button secondary" href="([^"]+)">Далі →</a>', html)
+            url = onward and onward.group(1).replace("&amp;", "&")
+            if url:
+                with app.test_request_context():
+                    page = int(parse_qs(urlsplit(url).query)["page"][0])
+                    assert url == url_for("portal.catalog", q=query, c=category, page=page)
+        assert sorted(seen) == [f"CF-{n}" for n in range(5)] and len(seen) == 5
+        assert '">← Назад</a>' in html
+    finally:
+        app.config["CATALOG_PAGE_SIZE"] = PortalSettings.CATALOG_PAGE_SIZE
