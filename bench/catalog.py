@@ -23,6 +23,7 @@ from bench.harness.client import Client
 from bench.harness.portal import LOGIN, PASSWORD, in_process_app
 from bench.harness.server import HOST, Gunicorn
 from bench.harness.wrk import WrkParams, run as run_wrk, wrk_path
+from portal.settings import PortalSettings
 
 SEARCH_TERMS = ("кава", "чай", "сир", "вода")  # the first with enough matches is used
 
@@ -77,7 +78,7 @@ def count_queries(database_url: str, login: str, pages: dict[str, str], sizes: t
                              and len({v.get("queries_cached") for v in per_size.values()}) == 1}
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-        app.config["CATALOG_PAGE_SIZE"] = 50
+        app.config["CATALOG_PAGE_SIZE"] = PortalSettings.CATALOG_PAGE_SIZE
         if cache_seconds is not None:
             app.config["CATALOG_CACHE_SECONDS"] = cache_seconds
         engine.dispose()
@@ -153,8 +154,9 @@ def main(argv: list[str] | None = None) -> int:
             "category": {"id": category_id, "name": category_name, "active_products": category_count},
             "search_term": term, "search_matches": pg.search_matches(term), "sku": sku,
         }
-        expected = {"catalog": 50, "category": min(50, category_count), "search": min(50, pg.search_matches(term)),
-                    "sku": None}
+        page = PortalSettings.CATALOG_PAGE_SIZE
+        expected = {"catalog": page, "category": min(page, category_count),
+                    "search": min(page, pg.search_matches(term)), "sku": None}
         log("catalog", "counting queries per catalog page in-process ...")
         run.results["queries"] = count_queries(pg.bench_url(), LOGIN, paths)
         pages: dict = {}

@@ -41,6 +41,7 @@ def test_a_search_in_a_shared_frame_is_the_page_rendered_whole(app, logged_in, m
     whole = {c: _page(logged_in, q=query, c=c) for c in (None, category)}
     app.config["CATALOG_FRAME_SECONDS"] = 60.0
     page_cache.frames.clear()
+    page_cache.navigation.clear()
     try:
         _page(logged_in, q="інше слово", c=category)  # the frames now hold another search
         _page(logged_in, q="інше слово")
@@ -49,6 +50,7 @@ def test_a_search_in_a_shared_frame_is_the_page_rendered_whole(app, logged_in, m
     finally:
         app.config["CATALOG_FRAME_SECONDS"] = 0.0
         page_cache.frames.clear()
+        page_cache.navigation.clear()
 
 
 def test_the_query_is_escaped_in_the_page_and_encoded_in_its_links(frames_on, logged_in, make_product):
