@@ -16,8 +16,8 @@ EXCEL_MAX_MS = 1000.0
 
 WRK_LABELS = {
     "hello": "hello (bare Flask, the floor)",
-    "catalog": "catalog, first page (50 products)",
-    "category": "catalog of a category (50 products)",
+    "catalog": "catalog, first page",
+    "category": "catalog of a category",
     "search": "search by word",
     "sku": "search by SKU",
 }
