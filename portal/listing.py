@@ -139,7 +139,8 @@ def listing_rows(rows: Iterable[CatalogRow], words: RowWords) -> str:
 
 def products_html(rows: list[CatalogRow], csrf_token: str) -> str:
     if not rows:
-        return f'<li class="card">{escape(gettext("Нічого не знайдено. Спробуйте іншу назву, артикул або штрихкод."))}</li>'
+        nothing = gettext("Нічого не знайдено. Спробуйте іншу назву, артикул або штрихкод.")
+        return f'<li class="card">{escape(nothing)}</li>'
     return listing_rows(rows, RowWords.for_page(csrf_token))
 
 
@@ -150,7 +151,8 @@ def pager_html(listing: CatalogPage, query: str, category_id: int | None) -> str
     def link(page: int, label: str) -> str:
         args = [(key, value) for key, value in (("q", query or None), ("c", category_id), ("page", page))
                 if value is not None]
-        return f'<a class="button secondary" href="{escape(base + "?" + urlencode(args, safe=URL_SAFE))}">{escape(label)}</a>'
+        href = escape(f"{base}?{urlencode(args, safe=URL_SAFE)}")
+        return f'<a class="button secondary" href="{href}">{escape(label)}</a>'
 
     back = link(listing.page - 1, "← " + gettext("Назад")) if listing.page > 1 else "<span></span>"
     onward = link(listing.page + 1, gettext("Далі") + " →") if listing.has_next else ""

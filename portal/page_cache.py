@@ -11,7 +11,7 @@ seconds old, while the cart and checkout always price from the database.
 
 The frame (the layout, the search form, the categories, when prices last arrived) is
 the same for every search of a category: the query, the products and the pager are
-markers in it (`FRAME_HOLES`), filled by `fill` in one pass. Frames and the categories
+markers in it (`frame_holes`), filled by `fill` in one pass. Frames and the categories
 they show live `CATALOG_FRAME_SECONDS`, so a search with the page cache off still runs its
 own query and writes its own rows, but not the layout, the category tree and the last
 sync around them.
@@ -139,6 +139,8 @@ def personalize(html: str, personal: Personal, in_cart_note: Callable[[Decimal],
 
     def in_cart(match: re.Match[str]) -> str:
         quantity = personal.cart.get(int(match.group(1)))
-        return f'data-in-cart="{match.group(1)}">{escape(in_cart_note(quantity))}</span>' if quantity else match.group(0)
+        if not quantity:
+            return match.group(0)
+        return f'data-in-cart="{match.group(1)}">{escape(in_cart_note(quantity))}</span>'
 
     return IN_CART.sub(in_cart, html)

@@ -1,8 +1,9 @@
 """The catalog: browse by category, search, the customer's own prices and stock."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import count
 from typing import Any
 
 from flask import abort, current_app, render_template, request, session
@@ -51,6 +52,12 @@ def catalog() -> Any:
 class Navigation:
     categories: list[CategoryNode]
     synced_at: datetime | None
+    # Frames are kept per generation: one rendered from an older tree is never reused with
+    # a newer one, so a new category shows within CATALOG_FRAME_SECONDS, not twice that.
+    generation: int = field(default_factory=lambda: next(_generations))
+
+
+_generations = count()
 
 
 def _navigation() -> Navigation:
@@ -73,7 +80,8 @@ def _render_page(price_type_id: int, category_id: int | None, query: str, page: 
         low_packs=current_app.config["LOW_STOCK_PACKS"],
     )
     frame = page_cache.frames.get_or_render(
-        (str(get_locale()), category_id, bool(query)), current_app.config["CATALOG_FRAME_SECONDS"],
+        (navigation.generation, str(get_locale()), category_id, bool(query)),
+        current_app.config["CATALOG_FRAME_SECONDS"],
         lambda: _render_frame(navigation, category_id, query),
     )
     return page_cache.fill(frame, query, products_html(listing.rows, page_cache.CSRF_MARKER),

@@ -164,8 +164,9 @@ def catalog_page(
         result = connection.execute(_bound_page(dialect, False, bool(category_ids)), values).all()
     else:
         found = search.bound_values(dialect, query)  # None: nothing but signs typed ("%", "&")
-        result = connection.execute(_bound_page(dialect, True, bool(category_ids)), {**values, **found}).all() \
-            if found else []
+        result = []
+        if found:
+            result = connection.execute(_bound_page(dialect, True, bool(category_ids)), {**values, **found}).all()
         if not result:
             result = connection.execute(_near_misses_page(session, query, price_type_id, category_ids,
                                                           values[OFFSET], values[LIMIT])).all()

@@ -98,3 +98,17 @@ def test_each_search_runs_its_own_query_under_a_shared_frame(frames_on, logged_i
     make_product("Чай чорний", sku="TE-1")
     assert re.findall(r'data-sku="([^"]+)"', _page(logged_in, q="кава")) == ["CF-1"]
     assert re.findall(r'data-sku="([^"]+)"', _page(logged_in, q="чай")) == ["TE-1"]
+
+
+def test_a_frame_rendered_from_an_older_category_tree_is_not_reused(frames_on, db, logged_in, make_product):
+    """A frame made late in its tree's life outlives the tree: it must not outlive it on screen."""
+    make_product("Кава мелена", sku="CF-1")
+    category = make_product.category.id
+    frames_on.config["CATALOG_FRAME_SECONDS"] = 2.0
+    _page(logged_in)  # the tree is read now
+    time.sleep(1.2)
+    assert "Чай листовий" not in _page(logged_in, c=category)  # this frame is made from that tree
+    db.add(Category(name="Чай листовий"))
+    db.commit()
+    time.sleep(1.0)  # the tree has expired, the frame of the category not yet
+    assert "Чай листовий" in _page(logged_in, c=category)
