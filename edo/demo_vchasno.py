@@ -29,7 +29,7 @@ from core.outbox import OutboxEvent
 from edo.models import Contract, RegistrationIncentive
 from edo.polling import poll_statuses
 from edo.sending import SENT, send_contract, upload_document
-from edo.vchasno import from_config
+from edo.vchasno import opened
 from edo.vchasno.interface import READY
 
 REJECTION = "Просимо змінити відстрочку платежу з 14 на 21 день"
@@ -43,11 +43,8 @@ def seed_vchasno_states(session: Session, *, with_customer: Contract, signed: Co
             _send(session, contract)
         _control(url, "sign", document_id=signed.vchasno_id, signer=signed.company.signer_name or "Підписант")
         _control(url, "reject", document_id=rejected.vchasno_id, reason=REJECTION)
-        provider = from_config(current_app.config)
-        try:
+        with opened(current_app.config) as provider:
             poll_statuses(session, provider)
-        finally:
-            provider.close()
     _approvals_done(session, (with_customer, signed, rejected, unregistered))
     session.commit()
 
@@ -103,11 +100,8 @@ def _known(session: Session, invited: set[int]) -> dict[str, str]:
 
 
 def _send(session: Session, contract: Contract) -> None:
-    provider = from_config(current_app.config)
-    try:
+    with opened(current_app.config) as provider:
         send_contract(session, provider, contract)
-    finally:
-        provider.close()
     session.commit()
 
 
@@ -115,14 +109,11 @@ def _upload_again(session: Session) -> None:
     """A fresh emulator knows none of the documents: each contract with the customer is
     uploaded and sent to it again and keeps the new id (its history says so); the
     customer is not told again."""
-    provider = from_config(current_app.config)
-    try:
+    with opened(current_app.config) as provider:
         for contract in session.scalars(select(Contract).where(Contract.status == SENT).order_by(Contract.id)):
             document = upload_document(session, provider, contract)
             if document.status == READY:
                 provider.send(document.id)
-    finally:
-        provider.close()
     session.commit()
 
 

@@ -5,9 +5,6 @@ permanent one (403: no token or no "Інтеграція" tariff). Either way th
 the last error, and a failure that ends the tries is a row in its history."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,16 +15,7 @@ from edo.failures import keep_failure
 from edo.generate import take_turn
 from edo.models import Contract
 from edo.sending import send_contract
-from edo.vchasno import EdoProvider, from_config
-
-
-@contextmanager
-def vchasno() -> Iterator[EdoProvider]:
-    provider = from_config(current_app.config)
-    try:
-        yield provider
-    finally:
-        provider.close()
+from edo.vchasno import opened
 
 
 @handler(("contract.approved", "contract.customer_registered"), name="edo.send_to_vchasno", outward=True)
@@ -40,7 +28,7 @@ def send_approved_contract(session: Session, outbox_event: OutboxEvent) -> None:
     contract = session.scalars(select(Contract).where(Contract.id == contract_id)
                                .execution_options(populate_existing=True)).one()
     try:
-        with vchasno() as provider:
+        with opened(current_app.config) as provider:
             send_contract(session, provider, contract)
     except ProviderError as error:
         final = error.permanent or outbox_event.attempts + 1 >= current_app.config["OUTBOX_MAX_ATTEMPTS"]

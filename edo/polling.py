@@ -27,7 +27,8 @@ from edo.history import record
 from edo.models import Contract
 from edo.sending import SENT, title_of
 from edo.settings import EdoSettings
-from edo.vchasno import EdoProvider, from_config
+from edo.review import locked
+from edo.vchasno import EdoProvider, opened
 from edo.vchasno.interface import ANNULLED, FULLY_SIGNED, REJECTED, STATUS_BATCH
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,8 @@ class PollResult:
 
 @periodic("edo.poll_statuses", EdoSettings.EDO_POLL_SECONDS)
 def poll_job(session: Session) -> PollResult:
-    provider = from_config(current_app.config)
-    try:
+    with opened(current_app.config) as provider:
         return poll_statuses(session, provider)
-    finally:
-        provider.close()
 
 
 def poll_statuses(session: Session, provider: EdoProvider, batch: int = STATUS_BATCH) -> PollResult:
@@ -122,11 +120,8 @@ def _note_statuses(session: Session, code_of: dict[int, int]) -> None:
 
 def settle(session: Session, provider: EdoProvider, contract_id: int, outcome: str) -> bool:
     """The contract moved to its final state; False when it was there already."""
-    query = select(Contract).where(Contract.id == contract_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()  # two polls at once: one settles it, the other finds it settled
-    contract = session.scalars(query).one()
-    if contract.status != SENT:
+    contract = locked(session, contract_id)  # two polls at once: one settles it, the other finds it settled
+    if contract is None or contract.status != SENT:
         return False
     now = utcnow()
     if outcome == "signed":

@@ -16,18 +16,15 @@ from core.providers import ProviderError
 from edo.models import Contract, RegistrationIncentive
 from edo.sending import APPROVED, mark_registered
 from edo.settings import EdoSettings
-from edo.vchasno import EdoProvider, from_config
+from edo.vchasno import EdoProvider, opened
 
 log = logging.getLogger(__name__)
 
 
 @periodic("edo.registration_check", EdoSettings.EDO_REGISTRATION_CHECK_SECONDS)
 def registration_check_job(session: Session) -> int:
-    provider = from_config(current_app.config)
-    try:
+    with opened(current_app.config) as provider:
         return check_invited(session, provider, current_app.config["EDO_REGISTRATION_CHECK_BATCH"])
-    finally:
-        provider.close()
 
 
 def check_invited(session: Session, provider: EdoProvider, batch: int) -> int:

@@ -27,9 +27,8 @@ from edo.settings import registration_discount
 from edo.vchasno.interface import READY, SENT_FOR_FIRST_SIGNATURE, EdoProvider, VchasnoDocument
 
 APPROVED, SENT = "approved", "sent"
-# last_error of a contract waiting for its customer's registration (edo/errors.py words it).
+# last_error of a contract waiting for its customer's registration (edo/notes.py words it).
 WAITING_REGISTRATION = "waiting_registration"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def vendor_id(contract: Contract) -> str:

@@ -2,7 +2,7 @@
 package. The contracts feature sees only `EdoProvider` and `VchasnoDocument`
 (interface.py); `client.VchasnoClient` is the one implementation, built from the
 VCHASNO_* settings by `client.from_config`."""
-from edo.vchasno.client import VchasnoClient, from_config
+from edo.vchasno.client import VchasnoClient, from_config, opened
 from edo.vchasno.interface import EdoProvider, VchasnoDocument
 
-__all__ = ["EdoProvider", "VchasnoClient", "VchasnoDocument", "from_config"]
+__all__ = ["EdoProvider", "VchasnoClient", "VchasnoDocument", "from_config", "opened"]

@@ -130,6 +130,16 @@ def from_config(config: Mapping[str, Any]) -> VchasnoClient:
 
 
 @contextmanager
+def opened(config: Mapping[str, Any]) -> Iterator[VchasnoClient]:
+    """A client for the length of a job, closed after it whatever happens."""
+    client = from_config(config)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@contextmanager
 def _calling(operation: str) -> Iterator[None]:
     """What did not come from an error answer (those raise in the hook): the network, and
     answers py-vchasno or its models cannot read."""
