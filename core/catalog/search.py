@@ -10,6 +10,7 @@ goes through the same steps, so "молока" finds "Молоко" and "10905" 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
@@ -272,7 +273,8 @@ def full_text(session: Session, query: str) -> Hits | None:
 
 
 # The names of the values a statement made of bound_full_text takes (bound_values).
-MATCH, TYPED, TYPED_KEY, BEGINS = "search_match", "search_typed", "search_typed_key", "search_begins"
+MATCH, TYPED, TYPED_KEY = "search_match", "search_typed", "search_typed_key"
+BEGINS, BEGINS_END = "search_begins", "search_begins_end"
 
 
 def bound_full_text(dialect: str) -> Hits:
@@ -287,9 +289,12 @@ def _full_text_hits(dialect: str, value: Callable[[str], Any]) -> Hits:
 
     Not by the database's rank: for a product's few words ts_rank and bm25 tell little
     apart, and on PostgreSQL a prepared statement's generic plan parsed the query again for
-    every match it ranked (a common word at 50,000 products: 2.5 ms a search, not 1.1)."""
+    every match it ranked (a common word at 50,000 products: 2.5 ms a search, not 1.1).
+    One key of plain comparisons, as every match is keyed before the page is chosen."""
     return Hits(_full_text(dialect, value(MATCH)),
-                (exact_first(value(TYPED), value(TYPED_KEY)), begins_first(value(BEGINS))))
+                (case((_exact(value(TYPED), value(TYPED_KEY)), 0),
+                      (and_(Product.name_sort >= value(BEGINS), Product.name_sort < value(BEGINS_END)), 1),
+                      else_=2),))
 
 
 def bound_values(dialect: str, query: str) -> dict[str, str] | None:
@@ -298,8 +303,21 @@ def bound_values(dialect: str, query: str) -> dict[str, str] | None:
     if not terms:
         return None
     typed_text = query.strip()[:MAX_QUERY_LENGTH]
+    begins = uk_sort_key(stem(terms[0].parts[0]))
     return {MATCH: engine_query(dialect, terms), TYPED: typed_text, TYPED_KEY: sku_key(typed_text),
-            BEGINS: uk_sort_key(stem(terms[0].parts[0]))}
+            BEGINS: begins, BEGINS_END: prefix_end(begins)}
+
+
+def prefix_end(prefix: str) -> str:
+    """The least string after every string that begins with `prefix`, in code-point order
+    (PostgreSQL's "C" collation of name_sort, SQLite's binary one): "begins with" as a range
+    of two comparisons. '' where no string bounds them (an empty prefix, or one of only the
+    last code point): the range is then empty, and nothing is put first."""
+    head = prefix.rstrip(chr(sys.maxunicode))
+    if not head:
+        return ""
+    after = ord(head[-1]) + 1
+    return head[:-1] + chr(0xE000 if 0xD800 <= after < 0xE000 else after)  # past the surrogates
 
 
 def near_misses(session: Session, query: str) -> Hits:
@@ -310,17 +328,15 @@ def near_misses(session: Session, query: str) -> Hits:
     return Hits(where, keys + (() if rank is None else (-rank,)))
 
 
-def begins_first(prefix: Any) -> Any:
-    """0 for a name that begins with `prefix` (a uk_sort_key, as Product.name_sort), 1 for the rest."""
-    return case((func.substr(Product.name_sort, 1, func.length(prefix)) == prefix, 0), else_=1)
-
-
 def exact_first(typed_text: Any, typed_key: Any) -> Any:
-    """0 for the product whose SKU or barcode is exactly what was typed (or whose SKU's key
-    is the typed text's), 1 for the rest: exact hits go first."""
-    return case(
-        (Product.sku == typed_text, 0), (Product.barcode == typed_text, 0), (Product.sku_key == typed_key, 0), else_=1
-    )
+    """0 for the product whose SKU or barcode is exactly what was typed, 1 for the rest."""
+    return case((_exact(typed_text, typed_key), 0), else_=1)
+
+
+def _exact(typed_text: Any, typed_key: Any) -> Any:
+    """The SKU's key is the typed text's (an SKU typed exactly has its key too), or the
+    barcode is the typed text."""
+    return or_(Product.sku_key == typed_key, Product.barcode == typed_text)
 
 
 def in_models(name: str | None, type_: str, _parents: dict[str, Any]) -> bool:

@@ -76,13 +76,11 @@ def descendants(categories: list[CategoryNode], root_id: int) -> set[int]:
     return found
 
 
+def _stock_total(product_id: Any) -> Any:
+    return select(func.coalesce(func.sum(Stock.quantity), 0)).where(Stock.product_id == product_id).scalar_subquery()
+
+
 def _listing_query(price_type_id: Any) -> Select:
-    stock_total = (
-        select(func.coalesce(func.sum(Stock.quantity), 0))
-        .where(Stock.product_id == Product.id)
-        .correlate(Product)
-        .scalar_subquery()
-    )
     return (
         select(
             Product.id,
@@ -92,23 +90,28 @@ def _listing_query(price_type_id: Any) -> Select:
             Product.pack_multiple,
             Product.vat_rate,
             Price.amount,
-            stock_total.label("stock"),
+            _stock_total(Product.id).label("stock"),
         )
         .outerjoin(Price, (Price.product_id == Product.id) & (Price.price_type_id == price_type_id))
         .where(Product.is_active.is_(True))
     )
 
 
+# What a listing row reads of the product (the first columns of _listing_query's rows).
+_LISTED = ("id", "sku", "name", "unit", "pack_multiple", "vat_rate")
+
+
 def _listing_page(price_type_id: Any, where: list[Any], keys: list[Any], offset: Any, limit: Any) -> Select:
     """The listing's rows in the order of `keys` (each ascending, the last Product.id: the
-    order is total, so pages neither skip nor repeat).
+    order is total, so pages neither skip nor repeat), as _listing_query's columns.
 
-    The page's products are chosen on the product table alone and only they meet their
-    price and stock: a search's estimate of its matches can be far too high, and a join
-    planned for it read every price of the catalog for a page of 34 rows."""
-    labels = [f"key_{n}" for n in range(len(keys) - 1)] + ["product_id"]
+    The page's products are chosen on the product table alone, carrying what the rows
+    show of them, and only they meet their price and stock: a search's estimate of its
+    matches can be far too high, and a join planned for it read every price of the catalog
+    for a page of 34 rows."""
+    labels = [f"key_{n}" for n in range(len(keys))]
     chosen = (
-        select(*(key.label(label) for key, label in zip(keys, labels)))
+        select(*(key.label(label) for key, label in zip(keys, labels)), *(getattr(Product, c) for c in _LISTED))
         .where(Product.is_active.is_(True), *where)
         .order_by(*keys)
         .offset(offset)
@@ -116,8 +119,9 @@ def _listing_page(price_type_id: Any, where: list[Any], keys: list[Any], offset:
         .subquery()
     )
     return (
-        _listing_query(price_type_id)
-        .join(chosen, chosen.c.product_id == Product.id)
+        select(*(chosen.c[c] for c in _LISTED), Price.amount, _stock_total(chosen.c.id).label("stock"))
+        .select_from(chosen)
+        .outerjoin(Price, (Price.product_id == chosen.c.id) & (Price.price_type_id == price_type_id))
         .order_by(*(chosen.c[label] for label in labels))
     )
 

@@ -143,6 +143,25 @@ def test_search_pages_neither_skip_nor_repeat_a_product(db, make_product, price_
     assert page(4) == []
 
 
+@pytest.mark.parametrize(("prefix", "next_up"), [
+    ("мол", "мом"), ("a", "b"), ("z\U0010ffff", "{"), ("a\ud7ff", "a\ue000"),  # no surrogate: not storable
+])
+def test_prefix_end_bounds_exactly_the_strings_that_begin_with_the_prefix(prefix, next_up) -> None:
+    """"Begins with" is asked as prefix <= name_sort < prefix_end(prefix), in code-point order."""
+    end = search.prefix_end(prefix)
+    assert end == next_up
+    beginning = [prefix, prefix + "\x00", prefix + "я", prefix + "\U0010ffff" * 3]
+    assert all(prefix <= name < end for name in beginning)
+    just_before = prefix[:-1] + chr(ord(prefix[-1]) - 1) + "\U0010ffff"
+    assert not [name for name in (prefix[:-1], just_before, end, end + "a") if prefix <= name < end]
+
+
+def test_a_prefix_with_no_end_is_an_empty_range() -> None:
+    """Nothing is put first (uk_sort_key writes no such prefix; the order stays by name)."""
+    assert search.prefix_end("") == ""
+    assert search.prefix_end("\U0010ffff\U0010ffff") == ""
+
+
 def test_postgresql_connections_plan_no_parallel_workers(app: Any) -> None:
     """A catalog search at 50,000 products was planned as a parallel scan: three processes
     for one request among sixteen at once, 21 ms for a page the index answers in 0.5 ms."""

@@ -61,6 +61,16 @@ def test_the_sku_typed_exactly_comes_first(logged_in, make_product):
     assert skus(logged_in, "AB-1")[0] == "AB-1"
 
 
+def test_names_that_begin_with_the_word_come_before_the_rest(logged_in, make_product):
+    """After an exact SKU or barcode: names that begin with the typed word's stem, then the
+    other matches, each group in Ukrainian alphabetical order ("ґ" between "г" and "д")."""
+    for sku, name in [("CF-1", "Холодна кава"), ("CF-2", "Кава жирна"), ("CF-3", "Напій з кави"),
+                      ("CF-4", "Кава ґрунтова"), ("CF-5", "Айва і кава"), ("CF-6", "Кава"), ("FR-1", "Кавун")]:
+        make_product(name, sku=sku)
+    assert skus(logged_in, "кави") == ["CF-6", "CF-4", "CF-2", "CF-5", "CF-3", "CF-1"]
+    assert skus(logged_in, "cf-1")[0] == "CF-1"
+
+
 def test_the_barcode_typed_exactly_comes_first(logged_in, make_product):
     make_product("Абрикос до коду 4820000000017 подібний", sku="AA-1", barcode="4820000000018")
     make_product("Яблуко", sku="ZZ-1", barcode="4820000000017")
