@@ -226,6 +226,31 @@ def _forget_rolled_back(session: Session) -> None:
     session.info.pop("outbox_new", None)
 
 
+# A handler runs in a savepoint that its failure rolls back (deliver). What must outlive that
+# rollback, the record of the failure itself (1C's refusal in the exchange log, a contract's
+# last error), is kept on the session and written just before its transaction commits.
+_KEPT = "outbox_kept_after_rollback"
+
+
+def keep_after_rollback(session: Session, write: Callable[[Session], None]) -> None:
+    """`write(session)` just before the session's transaction commits, though the savepoint
+    it was kept in rolls back; never, if the whole transaction rolls back."""
+    session.info.setdefault(_KEPT, []).append(write)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_kept(session: Session) -> None:
+    for write in session.info.pop(_KEPT, ()):
+        write(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_kept_on_full_rollback(session: Session, _previous_transaction: object) -> None:
+    # A savepoint's rollback is the failure being kept; the whole transaction's is not.
+    if session.get_transaction() is None:
+        session.info.pop(_KEPT, None)
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(10 * 2 ** (attempts - 1), 3600))
 

@@ -24,15 +24,16 @@ from decimal import Decimal
 from time import monotonic
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from core.catalog.models import Product
 from core.clock import utcnow
 from core.money import money
 from core.orders.models import Order, OrderStatusChange
 from core.orders.states import CANCELLED
+from core.outbox import keep_after_rollback
 from core.providers import ProviderError
 from onec.models import ExchangeRun, OnecDocumentRef
 from onec.soap.client import OnecClient
@@ -90,7 +91,7 @@ def post_once(
     except ProviderError as error:
         run.status, run.error = "failed", f"{pid}: {error.code}: {error.detail}"[:2000]
         _finish(run, started)
-        keep_after_rollback(session, run)
+        keep_after_rollback(session, lambda kept: kept.add(run))  # staff see 1C's refusal
         raise
     run.status = "success"
     if answer.created:
@@ -123,32 +124,6 @@ def _remember(session: Session, kind: str, pid: str, object_id: int, answer: Doc
             raise
         return found
     return ref
-
-
-# A run of a failed push must outlive the rollback of the handler's savepoint (the relay
-# runs each handler in one: core/outbox.py deliver), or staff never see 1C's refusals in
-# the exchange log. It is added to the enclosing transaction once that savepoint ends.
-_KEPT = "onec_runs_after_rollback"
-
-
-def keep_after_rollback(session: Session, run: ExchangeRun) -> None:
-    savepoint = session.get_nested_transaction()
-    if savepoint is None:
-        session.add(run)
-        return
-    session.info.setdefault(_KEPT, []).append((savepoint, run))
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _add_kept_runs(session: Session, transaction: SessionTransaction) -> None:
-    kept = session.info.get(_KEPT)
-    if not kept:
-        return
-    ended = [run for savepoint, run in kept if savepoint is transaction]
-    if ended:
-        session.info[_KEPT] = [(savepoint, run) for savepoint, run in kept if savepoint is not transaction]
-        if transaction.parent is not None:
-            session.add_all(ended)
 
 
 def order_document(session: Session, order: Order) -> dict[str, Any]:

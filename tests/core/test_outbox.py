@@ -21,6 +21,28 @@ def test_an_event_is_stored_with_the_change_and_lost_with_its_rollback(db):
     assert db.get(OutboxEvent, event_id) is None
 
 
+def test_what_is_kept_after_rollback_outlives_its_savepoint_but_not_its_transaction(db):
+    """A handler's failure rolls its savepoint back; the record of that failure is written
+    at the commit. A transaction rolled back whole writes nothing it kept."""
+    def kept_event(topic: str) -> None:
+        with pytest.raises(RuntimeError):
+            with db.begin_nested():
+                outbox.emit(db, "test.later", {})  # the handler's own work, lost
+                outbox.keep_after_rollback(db, lambda session: outbox.emit(session, topic, {}))
+                raise RuntimeError("the handler failed")
+
+    def stored(topic: str) -> int:
+        return db.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.topic == topic))
+
+    kept_event("test.ping")
+    db.commit()
+    assert (stored("test.ping"), stored("test.later")) == (1, 0)
+    kept_event("test.flaky")
+    db.rollback()
+    db.commit()
+    assert stored("test.flaky") == 0
+
+
 def test_redelivery_runs_each_handler_once(db):
     event = outbox.emit(db, "test.ping", {})
     db.commit()
