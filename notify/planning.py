@@ -94,13 +94,7 @@ def _user_addresses(session: Session, payload: dict[str, Any]) -> list[Recipient
     user = session.get(User, payload["user_id"]) if payload.get("user_id") else load_user(str(payload.get("user", "")))
     if user is None:
         return []
-    language = getattr(user, "locale", None) or "uk"
-    company_id = getattr(user, "company_id", None)
-    return [
-        Recipient(channel, address, language, company_id)
-        for channel, address in (("email", user.email), ("sms", user.phone))
-        if address
-    ]
+    return _reached(user, getattr(user, "locale", None) or "uk", getattr(user, "company_id", None))
 
 
 def _staff_addresses(session: Session, spec: EventSpec) -> list[Recipient]:
@@ -108,8 +102,7 @@ def _staff_addresses(session: Session, spec: EventSpec) -> list[Recipient]:
     staff = session.scalars(
         select(StaffUser).where(StaffUser.role.in_(spec.roles), StaffUser.is_active_flag.is_(True)).order_by(StaffUser.id)
     )
-    return [Recipient(channel, address, "uk", None)
-            for member in staff for channel, address in (("email", member.email), ("sms", member.phone)) if address]
+    return [recipient for member in staff for recipient in _reached(member, "uk", None)]
 
 
 def _manager_addresses(session: Session, payload: dict[str, Any]) -> list[Recipient]:
@@ -117,8 +110,13 @@ def _manager_addresses(session: Session, payload: dict[str, Any]) -> list[Recipi
     manager = company.manager if company is not None else None
     if manager is None or not manager.is_active_flag:
         return []
-    return [Recipient(channel, address, "uk", None)
-            for channel, address in (("email", manager.email), ("sms", manager.phone)) if address]
+    return _reached(manager, "uk", None)
+
+
+def _reached(person: Any, language: str, company_id: int | None) -> list[Recipient]:
+    """A person's e-mail and phone, those they have."""
+    return [Recipient(channel, address, language, company_id)
+            for channel, address in (("email", person.email), ("sms", person.phone)) if address]
 
 
 def _company_addresses(session: Session, spec: EventSpec, payload: dict[str, Any]) -> list[Recipient]:
