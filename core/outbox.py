@@ -240,6 +240,8 @@ def keep_after_rollback(session: Session, write: Callable[[Session], None]) -> N
 
 @event.listens_for(Session, "before_commit")
 def _write_kept(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's commit (fired for it too), which a rollback around it could undo
     for write in session.info.pop(_KEPT, ()):
         write(session)
 

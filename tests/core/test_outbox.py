@@ -23,7 +23,8 @@ def test_an_event_is_stored_with_the_change_and_lost_with_its_rollback(db):
 
 def test_what_is_kept_after_rollback_outlives_its_savepoint_but_not_its_transaction(db):
     """A handler's failure rolls its savepoint back; the record of that failure is written
-    at the commit. A transaction rolled back whole writes nothing it kept."""
+    at the transaction's commit, not at a later savepoint's, which a failure around it could
+    undo. A transaction rolled back whole writes nothing it kept."""
     def kept_event(topic: str) -> None:
         with pytest.raises(RuntimeError):
             with db.begin_nested():
@@ -35,6 +36,11 @@ def test_what_is_kept_after_rollback_outlives_its_savepoint_but_not_its_transact
         return db.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.topic == topic))
 
     kept_event("test.ping")
+    with pytest.raises(RuntimeError):  # another handler: its own savepoint commits, then it fails
+        with db.begin_nested():
+            with db.begin_nested():
+                outbox.emit(db, "test.later", {})
+            raise RuntimeError("the next handler failed")
     db.commit()
     assert (stored("test.ping"), stored("test.later")) == (1, 0)
     kept_event("test.flaky")
