@@ -80,25 +80,16 @@ def _stock_total(product_id: Any) -> Any:
     return select(func.coalesce(func.sum(Stock.quantity), 0)).where(Stock.product_id == product_id).scalar_subquery()
 
 
+# What a listing row reads of the product, before its price and stock (_catalog_row).
+_LISTED = ("id", "sku", "name", "unit", "pack_multiple", "vat_rate")
+
+
 def _listing_query(price_type_id: Any) -> Select:
     return (
-        select(
-            Product.id,
-            Product.sku,
-            Product.name,
-            Product.unit,
-            Product.pack_multiple,
-            Product.vat_rate,
-            Price.amount,
-            _stock_total(Product.id).label("stock"),
-        )
+        select(*(getattr(Product, c) for c in _LISTED), Price.amount, _stock_total(Product.id).label("stock"))
         .outerjoin(Price, (Price.product_id == Product.id) & (Price.price_type_id == price_type_id))
         .where(Product.is_active.is_(True))
     )
-
-
-# What a listing row reads of the product (the first columns of _listing_query's rows).
-_LISTED = ("id", "sku", "name", "unit", "pack_multiple", "vat_rate")
 
 
 def _listing_page(price_type_id: Any, where: list[Any], keys: list[Any], offset: Any, limit: Any) -> Select:
