@@ -4,7 +4,8 @@ order it submits after its registration was seen.
 An order hook (core/orders/hooks.py), the way payments checks credit at submit: it runs
 in the submit's transaction, after the promotion of ordering online (if any) was taken
 off in core/orders/services.py, and takes its percent of the goods (the lines' sum) off
-the order's total the same way, `discount_amount` holding both. "Once" is one
+the order's total as a discount of its own (core.orders.discounts), which the invoice,
+1C's order and the reports name apart from the promotion's. "Once" is one
 conditional UPDATE: of two orders submitted at the same moment, only the one whose
 UPDATE claims the incentive (used_order_id still empty) gets the discount; the other
 finds it claimed (PostgreSQL re-reads the row after the first commits; SQLite writes one
@@ -21,14 +22,20 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from flask_babel import lazy_gettext as _l
+
 from core.clock import utcnow
 from core.money import ZERO, money
 from core.orders import states
+from core.orders.discounts import percent_text, take_off
 from core.orders.models import Order
+from core.reasons import Reason, register
 from edo.models import RegistrationIncentive
 
 # Orders 1C made came to the portal from 1C: their prices are 1C's.
 FROM_1C = "1c"
+REGISTRATION_DISCOUNT = "discount.vchasno_registration"
+register(REGISTRATION_DISCOUNT, _l("Знижка %(percent)s %% за реєстрацію у Вчасно"))
 
 
 def apply_registration_discount(session: Session, order: Order, previous: str | None, actor: Any) -> None:
@@ -45,14 +52,8 @@ def apply_registration_discount(session: Session, order: Order, previous: str | 
     if claimed is None:
         return
     goods = sum((line.amount for line in order.lines), ZERO)
-    discount = money(goods * claimed / 100)
-    if not discount:
-        return
-    before = order.total
-    order.total = before - discount
-    order.vat_total = money(order.vat_total * order.total / before) if before else ZERO
-    order.discount_amount += discount
-    session.flush()
+    if take_off(order, Reason(REGISTRATION_DISCOUNT, {"percent": percent_text(claimed)}), money(goods * claimed / 100)):
+        session.flush()
 
 
 def return_with_cancelled_order(session: Session, order: Order, previous: str | None, actor: Any) -> None:

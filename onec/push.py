@@ -161,8 +161,8 @@ def order_document(session: Session, order: Order) -> dict[str, Any]:
 
 
 def _priced_lines(order: Order) -> list[tuple[Any, Decimal, Decimal]]:
-    """(line, price, amount) as 1C must record them. An online-order discount has no field
-    in the contract: it is spread over the prices (each price less the same share, each
+    """(line, price, amount) as 1C must record them. Discounts have no field in the
+    contract: together they are spread over the prices (each price less the same share, each
     amount its quantity × that price, rounded half up as 1C checks), so 1C's total is the
     customer's to within rounding of the prices to kopecks."""
     if not order.discount_amount:
@@ -176,9 +176,11 @@ def _priced_lines(order: Order) -> list[tuple[Any, Decimal, Decimal]]:
 
 
 def _discount_note(order: Order) -> str:
-    if not order.discount_amount:
+    """Each discount by its name: the prices 1C gets are net of them all (_priced_lines)."""
+    if not order.discounts:
         return ""
-    return f"Знижка за онлайн-замовлення {order.discount_amount} грн враховано в цінах. "
+    named = "; ".join(f"{discount.name} — {discount.amount} грн" for discount in order.discounts)
+    return f"Враховано в цінах: {named}. "
 
 
 def cancellation_document(session: Session, order: Order) -> dict[str, Any]:

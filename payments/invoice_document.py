@@ -67,13 +67,11 @@ def invoice_document(invoice: Invoice, pay_url: str | None, *, pay_url_masked: b
 
 
 def _discount_note(order: Order | None) -> str | None:
-    """Lines keep their prices; the online-order discount is shown once, under them."""
-    if order is None or not order.discount_amount:
+    """Lines keep their prices; each discount is named once, under them."""
+    if order is None or not order.discounts:
         return None
-    amounts = f"−{format_money(order.discount_amount, 'uk')} (сума рядків {format_money(order.total + order.discount_amount, 'uk')})"
-    if order.promotion is None:  # another feature's discount (edo: for registering in Vchasno)
-        return f"Знижка: {amounts}"
-    return f"Знижка «{order.promotion.name}» {_percent(order.promotion.percent)} за замовлення онлайн: {amounts}"
+    named = "; ".join(f"{discount.name}: −{format_money(discount.amount, 'uk')}" for discount in order.discounts)
+    return f"{named} (сума рядків {format_money(order.total + order.discount_amount, 'uk')})"
 
 
 def _percent(rate: Decimal) -> str:

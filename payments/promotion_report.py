@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.money import money
-from core.orders.models import Order, Promotion
+from core.orders.discounts import ONLINE_ORDER_DISCOUNT
+from core.orders.models import Order, OrderDiscount, Promotion
 from core.orders.states import CANCELLED
 from payments.models import Allocation, CardCheckoutItem, Payment
 
@@ -28,7 +29,9 @@ def promotion_reports(session: Session, promotions: list[Promotion]) -> list[Pro
     by_order = {
         pid: (count, money(total))
         for pid, count, total in session.execute(
-            select(Order.promotion_id, func.count(), func.sum(Order.discount_amount))
+            # The promotion's own discount: an order may carry another's too (edo's).
+            select(Order.promotion_id, func.count(), func.sum(OrderDiscount.amount))
+            .join(OrderDiscount, (OrderDiscount.order_id == Order.id) & (OrderDiscount.code == ONLINE_ORDER_DISCOUNT))
             .where(Order.promotion_id.in_(ids), Order.status != CANCELLED)
             .group_by(Order.promotion_id)
         )

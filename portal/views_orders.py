@@ -30,7 +30,8 @@ def _own_order(order_id: int) -> Order:
     order = db_session.scalar(
         select(Order)
         .where(Order.id == order_id, Order.company_id == current_user.company_id)
-        .options(selectinload(Order.lines), selectinload(Order.history), selectinload(Order.delivery_point))
+        .options(selectinload(Order.lines), selectinload(Order.history), selectinload(Order.delivery_point),
+                 selectinload(Order.discounts))
     )
     if order is None:
         abort(404)

@@ -107,7 +107,8 @@ class Order(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     total: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     vat_total: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
-    # An online-order promotion: lines keep their prices, the order total is net of it.
+    # Discounts keep the lines' prices: the total is net of them. `discount_amount` is the
+    # sum of `discounts`; `promotion` is the online-order promotion, when one of them is it.
     promotion_id: Mapped[int | None] = mapped_column(ForeignKey("promotion.id"))
     discount_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     # Set when the payment terms allow shipping (deferred: at once; prepayment/advance:
@@ -127,6 +128,9 @@ class Order(Base):
     )
     history: Mapped[list[OrderStatusChange]] = relationship(
         back_populates="order", order_by="OrderStatusChange.id", cascade="all, delete-orphan"
+    )
+    discounts: Mapped[list[OrderDiscount]] = relationship(
+        back_populates="order", order_by="OrderDiscount.id", cascade="all, delete-orphan"
     )
 
     @property
@@ -151,6 +155,24 @@ class OrderLine(Base):
     amount: Mapped[Decimal]
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class OrderDiscount(Base):
+    """One discount taken off an order at submit (core.orders.discounts), by whoever gave it:
+    the online-order promotion, a feature's own (edo: registering in Vchasno). Documents name
+    each apart: `name` is the Ukrainian sentence invoices and 1C read, `code` and `params`
+    tell it in the reader's language (core.reasons)."""
+
+    __tablename__ = "order_discount"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    name: Mapped[str] = mapped_column(String(300))
+    amount: Mapped[Decimal]
+
+    order: Mapped[Order] = relationship(back_populates="discounts")
 
 
 class OrderStatusChange(Base):

@@ -18,6 +18,7 @@ from core.customers.models import Company, DeliveryPoint, User
 from core.errors import DomainError
 from core.money import ZERO, money, vat_included
 from core.orders import states
+from core.orders.discounts import online_order_reason, take_off
 from core.orders.hooks import after_status_change
 from core.orders.models import CHANNELS, Order, OrderLine, OrderStatusChange
 from core.orders.promotions import ONLINE_ORDER, active_promotion, discount_of
@@ -209,6 +210,8 @@ def submit_order(
         comment=comment.strip()[:2000],
         status=states.SUBMITTED,
         history=[],  # a new order has none: no lazy load when the first change is appended
+        discounts=[],
+        discount_amount=ZERO,
     )
     merged: dict[int, Decimal] = {}
     for product_id, quantity in lines:
@@ -228,14 +231,11 @@ def submit_order(
                 amount=line_amount(product.price, quantity),
             )
         )
-    total, vat_total = order_totals((line.amount, line.vat_rate) for line in order.lines)
+    order.total, order.vat_total = order_totals((line.amount, line.vat_rate) for line in order.lines)
     # Ordering online (the customer in the portal, not a manager by phone) may earn a discount.
     promotion = active_promotion(session, ONLINE_ORDER, kyiv_today()) if channel == "portal" else None
-    discount = discount_of(total, promotion)
-    if discount:
-        vat_total = money(vat_total * (total - discount) / total)
-        order.promotion, order.discount_amount = promotion, discount
-    order.total, order.vat_total = total - discount, vat_total
+    if promotion is not None and take_off(order, online_order_reason(promotion), discount_of(order.total, promotion)):
+        order.promotion = promotion
 
     try:
         with session.begin_nested():

@@ -46,7 +46,8 @@ def pending_orders(session: Session, limit: int) -> list[Order]:
         ))
         .order_by(Order.id)
         .limit(limit)
-        .options(joinedload(Order.company), joinedload(Order.delivery_point), selectinload(Order.lines))
+        .options(joinedload(Order.company), joinedload(Order.delivery_point), selectinload(Order.lines),
+                 selectinload(Order.discounts))
     )
     return list(session.scalars(stmt).unique())
 
@@ -142,13 +143,14 @@ def _document(xml: _Writer, order: Order, guids: dict[int, str | None]) -> None:
     xml.text("Время", created.time().isoformat())
     xml.text("Комментарий", order.comment or "")
     xml.tax(order.vat_total)
-    if order.discount_amount:
+    if order.discounts:
         xml.open("Скидки")
-        xml.open("Скидка")
-        xml.text("Наименование", "Знижка за замовлення онлайн")
-        xml.text("Сумма", _money(order.discount_amount))
-        xml.text("УчтеноВСумме", "true")
-        xml.close("Скидка")
+        for discount in order.discounts:
+            xml.open("Скидка")
+            xml.text("Наименование", discount.name)
+            xml.text("Сумма", _money(discount.amount))
+            xml.text("УчтеноВСумме", "true")
+            xml.close("Скидка")
         xml.close("Скидки")
     xml.open("Товары")
     for line in order.lines:

@@ -175,7 +175,7 @@ def test_the_discount_and_the_poll_interval_are_checked_at_start(percent: str, p
     assert len(found) == problems, found
 
 
-def test_the_customers_order_page_shows_the_discount_without_a_promotion(
+def test_the_customers_order_page_names_the_discount_without_a_promotion(
     app: Flask, db: Any, client: Any, make_company: Callable[..., Company], make_user: Callable[..., User],
     make_product: Callable[..., Any],
 ) -> None:
@@ -189,5 +189,5 @@ def test_the_customers_order_page_shows_the_discount_without_a_promotion(
     db.commit()
     assert login(client, user.email).status_code == 302
     page = client.get(f"/orders/{placed.id}").get_data(as_text=True)
-    assert '<p class="totals">Знижка: −10,00\xa0грн</p>' in page
+    assert '<p class="totals">Знижка 5 % за реєстрацію у Вчасно: −10,00\xa0грн</p>' in page
     assert "Разом: <strong>190,00\xa0грн</strong>" in page
