@@ -92,6 +92,12 @@ def test_both_discounts_are_named_apart_everywhere_an_order_is_read(
     assert "Discount “Весна” 5 % for ordering online: −" in page
     assert "Discount 2,5 % for registering in Vchasno: −" in page
 
+    client.get("/lang/uk")
+    assert login(client, confirmed_order.manager.email, staff=True).status_code == 302
+    page = client.get(f"/staff/orders/{order.id}").get_data(as_text=True)
+    assert f'<p class="totals">Знижка «Весна» 5 % за замовлення онлайн: −15,00{NBSP}грн</p>' in page
+    assert f'<p class="totals">Знижка 2,5 % за реєстрацію у Вчасно: −7,50{NBSP}грн</p>' in page
+
 
 def test_discounts_never_take_the_total_below_zero(app: Flask) -> None:
     """Each giver takes a percent of the goods: two of them may add up past the goods."""
