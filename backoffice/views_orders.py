@@ -107,6 +107,7 @@ def load_order(order_id: int, for_update: bool = False) -> Order:
             joinedload(Order.created_by_staff),
             joinedload(Order.created_by_user),
             selectinload(Order.lines),
+            selectinload(Order.discounts),
             selectinload(Order.history),
         )
     )

@@ -53,6 +53,12 @@ def format_money(value: Decimal | int | str | None, language: str | None = None,
     return f"{number}{space}грн" if currency else number
 
 
+def format_rate(value: Decimal, language: str | None = None) -> str:
+    """A percent's number as the reader writes it: 2.50 → "2,5" in Ukrainian, "2.5" in English; 5.00 → "5"."""
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",") if (language or _current_language()) == "uk" else text
+
+
 def format_quantity(value: Decimal | None) -> str:
     """Decimal("2.500") -> "2,5"; Decimal("10.000") -> "10": no trailing zeros of the unit's grams."""
     if value is None:

@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 from core.clock import utcnow
 from core.money import ZERO, money
 from core.orders import states
-from core.orders.discounts import percent_text, take_off
+from core.orders.discounts import rate_param, take_off
 from core.orders.models import Order
 from core.reasons import Reason, register
 from edo.models import RegistrationIncentive
@@ -35,7 +35,7 @@ from edo.models import RegistrationIncentive
 # Orders 1C made came to the portal from 1C: their prices are 1C's.
 FROM_1C = "1c"
 REGISTRATION_DISCOUNT = "discount.vchasno_registration"
-register(REGISTRATION_DISCOUNT, _l("Знижка %(percent)s %% за реєстрацію у Вчасно"))
+register(REGISTRATION_DISCOUNT, _l("Знижка %(percent)s %% за реєстрацію у Вчасно"), rates=("percent",))
 
 
 def apply_registration_discount(session: Session, order: Order, previous: str | None, actor: Any) -> None:
@@ -52,13 +52,18 @@ def apply_registration_discount(session: Session, order: Order, previous: str | 
     if claimed is None:
         return
     goods = sum((line.amount for line in order.lines), ZERO)
-    if take_off(order, Reason(REGISTRATION_DISCOUNT, {"percent": percent_text(claimed)}), money(goods * claimed / 100)):
+    if take_off(order, Reason(REGISTRATION_DISCOUNT, {"percent": rate_param(claimed)}), money(goods * claimed / 100)):
         session.flush()
+    else:  # nothing left to take off (a few kopecks, or a promotion took it all): the next order gets it
+        _release(session, order)
 
 
 def return_with_cancelled_order(session: Session, order: Order, previous: str | None, actor: Any) -> None:
-    if order.status != states.CANCELLED:
-        return
+    if order.status == states.CANCELLED:
+        _release(session, order)
+
+
+def _release(session: Session, order: Order) -> None:
     session.execute(
         update(RegistrationIncentive).where(RegistrationIncentive.used_order_id == order.id)
         .values(used_order_id=None, used_at=None).execution_options(synchronize_session=False)

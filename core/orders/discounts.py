@@ -18,16 +18,19 @@ from core.orders.models import Order, OrderDiscount, Promotion
 from core.reasons import Reason, register
 
 ONLINE_ORDER_DISCOUNT = "discount.online_order"
-register(ONLINE_ORDER_DISCOUNT, _l("Знижка «%(promotion)s» %(percent)s %% за замовлення онлайн"))
+register(ONLINE_ORDER_DISCOUNT, _l("Знижка «%(promotion)s» %(percent)s %% за замовлення онлайн"), rates=("percent",))
+# A sum that migration 0026 could not attribute (an order discounted before discounts had names).
+UNNAMED_DISCOUNT = "discount"
+register(UNNAMED_DISCOUNT, _l("Знижка"))
 
 
-def percent_text(rate: Decimal) -> str:
-    """5.00 → "5", 2.50 → "2,5": as a person writes a percent in Ukrainian."""
-    return format(rate.normalize(), "f").replace(".", ",")
+def rate_param(rate: Decimal) -> str:
+    """A percent as a reason's parameter (`rates`): 2.50 → "2.5", told in the reader's language."""
+    return format(rate.normalize(), "f")
 
 
 def online_order_reason(promotion: Promotion) -> Reason:
-    return Reason(ONLINE_ORDER_DISCOUNT, {"promotion": promotion.name, "percent": percent_text(promotion.percent)})
+    return Reason(ONLINE_ORDER_DISCOUNT, {"promotion": promotion.name, "percent": rate_param(promotion.percent)})
 
 
 def take_off(order: Order, reason: Reason, amount: Decimal) -> Decimal:
@@ -40,6 +43,6 @@ def take_off(order: Order, reason: Reason, amount: Decimal) -> Decimal:
     before = order.total
     order.total = before - amount
     order.vat_total = money(order.vat_total * order.total / before)
-    order.discount_amount += amount
+    order.discount_amount = (order.discount_amount or ZERO) + amount
     order.discounts.append(OrderDiscount(code=reason.code, params=reason.params, name=reason.text, amount=amount))
     return amount

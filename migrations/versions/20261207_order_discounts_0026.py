@@ -1,10 +1,10 @@
 """orders: each discount its own row with its name (the online-order promotion, Vchasno's)
 
 Orders discounted before this held one sum in `discount_amount`. It is split as it was
-made: the Vchasno registration discount is its incentive's percent of the lines' sum
-(the incentive names the order that used it), the promotion's is the rest; a sum that
-neither explains (an order whose Vchasno discount went back when it was cancelled, and
-had no promotion) keeps the plain name "Знижка".
+made, in the order it was made: the promotion's percent of the lines' sum, then the
+Vchasno registration discount, its incentive's percent of the lines' sum (the incentive
+names the order that used it). What neither explains (a cancelled order's Vchasno
+discount: the incentive went back to the company) keeps the plain name "Знижка".
 
 Revision ID: 0026
 Revises: 0025
@@ -58,29 +58,32 @@ def _split_existing(bind: sa.engine.Connection) -> None:
     ).all()
     written = []
     for order_id, total, promotion_name, promotion_percent, vchasno_percent, lines_sum in rows:
-        rest = Decimal(total)
-        if vchasno_percent is not None:
-            vchasno = min((Decimal(lines_sum) * Decimal(vchasno_percent) / 100).quantize(_CENT, ROUND_HALF_UP), rest)
-            if vchasno > 0:
-                percent = _percent(vchasno_percent)
-                written.append({"order_id": order_id, "code": "discount.vchasno_registration", "params": {"percent": percent},
-                                "name": f"Знижка {percent} % за реєстрацію у Вчасно", "amount": vchasno})
-                rest -= vchasno
-        if rest <= 0:
-            continue
+        parts = []
         if promotion_name is not None:
-            percent = _percent(promotion_percent)
-            written.append({"order_id": order_id, "code": "discount.online_order",
-                            "params": {"promotion": promotion_name, "percent": percent},
-                            "name": f"Знижка «{promotion_name}» {percent} % за замовлення онлайн", "amount": rest})
-        else:
-            written.append({"order_id": order_id, "code": "discount", "params": None, "name": "Знижка", "amount": rest})
+            parts.append((promotion_percent, "discount.online_order",
+                          {"promotion": promotion_name, "percent": _rate(promotion_percent)},
+                          f"Знижка «{promotion_name}» {_uk(promotion_percent)} % за замовлення онлайн"))
+        if vchasno_percent is not None:
+            parts.append((vchasno_percent, "discount.vchasno_registration", {"percent": _rate(vchasno_percent)},
+                          f"Знижка {_uk(vchasno_percent)} % за реєстрацію у Вчасно"))
+        rest = Decimal(total)
+        for rate, code, params, name in parts:
+            amount = min((Decimal(lines_sum) * Decimal(rate) / 100).quantize(_CENT, ROUND_HALF_UP), rest)
+            if amount > 0:
+                written.append({"order_id": order_id, "code": code, "params": params, "name": name, "amount": amount})
+                rest -= amount
+        if rest > 0:
+            written.append({"order_id": order_id, "code": "discount", "params": {}, "name": "Знижка", "amount": rest})
     if written:
         bind.execute(discount.insert(), written)
 
 
-def _percent(rate: Decimal) -> str:
-    return format(Decimal(rate).normalize(), "f").replace(".", ",")
+def _rate(rate: Decimal) -> str:
+    return format(Decimal(rate).normalize(), "f")
+
+
+def _uk(rate: Decimal) -> str:
+    return _rate(rate).replace(".", ",")
 
 
 def downgrade() -> None:

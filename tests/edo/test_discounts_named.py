@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 
 from alembic import command
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from core.db import make_engine
 from core.money import ZERO
 from core.orders.discounts import online_order_reason, take_off
 from core.orders.models import Order, OrderLine, Promotion
-from core.reasons import Reason
+from core.reasons import Reason, reason_text
 from edo.discount import REGISTRATION_DISCOUNT
 from edo.models import RegistrationIncentive
 from onec.exchange.sale_query import write_orders
@@ -90,7 +91,7 @@ def test_both_discounts_are_named_apart_everywhere_an_order_is_read(
     client.get("/lang/en")
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "Discount “Весна” 5 % for ordering online: −" in page
-    assert "Discount 2,5 % for registering in Vchasno: −" in page
+    assert "Discount 2.5 % for registering in Vchasno: −" in page
 
     client.get("/lang/uk")
     assert login(client, confirmed_order.manager.email, staff=True).status_code == 302
@@ -113,8 +114,9 @@ def test_discounts_never_take_the_total_below_zero(app: Flask) -> None:
 
 
 def test_migration_0026_splits_the_sums_of_orders_discounted_before_it(app: Flask, own_database: str) -> None:  # noqa: F811
-    """Before 0026 an order held one sum: Vchasno's part is its incentive's percent of the
-    lines, the promotion's the rest; a sum neither explains keeps the plain name."""
+    """Before 0026 an order held one sum: the promotion's percent of the lines, then
+    Vchasno's (its incentive names the order); what neither explains keeps the plain name,
+    told in the reader's language."""
     seed_customers(own_database, 1, Decimal("1"))
     engine = make_engine(own_database)
     with Session(engine) as session:
@@ -135,22 +137,30 @@ def test_migration_0026_splits_the_sums_of_orders_discounted_before_it(app: Flas
             session.flush()
             return made
 
-        both, promoted, returned = order("a", "22.50", promotion.id), order("b", "15.00", promotion.id), order("c", "9.00", None)
+        both, promoted = order("a", "22.50", promotion.id), order("b", "15.00", promotion.id)
+        # Cancelled after Vchasno's discount: the incentive went back to the company.
+        returned, returned_promoted = order("c", "9.00", None), order("d", "22.50", promotion.id)
         session.add(RegistrationIncentive(company_id=company.id, percent=Decimal("2.5"), registered_at=utcnow(),
                                           used_order_id=both.id, used_at=utcnow()))
         session.commit()
-        ids = (both.id, promoted.id, returned.id)
+        ids = (both.id, promoted.id, returned.id, returned_promoted.id)
     config = alembic_config(own_database)
     command.downgrade(config, "0025")
     command.upgrade(config, "head")
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT order_id, code, name, amount FROM order_discount ORDER BY id")).all()
+    promoted_part = ("discount.online_order", "Знижка «Весна» 5 % за замовлення онлайн", Decimal("15.00"))
     assert [(ids.index(r[0]), r[1], r[2], Decimal(r[3])) for r in rows] == [
-        (0, "discount.vchasno_registration", "Знижка 2,5 % за реєстрацію у Вчасно", Decimal("7.50")),
-        (0, "discount.online_order", "Знижка «Весна» 5 % за замовлення онлайн", Decimal("15.00")),
-        (1, "discount.online_order", "Знижка «Весна» 5 % за замовлення онлайн", Decimal("15.00")),
+        (0, *promoted_part), (0, "discount.vchasno_registration", "Знижка 2,5 % за реєстрацію у Вчасно", Decimal("7.50")),
+        (1, *promoted_part),
         (2, "discount", "Знижка", Decimal("9.00")),
+        (3, *promoted_part), (3, "discount", "Знижка", Decimal("7.50")),
     ]
     with Session(engine) as session:
-        assert session.get(Order, ids[0]).discounts[1].params == {"promotion": "Весна", "percent": "5"}
+        first, second = session.get(Order, ids[0]).discounts
+        assert (first.params, second.params) == ({"promotion": "Весна", "percent": "5"}, {"percent": "2.5"})
+        plain = session.get(Order, ids[2]).discounts[0]
+    with app.test_request_context(), force_locale("en"):
+        assert reason_text(second.code, second.params, second.name) == "Discount 2.5 % for registering in Vchasno"
+        assert reason_text(plain.code, plain.params, plain.name) == "Discount"
     engine.dispose()

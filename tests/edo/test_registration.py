@@ -138,6 +138,18 @@ def test_two_orders_in_one_breath_share_one_discount(
     assert [first.discount_amount, second.discount_amount] == [Decimal("5.00"), Decimal("0.00")]
 
 
+def test_an_order_too_small_for_a_kopeck_of_discount_leaves_it_to_the_next(
+    edo: Flask, db: Any, newcomer: User, make_product: Callable[..., Any],
+) -> None:
+    """5 % of 0.09 is less than half a kopeck: nothing is taken off, so nothing is used up."""
+    db.add(RegistrationIncentive(company_id=newcomer.company_id, percent=Decimal("5"), registered_at=utcnow()))
+    db.flush()
+    tiny = order(db, newcomer, [make_product(prices={"wholesale": "0.09"})], ("1",))
+    assert (tiny.discount_amount, tiny.discounts) == (Decimal("0.00"), [])
+    assert incentive_of(db, newcomer.company).used_order_id is None
+    assert order(db, newcomer, [make_product(prices={"wholesale": "100.00"})], ("1",)).discount_amount == Decimal("5.00")
+
+
 def test_orders_of_another_company_and_from_1c_get_no_discount(
     edo: Flask, db: Any, newcomer: User, customer: User, make_product: Callable[..., Any],
 ) -> None:
