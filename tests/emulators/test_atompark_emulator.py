@@ -15,7 +15,8 @@ from emulators.http import serve_in_thread
 from tests.emulators.test_liqpay_emulator import eventually
 
 PUBLIC, PRIVATE = "atompark-test-public", "atompark-test-private"
-DELAY = 0.3
+# Queued for the first half: a look right after sending must find it so on a loaded machine.
+DELAY = 1.0
 PHONE = "380671234567"
 NO_DATE = "0000-00-00 00:00:00"
 http = httpx.Client(timeout=10)

@@ -25,7 +25,9 @@ SENDER = "OptMarket"
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[str]:
-    url, stop = serve_in_thread(create_app(PUBLIC, PRIVATE, delivery_delay=0.3))
+    # Queued for the first half: the first look, right after sending, must still find it so
+    # on a loaded machine (with 0.3 s a CI run once looked 0.15 s late).
+    url, stop = serve_in_thread(create_app(PUBLIC, PRIVATE, delivery_delay=1.0))
     yield url
     stop()
 
