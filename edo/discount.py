@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.orm import Session
-
-from flask_babel import lazy_gettext as _l
 
 from core.clock import utcnow
 from core.money import ZERO, money
